@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sagaContracts } from './contracts/index.js';
+import { Consumer } from './consumer.js';
+import { ConfirmPublisher, PublishError } from './publisher.js';
+import { canControlBroker, createTestBroker, eventually, restartBrokerApp, type TestBroker } from './test-support/broker.js';
+import { orderConfirm } from './test-support/messages.js';
+
+const controllable = await canControlBroker();
+if (!controllable) console.warn('broker-restart tests skipped: rabbitmqctl cannot reach the broker here');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!controllable)('a broker restart in the middle of a publish burst', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await createTestBroker();
+  });
+  afterAll(async () => {
+    await broker.cleanup();
+  });
+
+  it('settles every publish and delivers every confirmed message', async () => {
+    const publisher = new ConfirmPublisher(broker.connection, { maxInFlight: 200, timeoutMs: 15_000 });
+    const outcomes = new Map<string, 'confirmed' | PublishError['reason']>();
+    const publishes: Promise<void>[] = [];
+    const publishBatch = (size: number) => {
+      for (let i = 0; i < size; i += 1) {
+        const message = orderConfirm(broker.topology);
+        const id = message.properties.messageId;
+        publishes.push(
+          publisher.publish(message).then(
+            () => void outcomes.set(id, 'confirmed'),
+            (error: unknown) => {
+              if (!(error instanceof PublishError)) throw error;
+              outcomes.set(id, error.reason);
+            },
+          ),
+        );
+      }
+    };
+    // A steady burst (about 2,000 msg/s) from before the broker stops until after it is back.
+    let restartDone = false;
+    for (let i = 0; i < 50; i += 1) {
+      publishBatch(40);
+      await sleep(20);
+    }
+    const restart = restartBrokerApp(2_000).finally(() => (restartDone = true));
+    while (!restartDone) {
+      publishBatch(40);
+      await sleep(20);
+    }
+    for (let i = 0; i < 50; i += 1) {
+      publishBatch(40);
+      await sleep(20);
+    }
+    await restart;
+
+    // None hangs: every publish settles within its timeout.
+    const settled = await Promise.race([Promise.all(publishes).then(() => true), sleep(60_000).then(() => false)]);
+    expect(settled).toBe(true);
+    expect(outcomes.size).toBe(publishes.length);
+    const confirmed = [...outcomes].filter(([, o]) => o === 'confirmed').map(([id]) => id);
+    const rejected = [...outcomes.values()].filter((o) => o !== 'confirmed');
+    // The restart really cut into the burst, and every rejection says why.
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((r) => r === 'connection-lost' || r === 'timeout')).toBe(true);
+    // Publishing works again after the restart.
+    expect(confirmed.length).toBeGreaterThan(2 * 50 * 40 - rejected.length);
+
+    const delivered = new Set<string>();
+    const consumer = new Consumer({
+      connection: broker.connection,
+      topology: broker.topology,
+      queue: broker.topology.queues.commands.order,
+      contracts: sagaContracts,
+      publisher,
+      retry: { tiers: [], maxAttempts: 1 },
+      consumerName: 'test',
+      prefetch: 500,
+      handler: async (message) => {
+        delivered.add(message.messageId);
+      },
+    });
+    await eventually(() => confirmed.every((id) => delivered.has(id)), 60_000);
+    await consumer.stop();
+    await publisher.close();
+    expect(confirmed.filter((id) => !delivered.has(id))).toEqual([]);
+    console.info(
+      `restart burst: ${publishes.length} published, ${confirmed.length} confirmed, ${rejected.length} rejected, ${delivered.size} delivered`,
+    );
+  });
+});

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { loadBrokerConfig, parseRetryTiers } from './config.js';
+
+describe('loadBrokerConfig', () => {
+  it('has working defaults', () => {
+    const config = loadBrokerConfig({});
+    expect(config.url).toBe('amqp://guest:guest@127.0.0.1:5672');
+    expect(config.retryTiers.map((t) => t.delayMs)).toEqual([1_000, 5_000, 30_000, 120_000]);
+    expect(config.maxAttempts).toBe(5);
+  });
+
+  it('names the variable at fault', () => {
+    expect(() => loadBrokerConfig({ AMQP_URL: 'http://x' })).toThrow(/AMQP_URL: must be an amqp/);
+    expect(() => loadBrokerConfig({ RETRY_TIERS: '1s,soon' })).toThrow(/RETRY_TIERS: "soon" is not a duration/);
+    expect(() => loadBrokerConfig({ AMQP_PREFETCH: '0' })).toThrow(/AMQP_PREFETCH/);
+  });
+
+  it('parses durations in every unit', () => {
+    expect(parseRetryTiers('250ms, 2s,3m,1h').map((t) => t.delayMs)).toEqual([250, 2_000, 180_000, 3_600_000]);
+  });
+});

@@ -1,0 +1,75 @@
+// Broker configuration, parsed once from the environment with zod.
+import { z } from 'zod';
+import type { RetryTier } from './topology.js';
+
+const durationPattern = /^(\d+)(ms|s|m|h)$/;
+const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/** Parses `RETRY_TIERS` such as `1s,5s,30s,2m` into tiers named after their delay. */
+export function parseRetryTiers(text: string): RetryTier[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((name) => {
+      const match = durationPattern.exec(name);
+      if (!match) throw new Error(`"${name}" is not a duration such as 500ms, 5s, 2m or 1h`);
+      return { name, delayMs: Number(match[1]) * unitMs[match[2] as keyof typeof unitMs] };
+    });
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const BrokerEnv = z.object({
+  AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+    .default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_PREFETCH: positiveInt(50),
+  AMQP_PUBLISH_TIMEOUT_MS: positiveInt(10_000),
+  AMQP_MAX_IN_FLIGHT: positiveInt(1_000),
+  AMQP_DELIVERY_LIMIT: positiveInt(5),
+  RETRY_TIERS: z
+    .string()
+    .default('1s,5s,30s,2m')
+    .transform((text, ctx) => {
+      try {
+        const tiers = parseRetryTiers(text);
+        if (tiers.length === 0) throw new Error('at least one tier is needed');
+        return tiers;
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  RETRY_MAX_ATTEMPTS: positiveInt(5),
+});
+
+export interface BrokerConfig {
+  readonly url: string;
+  readonly prefetch: number;
+  readonly publishTimeoutMs: number;
+  readonly maxInFlight: number;
+  readonly deliveryLimit: number;
+  readonly retryTiers: readonly RetryTier[];
+  readonly maxAttempts: number;
+}
+
+/** Reads the broker settings; throws an Error naming every bad variable. */
+export function loadBrokerConfig(env: Record<string, string | undefined> = process.env): BrokerConfig {
+  const parsed = BrokerEnv.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid broker configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    url: e.AMQP_URL,
+    prefetch: e.AMQP_PREFETCH,
+    publishTimeoutMs: e.AMQP_PUBLISH_TIMEOUT_MS,
+    maxInFlight: e.AMQP_MAX_IN_FLIGHT,
+    deliveryLimit: e.AMQP_DELIVERY_LIMIT,
+    retryTiers: e.RETRY_TIERS,
+    maxAttempts: e.RETRY_MAX_ATTEMPTS,
+  };
+}

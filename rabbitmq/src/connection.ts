@@ -1,0 +1,41 @@
+// The broker connection: amqp-connection-manager reconnects; every channel of a process shares it.
+import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
+
+export type { AmqpConnectionManager } from 'amqp-connection-manager';
+
+export interface ConnectOptions {
+  readonly url: string;
+  /** Shown in the management UI's connection list. */
+  readonly connectionName: string;
+  readonly heartbeatSeconds?: number;
+  readonly reconnectSeconds?: number;
+}
+
+/** Opens a self-healing connection; channels created on it re-run their setup after a reconnect. */
+export function connectBroker(options: ConnectOptions): AmqpConnectionManager {
+  return amqp.connect([options.url], {
+    heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
+    reconnectTimeInSeconds: options.reconnectSeconds ?? 1,
+    connectionOptions: { clientProperties: { connection_name: options.connectionName } },
+  });
+}
+
+/** Resolves once the connection is up, or rejects after `timeoutMs` with the broker's last error. */
+export async function waitForBroker(connection: AmqpConnectionManager, timeoutMs = 30_000): Promise<void> {
+  if (connection.isConnected()) return;
+  let lastError: unknown;
+  const onFailed = ({ err }: { err: Error }) => {
+    lastError = err;
+  };
+  connection.on('connectFailed', onFailed);
+  try {
+    await connection.connect({ timeout: timeoutMs });
+  } catch (error) {
+    const reason = lastError instanceof Error ? lastError.message : String(error);
+    throw new Error(`RabbitMQ is not reachable (${reason}); run \`npm run services:up\` or check AMQP_URL`, {
+      cause: error,
+    });
+  } finally {
+    connection.off('connectFailed', onFailed);
+  }
+}

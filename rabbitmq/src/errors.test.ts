@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { BusinessRefusal, classifyError, ContractViolationError, PermanentError, TransientError } from './errors.js';
+
+describe('classifyError', () => {
+  it('honours the explicit classes', () => {
+    expect(classifyError(new BusinessRefusal('out_of_stock', 'no stock'))).toBe('business');
+    expect(classifyError(new TransientError('later'))).toBe('transient');
+    expect(classifyError(new PermanentError('never'))).toBe('permanent');
+    expect(classifyError(new ContractViolationError('bad', ['payload.x: required']))).toBe('permanent');
+  });
+
+  it('treats network and retryable PostgreSQL errors as transient', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', '40001', '40P01', '57P01', '08006']) {
+      expect(classifyError(Object.assign(new Error(code), { code }))).toBe('transient');
+    }
+  });
+
+  it('treats anything else, such as a bug, as permanent', () => {
+    expect(classifyError(new TypeError('x is undefined'))).toBe('permanent');
+    expect(classifyError(Object.assign(new Error('unique'), { code: '23505' }))).toBe('permanent');
+    expect(classifyError('a string')).toBe('permanent');
+  });
+});

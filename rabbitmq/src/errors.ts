@@ -1,0 +1,97 @@
+// Failure classes a handler throws; the consumer maps them to a failed reply, a retry or a dead letter.
+
+/** How the consumer treats a failed delivery (DESIGN.md, "Failures and dead letters"). */
+export const FailureClass = {
+  /** A refusal by the domain (out of stock, card declined): becomes a failed reply, not an error. */
+  business: 'business',
+  /** Worth retrying later (connection lost, deadlock, timeout, downstream 5xx). */
+  transient: 'transient',
+  /** Retrying cannot help (contract violation, unknown message type, a bug): dead-lettered at once. */
+  permanent: 'permanent',
+} as const;
+export type FailureClass = (typeof FailureClass)[keyof typeof FailureClass];
+
+/** A failure that may succeed when retried after a delay. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A failure that no retry can fix; the message goes to its dead-letter queue on the first delivery. */
+export class PermanentError extends Error {
+  override readonly name: string = 'PermanentError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A message body that is not valid JSON. */
+export class InvalidJsonError extends PermanentError {
+  override readonly name = 'InvalidJsonError';
+}
+
+/** A message whose type no contract knows. */
+export class UnknownMessageTypeError extends PermanentError {
+  override readonly name = 'UnknownMessageTypeError';
+}
+
+/** A message whose properties or body break its contract; `issues` names every field at fault. */
+export class ContractViolationError extends PermanentError {
+  override readonly name = 'ContractViolationError';
+  constructor(
+    message: string,
+    readonly issues: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${message}: ${issues.join('; ')}`, options);
+  }
+}
+
+/** A business refusal: the step did not happen, for a reason the saga must compensate for. */
+export class BusinessRefusal extends Error {
+  override readonly name = 'BusinessRefusal';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Error codes of Node sockets and PostgreSQL that mean "try again later". */
+const transientCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/**
+ * The default classification: explicit classes win; known network and database codes are
+ * transient (PostgreSQL class 08 is a connection exception); anything else is a bug, so permanent.
+ */
+export function classifyError(error: unknown): FailureClass {
+  if (error instanceof BusinessRefusal) return FailureClass.business;
+  if (error instanceof TransientError) return FailureClass.transient;
+  if (error instanceof PermanentError) return FailureClass.permanent;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (transientCodes.has(code) || code.startsWith('08'))) {
+    return FailureClass.transient;
+  }
+  return FailureClass.permanent;
+}

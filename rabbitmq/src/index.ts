@@ -1,0 +1,44 @@
+// Public surface of @sagaport/rabbitmq: topology, contracts, envelope, publisher and consumer.
+export {
+  buildTopology,
+  declareTopology,
+  deleteTopology,
+  routeOf,
+  defaultRetryTiers,
+  defaultDeliveryLimit,
+} from './topology.js';
+export type {
+  Topology,
+  TopologyOptions,
+  RetryTier,
+  ExchangeDeclaration,
+  QueueDeclaration,
+  BindingDeclaration,
+} from './topology.js';
+export { toDefinitions } from './definitions.js';
+export * from './contracts/index.js';
+export { Header, EnvelopeProperties, buildMessage, parseInbound, attemptOf, formatIssues } from './envelope.js';
+export type { OutgoingMessage, BuildMessageInput, InboundMessage } from './envelope.js';
+export {
+  FailureClass,
+  TransientError,
+  PermanentError,
+  InvalidJsonError,
+  UnknownMessageTypeError,
+  ContractViolationError,
+  BusinessRefusal,
+  classifyError,
+} from './errors.js';
+export { connectBroker, waitForBroker } from './connection.js';
+export type { AmqpConnectionManager, ConnectOptions } from './connection.js';
+export { ConfirmPublisher, PublishError } from './publisher.js';
+export type { PublisherOptions } from './publisher.js';
+export { Consumer, DeliveryOutcome } from './consumer.js';
+export type { ConsumerOptions } from './consumer.js';
+export { planRetry } from './retry.js';
+export type { RetryPolicy, RetryPlan } from './retry.js';
+export { loadBrokerConfig, parseRetryTiers } from './config.js';
+export type { BrokerConfig } from './config.js';
+export { silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { Semaphore } from './semaphore.js';

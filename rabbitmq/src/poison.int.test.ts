@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sagaContracts } from './contracts/index.js';
+import { Consumer } from './consumer.js';
+import { TransientError } from './errors.js';
+import type { InboundMessage } from './envelope.js';
+import { ConfirmPublisher } from './publisher.js';
+import { createTestBroker, drainQueue, eventually, type TestBroker } from './test-support/broker.js';
+import { orderConfirm } from './test-support/messages.js';
+
+describe('failed deliveries', () => {
+  let broker: TestBroker;
+  let publisher: ConfirmPublisher;
+  let consumer: Consumer | undefined;
+  const handled: InboundMessage[] = [];
+  beforeEach(async () => {
+    handled.length = 0;
+    broker = await createTestBroker({ retryTiers: [{ name: '200ms', delayMs: 200 }, { name: '400ms', delayMs: 400 }] });
+    publisher = new ConfirmPublisher(broker.connection);
+  });
+  afterEach(async () => {
+    await consumer?.stop();
+    await publisher.close();
+    await broker.cleanup();
+  });
+
+  function start(handler: (message: InboundMessage) => Promise<void>, maxAttempts = 4) {
+    consumer = new Consumer({
+      connection: broker.connection,
+      topology: broker.topology,
+      queue: broker.topology.queues.commands.order,
+      contracts: sagaContracts,
+      publisher,
+      retry: { tiers: broker.topology.retryTiers, maxAttempts, jitter: 0 },
+      consumerName: 'order-worker-test',
+      handler: async (message) => {
+        handled.push(message);
+        await handler(message);
+      },
+    });
+    return consumer.started;
+  }
+
+  async function deadLetters(count: number) {
+    const admin = await broker.admin();
+    const dlq = broker.topology.queues.deadLetters[broker.topology.queues.commands.order]!;
+    const found: Awaited<ReturnType<typeof drainQueue>> = [];
+    await eventually(async () => {
+      found.push(...(await drainQueue(admin, dlq)));
+      return found.length >= count;
+    });
+    return found;
+  }
+
+  it('dead-letters invalid JSON, an unknown type and a contract violation on the first delivery, with the reason', async () => {
+    await start(async () => {});
+    const invalidJson = orderConfirm(broker.topology, { content: Buffer.from('{"orderId": ') });
+    const unknownType = orderConfirm(broker.topology, { type: 'order.teleport' });
+    const violation = orderConfirm(broker.topology, { content: Buffer.from('{"orderId":"not-a-uuid"}') });
+    for (const m of [invalidJson, unknownType, violation]) await publisher.publish(m);
+
+    const letters = await deadLetters(3);
+    expect(letters).toHaveLength(3);
+    const byId = new Map(letters.map((l) => [l.properties.messageId as string, l]));
+    const headersOf = (m: typeof invalidJson) => byId.get(m.properties.messageId)!.properties.headers!;
+    expect(headersOf(invalidJson)).toMatchObject({
+      'x-error-class': 'permanent',
+      'x-error-name': 'InvalidJsonError',
+      'x-attempt': 1,
+      'x-original-queue': broker.topology.queues.commands.order,
+      'x-original-exchange': broker.topology.exchanges.commands,
+      'x-original-routing-key': 'order.confirm',
+      'x-failed-by': 'order-worker-test',
+    });
+    expect(headersOf(unknownType)['x-error-message']).toMatch(/unknown message type "order.teleport"/);
+    expect(headersOf(violation)['x-error-message']).toMatch(/payload\.orderId/);
+    // The body is kept byte for byte so it can be fixed and replayed.
+    expect(byId.get(invalidJson.properties.messageId)!.content.toString()).toBe('{"orderId": ');
+    expect(handled).toEqual([]);
+  });
+
+  it('retries a transient failure through the delay tiers until it succeeds', async () => {
+    await start(async (message) => {
+      if (message.attempt < 3) throw new TransientError('downstream timed out');
+    });
+    const message = orderConfirm(broker.topology);
+    await publisher.publish(message);
+    expect(await eventually(() => handled.length === 3, 10_000)).toBe(true);
+    expect(handled.map((m) => m.attempt)).toEqual([1, 2, 3]);
+    expect(handled.every((m) => m.messageId === message.properties.messageId)).toBe(true);
+    const admin = await broker.admin();
+    const dlq = broker.topology.queues.deadLetters[broker.topology.queues.commands.order]!;
+    expect(await drainQueue(admin, dlq)).toEqual([]);
+  });
+
+  it('dead-letters after exactly the configured attempts of a failure that never heals', async () => {
+    await start(async () => {
+      throw new TransientError('still down');
+    }, 3);
+    const message = orderConfirm(broker.topology);
+    await publisher.publish(message);
+    const [letter] = await deadLetters(1);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(handled.map((m) => m.attempt)).toEqual([1, 2, 3]);
+    expect(letter!.properties.headers).toMatchObject({
+      'x-error-class': 'transient',
+      'x-error-message': 'still down',
+      'x-attempt': 3,
+      'x-original-routing-key': 'order.confirm',
+    });
+    expect(letter!.properties.headers!['x-first-failure-at']).not.toBe(letter!.properties.headers!['x-last-failure-at']);
+  });
+});

@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sagaContracts } from './contracts/index.js';
+import { Consumer } from './consumer.js';
+import { ConfirmPublisher, PublishError } from './publisher.js';
+import { createTestBroker, eventually, type TestBroker } from './test-support/broker.js';
+import { orderConfirm } from './test-support/messages.js';
+
+const retry = { tiers: [{ name: '1s', delayMs: 1_000 }], maxAttempts: 3 };
+
+describe('confirm publisher and consumer on a real broker', () => {
+  let broker: TestBroker;
+  let publisher: ConfirmPublisher;
+  beforeEach(async () => {
+    broker = await createTestBroker();
+    publisher = new ConfirmPublisher(broker.connection, { maxInFlight: 500 });
+  });
+  afterEach(async () => {
+    await publisher.close();
+    await broker.cleanup();
+  });
+
+  it('delivers each of 10,000 confirmed messages exactly once', async () => {
+    const total = 10_000;
+    const seen = new Map<string, number>();
+    const consumer = new Consumer({
+      connection: broker.connection,
+      topology: broker.topology,
+      queue: broker.topology.queues.commands.order,
+      contracts: sagaContracts,
+      publisher,
+      retry,
+      consumerName: 'test',
+      prefetch: 200,
+      handler: async (message) => {
+        seen.set(message.messageId, (seen.get(message.messageId) ?? 0) + 1);
+      },
+    });
+    await consumer.started;
+    const messages = Array.from({ length: total }, () => orderConfirm(broker.topology));
+    const results = await Promise.allSettled(messages.map((m) => publisher.publish(m)));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(publisher.pending).toBe(0);
+
+    await eventually(() => seen.size === total, 60_000);
+    await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up
+    await consumer.stop();
+    expect(seen.size).toBe(total);
+    expect(messages.every((m) => seen.get(m.properties.messageId) === 1)).toBe(true);
+    const admin = await broker.admin();
+    expect((await admin.checkQueue(broker.topology.queues.commands.order)).messageCount).toBe(0);
+  });
+
+  it('rejects an unroutable message instead of confirming it', async () => {
+    const message = { ...orderConfirm(broker.topology), routingKey: 'no.such.binding' };
+    await expect(publisher.publish(message)).rejects.toMatchObject({ reason: 'unroutable' });
+  });
+
+  it('rejects a message the broker nacks (queue full with reject-publish)', async () => {
+    const admin = await broker.admin();
+    const full = `${broker.topology.prefix}full`;
+    await admin.assertQueue(full, { durable: true, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+    try {
+      const message = { ...orderConfirm(broker.topology), exchange: '', routingKey: full };
+      const error = await publisher.publish(message).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PublishError);
+      expect((error as PublishError).reason).toBe('nacked');
+    } finally {
+      await admin.deleteQueue(full);
+    }
+  });
+
+  it('bounds in-flight publishes (backpressure, not an unbounded buffer)', async () => {
+    const bounded = new ConfirmPublisher(broker.connection, { maxInFlight: 8 });
+    let maxPending = 0;
+    const publishes = Array.from({ length: 400 }, () => {
+      const p = bounded.publish(orderConfirm(broker.topology));
+      maxPending = Math.max(maxPending, bounded.pending);
+      return p;
+    });
+    const timer = setInterval(() => (maxPending = Math.max(maxPending, bounded.pending)), 1);
+    await Promise.all(publishes);
+    clearInterval(timer);
+    await bounded.close();
+    expect(maxPending).toBeGreaterThan(0);
+    expect(maxPending).toBeLessThanOrEqual(8);
+  });
+});
