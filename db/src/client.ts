@@ -1,0 +1,48 @@
+// Creates the PostgreSQL pool (postgres.js) and the drizzle database every service queries through.
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { DbConfig } from './config.js';
+import * as schema from './schema/index.js';
+
+/** The drizzle database, typed with every Sagaport table. */
+export type Database = PostgresJsDatabase<typeof schema>;
+
+/** The transaction handle `db.transaction(async (tx) => …)` passes to its callback. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** Anything queries can run on: the database itself or an open transaction. */
+export type DbExecutor = Database | Transaction;
+
+/** Options for {@link createDatabase} on top of the parsed configuration. */
+export interface CreateDatabaseOptions extends DbConfig {
+  /** Shown in pg_stat_activity so an operator can tell which process holds a connection. */
+  readonly applicationName?: string;
+}
+
+/** A connected database: the raw postgres.js client, drizzle on top of it, and a way to close both. */
+export interface DatabaseHandle {
+  /**
+   * The postgres.js client, for what drizzle does not cover (LISTEN, `sql.begin`). drizzle
+   * installs pass-through parsers on it, so raw queries return timestamps as strings.
+   */
+  readonly sql: postgres.Sql;
+  readonly db: Database;
+  /** Waits up to `timeoutSeconds` for running queries, then closes every connection. */
+  close(timeoutSeconds?: number): Promise<void>;
+}
+
+/** Opens a connection pool to the database in `config` and wraps it in drizzle. */
+export function createDatabase(config: CreateDatabaseOptions): DatabaseHandle {
+  const sql = postgres(config.url, {
+    max: config.poolMax,
+    // Migrations and `IF NOT EXISTS` statements emit notices that are noise in service logs.
+    onnotice: () => {},
+    connection: { application_name: config.applicationName ?? 'sagaport' },
+  });
+  const db = drizzle(sql, { schema });
+  return {
+    sql,
+    db,
+    close: (timeoutSeconds = 5) => sql.end({ timeout: timeoutSeconds }),
+  };
+}

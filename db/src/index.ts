@@ -1,0 +1,19 @@
+// Public surface of @sagaport/db: schema, client factory, migrations, outbox and inbox helpers.
+export { DEFAULT_DATABASE_URL, loadDbConfig } from './config.js';
+export type { DbConfig } from './config.js';
+export { createDatabase } from './client.js';
+export type { CreateDatabaseOptions, Database, DatabaseHandle, DbExecutor, Transaction } from './client.js';
+export { MIGRATIONS_FOLDER, migrateDatabase } from './migrate.js';
+export type { MigrateOptions, MigrateResult } from './migrate.js';
+export { inbox, outbox } from './schema/index.js';
+export {
+  OUTBOX_CHANNEL,
+  claimOutboxBatch,
+  deferOutboxMessages,
+  deleteOutboxMessages,
+  enqueueOutbox,
+  outboxBacklog,
+} from './outbox.js';
+export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';
+export { claimInbox, storeInboxReply } from './inbox.js';
+export type { InboxClaim, InboxDelivery, InboxReply } from './inbox.js';

@@ -1,0 +1,92 @@
+// Transactional outbox: write messages beside a state change, then claim, delete or defer them in the relay.
+import { asc, inArray, lte, sql } from 'drizzle-orm';
+import type { DbExecutor } from './client.js';
+import { outbox } from './schema/index.js';
+
+/**
+ * The NOTIFY channel that wakes the outbox relay. The payload is empty: the relay reads the
+ * table anyway, and one notification per commit is all it needs.
+ */
+export const OUTBOX_CHANNEL = 'sagaport_outbox';
+
+/** A row of the outbox as the relay reads it. */
+export type OutboxMessage = typeof outbox.$inferSelect;
+
+/** What a caller provides to enqueue a message; the relay's bookkeeping columns take defaults. */
+export type NewOutboxMessage = Omit<
+  typeof outbox.$inferInsert,
+  'id' | 'createdAt' | 'attempts' | 'lastError'
+>;
+
+/** Size and age of the unpublished backlog, for metrics and readiness. */
+export interface OutboxBacklog {
+  /** Rows still waiting to be published, including deferred ones. */
+  readonly count: number;
+  /** Seconds since the oldest waiting row was written; null when the outbox is empty. */
+  readonly oldestAgeSeconds: number | null;
+}
+
+/**
+ * Inserts `messages` into the outbox and notifies the relay. Call it inside the transaction
+ * that makes the state change: the rows and the notification take effect only at its commit.
+ */
+export async function enqueueOutbox(tx: DbExecutor, messages: readonly NewOutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await tx.insert(outbox).values([...messages]);
+  // NOTIFY is transactional: PostgreSQL delivers it at commit and drops it on rollback, and
+  // folds identical notifications of one transaction into one.
+  await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
+}
+
+/**
+ * Locks and returns up to `limit` messages that are due, oldest first. Rows locked by another
+ * relay's open transaction are skipped, so several relays can run side by side without
+ * publishing the same row twice; the locks last until `tx` ends.
+ */
+export async function claimOutboxBatch(tx: DbExecutor, limit: number): Promise<OutboxMessage[]> {
+  return tx
+    .select()
+    .from(outbox)
+    .where(lte(outbox.availableAt, sql`now()`))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** Deletes published messages; call it only after the broker confirmed them. */
+export async function deleteOutboxMessages(tx: DbExecutor, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.delete(outbox).where(inArray(outbox.id, [...ids]));
+}
+
+/**
+ * Records a failed publish of `ids`: counts the attempt, keeps the error, and hides the rows
+ * from {@link claimOutboxBatch} for `delayMs` milliseconds.
+ */
+export async function deferOutboxMessages(
+  tx: DbExecutor,
+  ids: readonly number[],
+  error: string,
+  delayMs: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await tx
+    .update(outbox)
+    .set({
+      attempts: sql`${outbox.attempts} + 1`,
+      lastError: error,
+      availableAt: sql`now() + make_interval(secs => ${Math.max(0, delayMs) / 1000})`,
+    })
+    .where(inArray(outbox.id, [...ids]));
+}
+
+/** Counts the messages waiting in the outbox and measures how long the oldest has waited. */
+export async function outboxBacklog(db: DbExecutor): Promise<OutboxBacklog> {
+  const [row] = await db
+    .select({
+      count: sql<number>`count(*)::int`,
+      oldestAgeSeconds: sql<number | null>`extract(epoch from (now() - min(${outbox.createdAt})))::float8`,
+    })
+    .from(outbox);
+  return { count: row?.count ?? 0, oldestAgeSeconds: row?.oldestAgeSeconds ?? null };
+}

@@ -1,0 +1,61 @@
+// Messaging tables shared by every service: the transactional outbox and the idempotent-consumer inbox.
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Messages waiting to be published. A row is written in the same transaction as the state
+ * change that caused it and deleted by the relay only after the broker confirmed it.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: uuid('message_id').notNull(),
+    exchange: text('exchange').notNull(),
+    routingKey: text('routing_key').notNull(),
+    messageType: text('message_type').notNull(),
+    /** The saga id; null for messages that belong to no saga. */
+    correlationId: uuid('correlation_id'),
+    headers: jsonb('headers')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    payload: jsonb('payload').$type<unknown>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The relay leaves a row alone until this time; publishing failures push it forward. */
+    availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  // The relay scans "available now, oldest first": this index serves exactly that query.
+  (table) => [index('outbox_available_at_id_idx').on(table.availableAt, table.id)],
+);
+
+/**
+ * Messages a consumer has already processed, keyed by (consumer, message id). Written in the
+ * same transaction as the consumer's effect, so a redelivery is recognised and answered with
+ * the stored reply instead of repeating the effect.
+ */
+export const inbox = pgTable(
+  'inbox',
+  {
+    consumer: text('consumer').notNull(),
+    messageId: uuid('message_id').notNull(),
+    messageType: text('message_type').notNull(),
+    correlationId: uuid('correlation_id'),
+    /** The reply the consumer produced, resent as-is when the message is delivered again. */
+    reply: jsonb('reply').$type<unknown>(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.consumer, table.messageId] })],
+);
