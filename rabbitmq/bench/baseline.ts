@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 
 /** Publishes `total` messages with confirms on a raw channel and consumes them; returns msg/s. */
-export async function bareAmqplibRate(url: string, total: number, window: number, size: number): Promise<number> {
+export async function bareAmqplibRate(
+  url: string,
+  total: number,
+  window: number,
+  size: number,
+): Promise<number> {
   const connection = await amqplib.connect(url);
   const queue = `bench-baseline-${randomUUID()}`;
   const admin = await connection.createChannel();

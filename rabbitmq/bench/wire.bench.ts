@@ -66,7 +66,12 @@ async function run(count: number): Promise<number[]> {
   const lane = async () => {
     while (next < count) {
       const seq = next++;
-      const message = buildMessage({ exchange: '', routingKey: queue, type: 'bench.ping', payload: { seq, pad: padding } });
+      const message = buildMessage({
+        exchange: '',
+        routingKey: queue,
+        type: 'bench.ping',
+        payload: { seq, pad: padding },
+      });
       const started = performance.now();
       await publisher.publish(message);
       latencies.push(performance.now() - started);
@@ -84,7 +89,9 @@ console.log(`warm-up: ${warmup} messages`);
 await run(warmup);
 await waitConsumed(warmup);
 
-console.log(`measuring: ${total} messages of ${values.size} bytes, window ${window}, prefetch ${values.prefetch}`);
+console.log(
+  `measuring: ${total} messages of ${values.size} bytes, window ${window}, prefetch ${values.prefetch}`,
+);
 const progress = setInterval(() => console.log(`  consumed ${consumed - warmup}/${total}`), 2_000);
 const started = performance.now();
 const latencies = await run(total);
@@ -93,7 +100,8 @@ clearInterval(progress);
 const seconds = (lastConsumedAt - started) / 1000;
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
 await consumer.stop();
 await publisher.close();
 await connection.close();
@@ -101,7 +109,9 @@ await adminChannel.deleteQueue(queue);
 await admin.close();
 
 const rate = Math.round(total / seconds);
-console.log(`sagaport wire: ${rate} msg/s; publish confirm latency p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms`);
+console.log(
+  `sagaport wire: ${rate} msg/s; publish confirm latency p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms`,
+);
 let baseline: number | undefined;
 if (values.baseline) {
   console.log('baseline: the same load through a bare amqplib loop');
@@ -113,7 +123,9 @@ console.log(
     msgs_per_s: rate,
     publish_confirm_p99_ms: Number(pct(99).toFixed(2)),
     publish_confirm_p50_ms: Number(pct(50).toFixed(2)),
-    ...(baseline ? { bare_amqplib_msgs_per_s: baseline, ratio_to_bare: Number((rate / baseline).toFixed(2)) } : {}),
+    ...(baseline
+      ? { bare_amqplib_msgs_per_s: baseline, ratio_to_bare: Number((rate / baseline).toFixed(2)) }
+      : {}),
     messages: total,
     bytes: Number(values.size),
   }),

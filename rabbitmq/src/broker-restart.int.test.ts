@@ -2,11 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sagaContracts } from './contracts/index.js';
 import { Consumer } from './consumer.js';
 import { ConfirmPublisher, PublishError } from './publisher.js';
-import { canControlBroker, createTestBroker, eventually, restartBrokerApp, type TestBroker } from './test-support/broker.js';
+import {
+  canControlBroker,
+  createTestBroker,
+  eventually,
+  restartBrokerApp,
+  type TestBroker,
+} from './test-support/broker.js';
 import { orderConfirm } from './test-support/messages.js';
 
-const controllable = await canControlBroker();
-if (!controllable) console.warn('broker-restart tests skipped: rabbitmqctl cannot reach the broker here');
+// Restarting the broker needs `rabbitmqctl` on this machine. Only an explicit opt-out skips it
+// (a broker elsewhere); otherwise a broker we cannot control fails the run instead of hiding.
+const optedOut = process.env.SAGAPORT_SKIP_BROKER_RESTART === '1';
+const controllable = optedOut ? false : await canControlBroker();
+if (!optedOut && !controllable) {
+  throw new Error(
+    'rabbitmqctl cannot control the broker: set RABBITMQCTL, or SAGAPORT_SKIP_BROKER_RESTART=1 for a remote broker',
+  );
+}
+if (optedOut) console.warn('broker-restart test skipped: SAGAPORT_SKIP_BROKER_RESTART=1');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,6 +52,9 @@ describe.skipIf(!controllable)('a broker restart in the middle of a publish burs
         );
       }
     };
+    let disconnects = 0;
+    let publishedWhileDown = 0;
+    broker.connection.on('disconnect', () => (disconnects += 1));
     // A steady burst (about 2,000 msg/s) from before the broker stops until after it is back.
     let restartDone = false;
     for (let i = 0; i < 50; i += 1) {
@@ -46,6 +63,7 @@ describe.skipIf(!controllable)('a broker restart in the middle of a publish burs
     }
     const restart = restartBrokerApp(2_000).finally(() => (restartDone = true));
     while (!restartDone) {
+      if (!broker.connection.isConnected()) publishedWhileDown += 40;
       publishBatch(40);
       await sleep(20);
     }
@@ -56,13 +74,19 @@ describe.skipIf(!controllable)('a broker restart in the middle of a publish burs
     await restart;
 
     // None hangs: every publish settles within its timeout.
-    const settled = await Promise.race([Promise.all(publishes).then(() => true), sleep(60_000).then(() => false)]);
+    const settled = await Promise.race([
+      Promise.all(publishes).then(() => true),
+      sleep(60_000).then(() => false),
+    ]);
     expect(settled).toBe(true);
     expect(outcomes.size).toBe(publishes.length);
     const confirmed = [...outcomes].filter(([, o]) => o === 'confirmed').map(([id]) => id);
     const rejected = [...outcomes.values()].filter((o) => o !== 'confirmed');
-    // The restart really cut into the burst, and every rejection says why.
-    expect(rejected.length).toBeGreaterThan(0);
+    // The restart really cut into the burst (the connection dropped while publishing), and every
+    // rejection says why. Whether any publish is rejected depends on timing: the broker may confirm
+    // everything in flight before it closes the connection.
+    expect(disconnects).toBeGreaterThan(0);
+    expect(publishedWhileDown).toBeGreaterThan(0);
     expect(rejected.every((r) => r === 'connection-lost' || r === 'timeout')).toBe(true);
     // Publishing works again after the restart.
     expect(confirmed.length).toBeGreaterThan(2 * 50 * 40 - rejected.length);

@@ -11,11 +11,15 @@ describe('loadBrokerConfig', () => {
 
   it('names the variable at fault', () => {
     expect(() => loadBrokerConfig({ AMQP_URL: 'http://x' })).toThrow(/AMQP_URL: must be an amqp/);
-    expect(() => loadBrokerConfig({ RETRY_TIERS: '1s,soon' })).toThrow(/RETRY_TIERS: "soon" is not a duration/);
+    expect(() => loadBrokerConfig({ RETRY_TIERS: '1s,soon' })).toThrow(
+      /RETRY_TIERS: "soon" is not a duration/,
+    );
     expect(() => loadBrokerConfig({ AMQP_PREFETCH: '0' })).toThrow(/AMQP_PREFETCH/);
   });
 
   it('parses durations in every unit', () => {
-    expect(parseRetryTiers('250ms, 2s,3m,1h').map((t) => t.delayMs)).toEqual([250, 2_000, 180_000, 3_600_000]);
+    expect(parseRetryTiers('250ms, 2s,3m,1h').map((t) => t.delayMs)).toEqual([
+      250, 2_000, 180_000, 3_600_000,
+    ]);
   });
 });

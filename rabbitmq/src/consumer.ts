@@ -90,7 +90,9 @@ export class Consumer {
       name: `consumer:${this.options.queue}`,
       setup: (channel: Channel) => this.setup(channel),
     });
-    wrapper.on('error', (error: Error) => this.log.warn({ err: error, queue: this.options.queue }, 'consumer channel error'));
+    wrapper.on('error', (error: Error) =>
+      this.log.warn({ err: error, queue: this.options.queue }, 'consumer channel error'),
+    );
     return wrapper;
   }
 
@@ -179,7 +181,10 @@ export class Consumer {
       this.settle(channel, raw, true);
     } catch (error) {
       // The retry or dead letter was not confirmed: put the delivery back rather than lose it.
-      this.log.error({ err: error, queue: this.options.queue, type }, 'could not retry or dead-letter; requeueing');
+      this.log.error(
+        { err: error, queue: this.options.queue, type },
+        'could not retry or dead-letter; requeueing',
+      );
       this.settle(channel, raw, false);
       outcome = DeliveryOutcome.requeued;
     }
@@ -210,7 +215,11 @@ export class Consumer {
     }
   }
 
-  private async fail(raw: ConsumeMessage, error: unknown, errorClass: FailureClass): Promise<DeliveryOutcome> {
+  private async fail(
+    raw: ConsumeMessage,
+    error: unknown,
+    errorClass: FailureClass,
+  ): Promise<DeliveryOutcome> {
     const { topology, queue, publisher, consumerName } = this.options;
     const attempt = attemptOf(raw);
     const context = { queue, failedBy: consumerName, errorClass, error, attempt };
@@ -226,11 +235,16 @@ export class Consumer {
             nextAttempt: plan.nextAttempt,
           }),
         );
-        this.log.info({ queue, type: raw.properties.type as unknown, attempt, tier: plan.tier.name }, 'retry scheduled');
+        this.log.info(
+          { queue, type: raw.properties.type as unknown, attempt, tier: plan.tier.name },
+          'retry scheduled',
+        );
         return DeliveryOutcome.retried;
       }
     }
-    await publisher.publish(deadLetterMessage(raw, { ...context, deadLetterExchange: topology.exchanges.deadLetters }));
+    await publisher.publish(
+      deadLetterMessage(raw, { ...context, deadLetterExchange: topology.exchanges.deadLetters }),
+    );
     this.log.warn(
       { queue, type: raw.properties.type as unknown, attempt, errorClass, err: error },
       'message dead-lettered',
@@ -245,7 +259,10 @@ export class Consumer {
       if (ack) channel.ack(raw);
       else channel.nack(raw, false, true);
     } catch (error) {
-      this.log.warn({ err: error, queue: this.options.queue }, 'could not settle a delivery; the broker will redeliver it');
+      this.log.warn(
+        { err: error, queue: this.options.queue },
+        'could not settle a delivery; the broker will redeliver it',
+      );
     }
   }
 }

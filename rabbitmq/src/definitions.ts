@@ -7,7 +7,9 @@ import type { Topology } from './topology.js';
  * salt keeps the generated file stable; this is the compose stack's development user only.
  */
 function rabbitPasswordHash(password: string, salt = Buffer.from('SAGA')): string {
-  const digest = createHash('sha256').update(Buffer.concat([salt, Buffer.from(password)])).digest();
+  const digest = createHash('sha256')
+    .update(Buffer.concat([salt, Buffer.from(password)]))
+    .digest();
   return Buffer.concat([salt, digest]).toString('base64');
 }
 
@@ -35,7 +37,13 @@ export function toDefinitions(topology: Topology, vhost = '/') {
       internal: false,
       arguments: e.arguments,
     })),
-    queues: queues.map((q) => ({ name: q.name, vhost, durable: true, auto_delete: false, arguments: q.arguments })),
+    queues: queues.map((q) => ({
+      name: q.name,
+      vhost,
+      durable: true,
+      auto_delete: false,
+      arguments: q.arguments,
+    })),
     bindings: bindings.map((b) => ({
       source: b.exchange,
       vhost,

@@ -7,7 +7,13 @@ import { buildMessage, parseInbound } from './envelope.js';
 function delivered(message: ReturnType<typeof buildMessage>, content = message.content): ConsumeMessage {
   return {
     content,
-    fields: { deliveryTag: 1, redelivered: false, exchange: message.exchange, routingKey: message.routingKey, consumerTag: 'c' },
+    fields: {
+      deliveryTag: 1,
+      redelivered: false,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+      consumerTag: 'c',
+    },
     properties: { headers: {}, ...message.properties },
   } as unknown as ConsumeMessage;
 }
@@ -38,7 +44,9 @@ describe('parseInbound', () => {
 
   it('names an unknown type', () => {
     const unknown = { ...valid, properties: { ...valid.properties, type: 'order.explode' } };
-    expect(() => parseInbound(delivered(unknown), sagaContracts)).toThrow(/unknown message type "order.explode"/);
+    expect(() => parseInbound(delivered(unknown), sagaContracts)).toThrow(
+      /unknown message type "order.explode"/,
+    );
   });
 
   it('names the field that breaks the contract', () => {

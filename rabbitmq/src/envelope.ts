@@ -123,17 +123,25 @@ export function parseInbound(raw: ConsumeMessage, contracts: ContractRegistry): 
   }
   const envelope = EnvelopeProperties.safeParse(raw.properties);
   if (!envelope.success) {
-    throw new ContractViolationError(`envelope of ${type} is invalid`, formatIssues(envelope.error, 'properties'));
+    throw new ContractViolationError(
+      `envelope of ${type} is invalid`,
+      formatIssues(envelope.error, 'properties'),
+    );
   }
   let body: unknown;
   try {
     body = JSON.parse(raw.content.toString('utf8'));
   } catch (error) {
-    throw new InvalidJsonError(`body of ${type} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new InvalidJsonError(`body of ${type} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const payload = contracts[type]!.safeParse(body);
   if (!payload.success) {
-    throw new ContractViolationError(`payload of ${type} breaks its contract`, formatIssues(payload.error, 'payload'));
+    throw new ContractViolationError(
+      `payload of ${type} breaks its contract`,
+      formatIssues(payload.error, 'payload'),
+    );
   }
   return {
     messageId: envelope.data.messageId,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BusinessRefusal, classifyError, ContractViolationError, PermanentError, TransientError } from './errors.js';
+import {
+  BusinessRefusal,
+  classifyError,
+  ContractViolationError,
+  PermanentError,
+  TransientError,
+} from './errors.js';
 
 describe('classifyError', () => {
   it('honours the explicit classes', () => {

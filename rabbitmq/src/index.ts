@@ -17,7 +17,14 @@ export type {
 } from './topology.js';
 export { toDefinitions } from './definitions.js';
 export * from './contracts/index.js';
-export { Header, EnvelopeProperties, buildMessage, parseInbound, attemptOf, formatIssues } from './envelope.js';
+export {
+  Header,
+  EnvelopeProperties,
+  buildMessage,
+  parseInbound,
+  attemptOf,
+  formatIssues,
+} from './envelope.js';
 export type { OutgoingMessage, BuildMessageInput, InboundMessage } from './envelope.js';
 export {
   FailureClass,

@@ -14,7 +14,12 @@ describe('failed deliveries', () => {
   const handled: InboundMessage[] = [];
   beforeEach(async () => {
     handled.length = 0;
-    broker = await createTestBroker({ retryTiers: [{ name: '200ms', delayMs: 200 }, { name: '400ms', delayMs: 400 }] });
+    broker = await createTestBroker({
+      retryTiers: [
+        { name: '200ms', delayMs: 200 },
+        { name: '400ms', delayMs: 400 },
+      ],
+    });
     publisher = new ConfirmPublisher(broker.connection);
   });
   afterEach(async () => {
@@ -107,6 +112,8 @@ describe('failed deliveries', () => {
       'x-attempt': 3,
       'x-original-routing-key': 'order.confirm',
     });
-    expect(letter!.properties.headers!['x-first-failure-at']).not.toBe(letter!.properties.headers!['x-last-failure-at']);
+    expect(letter!.properties.headers!['x-first-failure-at']).not.toBe(
+      letter!.properties.headers!['x-last-failure-at'],
+    );
   });
 });

@@ -58,7 +58,10 @@ describe('confirm publisher and consumer on a real broker', () => {
   it('rejects a message the broker nacks (queue full with reject-publish)', async () => {
     const admin = await broker.admin();
     const full = `${broker.topology.prefix}full`;
-    await admin.assertQueue(full, { durable: true, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+    await admin.assertQueue(full, {
+      durable: true,
+      arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
+    });
     try {
       const message = { ...orderConfirm(broker.topology), exchange: '', routingKey: full };
       const error = await publisher.publish(message).catch((e: unknown) => e);

@@ -78,7 +78,8 @@ export class ConfirmPublisher {
     const deadline = Date.now() + this.timeoutMs;
     try {
       const channel = await this.readyChannel(deadline);
-      if (!channel) throw new PublishError('timeout', `not connected to the broker within ${this.timeoutMs} ms`);
+      if (!channel)
+        throw new PublishError('timeout', `not connected to the broker within ${this.timeoutMs} ms`);
       await this.send(channel, message, deadline);
     } finally {
       this.slots.release();

@@ -10,19 +10,33 @@ export interface RetryPolicy {
 }
 
 export type RetryPlan =
-  | { readonly kind: 'retry'; readonly tier: RetryTier; readonly delayMs: number; readonly nextAttempt: number }
+  | {
+      readonly kind: 'retry';
+      readonly tier: RetryTier;
+      readonly delayMs: number;
+      readonly nextAttempt: number;
+    }
   | { readonly kind: 'dead-letter'; readonly reason: string };
 
 /**
  * Plans what follows a transient failure of delivery number `attempt` (1-based): the n-th retry
  * waits in the n-th tier (the tiers grow, so the backoff is exponential), the last tier repeats.
  */
-export function planRetry(attempt: number, policy: RetryPolicy, random: () => number = Math.random): RetryPlan {
+export function planRetry(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): RetryPlan {
   if (attempt >= policy.maxAttempts || policy.tiers.length === 0) {
     return { kind: 'dead-letter', reason: `gave up after ${attempt} of ${policy.maxAttempts} attempts` };
   }
   const tier = policy.tiers[Math.min(attempt - 1, policy.tiers.length - 1)]!;
   const jitter = policy.jitter ?? 0.2;
   const factor = 1 - jitter + 2 * jitter * random();
-  return { kind: 'retry', tier, delayMs: Math.max(1, Math.round(tier.delayMs * factor)), nextAttempt: attempt + 1 };
+  return {
+    kind: 'retry',
+    tier,
+    delayMs: Math.max(1, Math.round(tier.delayMs * factor)),
+    nextAttempt: attempt + 1,
+  };
 }

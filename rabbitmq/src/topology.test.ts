@@ -11,11 +11,19 @@ describe('buildTopology', () => {
     for (const type of Object.keys(commandContracts)) {
       const worker = type.split('.')[0];
       const { exchange, routingKey } = routeOf(topology, type);
-      expect(topology.declarations.bindings).toContainEqual({ exchange, queue: `p.${worker}.commands`, routingKey });
+      expect(topology.declarations.bindings).toContainEqual({
+        exchange,
+        queue: `p.${worker}.commands`,
+        routingKey,
+      });
     }
     for (const type of Object.keys(replyContracts)) {
       const { exchange, routingKey } = routeOf(topology, type);
-      expect(topology.declarations.bindings).toContainEqual({ exchange, queue: 'p.orchestrator.replies', routingKey });
+      expect(topology.declarations.bindings).toContainEqual({
+        exchange,
+        queue: 'p.orchestrator.replies',
+        routingKey,
+      });
     }
   });
 
@@ -43,7 +51,9 @@ describe('buildTopology', () => {
       queue: 'p.payment.commands',
       routingKey: '*.p.payment.commands',
     });
-    expect(queues.get('p.sagaport.retry.5s')).toMatchObject({ 'x-dead-letter-exchange': 'p.sagaport.retry.return' });
+    expect(queues.get('p.sagaport.retry.5s')).toMatchObject({
+      'x-dead-letter-exchange': 'p.sagaport.retry.return',
+    });
   });
 
   it('refuses a retry tier name that would break routing keys', () => {

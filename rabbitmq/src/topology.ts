@@ -87,7 +87,8 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
   const tiers = options.retryTiers ?? defaultRetryTiers;
   const deliveryLimit = options.deliveryLimit ?? defaultDeliveryLimit;
   for (const tier of tiers) {
-    if (!/^[A-Za-z0-9_-]+$/.test(tier.name)) throw new Error(`retry tier name "${tier.name}" must be one word`);
+    if (!/^[A-Za-z0-9_-]+$/.test(tier.name))
+      throw new Error(`retry tier name "${tier.name}" must be one word`);
   }
   const n = (name: string) => `${prefix}${name}`;
   const exchanges = {
@@ -116,7 +117,10 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     { name: exchanges.events, type: 'topic', arguments: {} },
   ];
   const queueDeclarations: QueueDeclaration[] = [
-    ...workQueues.map((q) => ({ name: q, arguments: workQueueArguments(exchanges.deadLetters, q, deliveryLimit) })),
+    ...workQueues.map((q) => ({
+      name: q,
+      arguments: workQueueArguments(exchanges.deadLetters, q, deliveryLimit),
+    })),
     ...workQueues.map((q) => ({ name: `${q}.dlq`, arguments: { ...quorum } })),
     // A retry tier expires messages into the return exchange with their original routing key
     // `<tier>.<queue>`; the per-message expiration carries the jittered delay, the queue TTL caps it.
@@ -143,7 +147,11 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
       queue: repliesQueue,
       routingKey: type,
     })),
-    ...tiers.map((t) => ({ exchange: exchanges.retry, queue: retryQueues[t.name]!, routingKey: `${t.name}.#` })),
+    ...tiers.map((t) => ({
+      exchange: exchanges.retry,
+      queue: retryQueues[t.name]!,
+      routingKey: `${t.name}.#`,
+    })),
     ...workQueues.map((q) => ({ exchange: exchanges.retryReturn, queue: q, routingKey: `*.${q}` })),
     ...workQueues.map((q) => ({ exchange: exchanges.deadLetters, queue: `${q}.dlq`, routingKey: q })),
     { exchange: exchanges.events, queue: eventsQueue, routingKey: '#' },

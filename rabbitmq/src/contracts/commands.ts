@@ -70,7 +70,12 @@ export const CommandType = Object.fromEntries(Object.keys(commandContracts).map(
 };
 
 /** The workers, each consuming its own command queue. */
-export const Worker = { order: 'order', inventory: 'inventory', payment: 'payment', shipping: 'shipping' } as const;
+export const Worker = {
+  order: 'order',
+  inventory: 'inventory',
+  payment: 'payment',
+  shipping: 'shipping',
+} as const;
 export type Worker = (typeof Worker)[keyof typeof Worker];
 
 /** The worker that handles a command type. */

@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { type AmqpConnectionManager, connectBroker, waitForBroker } from '../connection.js';
-import { buildTopology, declareTopology, deleteTopology, type Topology, type TopologyOptions } from '../topology.js';
+import {
+  buildTopology,
+  declareTopology,
+  deleteTopology,
+  type Topology,
+  type TopologyOptions,
+} from '../topology.js';
 
 export const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -72,7 +78,10 @@ export async function drainQueue(channel: Channel, queue: string): Promise<GetMe
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return true;
@@ -96,7 +105,8 @@ export async function canControlBroker(): Promise<boolean> {
 
 /** Stops the RabbitMQ application (connections drop), waits `downMs`, starts it again. */
 export async function restartBrokerApp(downMs: number): Promise<void> {
-  const ctl = (...args: string[]) => run(rabbitmqctl[0]!, [...rabbitmqctl.slice(1), ...args], { timeout: 120_000 });
+  const ctl = (...args: string[]) =>
+    run(rabbitmqctl[0]!, [...rabbitmqctl.slice(1), ...args], { timeout: 120_000 });
   await ctl('stop_app');
   await new Promise((r) => setTimeout(r, downMs));
   await ctl('start_app');

@@ -4,7 +4,10 @@ import { buildMessage, type OutgoingMessage } from '../envelope.js';
 import { routeOf, type Topology } from '../topology.js';
 
 /** A valid `order.confirm` command for the test topology, with a fresh message id. */
-export function orderConfirm(topology: Topology, overrides: { content?: Buffer; type?: string } = {}): OutgoingMessage {
+export function orderConfirm(
+  topology: Topology,
+  overrides: { content?: Buffer; type?: string } = {},
+): OutgoingMessage {
   const message = buildMessage({
     ...routeOf(topology, 'order.confirm'),
     type: 'order.confirm',

@@ -1,0 +1,2 @@
+// Public surface of @sagaport/workers.
+export { selectWorkers, workerNames } from './selection.js';
