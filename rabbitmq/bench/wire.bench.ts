@@ -22,7 +22,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '500' },
     prefetch: { type: 'string', default: '500' },
     size: { type: 'string', default: '1024' },
-    baseline: { type: 'boolean', default: true },
+    'skip-baseline': { type: 'boolean', default: false },
   },
 });
 const total = Number(values.messages);
@@ -113,7 +113,7 @@ console.log(
   `sagaport wire: ${rate} msg/s; publish confirm latency p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms`,
 );
 let baseline: number | undefined;
-if (values.baseline) {
+if (!values['skip-baseline']) {
   console.log('baseline: the same load through a bare amqplib loop');
   baseline = await bareAmqplibRate(config.url, total, window, Number(values.size));
   console.log(`bare amqplib: ${baseline} msg/s; sagaport/bare = ${(rate / baseline).toFixed(2)}`);
