@@ -5,7 +5,24 @@ export { createDatabase } from './client.js';
 export type { CreateDatabaseOptions, Database, DatabaseHandle, DbExecutor, Transaction } from './client.js';
 export { MIGRATIONS_FOLDER, migrateDatabase } from './migrate.js';
 export type { MigrateOptions, MigrateResult } from './migrate.js';
-export { inbox, outbox } from './schema/index.js';
+export {
+  charges,
+  checkoutRequests,
+  inbox,
+  inventorySchema,
+  orders,
+  ordersSchema,
+  outbox,
+  paymentsSchema,
+  products,
+  refunds,
+  reservations,
+  sagaEvents,
+  sagaInstances,
+  sagaSchema,
+  shipments,
+  shippingSchema,
+} from './schema/index.js';
 export {
   OUTBOX_CHANNEL,
   claimOutboxBatch,

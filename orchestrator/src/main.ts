@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from './config.js';
-import { healthRoutes } from './http/health.js';
-import { createLogger } from './logger.js';
+import { healthRoutes } from './observability/health.js';
+import { createLogger } from './observability/logger.js';
 
 const consoleDist = fileURLToPath(new URL('../../admin-ui/dist', import.meta.url));
 

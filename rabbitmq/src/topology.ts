@@ -1,6 +1,7 @@
 // Every exchange, queue and binding of Sagaport, declared idempotently from one description.
 import type { Channel } from 'amqplib';
 import { commandContracts, Worker, workerOf, type CommandType } from './contracts/commands.js';
+import { eventContracts } from './contracts/events.js';
 import { replyContracts } from './contracts/replies.js';
 
 /** A retry tier: a delay queue whose expired messages go back to the queue they came from. */
@@ -55,6 +56,8 @@ export interface Topology {
     readonly commands: Readonly<Record<Worker, string>>;
     readonly replies: string;
     readonly events: string;
+    /** Order events the inventory consumes to commit or release its holds. */
+    readonly inventoryOrderEvents: string;
     readonly retry: Readonly<Record<string, string>>;
     /** Dead-letter queue of each work queue, keyed by the work queue's name. */
     readonly deadLetters: Readonly<Record<string, string>>;
@@ -103,7 +106,8 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     Object.values(Worker).map((w) => [w, n(`${w}.commands`)]),
   ) as Record<Worker, string>;
   const repliesQueue = n('orchestrator.replies');
-  const workQueues = [...Object.values(commandQueues), repliesQueue];
+  const inventoryOrderEvents = n('inventory.order-events');
+  const workQueues = [...Object.values(commandQueues), repliesQueue, inventoryOrderEvents];
   const retryQueues = Object.fromEntries(tiers.map((t) => [t.name, n(`sagaport.retry.${t.name}`)]));
   const deadLetterQueues = Object.fromEntries(workQueues.map((q) => [q, `${q}.dlq`]));
   const eventsQueue = n('sagaport.events');
@@ -155,6 +159,11 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ...workQueues.map((q) => ({ exchange: exchanges.retryReturn, queue: q, routingKey: `*.${q}` })),
     ...workQueues.map((q) => ({ exchange: exchanges.deadLetters, queue: `${q}.dlq`, routingKey: q })),
     { exchange: exchanges.events, queue: eventsQueue, routingKey: '#' },
+    ...Object.keys(eventContracts).map((type) => ({
+      exchange: exchanges.events,
+      queue: inventoryOrderEvents,
+      routingKey: type,
+    })),
   ];
   return {
     prefix,
@@ -163,6 +172,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
       commands: commandQueues,
       replies: repliesQueue,
       events: eventsQueue,
+      inventoryOrderEvents,
       retry: retryQueues,
       deadLetters: deadLetterQueues,
     },
@@ -191,9 +201,10 @@ export async function deleteTopology(channel: Channel, topology: Topology): Prom
   for (const e of topology.declarations.exchanges) await channel.deleteExchange(e.name);
 }
 
-/** The exchange and routing key a command or reply is published with. */
+/** The exchange and routing key a command, reply or event is published with. */
 export function routeOf(topology: Topology, type: string): { exchange: string; routingKey: string } {
   if (type in commandContracts) return { exchange: topology.exchanges.commands, routingKey: type };
   if (type in replyContracts) return { exchange: topology.exchanges.replies, routingKey: type };
+  if (type in eventContracts) return { exchange: topology.exchanges.events, routingKey: type };
   throw new Error(`no route for message type "${type}"`);
 }

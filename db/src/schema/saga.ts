@@ -1,0 +1,67 @@
+// The orchestrator's tables: saga instances (read model), their event log, and checkout idempotency keys.
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+export const sagaSchema = pgSchema('saga');
+
+/**
+ * One row per saga: where it stands now. Kept in the same transaction as the event log and
+ * rebuildable from it; `version` guards each transition (optimistic concurrency).
+ */
+export const sagaInstances = sagaSchema.table(
+  'instances',
+  {
+    id: uuid('id').primaryKey(),
+    sagaType: text('saga_type').notNull(),
+    status: text('status').notNull(),
+    /** Name of the step awaiting a reply, or null once the saga has ended. */
+    currentStep: text('current_step'),
+    /** The saga's full state (the definition's data, progress, awaited command). */
+    state: jsonb('state').$type<unknown>().notNull(),
+    version: integer('version').notNull().default(0),
+    outcome: text('outcome'),
+    failureReason: jsonb('failure_reason').$type<{ code: string; message: string } | null>(),
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+    orderId: uuid('order_id'),
+    customerId: text('customer_id'),
+    email: text('email'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('instances_status_idx').on(t.status, t.createdAt),
+    // The timeout scanner's query: running sagas past their deadline.
+    index('instances_deadline_idx')
+      .on(t.deadlineAt)
+      .where(sql`${t.deadlineAt} is not null`),
+    index('instances_order_idx').on(t.orderId),
+    index('instances_customer_idx').on(t.customerId),
+    index('instances_email_idx').on(t.email),
+  ],
+);
+
+/** Append-only history of every saga: commands, replies, timeouts, compensations, operator actions. */
+export const sagaEvents = sagaSchema.table(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sagaId: uuid('saga_id').notNull(),
+    /** The saga's version after this event's transition. */
+    version: integer('version').notNull(),
+    kind: text('kind').notNull(),
+    messageType: text('message_type'),
+    messageId: uuid('message_id'),
+    detail: jsonb('detail').$type<unknown>(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('events_saga_idx').on(t.sagaId, t.id)],
+);
+
+/** `Idempotency-Key` of each checkout request, with a hash of its body, and the saga it started. */
+export const checkoutRequests = sagaSchema.table('checkout_requests', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  requestHash: text('request_hash').notNull(),
+  sagaId: uuid('saga_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
