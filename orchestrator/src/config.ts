@@ -7,7 +7,23 @@ const HttpEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  STEP_MAX_SENDS: z.coerce.number().int().min(1).max(100).default(3),
+  TIMEOUT_SCAN_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
+  OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(2),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
 });
+
+/** The saga and outbox settings, parsed from STEP_* / TIMEOUT_* / OUTBOX_* variables. */
+export interface SagaSettings {
+  readonly stepTimeoutMs: number;
+  readonly maxSends: number;
+  readonly timeoutScanIntervalMs: number;
+  readonly outboxBatchSize: number;
+  readonly outboxLanes: number;
+  readonly outboxPollMs: number;
+}
 
 export interface OrchestratorConfig {
   readonly port: number;
@@ -15,6 +31,7 @@ export interface OrchestratorConfig {
   readonly logLevel: z.infer<typeof HttpEnv>['LOG_LEVEL'];
   readonly database: DbConfig;
   readonly broker: BrokerConfig;
+  readonly saga: SagaSettings;
 }
 
 /** Parses every variable the orchestrator reads; the error names each bad variable. */
@@ -35,5 +52,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!http.success || !database || !broker) {
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
-  return { port: http.data.PORT, host: http.data.HOST, logLevel: http.data.LOG_LEVEL, database, broker };
+  const e = http.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    database,
+    broker,
+    saga: {
+      stepTimeoutMs: e.STEP_TIMEOUT_MS,
+      maxSends: e.STEP_MAX_SENDS,
+      timeoutScanIntervalMs: e.TIMEOUT_SCAN_INTERVAL_MS,
+      outboxBatchSize: e.OUTBOX_BATCH_SIZE,
+      outboxLanes: e.OUTBOX_LANES,
+      outboxPollMs: e.OUTBOX_POLL_MS,
+    },
+  };
 }

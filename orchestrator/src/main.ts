@@ -1,16 +1,15 @@
-// `npm start`: migrates the database, declares the broker topology and serves HTTP on PORT.
+// `node orchestrator/dist/main.js`: migrate, declare the topology, seed nothing, run the orchestrator on PORT.
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { createDatabase, migrateDatabase } from '@sagaport/db';
-import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
+import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hono } from 'hono';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createDatabase, migrateDatabase } from '@sagaport/db';
+import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
 import { loadConfig } from './config.js';
-import { healthRoutes } from './observability/health.js';
 import { createLogger } from './observability/logger.js';
+import { startOrchestrator } from './orchestrator.js';
 
 const consoleDist = fileURLToPath(new URL('../../admin-ui/dist', import.meta.url));
 
@@ -22,44 +21,43 @@ async function main(): Promise<void> {
   log.info({ applied: migrated.applied }, 'database migrated');
   const database = createDatabase({ ...config.database, applicationName: 'sagaport-orchestrator' });
 
-  const broker = connectBroker({ url: config.broker.url, connectionName: 'sagaport-orchestrator' });
+  const broker = connectBroker({ url: config.broker.url, connectionName: `sagaport-orchestrator@${hostname()}:${process.pid}` });
   await waitForBroker(broker);
-  const topology = buildTopology({
-    retryTiers: config.broker.retryTiers,
-    deliveryLimit: config.broker.deliveryLimit,
-  });
-  const setupChannel = broker.createChannel({
+  const topology = buildTopology({ retryTiers: config.broker.retryTiers, deliveryLimit: config.broker.deliveryLimit });
+  const topologyChannel = broker.createChannel({
     setup: (channel: Parameters<typeof declareTopology>[0]) => declareTopology(channel, topology),
   });
-  await setupChannel.waitForConnect();
+  await topologyChannel.waitForConnect();
   log.info({ queues: topology.declarations.queues.length }, 'topology declared');
 
-  const registry = new Registry();
-  registry.setDefaultLabels({ service: 'orchestrator' });
-  collectDefaultMetrics({ register: registry });
-
-  const app = new Hono().route(
-    '/',
-    healthRoutes(
-      {
-        postgres: async () => (await database.sql`select 1`).length === 1,
-        rabbitmq: () => Promise.resolve(broker.isConnected()),
-      },
-      registry,
-    ),
-  );
+  const orchestrator = await startOrchestrator({
+    database,
+    broker,
+    topology,
+    settings: config.saga,
+    retry: { tiers: config.broker.retryTiers, maxAttempts: config.broker.maxAttempts },
+    prefetch: config.broker.prefetch,
+    publishTimeoutMs: config.broker.publishTimeoutMs,
+    maxInFlight: config.broker.maxInFlight,
+    logger: log,
+    consumerName: `orchestrator@${hostname()}:${process.pid}`,
+  });
   if (existsSync(consoleDist)) {
-    app.use('/*', serveStatic({ root: relative(process.cwd(), consoleDist) }));
+    orchestrator.app.use('/*', serveStatic({ root: relative(process.cwd(), consoleDist) }));
   }
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
-    log.info({ url: `http://${config.host}:${info.port}` }, 'Sagaport is listening'),
+  const server = serve({ fetch: orchestrator.app.fetch, port: config.port, hostname: config.host }, (info) =>
+    log.info({ url: `http://${config.host}:${info.port}` }, 'Sagaport orchestrator is listening'),
   );
 
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    log.info({ signal }, 'shutting down');
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight work');
     server.close();
-    await setupChannel.close();
+    await orchestrator.stop();
+    await topologyChannel.close();
     await broker.close();
     await database.close();
     process.exit(0);
@@ -69,6 +67,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`sagaport: ${(error as Error).message}`);
+  console.error(`sagaport orchestrator: ${(error as Error).message}`);
   process.exit(1);
 });

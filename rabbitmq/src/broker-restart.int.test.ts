@@ -8,7 +8,7 @@ import {
   eventually,
   restartBrokerApp,
   type TestBroker,
-} from './test-support/broker.js';
+} from './testing.js';
 import { orderConfirm } from './test-support/messages.js';
 
 // Restarting the broker needs `rabbitmqctl` on this machine. Only an explicit opt-out skips it

@@ -4,7 +4,7 @@ import { Consumer } from './consumer.js';
 import { TransientError } from './errors.js';
 import type { InboundMessage } from './envelope.js';
 import { ConfirmPublisher } from './publisher.js';
-import { createTestBroker, drainQueue, eventually, type TestBroker } from './test-support/broker.js';
+import { createTestBroker, drainQueue, eventually, type TestBroker } from './testing.js';
 import { orderConfirm } from './test-support/messages.js';
 
 describe('failed deliveries', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sagaContracts } from './contracts/index.js';
 import { Consumer } from './consumer.js';
 import { ConfirmPublisher, PublishError } from './publisher.js';
-import { createTestBroker, eventually, type TestBroker } from './test-support/broker.js';
+import { createTestBroker, eventually, type TestBroker } from './testing.js';
 import { orderConfirm } from './test-support/messages.js';
 
 const retry = { tiers: [{ name: '1s', delayMs: 1_000 }], maxAttempts: 3 };

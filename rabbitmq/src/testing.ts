@@ -1,16 +1,16 @@
-// Integration-test helpers: an isolated, prefixed copy of the topology on the real broker.
+// Integration-test helpers (`@sagaport/rabbitmq/testing`): an isolated, prefixed copy of the topology on the real broker.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { type AmqpConnectionManager, connectBroker, waitForBroker } from '../connection.js';
+import { type AmqpConnectionManager, connectBroker, waitForBroker } from './connection.js';
 import {
   buildTopology,
   declareTopology,
   deleteTopology,
   type Topology,
   type TopologyOptions,
-} from '../topology.js';
+} from './topology.js';
 
 export const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 

@@ -1,0 +1,110 @@
+// Starts checkouts idempotently and reads their status: the logic behind the checkout API.
+import { createHash, randomUUID } from 'node:crypto';
+import { checkoutRequests, products, sagaInstances, type Database } from '@sagaport/db';
+import { eq, inArray } from 'drizzle-orm';
+import type { CheckoutRequest, CheckoutStatus } from '../http/checkout-schema.js';
+import type { FieldError } from '../http/problem.js';
+import type { SagaEngine } from '../saga/engine.js';
+import { type CheckoutData, type SagaState, terminalStatuses } from '../saga/types.js';
+
+export type StartResult =
+  | { readonly kind: 'started' | 'replayed'; readonly sagaId: string }
+  | { readonly kind: 'key-reused'; readonly sagaId: string }
+  | { readonly kind: 'invalid'; readonly errors: readonly FieldError[] };
+
+/** A stable fingerprint of a request body (zod output keeps the schema's key order). */
+function hashRequest(request: CheckoutRequest): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
+export class CheckoutService {
+  constructor(
+    private readonly db: Database,
+    private readonly engine: SagaEngine,
+  ) {}
+
+  /**
+   * Starts the saga for `request`, or returns the saga an earlier request with the same key
+   * started. The key, its body hash and the saga's first transition commit together.
+   */
+  async start(idempotencyKey: string, request: CheckoutRequest): Promise<StartResult> {
+    const requestHash = hashRequest(request);
+    const earlier = await this.findByKey(idempotencyKey);
+    if (earlier) return earlier.requestHash === requestHash ? { kind: 'replayed', sagaId: earlier.sagaId } : { kind: 'key-reused', sagaId: earlier.sagaId };
+
+    const priced = await this.price(request);
+    if ('errors' in priced) return { kind: 'invalid', errors: priced.errors };
+    const sagaId = randomUUID();
+    const started = await this.db.transaction(async (tx) => {
+      // A concurrent request with the same key waits here on the primary key until we commit.
+      const inserted = await tx
+        .insert(checkoutRequests)
+        .values({ idempotencyKey, requestHash, sagaId })
+        .onConflictDoNothing()
+        .returning({ sagaId: checkoutRequests.sagaId });
+      if (inserted.length === 0) return false;
+      await this.engine.start(tx, sagaId, { ...priced.data, orderId: randomUUID() });
+      return true;
+    });
+    if (started) return { kind: 'started', sagaId };
+    const winner = (await this.findByKey(idempotencyKey))!;
+    return winner.requestHash === requestHash ? { kind: 'replayed', sagaId: winner.sagaId } : { kind: 'key-reused', sagaId: winner.sagaId };
+  }
+
+  /** The public view of a checkout, or undefined for an unknown id. */
+  async status(sagaId: string): Promise<CheckoutStatus | undefined> {
+    const [row] = await this.db.select().from(sagaInstances).where(eq(sagaInstances.id, sagaId));
+    if (!row) return undefined;
+    const state = row.state as SagaState;
+    return {
+      sagaId: row.id,
+      status: row.status as CheckoutStatus['status'],
+      currentStep: row.currentStep,
+      outcome: row.outcome,
+      reason: row.failureReason ?? null,
+      orderId: state.data.orderId,
+      totalCents: state.data.totalCents,
+      currency: state.data.currency,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+
+  /** Whether the saga has ended (completed, compensated or failed). */
+  async hasEnded(sagaId: string): Promise<boolean> {
+    const [row] = await this.db.select({ status: sagaInstances.status }).from(sagaInstances).where(eq(sagaInstances.id, sagaId));
+    return row ? terminalStatuses.includes(row.status as SagaState['status']) : false;
+  }
+
+  private async findByKey(idempotencyKey: string) {
+    const [row] = await this.db.select().from(checkoutRequests).where(eq(checkoutRequests.idempotencyKey, idempotencyKey));
+    return row;
+  }
+
+  /** Prices every line from the catalogue; an unknown sku is a field error. */
+  private async price(
+    request: CheckoutRequest,
+  ): Promise<{ data: Omit<CheckoutData, 'orderId'> } | { errors: FieldError[] }> {
+    const skus = request.items.map((i) => i.sku);
+    const rows = await this.db.select().from(products).where(inArray(products.sku, skus));
+    const bySku = new Map(rows.map((r) => [r.sku, r]));
+    const errors = request.items.flatMap((line, index) =>
+      bySku.has(line.sku) ? [] : [{ field: `items.${index}.sku`, message: `unknown sku ${line.sku}` }],
+    );
+    if (errors.length > 0) return { errors };
+    const currencies = new Set(rows.map((r) => r.currency));
+    if (currencies.size > 1) return { errors: [{ field: 'items', message: 'all lines must be in one currency' }] };
+    const items = request.items.map((line) => ({ ...line, unitPriceCents: bySku.get(line.sku)!.priceCents }));
+    return {
+      data: {
+        customerId: request.customerId,
+        email: request.email,
+        items,
+        currency: rows[0]!.currency,
+        totalCents: items.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0),
+        shippingAddress: request.shippingAddress,
+        paymentToken: request.paymentToken,
+      },
+    };
+  }
+}

@@ -1,0 +1,56 @@
+// The checkout API's request and response schemas (zod); the OpenAPI document is generated from them.
+import { Address, Quantity, Sku } from '@sagaport/rabbitmq';
+import { z } from 'zod';
+
+export const CheckoutRequest = z
+  .strictObject({
+    customerId: z.string().trim().min(1).max(100).describe('Your identifier of the customer'),
+    email: z.email().max(320),
+    items: z
+      .array(z.strictObject({ sku: Sku, quantity: Quantity }))
+      .min(1, 'an order needs at least one line')
+      .max(100, 'an order has at most 100 lines'),
+    paymentToken: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe('A payment-provider token. Test tokens: tok_visa, tok_declined, tok_unavailable, tok_slow'),
+    shippingAddress: Address,
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.items.forEach((line, index) => {
+      if (seen.has(line.sku)) {
+        ctx.addIssue({ code: 'custom', path: ['items', index, 'sku'], message: `sku ${line.sku} appears twice` });
+      }
+      seen.add(line.sku);
+    });
+  });
+export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
+
+export const CheckoutStatus = z.strictObject({
+  sagaId: z.uuid(),
+  status: z.enum(['running', 'compensating', 'completed', 'compensated', 'failed']),
+  currentStep: z.string().nullable().describe('The step awaiting a reply; null once the saga has ended'),
+  outcome: z.string().nullable(),
+  reason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+  orderId: z.uuid(),
+  totalCents: z.number().int(),
+  currency: z.string(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type CheckoutStatus = z.infer<typeof CheckoutStatus>;
+
+export const ProblemDetails = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+/** Largest accepted request body; larger ones get 413. */
+export const MAX_CHECKOUT_BODY_BYTES = 64 * 1024;
+/** Longest `Prefer: wait` honoured, in seconds. */
+export const MAX_WAIT_SECONDS = 30;

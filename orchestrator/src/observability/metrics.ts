@@ -1,0 +1,59 @@
+// The orchestrator's Prometheus metrics (prom-client), registered on one registry per process.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Creates the registry with default process metrics and Sagaport's own. */
+export function createOrchestratorMetrics(service = 'orchestrator') {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const register = [registry];
+  return {
+    registry,
+    sagasStarted: new Counter({ name: 'sagaport_sagas_started_total', help: 'Sagas started', labelNames: ['saga'], registers: register }),
+    sagasEnded: new Counter({
+      name: 'sagaport_sagas_ended_total',
+      help: 'Sagas ended, by outcome (completed, compensated, failed)',
+      labelNames: ['saga', 'outcome'],
+      registers: register,
+    }),
+    sagaDuration: new Histogram({
+      name: 'sagaport_saga_duration_seconds',
+      help: 'Time from start to end of a saga',
+      labelNames: ['saga', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: register,
+    }),
+    stepDuration: new Histogram({
+      name: 'sagaport_step_duration_seconds',
+      help: 'Time from sending a step command to applying its reply',
+      labelNames: ['step', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+      registers: register,
+    }),
+    stepTimeouts: new Counter({ name: 'sagaport_step_timeouts_total', help: 'Step deadlines missed', registers: register }),
+    messagesPublished: new Counter({
+      name: 'sagaport_messages_published_total',
+      help: 'Outbox messages published, by outcome (confirmed, nacked, unroutable, connection-lost, timeout, error)',
+      labelNames: ['outcome'],
+      registers: register,
+    }),
+    messagesConsumed: new Counter({
+      name: 'sagaport_messages_consumed_total',
+      help: 'Deliveries consumed, by queue, type and outcome',
+      labelNames: ['queue', 'type', 'outcome'],
+      registers: register,
+    }),
+    outboxBacklog: new Gauge({
+      name: 'sagaport_outbox_backlog',
+      help: 'Messages waiting in the outbox',
+      registers: register,
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'sagaport_outbox_oldest_age_seconds',
+      help: 'Age of the oldest message waiting in the outbox',
+      registers: register,
+    }),
+  };
+}
+
+export type OrchestratorMetrics = ReturnType<typeof createOrchestratorMetrics>;

@@ -1,0 +1,141 @@
+// Assembles one orchestrator process: checkout API, saga engine, reply consumer, outbox relay and timeout scanner.
+import type { DatabaseHandle } from '@sagaport/db';
+import {
+  type AmqpConnectionManager,
+  ConfirmPublisher,
+  Consumer,
+  type InboundMessage,
+  type Logger,
+  replyContracts,
+  type RetryPolicy,
+  type Topology,
+  Header,
+} from '@sagaport/rabbitmq';
+import { Hono } from 'hono';
+import { CheckoutService } from './checkout/service.js';
+import type { SagaSettings } from './config.js';
+import { checkoutRoutes } from './http/checkouts.js';
+import { docsPage } from './http/docs-page.js';
+import { openApiDocument } from './http/openapi.js';
+import { healthRoutes } from './observability/health.js';
+import { createOrchestratorMetrics } from './observability/metrics.js';
+import { OutboxRelay } from './outbox/relay.js';
+import { checkoutSaga } from './saga/checkout-saga.js';
+import { SagaEndedSignal } from './saga/ended-signal.js';
+import { SagaEngine } from './saga/engine.js';
+import { TimeoutScanner } from './saga/timeout-scanner.js';
+import type { ReplyInput } from './saga/types.js';
+import { observeTransition } from './saga/observe.js';
+
+export interface OrchestratorOptions {
+  readonly database: DatabaseHandle;
+  readonly broker: AmqpConnectionManager;
+  readonly topology: Topology;
+  readonly settings: SagaSettings;
+  readonly retry: RetryPolicy;
+  readonly prefetch: number;
+  readonly publishTimeoutMs: number;
+  readonly maxInFlight: number;
+  readonly logger: Logger;
+  readonly consumerName: string;
+}
+
+export interface Orchestrator {
+  readonly app: Hono;
+  readonly engine: SagaEngine;
+  readonly metrics: ReturnType<typeof createOrchestratorMetrics>;
+  stop(): Promise<void>;
+}
+
+function toReplyInput(message: InboundMessage): ReplyInput {
+  const causation = message.headers[Header.causationId];
+  return {
+    type: message.type,
+    messageId: message.messageId,
+    causationId: typeof causation === 'string' ? causation : undefined,
+    body: message.payload as ReplyInput['body'],
+  };
+}
+
+/** Starts every orchestrator role on the given connections; `stop()` drains them in order. */
+export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
+  const { database, broker, topology, settings, logger } = options;
+  const metrics = createOrchestratorMetrics();
+  const engine = new SagaEngine({
+    db: database.db,
+    topology,
+    definition: checkoutSaga,
+    stepTimeoutMs: settings.stepTimeoutMs,
+    maxSends: settings.maxSends,
+    onTransition: (before, after, createdAt) => observeTransition(metrics, checkoutSaga.name, before, after, createdAt),
+  });
+  const publisher = new ConfirmPublisher(broker, {
+    name: 'orchestrator-publisher',
+    timeoutMs: options.publishTimeoutMs,
+    maxInFlight: options.maxInFlight,
+  });
+  const relay = new OutboxRelay({
+    database,
+    publisher,
+    logger,
+    batchSize: settings.outboxBatchSize,
+    lanes: settings.outboxLanes,
+    pollMs: settings.outboxPollMs,
+    onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
+  });
+  const ended = new SagaEndedSignal(database);
+  await ended.start();
+  await relay.start();
+  const replies = new Consumer({
+    connection: broker,
+    topology,
+    queue: topology.queues.replies,
+    contracts: replyContracts,
+    publisher,
+    retry: options.retry,
+    consumerName: options.consumerName,
+    prefetch: options.prefetch,
+    logger,
+    handler: async (message) => {
+      await engine.handleReply(message.correlationId, toReplyInput(message));
+    },
+    onOutcome: (outcome, type) => metrics.messagesConsumed.inc({ queue: topology.queues.replies, type, outcome }),
+  });
+  const scanner = new TimeoutScanner({
+    db: database.db,
+    engine,
+    logger,
+    intervalMs: settings.timeoutScanIntervalMs,
+    onTimeout: () => metrics.stepTimeouts.inc(),
+  });
+  scanner.start();
+
+  const service = new CheckoutService(database.db, engine);
+  const app = new Hono()
+    .route('/', checkoutRoutes({ service, ended }))
+    .get('/openapi.json', (c) => c.json(openApiDocument()))
+    .get('/docs', (c) => c.html(docsPage()))
+    .route(
+      '/',
+      healthRoutes(
+        {
+          postgres: async () => (await database.sql`select 1`).length === 1,
+          rabbitmq: () => Promise.resolve(broker.isConnected()),
+        },
+        metrics.registry,
+      ),
+    );
+
+  return {
+    app,
+    engine,
+    metrics,
+    async stop() {
+      await scanner.stop();
+      await replies.stop();
+      await relay.stop();
+      await ended.stop();
+      await publisher.close();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// The saga engine: applies transitions and persists each one — state, event log and outbox — in one transaction.
+import { randomUUID } from 'node:crypto';
+import {
+  enqueueOutbox,
+  sagaEvents,
+  sagaInstances,
+  type Database,
+  type NewOutboxMessage,
+  type Transaction,
+} from '@sagaport/db';
+import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '@sagaport/rabbitmq';
+import { and, eq, sql } from 'drizzle-orm';
+import type { SagaDefinition } from './checkout-saga.js';
+import { applyReply, applyTimeout, startSaga } from './transition.js';
+import {
+  type CheckoutData,
+  EventKind,
+  type ReplyInput,
+  type SagaState,
+  terminalStatuses,
+  type Transition,
+} from './types.js';
+
+/** Channel of the NOTIFY sent when a saga ends; the payload is `<saga id>:<status>`. */
+export const SAGA_ENDED_CHANNEL = 'sagaport_saga_ended';
+
+export interface EngineOptions {
+  readonly db: Database;
+  readonly topology: Topology;
+  readonly definition: SagaDefinition;
+  /** Time a step may take before the scanner resends its command. */
+  readonly stepTimeoutMs: number;
+  /** Sends of one command (the first included) before the step is abandoned. */
+  readonly maxSends: number;
+  /** Called after each committed transition (metrics). */
+  readonly onTransition?: (before: SagaState | null, after: Transition, sagaCreatedAt: Date) => void;
+}
+
+/** Stamps the awaited command with the time it is sent, for the step-duration metric. */
+function stampSentAt<T extends Transition | undefined>(transition: T): T {
+  if (!transition?.state.awaiting || transition.commands.length === 0) return transition;
+  return { ...transition, state: { ...transition.state, awaiting: { ...transition.state.awaiting, sentAt: Date.now() } } };
+}
+
+/** Raised when another process moved the saga first; the caller reloads and tries again. */
+class VersionConflict extends Error {}
+
+/** Runs the saga definition against PostgreSQL; every method is safe to call from several processes. */
+export class SagaEngine {
+  constructor(private readonly options: EngineOptions) {}
+
+  /** Starts a saga inside the caller's transaction (the API adds its idempotency record to it). */
+  async start(tx: Transaction, sagaId: string, data: CheckoutData): Promise<void> {
+    const transition = stampSentAt(startSaga(this.options.definition, data, randomUUID));
+    await tx.insert(sagaInstances).values({
+      id: sagaId,
+      sagaType: this.options.definition.name,
+      status: transition.state.status,
+      currentStep: transition.state.awaiting?.step ?? null,
+      state: transition.state,
+      version: 1,
+      deadlineAt: this.deadline(transition),
+      orderId: data.orderId,
+      customerId: data.customerId,
+      email: data.email,
+    });
+    await this.record(tx, sagaId, 1, transition, sagaId);
+    this.options.onTransition?.(null, transition, new Date());
+  }
+
+  /** Applies a reply; a reply for an unknown saga is a permanent failure (dead-lettered with the reason). */
+  async handleReply(sagaId: string | undefined, reply: ReplyInput): Promise<Transition> {
+    if (!sagaId) throw new PermanentError(`reply ${reply.type} carries no saga id (correlationId)`);
+    const received = {
+      kind: EventKind.replyReceived,
+      messageType: reply.type,
+      messageId: reply.messageId,
+      detail: reply.body,
+    };
+    return this.advance(sagaId, reply.messageId, (state) => {
+      const transition = applyReply(this.options.definition, state, reply, randomUUID);
+      return { ...transition, events: [received, ...transition.events] };
+    });
+  }
+
+  /** Applies a missed deadline, if the saga is still past it when re-read. */
+  async handleTimeout(sagaId: string): Promise<Transition | undefined> {
+    return this.advance(sagaId, sagaId, (state, deadlineAt) =>
+      deadlineAt && deadlineAt.getTime() <= Date.now()
+        ? applyTimeout(this.options.definition, state, this.options.maxSends, randomUUID)
+        : undefined,
+    );
+  }
+
+  private async advance<T extends Transition | undefined>(
+    sagaId: string,
+    causationId: string,
+    decide: (state: SagaState, deadlineAt: Date | null) => T,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.options.db.transaction(async (tx) => {
+          const [row] = await tx
+            .select({
+              state: sagaInstances.state,
+              version: sagaInstances.version,
+              deadlineAt: sagaInstances.deadlineAt,
+              createdAt: sagaInstances.createdAt,
+            })
+            .from(sagaInstances)
+            .where(eq(sagaInstances.id, sagaId));
+          if (!row) throw new PermanentError(`no saga ${sagaId}`);
+          const before = row.state as SagaState;
+          const transition = stampSentAt(decide(before, row.deadlineAt));
+          if (!transition) return transition;
+          const version = transition.changed ? await this.save(tx, sagaId, row.version, transition) : row.version;
+          await this.record(tx, sagaId, version, transition, causationId);
+          if (transition.changed) this.options.onTransition?.(before, transition, row.createdAt);
+          return transition;
+        });
+      } catch (error) {
+        if (!(error instanceof VersionConflict) || attempt >= 10) throw error;
+      }
+    }
+  }
+
+  /** Writes the new state if nobody else did since we read it (optimistic concurrency). */
+  private async save(tx: Transaction, sagaId: string, version: number, transition: Transition): Promise<number> {
+    const { state } = transition;
+    const ended = terminalStatuses.includes(state.status);
+    const updated = await tx
+      .update(sagaInstances)
+      .set({
+        status: state.status,
+        currentStep: state.awaiting?.step ?? null,
+        state,
+        version: version + 1,
+        outcome: ended ? state.status : null,
+        failureReason: state.failure ? { code: state.failure.code, message: state.failure.message } : null,
+        deadlineAt: this.deadline(transition),
+        updatedAt: sql`now()`,
+        ...(ended ? { endedAt: sql`now()` } : {}),
+      })
+      .where(and(eq(sagaInstances.id, sagaId), eq(sagaInstances.version, version)))
+      .returning({ version: sagaInstances.version });
+    if (updated.length === 0) throw new VersionConflict(`saga ${sagaId} moved on from version ${version}`);
+    if (ended) await tx.execute(sql`select pg_notify(${SAGA_ENDED_CHANNEL}, ${`${sagaId}:${state.status}`})`);
+    return version + 1;
+  }
+
+  /** Appends the transition's events and writes its commands to the outbox. */
+  private async record(
+    tx: Transaction,
+    sagaId: string,
+    version: number,
+    transition: Transition,
+    causationId: string,
+  ): Promise<void> {
+    const events = [
+      ...transition.events.map((e) => ({
+        sagaId,
+        version,
+        kind: e.kind,
+        messageType: e.messageType ?? null,
+        messageId: e.messageId ?? null,
+        detail: e.detail ?? null,
+      })),
+      ...transition.commands.map((c) => ({
+        sagaId,
+        version,
+        kind: EventKind.commandSent,
+        messageType: c.type,
+        messageId: c.messageId,
+        detail: c.payload,
+      })),
+    ];
+    if (events.length > 0) await tx.insert(sagaEvents).values(events);
+    const messages: NewOutboxMessage[] = transition.commands.map((c) => ({
+      messageId: c.messageId,
+      ...routeOf(this.options.topology, c.type),
+      messageType: c.type,
+      correlationId: sagaId,
+      headers: { [Header.schemaVersion]: SCHEMA_VERSION, [Header.causationId]: causationId },
+      payload: c.payload,
+    }));
+    await enqueueOutbox(tx, messages);
+  }
+
+  private deadline(transition: Transition): Date | null {
+    return transition.state.awaiting ? new Date(Date.now() + this.options.stepTimeoutMs) : null;
+  }
+}

@@ -1,0 +1,112 @@
+// The saga's state and the results of its transitions, shared by the definition, the transition and the engine.
+import type { Address, CommandType, FailureReason, PricedOrderLine } from '@sagaport/rabbitmq';
+
+/** Where a saga stands (DESIGN.md, "The checkout saga"). */
+export const SagaStatus = {
+  running: 'running',
+  compensating: 'compensating',
+  completed: 'completed',
+  compensated: 'compensated',
+  /** A compensation could not finish: an operator has to look. */
+  failed: 'failed',
+} as const;
+export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
+
+export const terminalStatuses: readonly SagaStatus[] = [SagaStatus.completed, SagaStatus.compensated, SagaStatus.failed];
+
+/** What the checkout saga knows: the request, and what each step produced. */
+export interface CheckoutData {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly email: string;
+  readonly items: readonly PricedOrderLine[];
+  readonly currency: string;
+  readonly totalCents: number;
+  readonly shippingAddress: Address;
+  readonly paymentToken: string;
+  readonly reservationId?: string;
+  readonly chargeId?: string;
+  readonly shipmentId?: string;
+}
+
+export const StepPhase = { forward: 'forward', compensation: 'compensation' } as const;
+export type StepPhase = (typeof StepPhase)[keyof typeof StepPhase];
+
+/** The command the saga waits on: a reply must name it (`x-causation-id`) to count. */
+export interface AwaitedCommand {
+  readonly step: string;
+  readonly phase: StepPhase;
+  readonly type: CommandType;
+  readonly messageId: string;
+  /** How many times it was sent; a timeout resends the same message id until the bound. */
+  readonly sends: number;
+  readonly payload: unknown;
+  /** When the engine wrote the command (epoch ms); set by the engine, not the pure transition. */
+  readonly sentAt?: number;
+}
+
+export interface SagaFailure extends FailureReason {
+  readonly step: string;
+}
+
+export interface SagaState {
+  readonly status: SagaStatus;
+  readonly data: CheckoutData;
+  /** Forward steps that succeeded, in order. */
+  readonly completed: readonly string[];
+  /** Steps whose compensation is still to run, in the order they will run. */
+  readonly toCompensate: readonly string[];
+  readonly awaiting: AwaitedCommand | null;
+  readonly failure: SagaFailure | null;
+}
+
+/** A command the engine must write to the outbox. */
+export interface PlannedCommand {
+  readonly type: CommandType;
+  readonly messageId: string;
+  readonly payload: unknown;
+}
+
+/** What a transition did, for the saga's event log (the console's timeline). */
+export const EventKind = {
+  started: 'saga.started',
+  stepSucceeded: 'step.succeeded',
+  stepRefused: 'step.refused',
+  stepTimedOut: 'step.timed-out',
+  commandResent: 'command.resent',
+  compensationSucceeded: 'compensation.succeeded',
+  compensationFailed: 'compensation.failed',
+  replyReceived: 'reply.received',
+  replyIgnored: 'reply.ignored',
+  commandSent: 'command.sent',
+  completed: 'saga.completed',
+  compensated: 'saga.compensated',
+  failed: 'saga.failed',
+} as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+export interface TransitionEvent {
+  readonly kind: EventKind;
+  readonly detail?: unknown;
+  readonly messageType?: string;
+  readonly messageId?: string;
+}
+
+export interface Transition {
+  readonly state: SagaState;
+  readonly commands: readonly PlannedCommand[];
+  /** What happened, in order; the engine adds one `command.sent` per command. */
+  readonly events: readonly TransitionEvent[];
+  /** False when nothing changed (a duplicate or late reply); the engine then only logs. */
+  readonly changed: boolean;
+}
+
+/** A reply as the transition sees it: its type, the command it answers, and its outcome. */
+export interface ReplyInput {
+  readonly type: string;
+  readonly messageId: string;
+  readonly causationId: string | undefined;
+  readonly body:
+    | { readonly outcome: 'succeeded'; readonly result: Record<string, unknown> }
+    | { readonly outcome: 'failed'; readonly reason: FailureReason };
+}
