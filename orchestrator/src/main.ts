@@ -21,9 +21,16 @@ async function main(): Promise<void> {
   log.info({ applied: migrated.applied }, 'database migrated');
   const database = createDatabase({ ...config.database, applicationName: 'sagaport-orchestrator' });
 
-  const broker = connectBroker({ url: config.broker.url, connectionName: `sagaport-orchestrator@${hostname()}:${process.pid}` });
+  const broker = connectBroker({
+    url: config.broker.url,
+    connectionName: `sagaport-orchestrator@${hostname()}:${process.pid}`,
+  });
   await waitForBroker(broker);
-  const topology = buildTopology({ retryTiers: config.broker.retryTiers, deliveryLimit: config.broker.deliveryLimit });
+  const topology = buildTopology({
+    prefix: config.broker.topologyPrefix,
+    retryTiers: config.broker.retryTiers,
+    deliveryLimit: config.broker.deliveryLimit,
+  });
   const topologyChannel = broker.createChannel({
     setup: (channel: Parameters<typeof declareTopology>[0]) => declareTopology(channel, topology),
   });

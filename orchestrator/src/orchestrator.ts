@@ -67,7 +67,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     definition: checkoutSaga,
     stepTimeoutMs: settings.stepTimeoutMs,
     maxSends: settings.maxSends,
-    onTransition: (before, after, createdAt) => observeTransition(metrics, checkoutSaga.name, before, after, createdAt),
+    onTransition: (before, after, createdAt) =>
+      observeTransition(metrics, checkoutSaga.name, before, after, createdAt),
   });
   const publisher = new ConfirmPublisher(broker, {
     name: 'orchestrator-publisher',
@@ -99,7 +100,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     handler: async (message) => {
       await engine.handleReply(message.correlationId, toReplyInput(message));
     },
-    onOutcome: (outcome, type) => metrics.messagesConsumed.inc({ queue: topology.queues.replies, type, outcome }),
+    onOutcome: (outcome, type) =>
+      metrics.messagesConsumed.inc({ queue: topology.queues.replies, type, outcome }),
   });
   const scanner = new TimeoutScanner({
     db: database.db,

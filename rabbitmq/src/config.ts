@@ -43,6 +43,10 @@ const BrokerEnv = z.object({
       }
     }),
   RETRY_MAX_ATTEMPTS: positiveInt(5),
+  TOPOLOGY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only')
+    .default(''),
 });
 
 export interface BrokerConfig {
@@ -53,6 +57,8 @@ export interface BrokerConfig {
   readonly deliveryLimit: number;
   readonly retryTiers: readonly RetryTier[];
   readonly maxAttempts: number;
+  /** Prefix of every exchange and queue name (isolates test runs or tenants on one vhost). */
+  readonly topologyPrefix: string;
 }
 
 /** Reads the broker settings; throws an Error naming every bad variable. */
@@ -71,5 +77,6 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     deliveryLimit: e.AMQP_DELIVERY_LIMIT,
     retryTiers: e.RETRY_TIERS,
     maxAttempts: e.RETRY_MAX_ATTEMPTS,
+    topologyPrefix: e.TOPOLOGY_PREFIX,
   };
 }

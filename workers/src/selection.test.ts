@@ -1,3 +1,4 @@
+// Unit tests of choosing the workers a process runs from its command line.
 import { describe, expect, it } from 'vitest';
 import { selectWorkers } from './selection.js';
 

@@ -1,4 +1,4 @@
-// Which workers a process runs: `npm run start:worker -- <name>` picks one, no name means all.
+// Which workers a process runs: `node dist/main.js <name>…` picks some, no name means all.
 import { Worker } from '@sagaport/rabbitmq';
 
 export const workerNames: readonly Worker[] = Object.values(Worker);

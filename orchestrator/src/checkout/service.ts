@@ -30,7 +30,10 @@ export class CheckoutService {
   async start(idempotencyKey: string, request: CheckoutRequest): Promise<StartResult> {
     const requestHash = hashRequest(request);
     const earlier = await this.findByKey(idempotencyKey);
-    if (earlier) return earlier.requestHash === requestHash ? { kind: 'replayed', sagaId: earlier.sagaId } : { kind: 'key-reused', sagaId: earlier.sagaId };
+    if (earlier)
+      return earlier.requestHash === requestHash
+        ? { kind: 'replayed', sagaId: earlier.sagaId }
+        : { kind: 'key-reused', sagaId: earlier.sagaId };
 
     const priced = await this.price(request);
     if ('errors' in priced) return { kind: 'invalid', errors: priced.errors };
@@ -48,7 +51,9 @@ export class CheckoutService {
     });
     if (started) return { kind: 'started', sagaId };
     const winner = (await this.findByKey(idempotencyKey))!;
-    return winner.requestHash === requestHash ? { kind: 'replayed', sagaId: winner.sagaId } : { kind: 'key-reused', sagaId: winner.sagaId };
+    return winner.requestHash === requestHash
+      ? { kind: 'replayed', sagaId: winner.sagaId }
+      : { kind: 'key-reused', sagaId: winner.sagaId };
   }
 
   /** The public view of a checkout, or undefined for an unknown id. */
@@ -72,12 +77,18 @@ export class CheckoutService {
 
   /** Whether the saga has ended (completed, compensated or failed). */
   async hasEnded(sagaId: string): Promise<boolean> {
-    const [row] = await this.db.select({ status: sagaInstances.status }).from(sagaInstances).where(eq(sagaInstances.id, sagaId));
+    const [row] = await this.db
+      .select({ status: sagaInstances.status })
+      .from(sagaInstances)
+      .where(eq(sagaInstances.id, sagaId));
     return row ? terminalStatuses.includes(row.status as SagaState['status']) : false;
   }
 
   private async findByKey(idempotencyKey: string) {
-    const [row] = await this.db.select().from(checkoutRequests).where(eq(checkoutRequests.idempotencyKey, idempotencyKey));
+    const [row] = await this.db
+      .select()
+      .from(checkoutRequests)
+      .where(eq(checkoutRequests.idempotencyKey, idempotencyKey));
     return row;
   }
 
@@ -93,7 +104,8 @@ export class CheckoutService {
     );
     if (errors.length > 0) return { errors };
     const currencies = new Set(rows.map((r) => r.currency));
-    if (currencies.size > 1) return { errors: [{ field: 'items', message: 'all lines must be in one currency' }] };
+    if (currencies.size > 1)
+      return { errors: [{ field: 'items', message: 'all lines must be in one currency' }] };
     const items = request.items.map((line) => ({ ...line, unitPriceCents: bySku.get(line.sku)!.priceCents }));
     return {
       data: {

@@ -21,7 +21,11 @@ export const CheckoutRequest = z
     const seen = new Set<string>();
     body.items.forEach((line, index) => {
       if (seen.has(line.sku)) {
-        ctx.addIssue({ code: 'custom', path: ['items', index, 'sku'], message: `sku ${line.sku} appears twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', index, 'sku'],
+          message: `sku ${line.sku} appears twice`,
+        });
       }
       seen.add(line.sku);
     });

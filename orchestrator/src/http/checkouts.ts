@@ -18,7 +18,11 @@ export function preferredWaitSeconds(prefer: string | undefined): number | undef
   return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : undefined;
 }
 
-const IdempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
   const app = new Hono();
@@ -28,12 +32,20 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
     bodyLimit({
       maxSize: MAX_CHECKOUT_BODY_BYTES,
       onError: (c) =>
-        problem(c, { title: 'Payload too large', status: 413, detail: `the body may be at most ${MAX_CHECKOUT_BODY_BYTES} bytes` }),
+        problem(c, {
+          title: 'Payload too large',
+          status: 413,
+          detail: `the body may be at most ${MAX_CHECKOUT_BODY_BYTES} bytes`,
+        }),
     }),
     async (c) => {
       const contentType = c.req.header('content-type') ?? '';
       if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-        return problem(c, { title: 'Unsupported media type', status: 415, detail: 'send the body as application/json' });
+        return problem(c, {
+          title: 'Unsupported media type',
+          status: 415,
+          detail: 'send the body as application/json',
+        });
       }
       const keyHeader = c.req.header('idempotency-key');
       if (keyHeader === undefined) {
@@ -46,7 +58,11 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
       }
       const key = IdempotencyKey.safeParse(keyHeader);
       if (!key.success) {
-        return problem(c, { title: 'Invalid Idempotency-Key', status: 400, errors: fieldErrors(key.error, 'Idempotency-Key') });
+        return problem(c, {
+          title: 'Invalid Idempotency-Key',
+          status: 400,
+          errors: fieldErrors(key.error, 'Idempotency-Key'),
+        });
       }
       let body: unknown;
       try {
@@ -59,7 +75,8 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
         return problem(c, { title: 'Invalid checkout', status: 422, errors: fieldErrors(parsed.error) });
       }
       const result = await service.start(key.data, parsed.data);
-      if (result.kind === 'invalid') return problem(c, { title: 'Invalid checkout', status: 422, errors: [...result.errors] });
+      if (result.kind === 'invalid')
+        return problem(c, { title: 'Invalid checkout', status: 422, errors: [...result.errors] });
       if (result.kind === 'key-reused') {
         return problem(c, {
           title: 'Idempotency-Key reused',
@@ -74,7 +91,9 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
       const wait = preferredWaitSeconds(c.req.header('prefer'));
       if (wait !== undefined) {
         c.header('Preference-Applied', `wait=${wait}`);
-        const done = await ended.waitForEnd(result.sagaId, wait * 1000, () => service.hasEnded(result.sagaId));
+        const done = await ended.waitForEnd(result.sagaId, wait * 1000, () =>
+          service.hasEnded(result.sagaId),
+        );
         const status = await service.status(result.sagaId);
         return c.json(status, done ? 200 : 202);
       }
@@ -85,7 +104,12 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
   app.get('/checkouts/:id', async (c) => {
     const id = z.uuid().safeParse(c.req.param('id'));
     if (!id.success) {
-      return problem(c, { title: 'Not found', status: 404, detail: 'checkout ids are UUIDs', errors: [{ field: 'id', message: 'not a UUID' }] });
+      return problem(c, {
+        title: 'Not found',
+        status: 404,
+        detail: 'checkout ids are UUIDs',
+        errors: [{ field: 'id', message: 'not a UUID' }],
+      });
     }
     const status = await service.status(id.data);
     if (!status) return problem(c, { title: 'Not found', status: 404, detail: `no checkout ${id.data}` });

@@ -34,16 +34,44 @@ export function docsPage() {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>Sagaport checkout API</title>
         <style>
-          body { font: 15px/1.5 system-ui, sans-serif; max-width: 960px; margin: 2rem auto; padding: 0 1rem; color: #1f2328; }
-          h2 { border-top: 1px solid #d0d7de; padding-top: 1rem; font-family: ui-monospace, monospace; }
-          table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #d0d7de; padding: .3rem .5rem; text-align: left; }
-          pre { background: #f6f8fa; padding: .75rem; overflow: auto; font-size: 13px; }
+          body {
+            font:
+              15px/1.5 system-ui,
+              sans-serif;
+            max-width: 960px;
+            margin: 2rem auto;
+            padding: 0 1rem;
+            color: #1f2328;
+          }
+          h2 {
+            border-top: 1px solid #d0d7de;
+            padding-top: 1rem;
+            font-family: ui-monospace, monospace;
+          }
+          table {
+            border-collapse: collapse;
+            width: 100%;
+          }
+          td,
+          th {
+            border: 1px solid #d0d7de;
+            padding: 0.3rem 0.5rem;
+            text-align: left;
+          }
+          pre {
+            background: #f6f8fa;
+            padding: 0.75rem;
+            overflow: auto;
+            font-size: 13px;
+          }
         </style>
       </head>
       <body>
-        <main><noscript>This page renders <a href="/openapi.json">/openapi.json</a>.</noscript></main>
+        <main>
+          <noscript>This page renders <a href="/openapi.json">/openapi.json</a>.</noscript>
+        </main>
         <script type="module">
-          ${raw(script)}
+          ${raw(script)};
         </script>
       </body>
     </html>`;

@@ -35,7 +35,8 @@ export function openApiDocument() {
               in: 'header',
               required: true,
               schema: { type: 'string', maxLength: 200 },
-              description: 'The same key with the same body returns the same checkout; with another body, 409.',
+              description:
+                'The same key with the same body returns the same checkout; with another body, 409.',
             },
             {
               name: 'Prefer',
@@ -64,7 +65,9 @@ export function openApiDocument() {
       '/checkouts/{id}': {
         get: {
           summary: 'Read a checkout',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
           responses: { '200': statusResponse('The checkout'), '404': problemResponse('No such checkout') },
         },
       },

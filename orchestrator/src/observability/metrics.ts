@@ -9,7 +9,12 @@ export function createOrchestratorMetrics(service = 'orchestrator') {
   const register = [registry];
   return {
     registry,
-    sagasStarted: new Counter({ name: 'sagaport_sagas_started_total', help: 'Sagas started', labelNames: ['saga'], registers: register }),
+    sagasStarted: new Counter({
+      name: 'sagaport_sagas_started_total',
+      help: 'Sagas started',
+      labelNames: ['saga'],
+      registers: register,
+    }),
     sagasEnded: new Counter({
       name: 'sagaport_sagas_ended_total',
       help: 'Sagas ended, by outcome (completed, compensated, failed)',
@@ -30,7 +35,11 @@ export function createOrchestratorMetrics(service = 'orchestrator') {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers: register,
     }),
-    stepTimeouts: new Counter({ name: 'sagaport_step_timeouts_total', help: 'Step deadlines missed', registers: register }),
+    stepTimeouts: new Counter({
+      name: 'sagaport_step_timeouts_total',
+      help: 'Step deadlines missed',
+      registers: register,
+    }),
     messagesPublished: new Counter({
       name: 'sagaport_messages_published_total',
       help: 'Outbox messages published, by outcome (confirmed, nacked, unroutable, connection-lost, timeout, error)',

@@ -109,7 +109,9 @@ export class OutboxRelay {
     return this.options.database.db.transaction(async (tx) => {
       const rows = await claimOutboxBatch(tx, batchSize);
       if (rows.length === 0) return false;
-      const results = await Promise.allSettled(rows.map((row) => this.options.publisher.publish(toMessage(row))));
+      const results = await Promise.allSettled(
+        rows.map((row) => this.options.publisher.publish(toMessage(row))),
+      );
       const confirmed: number[] = [];
       const failed = new Map<string, number[]>();
       results.forEach((result, index) => {

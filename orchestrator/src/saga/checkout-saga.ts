@@ -37,7 +37,10 @@ export const checkoutSaga: SagaDefinition = {
       }),
       compensation: {
         command: 'order.cancel',
-        build: (d): CommandPayload<'order.cancel'> => ({ orderId: d.orderId, reason: 'checkout compensated' }),
+        build: (d): CommandPayload<'order.cancel'> => ({
+          orderId: d.orderId,
+          reason: 'checkout compensated',
+        }),
       },
     },
     {

@@ -30,7 +30,11 @@ export class SagaEndedSignal {
    * Resolves true when the saga ends within `timeoutMs`, false otherwise. `alreadyEnded` is
    * checked after registering, so an end that lands between the check and the wait is not missed.
    */
-  async waitForEnd(sagaId: string, timeoutMs: number, alreadyEnded: () => Promise<boolean>): Promise<boolean> {
+  async waitForEnd(
+    sagaId: string,
+    timeoutMs: number,
+    alreadyEnded: () => Promise<boolean>,
+  ): Promise<boolean> {
     let resolveEnded!: () => void;
     const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
     const waiting = this.waiters.get(sagaId) ?? new Set();

@@ -39,7 +39,10 @@ export interface EngineOptions {
 /** Stamps the awaited command with the time it is sent, for the step-duration metric. */
 function stampSentAt<T extends Transition | undefined>(transition: T): T {
   if (!transition?.state.awaiting || transition.commands.length === 0) return transition;
-  return { ...transition, state: { ...transition.state, awaiting: { ...transition.state.awaiting, sentAt: Date.now() } } };
+  return {
+    ...transition,
+    state: { ...transition.state, awaiting: { ...transition.state.awaiting, sentAt: Date.now() } },
+  };
 }
 
 /** Raised when another process moved the saga first; the caller reloads and tries again. */
@@ -113,7 +116,9 @@ export class SagaEngine {
           const before = row.state as SagaState;
           const transition = stampSentAt(decide(before, row.deadlineAt));
           if (!transition) return transition;
-          const version = transition.changed ? await this.save(tx, sagaId, row.version, transition) : row.version;
+          const version = transition.changed
+            ? await this.save(tx, sagaId, row.version, transition)
+            : row.version;
           await this.record(tx, sagaId, version, transition, causationId);
           if (transition.changed) this.options.onTransition?.(before, transition, row.createdAt);
           return transition;
@@ -125,7 +130,12 @@ export class SagaEngine {
   }
 
   /** Writes the new state if nobody else did since we read it (optimistic concurrency). */
-  private async save(tx: Transaction, sagaId: string, version: number, transition: Transition): Promise<number> {
+  private async save(
+    tx: Transaction,
+    sagaId: string,
+    version: number,
+    transition: Transition,
+  ): Promise<number> {
     const { state } = transition;
     const ended = terminalStatuses.includes(state.status);
     const updated = await tx

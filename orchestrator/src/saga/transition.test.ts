@@ -42,7 +42,10 @@ function replyTo(state: SagaState, outcome: 'succeeded' | 'failed' = 'succeeded'
 }
 
 /** Drives the saga with successful replies until it awaits `command` (or ends). */
-function runUntil(command: string | null, newId = ids()): { t: Transition; sent: string[]; newId: () => string } {
+function runUntil(
+  command: string | null,
+  newId = ids(),
+): { t: Transition; sent: string[]; newId: () => string } {
   let t = startSaga(checkoutSaga, data, newId);
   const sent = t.commands.map((c) => c.type as string);
   while (t.state.awaiting && t.state.awaiting.type !== command) {
@@ -53,7 +56,11 @@ function runUntil(command: string | null, newId = ids()): { t: Transition; sent:
 }
 
 /** Answers every compensation with `outcome`; returns the commands sent meanwhile. */
-function finishCompensation(t: Transition, newId: () => string, outcome: 'succeeded' | 'failed' = 'succeeded') {
+function finishCompensation(
+  t: Transition,
+  newId: () => string,
+  outcome: 'succeeded' | 'failed' = 'succeeded',
+) {
   const sent = t.commands.map((c) => c.type as string);
   while (t.state.awaiting) {
     t = applyReply(checkoutSaga, t.state, replyTo(t.state, outcome), newId);
@@ -65,7 +72,13 @@ function finishCompensation(t: Transition, newId: () => string, outcome: 'succee
 describe('the checkout saga transition', () => {
   it('sends the five steps in order and completes, collecting every result', () => {
     const { t, sent } = runUntil(null);
-    expect(sent).toEqual(['order.create', 'inventory.reserve', 'payment.charge', 'shipping.schedule', 'order.confirm']);
+    expect(sent).toEqual([
+      'order.create',
+      'inventory.reserve',
+      'payment.charge',
+      'shipping.schedule',
+      'order.confirm',
+    ]);
     expect(t.state.status).toBe(SagaStatus.completed);
     expect(t.state.data).toMatchObject({ reservationId: 'r-1', chargeId: 'ch-1', shipmentId: 's-1' });
     expect(t.events.map((e) => e.kind)).toEqual(['step.succeeded', 'saga.completed']);
@@ -88,15 +101,18 @@ describe('the checkout saga transition', () => {
     ['shipping.schedule', ['payment.refund', 'inventory.release', 'order.cancel']],
     ['order.confirm', ['shipping.cancel', 'payment.refund', 'inventory.release', 'order.cancel']],
   ];
-  it.each(refusals)('a refused %s compensates %j in reverse order, then ends compensated', (command, expected) => {
-    const { t: before, newId } = runUntil(command);
-    const refused = applyReply(checkoutSaga, before.state, replyTo(before.state, 'failed'), newId);
-    expect(refused.state.failure).toMatchObject({ code: 'refused', message: `${command} refused` });
-    const { t, sent } = finishCompensation(refused, newId);
-    expect(sent).toEqual(expected);
-    expect(t.state.status).toBe(SagaStatus.compensated);
-    expect(t.state.awaiting).toBeNull();
-  });
+  it.each(refusals)(
+    'a refused %s compensates %j in reverse order, then ends compensated',
+    (command, expected) => {
+      const { t: before, newId } = runUntil(command);
+      const refused = applyReply(checkoutSaga, before.state, replyTo(before.state, 'failed'), newId);
+      expect(refused.state.failure).toMatchObject({ code: 'refused', message: `${command} refused` });
+      const { t, sent } = finishCompensation(refused, newId);
+      expect(sent).toEqual(expected);
+      expect(t.state.status).toBe(SagaStatus.compensated);
+      expect(t.state.awaiting).toBeNull();
+    },
+  );
 
   it('fails the saga when a compensation is refused', () => {
     const { t: before, newId } = runUntil('payment.charge');
@@ -120,7 +136,12 @@ describe('the checkout saga transition', () => {
     expect(duplicate.commands).toEqual([]);
     expect(duplicate.events[0]!.kind).toBe('reply.ignored');
 
-    const wrongCause = applyReply(checkoutSaga, atReserve.state, { ...replyTo(atReserve.state), causationId: 'other' }, newId);
+    const wrongCause = applyReply(
+      checkoutSaga,
+      atReserve.state,
+      { ...replyTo(atReserve.state), causationId: 'other' },
+      newId,
+    );
     expect(wrongCause.changed).toBe(false);
 
     const { t: done } = runUntil(null);

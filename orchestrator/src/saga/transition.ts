@@ -33,14 +33,28 @@ function send(state: SagaState, awaiting: AwaitedCommand, events: TransitionEven
 }
 
 function forward(step: StepDefinition, data: CheckoutData, newId: IdSource): AwaitedCommand {
-  return { step: step.name, phase: StepPhase.forward, type: step.command, messageId: newId(), sends: 1, payload: step.build(data) };
+  return {
+    step: step.name,
+    phase: StepPhase.forward,
+    type: step.command,
+    messageId: newId(),
+    sends: 1,
+    payload: step.build(data),
+  };
 }
 
 /** Starts a saga: the first step's command. */
 export function startSaga(definition: SagaDefinition, data: CheckoutData, newId: IdSource): Transition {
   const first = definition.steps[0];
   if (!first) throw new Error(`saga ${definition.name} has no steps`);
-  const state: SagaState = { status: SagaStatus.running, data, completed: [], toCompensate: [], awaiting: null, failure: null };
+  const state: SagaState = {
+    status: SagaStatus.running,
+    data,
+    completed: [],
+    toCompensate: [],
+    awaiting: null,
+    failure: null,
+  };
   return send(state, forward(first, data, newId), [{ kind: EventKind.started }]);
 }
 
@@ -54,7 +68,12 @@ function compensateNext(
   const [next, ...rest] = state.toCompensate;
   if (next === undefined) {
     const ended: SagaState = { ...state, status: SagaStatus.compensated, toCompensate: [], awaiting: null };
-    return { state: ended, commands: [], events: [...events, { kind: EventKind.compensated }], changed: true };
+    return {
+      state: ended,
+      commands: [],
+      events: [...events, { kind: EventKind.compensated }],
+      changed: true,
+    };
   }
   const compensation = stepNamed(definition, next).compensation!;
   const awaiting: AwaitedCommand = {
@@ -85,7 +104,9 @@ function ignored(state: SagaState, reason: string, reply: ReplyInput): Transitio
   return {
     state,
     commands: [],
-    events: [{ kind: EventKind.replyIgnored, detail: { reason, type: reply.type, messageId: reply.messageId } }],
+    events: [
+      { kind: EventKind.replyIgnored, detail: { reason, type: reply.type, messageId: reply.messageId } },
+    ],
     changed: false,
   };
 }
@@ -94,7 +115,12 @@ function ignored(state: SagaState, reason: string, reply: ReplyInput): Transitio
  * Applies a reply. Only the reply to the awaited command (its type, and `x-causation-id` equal
  * to the awaited message id) moves the saga; a duplicate or late reply changes nothing.
  */
-export function applyReply(definition: SagaDefinition, state: SagaState, reply: ReplyInput, newId: IdSource): Transition {
+export function applyReply(
+  definition: SagaDefinition,
+  state: SagaState,
+  reply: ReplyInput,
+  newId: IdSource,
+): Transition {
   const awaiting = state.awaiting;
   if (terminalStatuses.includes(state.status) || !awaiting) return ignored(state, 'saga has ended', reply);
   if (reply.type !== `${awaiting.type}.reply` || reply.causationId !== awaiting.messageId) {
@@ -104,12 +130,24 @@ export function applyReply(definition: SagaDefinition, state: SagaState, reply: 
   const body = reply.body;
   if (awaiting.phase === StepPhase.compensation) {
     if (body.outcome === 'failed') {
-      const failure: SagaFailure = { step: step.name, code: 'compensation_failed', message: `${awaiting.type}: ${body.reason.message}` };
+      const failure: SagaFailure = {
+        step: step.name,
+        code: 'compensation_failed',
+        message: `${awaiting.type}: ${body.reason.message}`,
+      };
       const ended: SagaState = { ...state, status: SagaStatus.failed, awaiting: null, failure };
-      const events = [{ kind: EventKind.compensationFailed, detail: body.reason }, { kind: EventKind.failed, detail: failure }];
+      const events = [
+        { kind: EventKind.compensationFailed, detail: body.reason },
+        { kind: EventKind.failed, detail: failure },
+      ];
       return { state: ended, commands: [], events, changed: true };
     }
-    return compensateNext(definition, state, [{ kind: EventKind.compensationSucceeded, detail: { step: step.name } }], newId);
+    return compensateNext(
+      definition,
+      state,
+      [{ kind: EventKind.compensationSucceeded, detail: { step: step.name } }],
+      newId,
+    );
   }
   if (body.outcome === 'failed') {
     const failure: SagaFailure = { step: step.name, ...body.reason };
@@ -118,7 +156,9 @@ export function applyReply(definition: SagaDefinition, state: SagaState, reply: 
   }
   const data = step.onSuccess ? step.onSuccess(state.data, body.result) : state.data;
   const completed = [...state.completed, step.name];
-  const events: TransitionEvent[] = [{ kind: EventKind.stepSucceeded, detail: { step: step.name, result: body.result } }];
+  const events: TransitionEvent[] = [
+    { kind: EventKind.stepSucceeded, detail: { step: step.name, result: body.result } },
+  ];
   const nextStep = definition.steps[definition.steps.indexOf(step) + 1];
   if (!nextStep) {
     const ended: SagaState = { ...state, data, completed, status: SagaStatus.completed, awaiting: null };
@@ -132,19 +172,32 @@ export function applyReply(definition: SagaDefinition, state: SagaState, reply: 
  * step is abandoned and compensated — itself included, since its effect is unknown — and an
  * unanswered compensation fails the saga for an operator.
  */
-export function applyTimeout(definition: SagaDefinition, state: SagaState, maxSends: number, newId: IdSource): Transition {
+export function applyTimeout(
+  definition: SagaDefinition,
+  state: SagaState,
+  maxSends: number,
+  newId: IdSource,
+): Transition {
   const awaiting = state.awaiting;
-  if (terminalStatuses.includes(state.status) || !awaiting) return { state, commands: [], events: [], changed: false };
+  if (terminalStatuses.includes(state.status) || !awaiting)
+    return { state, commands: [], events: [], changed: false };
   if (awaiting.sends < maxSends) {
     const resent = { ...awaiting, sends: awaiting.sends + 1 };
-    return send(state, resent, [{ kind: EventKind.commandResent, detail: { type: awaiting.type, sends: resent.sends } }]);
+    return send(state, resent, [
+      { kind: EventKind.commandResent, detail: { type: awaiting.type, sends: resent.sends } },
+    ]);
   }
   const message = `no reply to ${awaiting.type} after ${awaiting.sends} sends`;
   const failure: SagaFailure = { step: awaiting.step, code: 'step_timeout', message };
   const events: TransitionEvent[] = [{ kind: EventKind.stepTimedOut, detail: failure }];
   if (awaiting.phase === StepPhase.compensation) {
     const ended: SagaState = { ...state, status: SagaStatus.failed, awaiting: null, failure };
-    return { state: ended, commands: [], events: [...events, { kind: EventKind.failed, detail: failure }], changed: true };
+    return {
+      state: ended,
+      commands: [],
+      events: [...events, { kind: EventKind.failed, detail: failure }],
+      changed: true,
+    };
   }
   return beginCompensation(definition, state, [...state.completed, awaiting.step], failure, events, newId);
 }

@@ -12,7 +12,11 @@ export const SagaStatus = {
 } as const;
 export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
 
-export const terminalStatuses: readonly SagaStatus[] = [SagaStatus.completed, SagaStatus.compensated, SagaStatus.failed];
+export const terminalStatuses: readonly SagaStatus[] = [
+  SagaStatus.completed,
+  SagaStatus.compensated,
+  SagaStatus.failed,
+];
 
 /** What the checkout saga knows: the request, and what each step produced. */
 export interface CheckoutData {

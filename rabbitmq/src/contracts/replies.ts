@@ -19,7 +19,9 @@ export const InventoryReserveReply = replyOf(
 );
 export const PaymentChargeReply = replyOf(z.strictObject({ chargeId: z.uuid(), amountCents: Cents }));
 /** `refundId` is null when the saga was never charged: nothing to refund is a successful refund. */
-export const PaymentRefundReply = replyOf(z.strictObject({ refundId: z.uuid().nullable(), amountCents: Cents }));
+export const PaymentRefundReply = replyOf(
+  z.strictObject({ refundId: z.uuid().nullable(), amountCents: Cents }),
+);
 export const ShippingScheduleReply = replyOf(z.strictObject({ shipmentId: z.uuid() }));
 
 /** Every reply, by message type. */

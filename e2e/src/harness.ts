@@ -1,0 +1,172 @@
+// Runs the real Sagaport processes (orchestrator, workers) on a fresh database and a prefixed topology.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, migrateDatabase, products, type DatabaseHandle } from '@sagaport/db';
+import { createTestDatabase, type TestDatabase } from '@sagaport/db/testing';
+import { buildTopology, deleteTopology } from '@sagaport/rabbitmq';
+import { amqpUrl, connectAdmin } from '@sagaport/rabbitmq/testing';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const entryPoints = {
+  orchestrator: `${repo}orchestrator/dist/main.js`,
+  workers: `${repo}workers/dist/main.js`,
+} as const;
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface Product {
+  readonly sku: string;
+  readonly priceCents: number;
+  readonly available: number;
+}
+
+export interface SystemOptions {
+  readonly catalogue: readonly Product[];
+  /** Extra environment for every process (fault injection, timeouts). */
+  readonly env?: Record<string, string>;
+}
+
+/** One running process of the system, restartable after a kill. */
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  readonly output: string[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly args: string[],
+    private readonly env: Record<string, string>,
+    readonly port: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.child = spawn(process.execPath, this.args, {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 200) this.output.shift();
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    await this.waitReady();
+  }
+
+  /** Kills the process without warning (SIGKILL) and waits until it is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  private async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
+        throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.output.join('')}`);
+      }
+      try {
+        const response = await fetch(`http://127.0.0.1:${this.port}/readyz`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.output.join('')}`);
+  }
+}
+
+/** The whole system on its own database and topology prefix. */
+export class System {
+  readonly processes: ManagedProcess[] = [];
+  private constructor(
+    readonly database: DatabaseHandle,
+    private readonly testDb: TestDatabase,
+    readonly prefix: string,
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async create(options: SystemOptions): Promise<System> {
+    const testDb = await createTestDatabase();
+    await migrateDatabase(testDb.url);
+    const database = createDatabase({ url: testDb.url, poolMax: 4 });
+    await database.db
+      .insert(products)
+      .values(options.catalogue.map((p) => ({ ...p, name: `Product ${p.sku}`, currency: 'EUR' })));
+    const prefix = `e2e-${randomUUID()}.`;
+    const env = {
+      DATABASE_URL: testDb.url,
+      AMQP_URL: amqpUrl,
+      TOPOLOGY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      RETRY_TIERS: '200ms,500ms',
+      STEP_TIMEOUT_MS: '5000',
+      TIMEOUT_SCAN_INTERVAL_MS: '500',
+      ...options.env,
+    };
+    return new System(database, testDb, prefix, env);
+  }
+
+  /** Starts the orchestrator (API on its own port); it declares the topology. */
+  async startOrchestrator(env: Record<string, string> = {}): Promise<ManagedProcess> {
+    const port = await freePort();
+    const process = new ManagedProcess(
+      'orchestrator',
+      [entryPoints.orchestrator],
+      { ...this.env, ...env, PORT: String(port) },
+      port,
+    );
+    await process.start();
+    this.processes.push(process);
+    return process;
+  }
+
+  /** Starts one workers process running `names` (all four when empty). */
+  async startWorkers(names: string[] = [], env: Record<string, string> = {}): Promise<ManagedProcess> {
+    const port = await freePort();
+    const process = new ManagedProcess(
+      `workers ${names.join(',') || 'all'}`,
+      [entryPoints.workers, ...names],
+      { ...this.env, ...env, METRICS_PORT: String(port) },
+      port,
+    );
+    await process.start();
+    this.processes.push(process);
+    return process;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
+    const admin = await connectAdmin();
+    const channel = await admin.createChannel();
+    await deleteTopology(
+      channel,
+      buildTopology({
+        prefix: this.prefix,
+        retryTiers: [
+          { name: '200ms', delayMs: 200 },
+          { name: '500ms', delayMs: 500 },
+        ],
+      }),
+    );
+    await admin.close();
+    await this.database.close();
+    await this.testDb.drop();
+  }
+}

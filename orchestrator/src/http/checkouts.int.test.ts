@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { outbox, sagaEvents, sagaInstances } from '@sagaport/db';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../test-support/stack.js';
+
+const validBody = {
+  customerId: 'cust-42',
+  email: 'ada@example.com',
+  items: [{ sku: 'SKU-001', quantity: 2 }],
+  paymentToken: 'tok_visa',
+  shippingAddress: {
+    name: 'Ada Lovelace',
+    line1: 'Main 1',
+    city: 'Berlin',
+    postalCode: '10115',
+    country: 'DE',
+  },
+};
+
+describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack.cleanup();
+  });
+
+  async function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    return stack.orchestrator.app.request('/checkouts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  }
+
+  async function expectProblem(response: Response, status: number, field?: string) {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as {
+      status: number;
+      title: string;
+      errors?: { field: string }[];
+    };
+    expect(problem.status).toBe(status);
+    expect(problem.title).toBeTruthy();
+    if (field) expect(problem.errors?.map((e) => e.field)).toContain(field);
+    return problem;
+  }
+
+  it('accepts a checkout: 202, Location, the saga and its first command in the same commit', async () => {
+    const response = await post(validBody);
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as {
+      sagaId: string;
+      status: string;
+      currentStep: string;
+      totalCents: number;
+    };
+    expect(response.headers.get('location')).toBe(`/checkouts/${body.sagaId}`);
+    expect(body).toMatchObject({ status: 'running', currentStep: 'createOrder', totalCents: 1000 });
+    const { db } = stack.database;
+    const [instance] = await db.select().from(sagaInstances).where(eq(sagaInstances.id, body.sagaId));
+    expect(instance?.version).toBe(1);
+    const events = await db.select().from(sagaEvents).where(eq(sagaEvents.sagaId, body.sagaId));
+    expect(events.map((e) => e.kind)).toEqual(['saga.started', 'command.sent']);
+    const get = await stack.orchestrator.app.request(`/checkouts/${body.sagaId}`);
+    expect(get.status).toBe(200);
+    expect(await get.json()).toMatchObject({ sagaId: body.sagaId, status: 'running' });
+  });
+
+  it('replays the same key and body as the same saga, and refuses the key with another body (409)', async () => {
+    const key = randomUUID();
+    const first = await post(validBody, { 'idempotency-key': key });
+    const second = await post(validBody, { 'idempotency-key': key });
+    const firstId = ((await first.json()) as { sagaId: string }).sagaId;
+    expect(second.status).toBe(202);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await second.json()) as { sagaId: string }).sagaId).toBe(firstId);
+    const other = await post({ ...validBody, customerId: 'someone-else' }, { 'idempotency-key': key });
+    const problem = await expectProblem(other, 409);
+    expect(problem).toMatchObject({ sagaId: firstId });
+    const sagas = await stack.database.db.select().from(sagaInstances).where(eq(sagaInstances.id, firstId));
+    expect(sagas).toHaveLength(1);
+  });
+
+  it('starts exactly one saga for ten concurrent requests with one key', async () => {
+    const key = randomUUID();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => post(validBody, { 'idempotency-key': key })),
+    );
+    const ids = new Set(
+      await Promise.all(responses.map(async (r) => ((await r.json()) as { sagaId: string }).sagaId)),
+    );
+    expect(responses.every((r) => r.status === 202)).toBe(true);
+    expect(ids.size).toBe(1);
+  });
+
+  it('answers every bad input with its status and a problem naming the field', async () => {
+    await expectProblem(await post('{"customerId": '), 400);
+    await expectProblem(await post(validBody, { 'content-type': 'text/plain' }), 415);
+    await expectProblem(await post({ ...validBody, customerId: 'x'.repeat(70_000) }), 413);
+    const noKey = await stack.orchestrator.app.request('/checkouts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(validBody),
+    });
+    await expectProblem(noKey, 428, 'Idempotency-Key');
+    await expectProblem(
+      await post({ ...validBody, items: [{ sku: 'SKU-001', quantity: 0 }] }),
+      422,
+      'items.0.quantity',
+    );
+    await expectProblem(
+      await post({ ...validBody, items: [{ sku: 'SKU-001', quantity: -3 }] }),
+      422,
+      'items.0.quantity',
+    );
+    await expectProblem(
+      await post({ ...validBody, items: [{ sku: 'SKU-404', quantity: 1 }] }),
+      422,
+      'items.0.sku',
+    );
+    const tooMany = Array.from({ length: 101 }, (_, i) => ({
+      sku: `SKU-${String(i).padStart(3, '0')}`,
+      quantity: 1,
+    }));
+    await expectProblem(await post({ ...validBody, items: tooMany }), 422, 'items');
+    await expectProblem(await post({ ...validBody, email: 'not-an-email' }), 422, 'email');
+    await expectProblem(
+      await post({ ...validBody, shippingAddress: { ...validBody.shippingAddress, country: 'Germany' } }),
+      422,
+      'shippingAddress.country',
+    );
+    await expectProblem(await post({ ...validBody, surprise: true }), 422);
+    await expectProblem(
+      await post({
+        ...validBody,
+        items: [
+          { sku: 'SKU-001', quantity: 1 },
+          { sku: 'SKU-001', quantity: 2 },
+        ],
+      }),
+      422,
+      'items.1.sku',
+    );
+    // Nothing of the refused requests reached the database or the outbox.
+    const rows = await stack.database.db.select().from(outbox);
+    expect(rows.every((r) => r.messageType === 'order.create')).toBe(true);
+  });
+
+  it('answers 404 for an unknown or malformed checkout id', async () => {
+    await expectProblem(await stack.orchestrator.app.request(`/checkouts/${randomUUID()}`), 404);
+    await expectProblem(await stack.orchestrator.app.request('/checkouts/not-a-uuid'), 404, 'id');
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the schemas, and an offline docs page', async () => {
+    const doc = (await (await stack.orchestrator.app.request('/openapi.json')).json()) as {
+      openapi: string;
+      components: {
+        schemas: { CheckoutRequest: { properties: Record<string, unknown>; required: string[] } };
+      };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.schemas.CheckoutRequest.required).toEqual(
+      expect.arrayContaining(['customerId', 'email', 'items', 'paymentToken', 'shippingAddress']),
+    );
+    const docs = await (await stack.orchestrator.app.request('/docs')).text();
+    expect(docs).toContain("fetch('/openapi.json')");
+    expect(docs).not.toMatch(/https?:\/\//);
+  });
+});

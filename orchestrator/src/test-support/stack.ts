@@ -1,0 +1,60 @@
+// In-process orchestrator on a fresh database and a prefixed topology, for integration tests.
+import { createDatabase, migrateDatabase, products, type DatabaseHandle } from '@sagaport/db';
+import { createTestDatabase } from '@sagaport/db/testing';
+import { silentLogger } from '@sagaport/rabbitmq';
+import { createTestBroker, type TestBroker } from '@sagaport/rabbitmq/testing';
+import { startOrchestrator, type Orchestrator } from '../orchestrator.js';
+
+export interface TestStack {
+  readonly orchestrator: Orchestrator;
+  readonly database: DatabaseHandle;
+  readonly broker: TestBroker;
+  cleanup(): Promise<void>;
+}
+
+/** A catalogue of a few skus for tests: price 500 cents, 100 units each. */
+export const testCatalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
+  sku,
+  name: `Test ${sku}`,
+  priceCents: 500,
+  currency: 'EUR',
+  available: 100,
+}));
+
+export async function startTestStack(): Promise<TestStack> {
+  const testDb = await createTestDatabase();
+  await migrateDatabase(testDb.url);
+  const database = createDatabase({ url: testDb.url, poolMax: 5 });
+  await database.db.insert(products).values(testCatalogue);
+  const broker = await createTestBroker({ retryTiers: [{ name: '200ms', delayMs: 200 }] });
+  const orchestrator = await startOrchestrator({
+    database,
+    broker: broker.connection,
+    topology: broker.topology,
+    settings: {
+      stepTimeoutMs: 5_000,
+      maxSends: 3,
+      timeoutScanIntervalMs: 500,
+      outboxBatchSize: 100,
+      outboxLanes: 2,
+      outboxPollMs: 200,
+    },
+    retry: { tiers: broker.topology.retryTiers, maxAttempts: 3 },
+    prefetch: 20,
+    publishTimeoutMs: 5_000,
+    maxInFlight: 200,
+    logger: silentLogger,
+    consumerName: 'orchestrator-test',
+  });
+  return {
+    orchestrator,
+    database,
+    broker,
+    async cleanup() {
+      await orchestrator.stop();
+      await broker.cleanup();
+      await database.close();
+      await testDb.drop();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// The order worker's commands: create, confirm (raises order.confirmed) and cancel (raises order.cancelled).
+import type { CommandHandlers } from '../runtime/command-handler.js';
+import { cancelOrder, confirmOrder, createOrder } from './orders.js';
+
+/** Handlers of `order.*` commands. */
+export const orderHandlers: CommandHandlers<'order'> = {
+  'order.create': ({ tx, sagaId, payload }) => createOrder(tx, sagaId, payload),
+  'order.confirm': async ({ tx, payload, emit }) => {
+    if (await confirmOrder(tx, payload.orderId)) await emit('order.confirmed', { orderId: payload.orderId });
+    return {};
+  },
+  'order.cancel': async ({ tx, payload, emit }) => {
+    if (await cancelOrder(tx, payload.orderId, payload.reason)) {
+      await emit('order.cancelled', { orderId: payload.orderId, reason: payload.reason });
+    }
+    return {};
+  },
+};

@@ -1,0 +1,19 @@
+// The payment worker's commands: charge the saga's card once, refund it once.
+import type { CommandHandlers } from '../runtime/command-handler.js';
+import { chargeSaga, refundSaga } from './charges.js';
+import type { PaymentProvider } from './provider.js';
+
+/** Handlers of `payment.*` commands against `provider`. */
+export function paymentHandlers(provider: PaymentProvider): CommandHandlers<'payment'> {
+  return {
+    'payment.charge': ({ tx, sagaId, payload }) =>
+      chargeSaga(tx, provider, {
+        sagaId,
+        orderId: payload.orderId,
+        amountCents: payload.amountCents,
+        currency: payload.currency,
+        paymentToken: payload.paymentToken,
+      }),
+    'payment.refund': ({ tx, sagaId }) => refundSaga(tx, provider, sagaId),
+  };
+}

@@ -1,0 +1,136 @@
+// Integration tests of the payment worker's rules: one charge per saga, declines, 503s, refunds.
+import { randomUUID } from 'node:crypto';
+import { charges, refunds } from '@sagaport/db';
+import { TransientError } from '@sagaport/rabbitmq';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCommandProcessor } from '../runtime/command-handler.js';
+import { delivery, paymentCharge } from '../test-support/commands.js';
+import {
+  createWorkerTestDatabase,
+  outboxOf,
+  undeclaredTopology,
+  type WorkerTestDatabase,
+} from '../test-support/database.js';
+import { paymentHandlers } from './handler.js';
+import { PaymentTestToken, SimulatedPaymentProvider, type ChargeRequest } from './provider.js';
+
+/** The simulated provider, counting the charges it is asked for. */
+class CountingProvider extends SimulatedPaymentProvider {
+  calls = 0;
+  override charge(request: ChargeRequest) {
+    this.calls += 1;
+    return super.charge(request);
+  }
+}
+
+describe('payment worker', () => {
+  let database: WorkerTestDatabase;
+  let processCommand: ReturnType<typeof createCommandProcessor>;
+  const provider = new CountingProvider({ slowMs: 50 });
+
+  beforeAll(async () => {
+    database = await createWorkerTestDatabase();
+    processCommand = createCommandProcessor({
+      worker: 'payment',
+      db: database.db,
+      topology: undeclaredTopology(),
+      handlers: paymentHandlers(provider),
+    });
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  const chargesOf = (sagaId: string) => database.db.select().from(charges).where(eq(charges.sagaId, sagaId));
+  const refundsOf = (sagaId: string) => database.db.select().from(refunds).where(eq(refunds.sagaId, sagaId));
+
+  it('charges a saga exactly once: a second charge message gets the first charge without asking the provider', async () => {
+    const sagaId = randomUUID();
+    const calls = provider.calls;
+    const first = await processCommand(
+      delivery('payment.charge', paymentCharge(PaymentTestToken.visa), { sagaId }),
+    );
+    const second = await processCommand(
+      delivery('payment.charge', paymentCharge(PaymentTestToken.visa), { sagaId }),
+    );
+    const rows = await chargesOf(sagaId);
+    expect(rows).toHaveLength(1);
+    expect(provider.calls - calls).toBe(1);
+    expect(first.reply?.payload).toEqual({
+      outcome: 'succeeded',
+      result: { chargeId: rows[0]!.id, amountCents: 1_999 },
+    });
+    expect(second.reply?.payload).toEqual(first.reply?.payload);
+  });
+
+  it.each([
+    [PaymentTestToken.declined, 'card_declined'],
+    ['tok_unknown', 'invalid_token'],
+  ])('refuses %s as %s and charges nothing', async (token, code) => {
+    const sagaId = randomUUID();
+    const outcome = await processCommand(delivery('payment.charge', paymentCharge(token), { sagaId }));
+    expect(outcome.reply?.payload).toMatchObject({ outcome: 'failed', reason: { code } });
+    expect(await chargesOf(sagaId)).toEqual([]);
+  });
+
+  it('fails tok_unavailable (provider 503) with a TransientError, leaving no charge, reply or inbox claim', async () => {
+    const sagaId = randomUUID();
+    const command = delivery('payment.charge', paymentCharge(PaymentTestToken.unavailable), { sagaId });
+    await expect(processCommand(command)).rejects.toThrow(TransientError);
+    expect(await chargesOf(sagaId)).toEqual([]);
+    expect(await outboxOf(database.db, sagaId)).toEqual([]);
+  });
+
+  it('charges tok_slow after the configured delay', async () => {
+    const sagaId = randomUUID();
+    const started = performance.now();
+    const outcome = await processCommand(
+      delivery('payment.charge', paymentCharge(PaymentTestToken.slow), { sagaId }),
+    );
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    expect(outcome.reply?.payload).toMatchObject({ outcome: 'succeeded' });
+    expect(await chargesOf(sagaId)).toHaveLength(1);
+  });
+
+  it('refunds a saga without a charge as nothing: refundId null, amount 0, no refund row', async () => {
+    const sagaId = randomUUID();
+    const outcome = await processCommand(
+      delivery('payment.refund', { orderId: randomUUID(), amountCents: 1_999, currency: 'EUR' }, { sagaId }),
+    );
+    expect(outcome.reply?.payload).toEqual({
+      outcome: 'succeeded',
+      result: { refundId: null, amountCents: 0 },
+    });
+    expect(await refundsOf(sagaId)).toEqual([]);
+  });
+
+  it('refunds a charge exactly once', async () => {
+    const sagaId = randomUUID();
+    const charge = paymentCharge(PaymentTestToken.visa, 2_500);
+    await processCommand(delivery('payment.charge', charge, { sagaId }));
+    const refund = { orderId: charge.orderId, amountCents: 2_500, currency: 'EUR' };
+    const first = await processCommand(delivery('payment.refund', refund, { sagaId }));
+    const second = await processCommand(delivery('payment.refund', refund, { sagaId }));
+    const rows = await refundsOf(sagaId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ amountCents: 2_500, chargeId: (await chargesOf(sagaId))[0]!.id });
+    expect(first.reply?.payload).toEqual({
+      outcome: 'succeeded',
+      result: { refundId: rows[0]!.id, amountCents: 2_500 },
+    });
+    expect(second.reply?.payload).toEqual(first.reply?.payload);
+  });
+
+  it('charges once when two charge messages of one saga race', async () => {
+    const sagaId = randomUUID();
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        processCommand(delivery('payment.charge', paymentCharge(PaymentTestToken.visa), { sagaId })),
+      ),
+    );
+    expect(await chargesOf(sagaId)).toHaveLength(1);
+    const results = new Set(outcomes.map((o) => JSON.stringify(o.reply?.payload)));
+    expect(results.size).toBe(1);
+  });
+});

@@ -1,0 +1,159 @@
+// Integration tests of the shared command pattern: one effect per message id, refusals without effect, errors roll back.
+import { randomUUID } from 'node:crypto';
+import { shipments } from '@sagaport/db';
+import {
+  BusinessRefusal,
+  ContractViolationError,
+  Header,
+  PermanentError,
+  TransientError,
+  UnknownMessageTypeError,
+} from '@sagaport/rabbitmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, delivery } from '../test-support/commands.js';
+import {
+  createWorkerTestDatabase,
+  inboxOf,
+  outboxOf,
+  undeclaredTopology,
+  type WorkerTestDatabase,
+} from '../test-support/database.js';
+import { createCommandProcessor, type CommandHandlers } from './command-handler.js';
+
+const topology = undeclaredTopology();
+const schedule = (sagaId?: string) =>
+  delivery(
+    'shipping.schedule',
+    { orderId: randomUUID(), address, items: [{ sku: 'SKU-001', quantity: 1 }] },
+    {
+      sagaId,
+    },
+  );
+
+describe('command pattern (inbox, savepoint, outbox)', () => {
+  let database: WorkerTestDatabase;
+  let effects = 0;
+  let failWith: Error | undefined;
+
+  // A handler that inserts a shipment, then fails as told: the test of what rolls back what.
+  const handlers: CommandHandlers<'shipping'> = {
+    'shipping.schedule': async ({ tx, sagaId, payload, emit }) => {
+      effects += 1;
+      const id = randomUUID();
+      await tx.insert(shipments).values({
+        id,
+        sagaId,
+        orderId: payload.orderId,
+        country: 'DE',
+        address: payload.address,
+        status: 'scheduled',
+      });
+      await emit('order.cancelled', { orderId: payload.orderId, reason: 'emitted inside the effect' });
+      if (failWith) throw failWith;
+      return { shipmentId: id };
+    },
+    'shipping.cancel': async () => ({}),
+  };
+  let processCommand: ReturnType<typeof createCommandProcessor>;
+
+  beforeAll(async () => {
+    database = await createWorkerTestDatabase();
+    processCommand = createCommandProcessor({ worker: 'shipping', db: database.db, topology, handlers });
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it('answers a redelivery with the stored reply (same reply message id) and applies the effect once', async () => {
+    failWith = undefined;
+    effects = 0;
+    const command = schedule();
+    const first = await processCommand(command);
+    const second = await processCommand(command);
+
+    expect(effects).toBe(1);
+    expect(first.duplicate).toBe(false);
+    expect(second).toEqual({ duplicate: true, reply: first.reply });
+    const replies = (await outboxOf(database.db, command.correlationId!)).filter((r) =>
+      r.messageType.endsWith('.reply'),
+    );
+    expect(replies).toHaveLength(2);
+    expect(replies[0]!.messageId).toBe(first.reply!.messageId);
+    expect(replies[1]!.messageId).toBe(first.reply!.messageId);
+    expect(replies[1]!.payload).toEqual(replies[0]!.payload);
+    expect(replies[0]).toMatchObject({
+      exchange: topology.exchanges.replies,
+      routingKey: 'shipping.schedule.reply',
+      correlationId: command.correlationId,
+      headers: { [Header.causationId]: command.messageId, [Header.schemaVersion]: 1 },
+    });
+  });
+
+  it('turns a BusinessRefusal into a failed reply and undoes the effect and its events', async () => {
+    failWith = new BusinessRefusal('country_not_served', 'we do not ship there');
+    const command = schedule();
+    const outcome = await processCommand(command);
+
+    expect(outcome.reply?.payload).toEqual({
+      outcome: 'failed',
+      reason: { code: 'country_not_served', message: 'we do not ship there' },
+    });
+    const rows = await outboxOf(database.db, command.correlationId!);
+    expect(rows.map((r) => r.messageType)).toEqual(['shipping.schedule.reply']);
+    const stored = await database.db.select().from(shipments);
+    expect(stored.some((s) => s.sagaId === command.correlationId)).toBe(false);
+    // The refusal is remembered: a redelivery gets the same failed reply without running the handler.
+    const runs = effects;
+    expect(await processCommand(command)).toEqual({ duplicate: true, reply: outcome.reply });
+    expect(effects).toBe(runs);
+  });
+
+  it.each([
+    ['a TransientError', new TransientError('database hiccup')],
+    ['any other error', new Error('bug')],
+  ])('rolls back everything on %s, inbox claim included, so the retry runs it again', async (_, error) => {
+    failWith = error;
+    const command = schedule();
+    await expect(processCommand(command)).rejects.toBe(error);
+    expect(await outboxOf(database.db, command.correlationId!)).toEqual([]);
+    const claimed = await inboxOf(database.db, 'shipping');
+    expect(claimed.some((row) => row.messageId === command.messageId)).toBe(false);
+
+    failWith = undefined;
+    const retried = await processCommand(command);
+    expect(retried.duplicate).toBe(false);
+    expect(retried.reply?.payload).toMatchObject({ outcome: 'succeeded' });
+  });
+
+  it('dead-letters (PermanentError) a reply that breaks its contract, a command without saga id, or another worker’s command', async () => {
+    failWith = undefined;
+    const broken = createCommandProcessor({
+      worker: 'shipping',
+      db: database.db,
+      topology,
+      handlers: { ...handlers, 'shipping.cancel': async () => ({ unexpected: true }) as never },
+    });
+    await expect(broken(delivery('shipping.cancel', { orderId: randomUUID() }))).rejects.toThrow(
+      PermanentError,
+    );
+    await expect(processCommand({ ...schedule(), correlationId: undefined })).rejects.toThrow(
+      ContractViolationError,
+    );
+    await expect(processCommand(delivery('order.confirm', { orderId: randomUUID() }))).rejects.toThrow(
+      UnknownMessageTypeError,
+    );
+  });
+
+  it('passes the command’s trace context on to its reply', async () => {
+    failWith = undefined;
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const command = delivery(
+      'shipping.cancel',
+      { orderId: randomUUID() },
+      { traceparent, sagaId: randomUUID() },
+    );
+    await processCommand(command);
+    const [reply] = await outboxOf(database.db, command.correlationId!);
+    expect(reply?.headers).toMatchObject({ [Header.traceparent]: traceparent });
+  });
+});

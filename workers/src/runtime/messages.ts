@@ -1,0 +1,64 @@
+// Outbox rows a worker writes: the reply to a command and the domain events it raises, with the envelope headers.
+import type { NewOutboxMessage } from '@sagaport/db';
+import { Header, routeOf, SCHEMA_VERSION, type InboundMessage, type Topology } from '@sagaport/rabbitmq';
+import { z } from 'zod';
+
+/** What a worker needs to know about a delivered command (an `InboundMessage` satisfies it). */
+export type CommandDelivery = Pick<
+  InboundMessage,
+  'messageId' | 'type' | 'correlationId' | 'headers' | 'payload'
+>;
+
+/**
+ * The reply as stored in the inbox: a redelivered command gets exactly this again, with the
+ * same message id, so the orchestrator can recognise the duplicate.
+ */
+export const StoredReply = z.strictObject({
+  messageId: z.uuid(),
+  type: z.string().min(1),
+  payload: z.unknown(),
+});
+export type StoredReply = z.infer<typeof StoredReply>;
+
+/**
+ * Headers of a message caused by `command`: the causation id, the schema version and the
+ * command's trace context, so a trace follows the saga through every worker.
+ */
+export function causedHeaders(command: CommandDelivery): Record<string, unknown> {
+  const headers: Record<string, unknown> = {
+    [Header.causationId]: command.messageId,
+    [Header.schemaVersion]: SCHEMA_VERSION,
+  };
+  for (const name of [Header.traceparent, Header.tracestate]) {
+    const value = command.headers[name];
+    if (typeof value === 'string' && value.length > 0) headers[name] = value;
+  }
+  return headers;
+}
+
+/** A message a worker produces: a reply or a domain event. */
+export interface ProducedMessage {
+  readonly messageId: string;
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+/**
+ * The outbox row that carries `message` (a reply or an event caused by `command`) to the
+ * broker; the orchestrator's relay publishes it after the transaction commits.
+ */
+export function outboxRowOf(
+  topology: Topology,
+  command: CommandDelivery,
+  sagaId: string,
+  message: ProducedMessage,
+): NewOutboxMessage {
+  return {
+    messageId: message.messageId,
+    ...routeOf(topology, message.type),
+    messageType: message.type,
+    correlationId: sagaId,
+    headers: causedHeaders(command),
+    payload: message.payload,
+  };
+}

@@ -1,0 +1,211 @@
+// Starts the selected workers in this process: one Consumer per queue, the inventory sweeper, metrics.
+import { hostname } from 'node:os';
+import type { Database } from '@sagaport/db';
+import {
+  commandContracts,
+  ConfirmPublisher,
+  Consumer,
+  eventContracts,
+  silentLogger,
+  workerOf,
+  type AmqpConnectionManager,
+  type CommandType,
+  type ContractRegistry,
+  type InboundMessage,
+  type Logger,
+  type PublisherOptions,
+  type RetryPolicy,
+  type Topology,
+  type Worker,
+} from '@sagaport/rabbitmq';
+import { Registry } from 'prom-client';
+import { defaultWorkerSettings, type WorkerSettings } from '../config.js';
+import { inventoryHandlers } from '../inventory/handler.js';
+import { createOrderEventHandler } from '../inventory/order-events.js';
+import { startReservationSweeper, type Sweeper } from '../inventory/sweeper.js';
+import { orderHandlers } from '../order/handler.js';
+import { paymentHandlers } from '../payment/handler.js';
+import { SimulatedPaymentProvider, type PaymentProvider } from '../payment/provider.js';
+import { shippingHandlers } from '../shipping/handler.js';
+import { createCommandProcessor, type CommandOutcome } from './command-handler.js';
+import type { CommandDelivery } from './messages.js';
+import { createWorkerMetrics } from './metrics.js';
+import { workerNames } from '../selection.js';
+
+export interface StartWorkersOptions {
+  /** Which workers to run; all of them when omitted. */
+  readonly workers?: readonly Worker[];
+  readonly db: Database;
+  readonly connection: AmqpConnectionManager;
+  /** The (already declared) topology; tests pass a prefixed copy. */
+  readonly topology: Topology;
+  readonly retry: RetryPolicy;
+  /** Unacknowledged deliveries per consumer (AMQP_PREFETCH). */
+  readonly prefetch?: number;
+  readonly settings?: Partial<WorkerSettings>;
+  /** Where the metrics are registered; a private registry when omitted. */
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+  /** The card payment provider; the simulated one when omitted. */
+  readonly paymentProvider?: PaymentProvider;
+  /** Options of the publisher that sends retries and dead letters. */
+  readonly publisher?: PublisherOptions;
+  /** Names this process in dead letters (`payment-worker@<instance>`); `<hostname>:<pid>` by default. */
+  readonly instance?: string;
+  /** How long to wait for every consumer to subscribe before giving up. */
+  readonly subscribeTimeoutMs?: number;
+}
+
+/** Running workers. */
+export interface WorkersHandle {
+  readonly workers: readonly Worker[];
+  readonly consumers: readonly Consumer[];
+  /** Stops the sweeper and the consumers (in-flight deliveries finish, up to `timeoutMs`), then the publisher. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+interface Subscription {
+  readonly name: string;
+  readonly queue: string;
+  readonly contracts: ContractRegistry;
+  readonly handler: (message: InboundMessage) => Promise<void>;
+}
+
+/**
+ * Starts the selected workers on an open database and broker connection, resolving once every
+ * consumer has subscribed. The caller keeps ownership of `db` and `connection`.
+ */
+export async function startWorkers(options: StartWorkersOptions): Promise<WorkersHandle> {
+  const workers = options.workers ?? workerNames;
+  const settings: WorkerSettings = { ...defaultWorkerSettings, ...options.settings };
+  const log = options.logger ?? silentLogger;
+  const metrics = createWorkerMetrics(options.registry ?? new Registry());
+  const instance = options.instance ?? `${hostname()}:${process.pid}`;
+  const publisher = new ConfirmPublisher(options.connection, { name: 'workers', ...options.publisher });
+  const provider =
+    options.paymentProvider ?? new SimulatedPaymentProvider({ slowMs: settings.paymentSlowMs });
+
+  const consumers = workers.flatMap((worker) =>
+    subscriptionsOf(worker, options, settings, provider, log).map(
+      (subscription) =>
+        new Consumer({
+          connection: options.connection,
+          topology: options.topology,
+          queue: subscription.queue,
+          contracts: subscription.contracts,
+          handler: subscription.handler,
+          publisher,
+          retry: options.retry,
+          consumerName: `${subscription.name}@${instance}`,
+          prefetch: options.prefetch,
+          onOutcome: metrics.observe(subscription.queue),
+          logger: log,
+        }),
+    ),
+  );
+  const sweeper: Sweeper | undefined = workers.includes('inventory')
+    ? startReservationSweeper({
+        db: options.db,
+        intervalMs: settings.sweepIntervalMs,
+        logger: log,
+        onReleased: metrics.reservationsExpired,
+      })
+    : undefined;
+
+  const stop = async (timeoutMs?: number) => {
+    await sweeper?.stop();
+    await Promise.all(consumers.map((consumer) => consumer.stop(timeoutMs)));
+    await publisher.close();
+  };
+  try {
+    await subscribed(consumers, options.subscribeTimeoutMs ?? 30_000);
+  } catch (error) {
+    await stop(1_000);
+    throw error;
+  }
+  return { workers: [...workers], consumers, stop };
+}
+
+function subscriptionsOf(
+  worker: Worker,
+  options: StartWorkersOptions,
+  settings: WorkerSettings,
+  provider: PaymentProvider,
+  log: Logger,
+): Subscription[] {
+  const { db, topology } = options;
+  const commands: Subscription = {
+    name: `${worker}-worker`,
+    queue: topology.queues.commands[worker],
+    contracts: commandContractsOf(worker),
+    handler: loggedCommands(worker, commandProcessorOf(worker, options, settings, provider), log),
+  };
+  if (worker !== 'inventory') return [commands];
+  const orderEvents: Subscription = {
+    name: 'inventory-order-events',
+    queue: topology.queues.inventoryOrderEvents,
+    contracts: eventContracts,
+    handler: createOrderEventHandler(db, log),
+  };
+  return [commands, orderEvents];
+}
+
+function commandProcessorOf(
+  worker: Worker,
+  options: StartWorkersOptions,
+  settings: WorkerSettings,
+  provider: PaymentProvider,
+): (command: CommandDelivery) => Promise<CommandOutcome> {
+  const { db, topology } = options;
+  switch (worker) {
+    case 'order':
+      return createCommandProcessor({ worker, db, topology, handlers: orderHandlers });
+    case 'inventory':
+      return createCommandProcessor({ worker, db, topology, handlers: inventoryHandlers(settings) });
+    case 'payment':
+      return createCommandProcessor({ worker, db, topology, handlers: paymentHandlers(provider) });
+    case 'shipping':
+      return createCommandProcessor({ worker, db, topology, handlers: shippingHandlers(settings) });
+  }
+}
+
+/** The command contracts of one worker: a command meant for another worker is an unknown type here. */
+export function commandContractsOf(worker: Worker): ContractRegistry {
+  return Object.fromEntries(
+    Object.entries(commandContracts).filter(([type]) => workerOf(type as CommandType) === worker),
+  );
+}
+
+function loggedCommands(
+  worker: Worker,
+  processCommand: (command: CommandDelivery) => Promise<CommandOutcome>,
+  log: Logger,
+): (message: InboundMessage) => Promise<void> {
+  return async (message) => {
+    const { duplicate, reply } = await processCommand(message);
+    const fields = {
+      worker,
+      type: message.type,
+      messageId: message.messageId,
+      sagaId: message.correlationId,
+    };
+    if (duplicate) log.info(fields, 'duplicate command: stored reply sent again');
+    const payload = reply?.payload as { outcome?: string; reason?: unknown } | undefined;
+    if (payload?.outcome === 'failed') log.info({ ...fields, reason: payload.reason }, 'command refused');
+  };
+}
+
+async function subscribed(consumers: readonly Consumer[], timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`workers did not subscribe within ${timeoutMs} ms: is the topology declared?`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([Promise.all(consumers.map((consumer) => consumer.started)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,49 @@
+// Test helper: a migrated throwaway database per test file, and reads of what the workers wrote.
+import {
+  createDatabase,
+  inbox,
+  migrateDatabase,
+  outbox,
+  type DatabaseHandle,
+  type OutboxMessage,
+} from '@sagaport/db';
+import { createTestDatabase } from '@sagaport/db/testing';
+import { buildTopology, type Topology } from '@sagaport/rabbitmq';
+import { randomUUID } from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+
+/** A migrated test database with its connection; `dispose` closes and drops it. */
+export interface WorkerTestDatabase extends DatabaseHandle {
+  readonly url: string;
+  dispose(): Promise<void>;
+}
+
+/** Creates a fresh database, applies every migration and connects a pool of `poolMax`. */
+export async function createWorkerTestDatabase(poolMax = 10): Promise<WorkerTestDatabase> {
+  const testDatabase = await createTestDatabase();
+  await migrateDatabase(testDatabase.url);
+  const handle = createDatabase({ url: testDatabase.url, poolMax, applicationName: 'sagaport-workers-test' });
+  return {
+    ...handle,
+    url: testDatabase.url,
+    dispose: async () => {
+      await handle.close();
+      await testDatabase.drop();
+    },
+  };
+}
+
+/** A prefixed topology for routing outbox rows; declared nowhere (tests that need a broker use the harness). */
+export function undeclaredTopology(): Topology {
+  return buildTopology({ prefix: `test-${randomUUID()}.` });
+}
+
+/** Outbox rows written for the saga, oldest first. */
+export async function outboxOf(db: DatabaseHandle['db'], sagaId: string): Promise<OutboxMessage[]> {
+  return db.select().from(outbox).where(eq(outbox.correlationId, sagaId)).orderBy(asc(outbox.id));
+}
+
+/** Inbox rows of a consumer. */
+export async function inboxOf(db: DatabaseHandle['db'], consumer: string) {
+  return db.select().from(inbox).where(eq(inbox.consumer, consumer));
+}
