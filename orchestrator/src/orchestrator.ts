@@ -82,6 +82,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     batchSize: settings.outboxBatchSize,
     lanes: settings.outboxLanes,
     pollMs: settings.outboxPollMs,
+    duplicatePublishes: settings.duplicatePublishes ?? false,
     onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
   });
   const ended = new SagaEndedSignal(database);

@@ -20,6 +20,11 @@ export interface RelayOptions {
   /** Fallback poll when no NOTIFY arrives (a missed notification, a deferred row coming due). */
   readonly pollMs?: number;
   readonly onPublished?: (outcome: 'confirmed' | PublishError['reason'] | 'error', count: number) => void;
+  /**
+   * Fault injection for tests and drills (FAULT_DUPLICATE_PUBLISHES): publish every message
+   * twice, so every command and reply reaches its consumer twice.
+   */
+  readonly duplicatePublishes?: boolean;
 }
 
 /** Delay before a row that failed to publish is tried again, growing with its attempts (max 30 s). */
@@ -103,15 +108,19 @@ export class OutboxRelay {
     });
   }
 
+  private async publish(row: OutboxMessage): Promise<void> {
+    const message = toMessage(row);
+    await this.options.publisher.publish(message);
+    if (this.options.duplicatePublishes) await this.options.publisher.publish(message);
+  }
+
   /** Relays one batch; returns whether it was full. */
   private async relayBatch(): Promise<boolean> {
     const batchSize = this.options.batchSize ?? 200;
     return this.options.database.db.transaction(async (tx) => {
       const rows = await claimOutboxBatch(tx, batchSize);
       if (rows.length === 0) return false;
-      const results = await Promise.allSettled(
-        rows.map((row) => this.options.publisher.publish(toMessage(row))),
-      );
+      const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
       const confirmed: number[] = [];
       const failed = new Map<string, number[]>();
       results.forEach((result, index) => {
