@@ -46,8 +46,13 @@ describe('every command and every reply delivered twice', () => {
       { sku: 'SKU-002', available: 1 },
     ]);
     // The duplicates really arrived: workers answered them from the inbox, the orchestrator ignored them.
-    expect(await one(sql`select count(*)::int as n from saga.events where kind = 'reply.ignored'`)).toBeGreaterThan(0);
-    const report = await checkConsistency(system.database, new Map(catalogue.map((p) => [p.sku, p.available])));
+    expect(
+      await one(sql`select count(*)::int as n from saga.events where kind = 'reply.ignored'`),
+    ).toBeGreaterThan(0);
+    const report = await checkConsistency(
+      system.database,
+      new Map(catalogue.map((p) => [p.sku, p.available])),
+    );
     expect(report.problems).toEqual([]);
   });
 });

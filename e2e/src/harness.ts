@@ -68,7 +68,8 @@ export class ManagedProcess {
   /** Kills the process without warning (SIGKILL) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // A process killed by a signal keeps exitCode null and sets signalCode instead.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
     await exited;
@@ -77,8 +78,9 @@ export class ManagedProcess {
   private async waitReady(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
-        throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.output.join('')}`);
+      if (this.child && (this.child.exitCode !== null || this.child.signalCode !== null)) {
+        const code = this.child.exitCode ?? this.child.signalCode;
+        throw new Error(`${this.name} exited with ${code}:\n${this.output.join('')}`);
       }
       try {
         const response = await fetch(`http://127.0.0.1:${this.port}/readyz`);

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkoutBody, postCheckout } from './client.js';
+import { checkConsistency } from './consistency.js';
+import { System, type ManagedProcess } from './harness.js';
+
+describe('200 concurrent checkouts for a sku with 10 units', () => {
+  let system: System;
+  let api: ManagedProcess;
+  beforeAll(async () => {
+    system = await System.create({ catalogue: [{ sku: 'SKU-RARE', priceCents: 9_900, available: 10 }] });
+    api = await system.startOrchestrator();
+    await system.startWorkers();
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('completes exactly 10 and never takes stock below zero', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        postCheckout(api.port, checkoutBody({ items: [{ sku: 'SKU-RARE', quantity: 1 }] }), {
+          waitSeconds: 30,
+        }),
+      ),
+    );
+    const byStatus = answers.reduce<Record<string, number>>(
+      (acc, a) => ({ ...acc, [a.status]: (acc[a.status] ?? 0) + 1 }),
+      {},
+    );
+    expect(byStatus).toEqual({ completed: 10, compensated: 190 });
+    expect(
+      answers.filter((a) => a.status === 'compensated').every((a) => a.reason?.code === 'out_of_stock'),
+    ).toBe(true);
+    const [stock] = await system.database
+      .sql`select available from inventory.products where sku = 'SKU-RARE'`;
+    expect(stock).toEqual({ available: 0 });
+    await new Promise((r) => setTimeout(r, 500));
+    const report = await checkConsistency(system.database, new Map([['SKU-RARE', 10]]));
+    expect(report.problems).toEqual([]);
+  });
+});
