@@ -16,7 +16,9 @@ export function connectBroker(options: ConnectOptions): AmqpConnectionManager {
   return amqp.connect([options.url], {
     heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
     reconnectTimeInSeconds: options.reconnectSeconds ?? 1,
-    connectionOptions: { clientProperties: { connection_name: options.connectionName } },
+    // TCP_NODELAY: without it Nagle's algorithm and delayed ACKs hold small frames (a confirm,
+    // an ack, a one-message publish) for up to 40 ms — measured as ~60 ms per saga step.
+    connectionOptions: { noDelay: true, clientProperties: { connection_name: options.connectionName } },
   });
 }
 
