@@ -1,5 +1,5 @@
 // Assembles one orchestrator process: checkout API, saga engine, reply consumer, outbox relay and timeout scanner.
-import type { DatabaseHandle } from '@sagaport/db';
+import { outboxBacklog, type DatabaseHandle } from '@sagaport/db';
 import {
   type AmqpConnectionManager,
   ConfirmPublisher,
@@ -60,7 +60,7 @@ function toReplyInput(message: InboundMessage): ReplyInput {
 /** Starts every orchestrator role on the given connections; `stop()` drains them in order. */
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const { database, broker, topology, settings, logger } = options;
-  const metrics = createOrchestratorMetrics();
+  const metrics = createOrchestratorMetrics(() => outboxBacklog(database.db));
   const engine = new SagaEngine({
     db: database.db,
     topology,

@@ -155,6 +155,17 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
     await expectProblem(await stack.orchestrator.app.request('/checkouts/not-a-uuid'), 404, 'id');
   });
 
+  it('exposes saga, relay and outbox metrics on /metrics', async () => {
+    const text = await (await stack.orchestrator.app.request('/metrics')).text();
+    expect(text).toMatch(
+      /^sagaport_sagas_started_total\{saga="checkout",service="orchestrator"\} [1-9]\d*$/m,
+    );
+    expect(text).toMatch(/^sagaport_outbox_backlog\{service="orchestrator"\} \d+$/m);
+    expect(text).toMatch(
+      /^sagaport_messages_published_total\{outcome="confirmed",service="orchestrator"\} [1-9]\d*$/m,
+    );
+  });
+
   it('serves an OpenAPI 3.1 document generated from the schemas, and an offline docs page', async () => {
     const doc = (await (await stack.orchestrator.app.request('/openapi.json')).json()) as {
       openapi: string;

@@ -1,8 +1,17 @@
 // The orchestrator's Prometheus metrics (prom-client), registered on one registry per process.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Reads the outbox backlog when Prometheus scrapes (see `outboxBacklog` in @sagaport/db). */
+export type BacklogReader = () => Promise<{ count: number; oldestAgeSeconds: number | null }>;
+
 /** Creates the registry with default process metrics and Sagaport's own. */
-export function createOrchestratorMetrics(service = 'orchestrator') {
+export function createOrchestratorMetrics(readBacklog?: BacklogReader, service = 'orchestrator') {
+  let backlog: Promise<{ count: number; oldestAgeSeconds: number | null }> | undefined;
+  // One query per scrape feeds both gauges.
+  const readOnce = () =>
+    (backlog ??= (readBacklog?.() ?? Promise.resolve({ count: 0, oldestAgeSeconds: null })).finally(() =>
+      setTimeout(() => (backlog = undefined), 0),
+    ));
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
@@ -56,11 +65,17 @@ export function createOrchestratorMetrics(service = 'orchestrator') {
       name: 'sagaport_outbox_backlog',
       help: 'Messages waiting in the outbox',
       registers: register,
+      async collect() {
+        this.set((await readOnce()).count);
+      },
     }),
     outboxOldestAge: new Gauge({
       name: 'sagaport_outbox_oldest_age_seconds',
-      help: 'Age of the oldest message waiting in the outbox',
+      help: 'Age of the oldest message waiting in the outbox (0 when empty)',
       registers: register,
+      async collect() {
+        this.set((await readOnce()).oldestAgeSeconds ?? 0);
+      },
     }),
   };
 }
