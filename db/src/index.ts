@@ -29,6 +29,7 @@ export {
   deferOutboxMessages,
   deleteOutboxMessages,
   enqueueOutbox,
+  enqueueOutboxForDispatch,
   outboxBacklog,
 } from './outbox.js';
 export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';

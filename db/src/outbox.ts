@@ -39,6 +39,25 @@ export async function enqueueOutbox(tx: DbExecutor, messages: readonly NewOutbox
 }
 
 /**
+ * Inserts `messages` for the caller to publish itself right after its commit (see the
+ * orchestrator's OutboxDispatcher): the rows stay invisible to relays for `graceMs`, and no
+ * NOTIFY is sent. If the caller dies before its publish is confirmed and the rows deleted, a
+ * relay publishes them once the grace has passed. Returns the rows with their ids.
+ */
+export async function enqueueOutboxForDispatch(
+  tx: DbExecutor,
+  messages: readonly NewOutboxMessage[],
+  graceMs: number,
+): Promise<OutboxMessage[]> {
+  if (messages.length === 0) return [];
+  const availableAt = sql`now() + make_interval(secs => ${graceMs / 1000})`;
+  return tx
+    .insert(outbox)
+    .values(messages.map((m) => ({ ...m, availableAt })))
+    .returning();
+}
+
+/**
  * Locks and returns up to `limit` messages that are due, oldest first. Rows locked by another
  * relay's open transaction are skipped, so several relays can run side by side without
  * publishing the same row twice; the locks last until `tx` ends.

@@ -13,6 +13,7 @@ const HttpEnv = z.object({
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
   OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(2),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
   FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
 });
 
@@ -24,6 +25,8 @@ export interface SagaSettings {
   readonly outboxBatchSize: number;
   readonly outboxLanes: number;
   readonly outboxPollMs: number;
+  /** How long directly dispatched outbox rows stay hidden from the relay. */
+  readonly dispatchGraceMs: number;
   /** Fault injection: the relay publishes every message twice. */
   readonly duplicatePublishes?: boolean;
 }
@@ -69,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       outboxBatchSize: e.OUTBOX_BATCH_SIZE,
       outboxLanes: e.OUTBOX_LANES,
       outboxPollMs: e.OUTBOX_POLL_MS,
+      dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
       duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES === '1' || e.FAULT_DUPLICATE_PUBLISHES === 'true',
     },
   };

@@ -19,6 +19,7 @@ import { docsPage } from './http/docs-page.js';
 import { openApiDocument } from './http/openapi.js';
 import { healthRoutes } from './observability/health.js';
 import { createOrchestratorMetrics } from './observability/metrics.js';
+import { OutboxDispatcher } from './outbox/dispatcher.js';
 import { OutboxRelay } from './outbox/relay.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
@@ -61,7 +62,21 @@ function toReplyInput(message: InboundMessage): ReplyInput {
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const { database, broker, topology, settings, logger } = options;
   const metrics = createOrchestratorMetrics(() => outboxBacklog(database.db));
+  const publisher = new ConfirmPublisher(broker, {
+    name: 'orchestrator-publisher',
+    timeoutMs: options.publishTimeoutMs,
+    maxInFlight: options.maxInFlight,
+  });
+  const dispatcher = new OutboxDispatcher({
+    db: database.db,
+    publisher,
+    logger,
+    graceMs: settings.dispatchGraceMs,
+    duplicatePublishes: settings.duplicatePublishes ?? false,
+    onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
+  });
   const engine = new SagaEngine({
+    dispatcher,
     db: database.db,
     topology,
     definition: checkoutSaga,
@@ -69,11 +84,6 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     maxSends: settings.maxSends,
     onTransition: (before, after, createdAt) =>
       observeTransition(metrics, checkoutSaga.name, before, after, createdAt),
-  });
-  const publisher = new ConfirmPublisher(broker, {
-    name: 'orchestrator-publisher',
-    timeoutMs: options.publishTimeoutMs,
-    maxInFlight: options.maxInFlight,
   });
   const relay = new OutboxRelay({
     database,
@@ -137,6 +147,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       await scanner.stop();
       await replies.stop();
       await relay.stop();
+      await dispatcher.flush();
       await ended.stop();
       await publisher.close();
     },

@@ -72,6 +72,8 @@ const WorkerEnv = z.object({
       .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'a comma-separated list of ISO 3166-1 alpha-2 codes'))),
   ),
   SEED_CATALOGUE: flag(true),
+  OUTBOX_DISPATCH_GRACE_MS: integer(0, 600_000, 5_000),
+  FAULT_DUPLICATE_PUBLISHES: flag(false),
 });
 
 export type LogLevel = z.infer<typeof WorkerEnv>['LOG_LEVEL'];
@@ -84,6 +86,10 @@ export interface WorkerConfig {
   readonly settings: WorkerSettings;
   /** Whether the inventory worker fills an empty catalogue with the demo products. */
   readonly seedCatalogue: boolean;
+  /** Replies are published right after each commit, hidden from relays this long; 0 leaves them to the relay. */
+  readonly dispatchGraceMs: number;
+  /** Fault injection: dispatched replies are published twice. */
+  readonly duplicatePublishes: boolean;
   readonly database: DbConfig;
   readonly broker: BrokerConfig;
 }
@@ -120,6 +126,8 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
       shippingCountries: e.SHIPPING_COUNTRIES,
     },
     seedCatalogue: e.SEED_CATALOGUE,
+    dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
+    duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES,
     database,
     broker,
   };

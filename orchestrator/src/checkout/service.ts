@@ -38,18 +38,20 @@ export class CheckoutService {
     const priced = await this.price(request);
     if ('errors' in priced) return { kind: 'invalid', errors: priced.errors };
     const sagaId = randomUUID();
-    const started = await this.db.transaction(async (tx) => {
+    const rows = await this.db.transaction(async (tx) => {
       // A concurrent request with the same key waits here on the primary key until we commit.
       const inserted = await tx
         .insert(checkoutRequests)
         .values({ idempotencyKey, requestHash, sagaId })
         .onConflictDoNothing()
         .returning({ sagaId: checkoutRequests.sagaId });
-      if (inserted.length === 0) return false;
-      await this.engine.start(tx, sagaId, { ...priced.data, orderId: randomUUID() });
-      return true;
+      if (inserted.length === 0) return undefined;
+      return this.engine.start(tx, sagaId, { ...priced.data, orderId: randomUUID() });
     });
-    if (started) return { kind: 'started', sagaId };
+    if (rows) {
+      await this.engine.dispatch(rows);
+      return { kind: 'started', sagaId };
+    }
     const winner = (await this.findByKey(idempotencyKey))!;
     return winner.requestHash === requestHash
       ? { kind: 'replayed', sagaId: winner.sagaId }

@@ -32,7 +32,8 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(30_000, 250 * 2 ** Math.min(attempts, 7));
 }
 
-function toMessage(row: OutboxMessage) {
+/** The broker message of an outbox row. */
+export function toMessage(row: OutboxMessage) {
   return buildMessage({
     exchange: row.exchange,
     routingKey: row.routingKey,

@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   enqueueOutbox,
+  enqueueOutboxForDispatch,
+  type OutboxMessage,
   sagaEvents,
   sagaInstances,
   type Database,
@@ -10,6 +12,7 @@ import {
 } from '@sagaport/db';
 import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '@sagaport/rabbitmq';
 import { and, eq, sql } from 'drizzle-orm';
+import type { OutboxDispatcher } from '../outbox/dispatcher.js';
 import type { SagaDefinition } from './checkout-saga.js';
 import { applyReply, applyTimeout, startSaga } from './transition.js';
 import {
@@ -32,6 +35,8 @@ export interface EngineOptions {
   readonly stepTimeoutMs: number;
   /** Sends of one command (the first included) before the step is abandoned. */
   readonly maxSends: number;
+  /** Publishes commands right after the commit; without it the relay (NOTIFY) does. */
+  readonly dispatcher?: OutboxDispatcher;
   /** Called after each committed transition (metrics). */
   readonly onTransition?: (before: SagaState | null, after: Transition, sagaCreatedAt: Date) => void;
 }
@@ -52,8 +57,11 @@ class VersionConflict extends Error {}
 export class SagaEngine {
   constructor(private readonly options: EngineOptions) {}
 
-  /** Starts a saga inside the caller's transaction (the API adds its idempotency record to it). */
-  async start(tx: Transaction, sagaId: string, data: CheckoutData): Promise<void> {
+  /**
+   * Starts a saga inside the caller's transaction (the API adds its idempotency record to it).
+   * Returns the outbox rows to hand to {@link dispatch} once that transaction has committed.
+   */
+  async start(tx: Transaction, sagaId: string, data: CheckoutData): Promise<OutboxMessage[]> {
     const transition = stampSentAt(startSaga(this.options.definition, data, randomUUID));
     await tx.insert(sagaInstances).values({
       id: sagaId,
@@ -67,8 +75,14 @@ export class SagaEngine {
       customerId: data.customerId,
       email: data.email,
     });
-    await this.record(tx, sagaId, 1, transition, sagaId);
+    const rows = await this.record(tx, sagaId, 1, transition, sagaId);
     this.options.onTransition?.(null, transition, new Date());
+    return rows;
+  }
+
+  /** Publishes committed outbox rows now (the fast path); the relay covers any that fail. */
+  async dispatch(rows: readonly OutboxMessage[]): Promise<void> {
+    await this.options.dispatcher?.dispatch(rows);
   }
 
   /** Applies a reply; a reply for an unknown saga is a permanent failure (dead-lettered with the reason). */
@@ -102,7 +116,8 @@ export class SagaEngine {
   ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.options.db.transaction(async (tx) => {
+        let rows: OutboxMessage[] = [];
+        const result = await this.options.db.transaction(async (tx) => {
           const [row] = await tx
             .select({
               state: sagaInstances.state,
@@ -119,10 +134,12 @@ export class SagaEngine {
           const version = transition.changed
             ? await this.save(tx, sagaId, row.version, transition)
             : row.version;
-          await this.record(tx, sagaId, version, transition, causationId);
+          rows = await this.record(tx, sagaId, version, transition, causationId);
           if (transition.changed) this.options.onTransition?.(before, transition, row.createdAt);
           return transition;
         });
+        await this.dispatch(rows);
+        return result;
       } catch (error) {
         if (!(error instanceof VersionConflict) || attempt >= 10) throw error;
       }
@@ -158,14 +175,14 @@ export class SagaEngine {
     return version + 1;
   }
 
-  /** Appends the transition's events and writes its commands to the outbox. */
+  /** Appends the transition's events and writes its commands to the outbox; returns rows to dispatch. */
   private async record(
     tx: Transaction,
     sagaId: string,
     version: number,
     transition: Transition,
     causationId: string,
-  ): Promise<void> {
+  ): Promise<OutboxMessage[]> {
     const events = [
       ...transition.events.map((e) => ({
         sagaId,
@@ -193,7 +210,10 @@ export class SagaEngine {
       headers: { [Header.schemaVersion]: SCHEMA_VERSION, [Header.causationId]: causationId },
       payload: c.payload,
     }));
+    const dispatcher = this.options.dispatcher;
+    if (dispatcher) return enqueueOutboxForDispatch(tx, messages, dispatcher.graceMs);
     await enqueueOutbox(tx, messages);
+    return [];
   }
 
   private deadline(transition: Transition): Date | null {

@@ -38,6 +38,7 @@ export async function startTestStack(): Promise<TestStack> {
       outboxBatchSize: 100,
       outboxLanes: 2,
       outboxPollMs: 200,
+      dispatchGraceMs: 2_000,
     },
     retry: { tiers: broker.topology.retryTiers, maxAttempts: 3 },
     prefetch: 20,

@@ -1,6 +1,16 @@
 // The idempotent command pattern every worker shares: inbox claim, effect in a savepoint, stored reply via the outbox.
 import { randomUUID } from 'node:crypto';
-import { claimInbox, enqueueOutbox, storeInboxReply, type Database, type Transaction } from '@sagaport/db';
+import {
+  claimInbox,
+  enqueueOutbox,
+  enqueueOutboxForDispatch,
+  storeInboxReply,
+  type Database,
+  type NewOutboxMessage,
+  type OutboxMessage,
+  type Transaction,
+} from '@sagaport/db';
+import type { OutboxDispatcher } from '@sagaport/orchestrator/outbox';
 import {
   BusinessRefusal,
   ContractViolationError,
@@ -50,6 +60,8 @@ export interface CommandProcessorOptions<W extends Worker> {
   readonly db: Database;
   readonly topology: Topology;
   readonly handlers: CommandHandlers<W>;
+  /** Publishes the reply right after the commit; without it the orchestrator's relay does. */
+  readonly dispatcher?: OutboxDispatcher;
 }
 
 /** What processing a delivery did; the consumer ignores it, tests and logs use it. */
@@ -73,7 +85,13 @@ export function createCommandProcessor<W extends Worker>(
   return async (command) => {
     const handler = handlerFor(options.handlers, command.type);
     const sagaId = sagaIdOf(command);
-    return db.transaction(async (tx) => {
+    let dispatch: OutboxMessage[] = [];
+    const enqueueReply = async (tx: Transaction, row: NewOutboxMessage) => {
+      if (options.dispatcher)
+        dispatch = await enqueueOutboxForDispatch(tx, [row], options.dispatcher.graceMs);
+      else await enqueueOutbox(tx, [row]);
+    };
+    const outcome = await db.transaction(async (tx) => {
       const claim = await claimInbox(tx, {
         consumer: worker,
         messageId: command.messageId,
@@ -82,16 +100,18 @@ export function createCommandProcessor<W extends Worker>(
       });
       if (!claim.firstDelivery) {
         const stored = claim.reply === null ? null : StoredReply.parse(claim.reply);
-        if (stored) await enqueueOutbox(tx, [outboxRowOf(topology, command, sagaId, stored)]);
+        if (stored) await enqueueReply(tx, outboxRowOf(topology, command, sagaId, stored));
         return { duplicate: true, reply: stored };
       }
       const type = replyTypeOf(command.type as CommandType);
       const payload = await runEffect(tx, handler, { command, sagaId, topology });
       const reply: StoredReply = { messageId: randomUUID(), type, payload: checkReply(type, payload) };
       await storeInboxReply(tx, { consumer: worker, messageId: command.messageId, reply });
-      await enqueueOutbox(tx, [outboxRowOf(topology, command, sagaId, reply)]);
+      await enqueueReply(tx, outboxRowOf(topology, command, sagaId, reply));
       return { duplicate: false, reply };
     });
+    await options.dispatcher?.dispatch(dispatch);
+    return outcome;
   };
 }
 

@@ -86,6 +86,8 @@ describe('worker process', () => {
         DATABASE_URL: testDatabase.url,
         AMQP_URL: amqpUrl,
         TOPOLOGY_PREFIX: prefix,
+        // Leave the reply in the outbox (relay path) so the test can read it there.
+        OUTBOX_DISPATCH_GRACE_MS: '0',
         RETRY_TIERS: '1s',
         METRICS_PORT: String(port),
         PAYMENT_SLOW_MS: '1500',

@@ -87,6 +87,8 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       logger: log,
       publisher: { maxInFlight: config.broker.maxInFlight, timeoutMs: config.broker.publishTimeoutMs },
       instance,
+      ...(config.dispatchGraceMs > 0 ? { dispatchGraceMs: config.dispatchGraceMs } : {}),
+      duplicatePublishes: config.duplicatePublishes,
     });
     cleanups.push(() => running.stop());
 

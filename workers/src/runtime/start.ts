@@ -18,6 +18,7 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
+import { OutboxDispatcher } from '@sagaport/orchestrator/outbox';
 import { Registry } from 'prom-client';
 import { defaultWorkerSettings, type WorkerSettings } from '../config.js';
 import { inventoryHandlers } from '../inventory/handler.js';
@@ -50,6 +51,14 @@ export interface StartWorkersOptions {
   readonly paymentProvider?: PaymentProvider;
   /** Options of the publisher that sends retries and dead letters. */
   readonly publisher?: PublisherOptions;
+  /**
+   * Publish replies right after each commit and delete them once confirmed (the outbox's fast
+   * path), hiding them from relays for this long; when omitted, the orchestrator's relay
+   * publishes them.
+   */
+  readonly dispatchGraceMs?: number;
+  /** Fault injection (FAULT_DUPLICATE_PUBLISHES): dispatched replies are published twice. */
+  readonly duplicatePublishes?: boolean;
   /** Names this process in dead letters (`payment-worker@<instance>`); `<hostname>:<pid>` by default. */
   readonly instance?: string;
   /** How long to wait for every consumer to subscribe before giving up. */
@@ -82,11 +91,21 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const metrics = createWorkerMetrics(options.registry ?? new Registry());
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   const publisher = new ConfirmPublisher(options.connection, { name: 'workers', ...options.publisher });
+  const dispatcher =
+    options.dispatchGraceMs === undefined
+      ? undefined
+      : new OutboxDispatcher({
+          db: options.db,
+          publisher,
+          logger: log,
+          graceMs: options.dispatchGraceMs,
+          duplicatePublishes: options.duplicatePublishes ?? false,
+        });
   const provider =
     options.paymentProvider ?? new SimulatedPaymentProvider({ slowMs: settings.paymentSlowMs });
 
   const consumers = workers.flatMap((worker) =>
-    subscriptionsOf(worker, options, settings, provider, log).map(
+    subscriptionsOf(worker, { ...options, dispatcher }, settings, provider, log).map(
       (subscription) =>
         new Consumer({
           connection: options.connection,
@@ -115,6 +134,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const stop = async (timeoutMs?: number) => {
     await sweeper?.stop();
     await Promise.all(consumers.map((consumer) => consumer.stop(timeoutMs)));
+    await dispatcher?.flush();
     await publisher.close();
   };
   try {
@@ -128,7 +148,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
 
 function subscriptionsOf(
   worker: Worker,
-  options: StartWorkersOptions,
+  options: StartWorkersOptions & { dispatcher?: OutboxDispatcher | undefined },
   settings: WorkerSettings,
   provider: PaymentProvider,
   log: Logger,
@@ -152,20 +172,21 @@ function subscriptionsOf(
 
 function commandProcessorOf(
   worker: Worker,
-  options: StartWorkersOptions,
+  options: StartWorkersOptions & { dispatcher?: OutboxDispatcher | undefined },
   settings: WorkerSettings,
   provider: PaymentProvider,
 ): (command: CommandDelivery) => Promise<CommandOutcome> {
-  const { db, topology } = options;
+  const { db, topology, dispatcher } = options;
+  const common = { db, topology, ...(dispatcher ? { dispatcher } : {}) };
   switch (worker) {
     case 'order':
-      return createCommandProcessor({ worker, db, topology, handlers: orderHandlers });
+      return createCommandProcessor({ worker, ...common, handlers: orderHandlers });
     case 'inventory':
-      return createCommandProcessor({ worker, db, topology, handlers: inventoryHandlers(settings) });
+      return createCommandProcessor({ worker, ...common, handlers: inventoryHandlers(settings) });
     case 'payment':
-      return createCommandProcessor({ worker, db, topology, handlers: paymentHandlers(provider) });
+      return createCommandProcessor({ worker, ...common, handlers: paymentHandlers(provider) });
     case 'shipping':
-      return createCommandProcessor({ worker, db, topology, handlers: shippingHandlers(settings) });
+      return createCommandProcessor({ worker, ...common, handlers: shippingHandlers(settings) });
   }
 }
 

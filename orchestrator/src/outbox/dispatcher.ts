@@ -1,0 +1,84 @@
+// Publishes a transaction's outbox rows right after its commit, and deletes them in batches once confirmed.
+import { deleteOutboxMessages, type Database, type OutboxMessage } from '@sagaport/db';
+import { type ConfirmPublisher, type Logger, PublishError } from '@sagaport/rabbitmq';
+import { toMessage } from './relay.js';
+
+export interface DispatcherOptions {
+  readonly db: Database;
+  readonly publisher: ConfirmPublisher;
+  readonly logger: Logger;
+  /** How long rows written for dispatch stay hidden from relays (`enqueueOutboxForDispatch`). */
+  readonly graceMs: number;
+  /** Confirmed rows are deleted together once this many wait, or after `flushMs`. */
+  readonly deleteBatchSize?: number;
+  readonly flushMs?: number;
+  /** Fault injection (FAULT_DUPLICATE_PUBLISHES): publish every message twice. */
+  readonly duplicatePublishes?: boolean;
+  readonly onPublished?: (outcome: 'confirmed' | PublishError['reason'] | 'error', count: number) => void;
+}
+
+/**
+ * The fast path of the outbox. The writer inserts rows hidden for a grace period and, after
+ * its commit, hands them here: they are published at once (no NOTIFY, no claim transaction)
+ * and deleted after their confirms in one statement per batch. A row whose publish fails, or
+ * whose process dies first, is still in the table and a relay publishes it after the grace:
+ * at-least-once either way, and consumers are idempotent.
+ */
+export class OutboxDispatcher {
+  private confirmed: number[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  get graceMs(): number {
+    return this.options.graceMs;
+  }
+
+  /** Publishes committed rows; resolves when each is confirmed or left to the relay. */
+  async dispatch(rows: readonly OutboxMessage[]): Promise<void> {
+    if (rows.length === 0) return;
+    await Promise.all(rows.map((row) => this.publishOne(row)));
+  }
+
+  /** Deletes every confirmed row still pending; call before shutting down. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const ids = this.confirmed;
+    this.confirmed = [];
+    this.flushing = this.flushing.then(async () => {
+      if (ids.length === 0) return;
+      try {
+        await deleteOutboxMessages(this.options.db, ids);
+      } catch (error) {
+        // The rows stay and a relay republishes them after the grace: a duplicate, not a loss.
+        this.options.logger.warn(
+          { err: error, count: ids.length },
+          'could not delete dispatched outbox rows',
+        );
+      }
+    });
+    await this.flushing;
+  }
+
+  private async publishOne(row: OutboxMessage): Promise<void> {
+    const message = toMessage(row);
+    try {
+      await this.options.publisher.publish(message);
+      if (this.options.duplicatePublishes) await this.options.publisher.publish(message);
+    } catch (error) {
+      const reason = error instanceof PublishError ? error.reason : 'error';
+      this.options.onPublished?.(reason, 1);
+      this.options.logger.warn(
+        { reason, messageId: row.messageId },
+        'direct publish failed; the relay will retry',
+      );
+      return;
+    }
+    this.options.onPublished?.('confirmed', 1);
+    this.confirmed.push(row.id);
+    if (this.confirmed.length >= (this.options.deleteBatchSize ?? 500)) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? 20);
+  }
+}
