@@ -2,6 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { DEFAULT_DATABASE_URL } from './config.js';
+import { createDatabase, type DatabaseHandle } from './client.js';
+import { migrateDatabase } from './migrate.js';
 
 /** A freshly created, empty database and the means to remove it. */
 export interface TestDatabase {
@@ -79,4 +81,28 @@ async function waitUntilReady(sql: postgres.Sql): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
   }
+}
+
+/** A migrated test database, its connection, and the cleanup that closes and drops both. */
+export interface MigratedTestDatabase extends DatabaseHandle {
+  readonly url: string;
+  dispose(): Promise<void>;
+}
+
+/** Creates a fresh database, applies every migration, and connects a pool of `poolMax`. */
+export async function createMigratedTestDatabase(
+  poolMax = 8,
+  applicationName = 'sagaport-test',
+): Promise<MigratedTestDatabase> {
+  const testDatabase = await createTestDatabase();
+  await migrateDatabase(testDatabase.url);
+  const handle = createDatabase({ url: testDatabase.url, poolMax, applicationName });
+  return {
+    ...handle,
+    url: testDatabase.url,
+    dispose: async () => {
+      await handle.close();
+      await testDatabase.drop();
+    },
+  };
 }

@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, migrateDatabase, products, type DatabaseHandle } from '@sagaport/db';
-import { createTestDatabase, type TestDatabase } from '@sagaport/db/testing';
+import { products } from '@sagaport/db';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { buildTopology, deleteTopology } from '@sagaport/rabbitmq';
 import { amqpUrl, connectAdmin } from '@sagaport/rabbitmq/testing';
 
@@ -98,22 +98,19 @@ export class ManagedProcess {
 export class System {
   readonly processes: ManagedProcess[] = [];
   private constructor(
-    readonly database: DatabaseHandle,
-    private readonly testDb: TestDatabase,
+    readonly database: MigratedTestDatabase,
     readonly prefix: string,
     readonly env: Record<string, string>,
   ) {}
 
   static async create(options: SystemOptions): Promise<System> {
-    const testDb = await createTestDatabase();
-    await migrateDatabase(testDb.url);
-    const database = createDatabase({ url: testDb.url, poolMax: 4 });
+    const database = await createMigratedTestDatabase(4, 'sagaport-e2e');
     await database.db
       .insert(products)
       .values(options.catalogue.map((p) => ({ ...p, name: `Product ${p.sku}`, currency: 'EUR' })));
     const prefix = `e2e-${randomUUID()}.`;
     const env = {
-      DATABASE_URL: testDb.url,
+      DATABASE_URL: database.url,
       AMQP_URL: amqpUrl,
       TOPOLOGY_PREFIX: prefix,
       LOG_LEVEL: 'warn',
@@ -122,7 +119,7 @@ export class System {
       TIMEOUT_SCAN_INTERVAL_MS: '500',
       ...options.env,
     };
-    return new System(database, testDb, prefix, env);
+    return new System(database, prefix, env);
   }
 
   /** Starts the orchestrator (API on its own port); it declares the topology. */
@@ -168,7 +165,6 @@ export class System {
       }),
     );
     await admin.close();
-    await this.database.close();
-    await this.testDb.drop();
+    await this.database.dispose();
   }
 }

@@ -1,29 +1,9 @@
-// Test helper: a migrated throwaway database with a drizzle handle, removed again after the file.
-import { createDatabase, type DatabaseHandle } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+// Test helper: the package's migrated throwaway database (see testing.ts), named for this package.
+import { createMigratedTestDatabase as create, type MigratedTestDatabase } from '../testing.js';
 
-/** A migrated test database, its connection, and the cleanup that closes and drops both. */
-export interface MigratedTestDatabase extends DatabaseHandle {
-  readonly url: string;
-  dispose(): Promise<void>;
-}
+export type { MigratedTestDatabase } from '../testing.js';
 
-/** Creates a fresh database, applies every migration, and connects a pool of `poolMax`. */
-export async function createMigratedTestDatabase(poolMax = 8): Promise<MigratedTestDatabase> {
-  const testDatabase = await createTestDatabase();
-  await migrateDatabase(testDatabase.url);
-  const handle = createDatabase({
-    url: testDatabase.url,
-    poolMax,
-    applicationName: 'sagaport-db-test',
-  });
-  return {
-    ...handle,
-    url: testDatabase.url,
-    dispose: async () => {
-      await handle.close();
-      await testDatabase.drop();
-    },
-  };
+/** Creates a fresh, migrated database with a pool of `poolMax`. */
+export function createMigratedTestDatabase(poolMax = 8): Promise<MigratedTestDatabase> {
+  return create(poolMax, 'sagaport-db-test');
 }

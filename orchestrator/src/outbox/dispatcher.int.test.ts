@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createDatabase,
-  enqueueOutboxForDispatch,
-  migrateDatabase,
-  outbox,
-  type DatabaseHandle,
-} from '@sagaport/db';
-import { createTestDatabase, type TestDatabase } from '@sagaport/db/testing';
+import { enqueueOutboxForDispatch, outbox } from '@sagaport/db';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { ConfirmPublisher, Header, routeOf, SCHEMA_VERSION, silentLogger } from '@sagaport/rabbitmq';
 import { createTestBroker, drainQueue, eventually, type TestBroker } from '@sagaport/rabbitmq/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,22 +8,18 @@ import { OutboxDispatcher } from './dispatcher.js';
 import { OutboxRelay } from './relay.js';
 
 describe('outbox fast path (dispatch after commit) and its relay fallback', () => {
-  let testDb: TestDatabase;
-  let database: DatabaseHandle;
+  let database: MigratedTestDatabase;
   let broker: TestBroker;
   let publisher: ConfirmPublisher;
   beforeEach(async () => {
-    testDb = await createTestDatabase();
-    await migrateDatabase(testDb.url);
-    database = createDatabase({ url: testDb.url, poolMax: 4 });
+    database = await createMigratedTestDatabase(4);
     broker = await createTestBroker();
     publisher = new ConfirmPublisher(broker.connection);
   });
   afterEach(async () => {
     await publisher.close();
     await broker.cleanup();
-    await database.close();
-    await testDb.drop();
+    await database.dispose();
   });
 
   const command = () => ({

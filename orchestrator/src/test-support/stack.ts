@@ -1,13 +1,13 @@
 // In-process orchestrator on a fresh database and a prefixed topology, for integration tests.
-import { createDatabase, migrateDatabase, products, type DatabaseHandle } from '@sagaport/db';
-import { createTestDatabase } from '@sagaport/db/testing';
+import { products } from '@sagaport/db';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { createTestBroker, type TestBroker } from '@sagaport/rabbitmq/testing';
 import { startOrchestrator, type Orchestrator } from '../orchestrator.js';
 
 export interface TestStack {
   readonly orchestrator: Orchestrator;
-  readonly database: DatabaseHandle;
+  readonly database: MigratedTestDatabase;
   readonly broker: TestBroker;
   cleanup(): Promise<void>;
 }
@@ -22,9 +22,7 @@ export const testCatalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
 }));
 
 export async function startTestStack(): Promise<TestStack> {
-  const testDb = await createTestDatabase();
-  await migrateDatabase(testDb.url);
-  const database = createDatabase({ url: testDb.url, poolMax: 5 });
+  const database = await createMigratedTestDatabase(5, 'sagaport-orchestrator-test');
   await database.db.insert(products).values(testCatalogue);
   const broker = await createTestBroker({ retryTiers: [{ name: '200ms', delayMs: 200 }] });
   const orchestrator = await startOrchestrator({
@@ -54,8 +52,7 @@ export async function startTestStack(): Promise<TestStack> {
     async cleanup() {
       await orchestrator.stop();
       await broker.cleanup();
-      await database.close();
-      await testDb.drop();
+      await database.dispose();
     },
   };
 }

@@ -1,36 +1,16 @@
 // Test helper: a migrated throwaway database per test file, and reads of what the workers wrote.
-import {
-  createDatabase,
-  inbox,
-  migrateDatabase,
-  outbox,
-  type DatabaseHandle,
-  type OutboxMessage,
-} from '@sagaport/db';
-import { createTestDatabase } from '@sagaport/db/testing';
+import { inbox, outbox, type DatabaseHandle, type OutboxMessage } from '@sagaport/db';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { buildTopology, type Topology } from '@sagaport/rabbitmq';
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 
 /** A migrated test database with its connection; `dispose` closes and drops it. */
-export interface WorkerTestDatabase extends DatabaseHandle {
-  readonly url: string;
-  dispose(): Promise<void>;
-}
+export type WorkerTestDatabase = MigratedTestDatabase;
 
 /** Creates a fresh database, applies every migration and connects a pool of `poolMax`. */
-export async function createWorkerTestDatabase(poolMax = 10): Promise<WorkerTestDatabase> {
-  const testDatabase = await createTestDatabase();
-  await migrateDatabase(testDatabase.url);
-  const handle = createDatabase({ url: testDatabase.url, poolMax, applicationName: 'sagaport-workers-test' });
-  return {
-    ...handle,
-    url: testDatabase.url,
-    dispose: async () => {
-      await handle.close();
-      await testDatabase.drop();
-    },
-  };
+export function createWorkerTestDatabase(poolMax = 10): Promise<WorkerTestDatabase> {
+  return createMigratedTestDatabase(poolMax, 'sagaport-workers-test');
 }
 
 /** A prefixed topology for routing outbox rows; declared nowhere (tests that need a broker use the harness). */
