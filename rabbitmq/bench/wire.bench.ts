@@ -23,6 +23,7 @@ const { values } = parseArgs({
     prefetch: { type: 'string', default: '500' },
     size: { type: 'string', default: '1024' },
     'skip-baseline': { type: 'boolean', default: false },
+    nagle: { type: 'boolean', default: false },
   },
 });
 const total = Number(values.messages);
@@ -36,7 +37,11 @@ const padding = 'x'.repeat(Math.max(0, Number(values.size) - 40));
 const admin = await amqplib.connect(config.url);
 const adminChannel = await admin.createChannel();
 await adminChannel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-const connection = connectBroker({ url: config.url, connectionName: 'sagaport-bench' });
+const connection = connectBroker({
+  url: config.url,
+  connectionName: 'sagaport-bench',
+  noDelay: !values.nagle,
+});
 await waitForBroker(connection);
 const publisher = new ConfirmPublisher(connection, { maxInFlight: window });
 const topology = buildTopology({ prefix: `${queue}.` });
@@ -126,6 +131,7 @@ console.log(
     ...(baseline
       ? { bare_amqplib_msgs_per_s: baseline, ratio_to_bare: Number((rate / baseline).toFixed(2)) }
       : {}),
+    tcp_nodelay: !values.nagle,
     messages: total,
     bytes: Number(values.size),
   }),
