@@ -6,6 +6,17 @@ export type { CreateDatabaseOptions, Database, DatabaseHandle, DbExecutor, Trans
 export { MIGRATIONS_FOLDER, migrateDatabase } from './migrate.js';
 export type { MigrateOptions, MigrateResult } from './migrate.js';
 export {
+  AdminRole,
+  adminSchema,
+  adminSessions,
+  adminUsers,
+  auditLog,
+  DeadLetterStatus,
+  deadLetters,
+  messageRetries,
+  ReplayJobStatus,
+  replayJobItems,
+  replayJobs,
   charges,
   checkoutRequests,
   inbox,
@@ -35,3 +46,5 @@ export {
 export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';
 export { claimInbox, storeInboxReply } from './inbox.js';
 export type { InboxClaim, InboxDelivery, InboxReply } from './inbox.js';
+export { DatabaseGate, isDatabaseOutage } from './outage.js';
+export type { DatabaseGateOptions } from './outage.js';

@@ -2,6 +2,7 @@
 import { loadDbConfig, type DbConfig } from '@sagaport/db';
 import { loadBrokerConfig, type BrokerConfig } from '@sagaport/rabbitmq';
 import { z } from 'zod';
+import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 
 const HttpEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
@@ -15,6 +16,12 @@ const HttpEnv = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
   FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
+  ADMIN_EMAIL: z.string().email().default(defaultAdminSettings.bootstrapEmail),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(defaultAdminSettings.sessionTtlHours),
+  LOGIN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().positive().default(defaultAdminSettings.loginAttemptsPer15Min),
+  REPLAY_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(defaultAdminSettings.replayRatePerSecond),
+  RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
 });
 
 /** The saga and outbox settings, parsed from STEP_* / TIMEOUT_* / OUTBOX_* variables. */
@@ -38,6 +45,7 @@ export interface OrchestratorConfig {
   readonly database: DbConfig;
   readonly broker: BrokerConfig;
   readonly saga: SagaSettings;
+  readonly admin: AdminSettings;
 }
 
 /** Parses every variable the orchestrator reads; the error names each bad variable. */
@@ -74,6 +82,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       outboxPollMs: e.OUTBOX_POLL_MS,
       dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
       duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES === '1' || e.FAULT_DUPLICATE_PUBLISHES === 'true',
+    },
+    admin: {
+      bootstrapEmail: e.ADMIN_EMAIL,
+      ...(e.ADMIN_PASSWORD ? { bootstrapPassword: e.ADMIN_PASSWORD } : {}),
+      sessionTtlHours: e.SESSION_TTL_HOURS,
+      loginAttemptsPer15Min: e.LOGIN_ATTEMPTS_PER_15_MIN,
+      replayRatePerSecond: e.REPLAY_RATE_PER_SECOND,
+      managementUrl: e.RABBITMQ_MANAGEMENT_URL,
     },
   };
 }

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     maxInFlight: config.broker.maxInFlight,
     logger: log,
     consumerName: `orchestrator@${hostname()}:${process.pid}`,
+    admin: config.admin,
   });
   if (existsSync(consoleDist)) {
     orchestrator.app.use('/*', serveStatic({ root: relative(process.cwd(), consoleDist) }));

@@ -1,5 +1,5 @@
 // Assembles one orchestrator process: checkout API, saga engine, reply consumer, outbox relay and timeout scanner.
-import { outboxBacklog, type DatabaseHandle } from '@sagaport/db';
+import { DatabaseGate, outboxBacklog, type DatabaseHandle } from '@sagaport/db';
 import {
   type AmqpConnectionManager,
   ConfirmPublisher,
@@ -12,6 +12,9 @@ import {
   Header,
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
+import { adminOpenApiDocument, createAdminApp } from './admin/app.js';
+import type { AdminDeps } from './admin/env.js';
+import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
@@ -39,6 +42,8 @@ export interface OrchestratorOptions {
   readonly maxInFlight: number;
   readonly logger: Logger;
   readonly consumerName: string;
+  /** Admin API settings; defaults when omitted (tests). */
+  readonly admin?: Partial<AdminSettings>;
 }
 
 export interface Orchestrator {
@@ -98,7 +103,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const ended = new SagaEndedSignal(database);
   await ended.start();
   await relay.start();
+  const gate = new DatabaseGate({
+    probe: () => database.sql`select 1`,
+    onOutage: (state, downForMs) =>
+      state === 'down'
+        ? logger.warn({}, 'PostgreSQL unreachable: holding replies until it answers')
+        : logger.info({ downForMs }, 'PostgreSQL is back: resuming replies'),
+  });
   const replies = new Consumer({
+    gate,
     connection: broker,
     topology,
     queue: topology.queues.replies,
@@ -124,8 +137,20 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   scanner.start();
 
   const service = new CheckoutService(database.db, engine);
+  const adminDeps: AdminDeps = {
+    database,
+    broker,
+    topology,
+    engine,
+    settings: { ...defaultAdminSettings, ...options.admin },
+    logger,
+  };
+  const admin = createAdminApp(adminDeps);
+  const adminDoc = adminOpenApiDocument(admin);
   const app = new Hono()
     .route('/', checkoutRoutes({ service, ended }))
+    .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
+    .route('/api/admin', admin)
     .get('/openapi.json', (c) => c.json(openApiDocument()))
     .get('/docs', (c) => c.html(docsPage()))
     .route(

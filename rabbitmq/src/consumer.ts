@@ -22,6 +22,16 @@ export const DeliveryOutcome = {
 } as const;
 export type DeliveryOutcome = (typeof DeliveryOutcome)[keyof typeof DeliveryOutcome];
 
+/**
+ * A dependency the handler needs (PostgreSQL). When a failure is an outage of it, the consumer
+ * holds the delivery, waits at the gate and runs the handler again, so an outage costs no retry
+ * attempt and fills no DLQ; the prefetch window stops the broker from sending more meanwhile.
+ */
+export interface DependencyGate {
+  isOutage(error: unknown): boolean;
+  waitUntilAvailable(signal?: AbortSignal): Promise<void>;
+}
+
 export interface ConsumerOptions {
   readonly connection: AmqpConnectionManager;
   readonly topology: Topology;
@@ -39,6 +49,8 @@ export interface ConsumerOptions {
   /** Turns a BusinessRefusal into a failed reply; without it a refusal is dead-lettered. */
   readonly onBusinessRefusal?: (message: InboundMessage, refusal: BusinessRefusal) => Promise<void>;
   readonly onOutcome?: (outcome: DeliveryOutcome, type: string, durationMs: number) => void;
+  /** Where to wait out an outage instead of counting it as a failed attempt. */
+  readonly gate?: DependencyGate;
   readonly logger?: Logger;
 }
 
@@ -55,6 +67,7 @@ export class Consumer {
   private channel: Channel | undefined;
   private consumerTag: string | undefined;
   private stopping = false;
+  private readonly stopSignal = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly log: Logger;
   private readonly classify: (error: unknown) => FailureClass;
@@ -76,6 +89,7 @@ export class Consumer {
   /** Stops consuming, lets in-flight deliveries finish (up to `timeoutMs`), then closes the channel. */
   async stop(timeoutMs = 30_000): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     const channel = this.channel;
     if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
     const deadline = Date.now() + timeoutMs;
@@ -198,21 +212,38 @@ export class Consumer {
     } catch (error) {
       return this.fail(raw, error, FailureClass.permanent);
     }
-    try {
-      await this.options.handler(message);
-      return DeliveryOutcome.acked;
-    } catch (error) {
+    for (;;) {
+      let error: unknown;
+      try {
+        await this.options.handler(message);
+        return DeliveryOutcome.acked;
+      } catch (handlerError) {
+        error = handlerError;
+      }
       const failureClass = this.classify(error);
       if (failureClass === FailureClass.business && this.options.onBusinessRefusal) {
         try {
           await this.options.onBusinessRefusal(message, error as BusinessRefusal);
           return DeliveryOutcome.refused;
         } catch (refusalError) {
-          return this.fail(raw, refusalError, this.classify(refusalError));
+          error = refusalError;
         }
       }
-      return this.fail(raw, error, failureClass);
+      if (!(await this.waitOutOutage(error))) return this.fail(raw, error, this.classify(error));
     }
+  }
+
+  /** True when `error` is an outage of the gated dependency and it is back: run the handler again. */
+  private async waitOutOutage(error: unknown): Promise<boolean> {
+    const gate = this.options.gate;
+    if (!gate || this.stopping || !gate.isOutage(error)) return false;
+    this.log.warn(
+      { queue: this.options.queue, err: error },
+      'dependency unavailable; holding the delivery until it is back',
+    );
+    // Rejects when the consumer stops: the delivery is then requeued (see process).
+    await gate.waitUntilAvailable(this.stopSignal.signal);
+    return true;
   }
 
   private async fail(

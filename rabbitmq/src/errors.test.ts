@@ -21,6 +21,11 @@ describe('classifyError', () => {
     }
   });
 
+  it('finds the code in a wrapped cause (drizzle wraps driver errors)', () => {
+    const driver = Object.assign(new Error('connection closed'), { code: 'CONNECTION_CLOSED' });
+    expect(classifyError(new Error('Failed query: select 1', { cause: driver }))).toBe('transient');
+  });
+
   it('treats anything else, such as a bug, as permanent', () => {
     expect(classifyError(new TypeError('x is undefined'))).toBe('permanent');
     expect(classifyError(Object.assign(new Error('unique'), { code: '23505' }))).toBe('permanent');

@@ -83,15 +83,20 @@ const transientCodes = new Set([
 
 /**
  * The default classification: explicit classes win; known network and database codes are
- * transient (PostgreSQL class 08 is a connection exception); anything else is a bug, so permanent.
+ * transient (PostgreSQL class 08 is a connection exception), also when wrapped as a `cause`;
+ * anything else is a bug, so permanent.
  */
 export function classifyError(error: unknown): FailureClass {
   if (error instanceof BusinessRefusal) return FailureClass.business;
   if (error instanceof TransientError) return FailureClass.transient;
   if (error instanceof PermanentError) return FailureClass.permanent;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (transientCodes.has(code) || code.startsWith('08'))) {
-    return FailureClass.transient;
+  // Walk the cause chain: drizzle and other wrappers keep the driver's error as `cause`.
+  for (let current: unknown = error, depth = 0; current && depth < 8; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (transientCodes.has(code) || code.startsWith('08'))) {
+      return FailureClass.transient;
+    }
+    current = (current as { cause?: unknown }).cause;
   }
   return FailureClass.permanent;
 }

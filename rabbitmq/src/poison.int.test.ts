@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sagaContracts } from './contracts/index.js';
-import { Consumer } from './consumer.js';
+import { Consumer, type DependencyGate } from './consumer.js';
 import { TransientError } from './errors.js';
 import type { InboundMessage } from './envelope.js';
 import { ConfirmPublisher } from './publisher.js';
@@ -28,8 +28,13 @@ describe('failed deliveries', () => {
     await broker.cleanup();
   });
 
-  function start(handler: (message: InboundMessage) => Promise<void>, maxAttempts = 4) {
+  function start(
+    handler: (message: InboundMessage) => Promise<void>,
+    maxAttempts = 4,
+    gate?: DependencyGate,
+  ) {
     consumer = new Consumer({
+      gate,
       connection: broker.connection,
       topology: broker.topology,
       queue: broker.topology.queues.commands.order,
@@ -115,5 +120,37 @@ describe('failed deliveries', () => {
     expect(letter!.properties.headers!['x-first-failure-at']).not.toBe(
       letter!.properties.headers!['x-last-failure-at'],
     );
+  });
+
+  it('holds a delivery through an outage of a gated dependency without spending an attempt', async () => {
+    let down = true;
+    let waits = 0;
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const gate: DependencyGate = {
+      isOutage: (error) => error === outage,
+      waitUntilAvailable: async () => {
+        waits += 1;
+        await new Promise((r) => setTimeout(r, 100));
+        if (waits >= 5) down = false;
+      },
+    };
+    // maxAttempts 1: without the gate the first failure would be dead-lettered at once.
+    await start(
+      async () => {
+        if (down) throw outage;
+      },
+      1,
+      gate,
+    );
+    const message = orderConfirm(broker.topology);
+    await publisher.publish(message);
+    expect(await eventually(() => !down && handled.length === 6, 10_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    // Every run was the first attempt of the first delivery: no retry, no redelivery, no dead letter.
+    expect(handled.map((m) => m.attempt)).toEqual([1, 1, 1, 1, 1, 1]);
+    const admin = await broker.admin();
+    const dlq = broker.topology.queues.deadLetters[broker.topology.queues.commands.order]!;
+    expect(await drainQueue(admin, dlq)).toEqual([]);
+    expect((await admin.checkQueue(broker.topology.queues.commands.order)).messageCount).toBe(0);
   });
 });

@@ -5,3 +5,14 @@ export { orders, ordersSchema } from './orders.js';
 export { inventorySchema, products, reservations } from './inventory.js';
 export { charges, paymentsSchema, refunds } from './payments.js';
 export { shipments, shippingSchema } from './shipping.js';
+export { DeadLetterStatus, deadLetters, messageRetries } from './dead-letters.js';
+export {
+  AdminRole,
+  adminSchema,
+  adminSessions,
+  adminUsers,
+  auditLog,
+  ReplayJobStatus,
+  replayJobItems,
+  replayJobs,
+} from './admin.js';

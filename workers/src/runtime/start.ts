@@ -1,6 +1,7 @@
 // Starts the selected workers in this process: one Consumer per queue, the inventory sweeper, metrics.
 import { hostname } from 'node:os';
-import type { Database } from '@sagaport/db';
+import { DatabaseGate, type Database } from '@sagaport/db';
+import { sql } from 'drizzle-orm';
 import {
   commandContracts,
   ConfirmPublisher,
@@ -104,6 +105,15 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const provider =
     options.paymentProvider ?? new SimulatedPaymentProvider({ slowMs: settings.paymentSlowMs });
 
+  // While PostgreSQL is down every handler fails the same way: hold deliveries at one gate
+  // instead of spending their retry attempts (and filling the DLQs) on an outage.
+  const gate = new DatabaseGate({
+    probe: () => options.db.execute(sql`select 1`),
+    onOutage: (state, downForMs) =>
+      state === 'down'
+        ? log.warn({}, 'PostgreSQL unreachable: holding deliveries until it answers')
+        : log.info({ downForMs }, 'PostgreSQL is back: resuming deliveries'),
+  });
   const consumers = workers.flatMap((worker) =>
     subscriptionsOf(worker, { ...options, dispatcher }, settings, provider, log).map(
       (subscription) =>
@@ -118,6 +128,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
           consumerName: `${subscription.name}@${instance}`,
           prefetch: options.prefetch,
           onOutcome: metrics.observe(subscription.queue),
+          gate,
           logger: log,
         }),
     ),

@@ -1,0 +1,110 @@
+// The admin console's tables: users, sessions, the audit log and bulk replay jobs.
+import { bigserial, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+export const adminSchema = pgSchema('admin');
+
+/** Roles of console users: a viewer reads everything, an operator may also change things. */
+export const AdminRole = { viewer: 'viewer', operator: 'operator' } as const;
+export type AdminRole = (typeof AdminRole)[keyof typeof AdminRole];
+
+export const adminUsers = adminSchema.table('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Lower-cased; the login name. */
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role').$type<AdminRole>().notNull(),
+  /** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
+  passwordHash: text('password_hash').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+});
+
+/** A logged-in browser. The cookie holds a random token; only its SHA-256 is stored here. */
+export const adminSessions = adminSchema.table(
+  'sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => adminUsers.id, { onDelete: 'cascade' }),
+    /** Sent back by the console in `X-CSRF-Token` on every mutation. */
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Every mutation made through the admin API: who, what, on what, with which details, when. */
+export const auditLog = adminSchema.table(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorId: uuid('actor_id'),
+    actorEmail: text('actor_email').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at, t.id),
+    index('audit_log_action_idx').on(t.action, t.at),
+    index('audit_log_target_idx').on(t.targetType, t.targetId),
+  ],
+);
+
+/** Status of a bulk replay job. */
+export const ReplayJobStatus = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  cancelled: 'cancelled',
+} as const;
+export type ReplayJobStatus = (typeof ReplayJobStatus)[keyof typeof ReplayJobStatus];
+
+/** A throttled bulk replay: what was selected, by whom, and how far it got. */
+export const replayJobs = adminSchema.table(
+  'replay_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    status: text('status').$type<ReplayJobStatus>().notNull().default('queued'),
+    /** How the dead letters were chosen: ids, a group or a filter, as the request gave it. */
+    selector: jsonb('selector').$type<Record<string, unknown>>().notNull(),
+    ratePerSecond: integer('rate_per_second').notNull(),
+    total: integer('total').notNull(),
+    replayed: integer('replayed').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** The process running it and when it last reported, so a dead runner's job is taken over. */
+    runner: text('runner'),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+  },
+  (t) => [index('replay_jobs_status_idx').on(t.status, t.createdAt)],
+);
+
+/** One dead letter of a bulk replay job and what became of it. */
+export const replayJobItems = adminSchema.table(
+  'replay_job_items',
+  {
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => replayJobs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    deadLetterId: uuid('dead_letter_id').notNull(),
+    /** pending, replayed, skipped (not open any more) or failed (with `detail`). */
+    status: text('status').notNull().default('pending'),
+    detail: text('detail'),
+    replayMessageId: uuid('replay_message_id'),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] }), index('replay_job_items_dl_idx').on(t.deadLetterId)],
+);

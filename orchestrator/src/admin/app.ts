@@ -1,0 +1,48 @@
+// The admin API under /api/admin: auth first, then every feature router behind the session check.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { problem } from '../http/problem.js';
+import { auditRoutes } from './audit/routes.js';
+import { requireSession } from './auth/middleware.js';
+import { authRoutes } from './auth/routes.js';
+import { deadLetterRoutes } from './dead-letters/routes.js';
+import type { AdminDeps, AdminEnv } from './env.js';
+import { validationHook } from './openapi.js';
+import { queueRoutes } from './queues/routes.js';
+import { sagaRoutes } from './sagas/routes.js';
+
+/** The OpenAPI document's header; the paths come from the routers. */
+export const adminDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Sagaport admin API',
+    version: '1.0.0',
+    description: 'Dead letters, replay, sagas, queues and the audit log, for the Sagaport console.',
+  },
+} as const;
+
+/** Builds the admin API; mount it at `/api/admin`. */
+export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
+  const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
+  app.route('/', authRoutes(deps));
+  app.use('*', requireSession(deps));
+  app.route('/', deadLetterRoutes(deps));
+  app.route('/', sagaRoutes(deps));
+  app.route('/', queueRoutes(deps));
+  app.route('/', auditRoutes(deps));
+  app.notFound((c) => problem(c, { title: 'Not found', status: 404, detail: `no admin route ${c.req.path}` }));
+  app.onError((error, c) => {
+    deps.logger.error({ err: error, path: c.req.path }, 'admin API error');
+    return problem(c, {
+      title: 'Internal error',
+      status: 500,
+      detail: 'The server failed; the orchestrator log has the details.',
+    });
+  });
+  return app;
+}
+
+/** The OpenAPI document of the admin API (paths prefixed with /api/admin). */
+export function adminOpenApiDocument(app: OpenAPIHono<AdminEnv>) {
+  const outer = new OpenAPIHono().route('/api/admin', app);
+  return outer.getOpenAPI31Document(adminDocument);
+}

@@ -1,0 +1,69 @@
+// Building blocks every admin route shares: problem responses, the validation hook, a router factory.
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Hook } from '@hono/zod-openapi';
+import { fieldErrors, problem } from '../http/problem.js';
+import type { AdminEnv } from './env.js';
+
+/** RFC 9457 problem details, as every admin error is sent. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+
+/** Problem responses to list on a route, by status. */
+export function problems(...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 429 | 503)[]) {
+  const descriptions: Record<number, string> = {
+    400: 'Malformed request',
+    401: 'Not signed in',
+    403: 'Signed in without the right role, or missing CSRF token',
+    404: 'Not found',
+    409: 'Conflicts with the current state',
+    422: 'Invalid input; `errors` names each field at fault',
+    429: 'Too many attempts; see Retry-After',
+    503: 'A dependency is unavailable',
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s]!, content: problemContent }]),
+  ) as Record<number, { description: string; content: typeof problemContent }>;
+}
+
+/** Turns a failed request validation into a 422 problem naming every field at fault. */
+export const validationHook: Hook<unknown, AdminEnv, string, unknown> = (result, c) => {
+  if (!result.success) {
+    return problem(c, {
+      title: 'Invalid request',
+      status: 422,
+      detail: 'Some fields are invalid; see errors.',
+      errors: fieldErrors(result.error),
+    });
+  }
+};
+
+/** A router for one admin feature, sharing the validation hook. */
+export function adminRouter(): OpenAPIHono<AdminEnv> {
+  return new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
+}
+
+/** Opaque keyset cursors: the sort key of the last row of a page, base64url JSON. */
+export const cursor = {
+  encode: (key: readonly (string | number)[]) => Buffer.from(JSON.stringify(key)).toString('base64url'),
+  decode(value: string | undefined): (string | number)[] | undefined {
+    if (!value) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+      if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+        return parsed as (string | number)[];
+      }
+    } catch {
+      // fall through: an unreadable cursor is a client error
+    }
+    return undefined;
+  },
+};
