@@ -1,0 +1,27 @@
+// Writes one audit row; call it inside the transaction of the mutation it describes.
+import { auditLog, type DbExecutor } from '@sagaport/db';
+import type { Actor } from '../env.js';
+
+/** What was changed: a kind of thing and its id. */
+export interface AuditTarget {
+  readonly type: string;
+  readonly id?: string | null;
+}
+
+/** Appends who did `action` to `target`, with `detail`, at the transaction's time. */
+export async function recordAudit(
+  tx: DbExecutor,
+  actor: Actor,
+  action: string,
+  target: AuditTarget,
+  detail?: Record<string, unknown>,
+): Promise<void> {
+  await tx.insert(auditLog).values({
+    actorId: actor.id,
+    actorEmail: actor.email,
+    action,
+    targetType: target.type,
+    targetId: target.id ?? null,
+    detail: detail ?? null,
+  });
+}
