@@ -13,8 +13,10 @@ import {
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
 import { adminOpenApiDocument, createAdminApp } from './admin/app.js';
+import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
 import type { AdminDeps } from './admin/env.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
+import { DeadLetterArchiver } from './admin/dead-letters/archiver.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
@@ -127,6 +129,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onOutcome: (outcome, type) =>
       metrics.messagesConsumed.inc({ queue: topology.queues.replies, type, outcome }),
   });
+  const archiver = new DeadLetterArchiver({
+    db: database.db,
+    connection: broker,
+    topology,
+    gate,
+    logger,
+    onArchived: (row) =>
+      metrics.deadLettersArchived.inc({ queue: row.originalQueue, error_class: row.errorClass }),
+  });
+  await archiver.start();
   const scanner = new TimeoutScanner({
     db: database.db,
     engine,
@@ -145,6 +157,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     settings: { ...defaultAdminSettings, ...options.admin },
     logger,
   };
+  await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
   const adminDoc = adminOpenApiDocument(admin);
   const app = new Hono()
@@ -170,6 +183,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     metrics,
     async stop() {
       await scanner.stop();
+      await archiver.stop();
       await replies.stop();
       await relay.stop();
       await dispatcher.flush();

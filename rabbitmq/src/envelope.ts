@@ -23,6 +23,8 @@ export const Header = {
   errorMessage: 'x-error-message',
   errorStack: 'x-error-stack',
   failedBy: 'x-failed-by',
+  /** On a replayed message: the id of the dead letter it was replayed from. */
+  replayOf: 'x-replay-of',
 } as const;
 
 /** The AMQP properties of an envelope, checked on every inbound message. */

@@ -61,6 +61,8 @@ export interface Topology {
     readonly retry: Readonly<Record<string, string>>;
     /** Dead-letter queue of each work queue, keyed by the work queue's name. */
     readonly deadLetters: Readonly<Record<string, string>>;
+    /** A copy of every retry a consumer schedules, so the saga timeline can show retries. */
+    readonly retryLog: string;
   };
   readonly retryTiers: readonly RetryTier[];
   readonly declarations: {
@@ -111,6 +113,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
   const retryQueues = Object.fromEntries(tiers.map((t) => [t.name, n(`sagaport.retry.${t.name}`)]));
   const deadLetterQueues = Object.fromEntries(workQueues.map((q) => [q, `${q}.dlq`]));
   const eventsQueue = n('sagaport.events');
+  const retryLogQueue = n('sagaport.retry-log');
 
   const exchangeDeclarations: ExchangeDeclaration[] = [
     { name: exchanges.commands, type: 'direct', arguments: {} },
@@ -139,6 +142,8 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
       },
     })),
     { name: eventsQueue, arguments: { 'x-queue-type': 'stream', 'x-max-age': '7D' } },
+    // Observability only: bounded, the oldest entries go first if the archiver falls far behind.
+    { name: retryLogQueue, arguments: { ...quorum, 'x-max-length': 100_000, 'x-overflow': 'drop-head' } },
   ];
   const bindings: BindingDeclaration[] = [
     ...(Object.keys(commandContracts) as CommandType[]).map((type) => ({
@@ -156,6 +161,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
       queue: retryQueues[t.name]!,
       routingKey: `${t.name}.#`,
     })),
+    { exchange: exchanges.retry, queue: retryLogQueue, routingKey: '#' },
     ...workQueues.map((q) => ({ exchange: exchanges.retryReturn, queue: q, routingKey: `*.${q}` })),
     ...workQueues.map((q) => ({ exchange: exchanges.deadLetters, queue: `${q}.dlq`, routingKey: q })),
     { exchange: exchanges.events, queue: eventsQueue, routingKey: '#' },
@@ -175,6 +181,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
       inventoryOrderEvents,
       retry: retryQueues,
       deadLetters: deadLetterQueues,
+      retryLog: retryLogQueue,
     },
     retryTiers: tiers,
     declarations: { exchanges: exchangeDeclarations, queues: queueDeclarations, bindings },

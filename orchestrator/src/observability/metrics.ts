@@ -61,6 +61,12 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
       labelNames: ['queue', 'type', 'outcome'],
       registers: register,
     }),
+    deadLettersArchived: new Counter({
+      name: 'sagaport_dead_letters_archived_total',
+      help: 'Dead letters stored in the archive, by original queue and error class',
+      labelNames: ['queue', 'error_class'],
+      registers: register,
+    }),
     outboxBacklog: new Gauge({
       name: 'sagaport_outbox_backlog',
       help: 'Messages waiting in the outbox',
