@@ -36,7 +36,7 @@ export function toJsonSafe(value: unknown): unknown {
   if (typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSafe(v)]));
   }
-  return String(value);
+  return typeof value === 'symbol' ? value.toString() : null; // functions: nothing to keep
 }
 
 const text = (value: unknown, fallback: string): string =>
