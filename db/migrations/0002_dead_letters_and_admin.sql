@@ -100,6 +100,7 @@ CREATE TABLE "admin"."replay_job_items" (
 --> statement-breakpoint
 CREATE TABLE "admin"."replay_jobs" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"created_by_id" uuid NOT NULL,
 	"created_by" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"started_at" timestamp with time zone,

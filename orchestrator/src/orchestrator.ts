@@ -17,6 +17,7 @@ import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
 import type { AdminDeps } from './admin/env.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 import { DeadLetterArchiver } from './admin/dead-letters/archiver.js';
+import { REPLAY_JOBS_CHANNEL, ReplayJobRunner } from './admin/dead-letters/jobs.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
@@ -139,6 +140,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       metrics.deadLettersArchived.inc({ queue: row.originalQueue, error_class: row.errorClass }),
   });
   await archiver.start();
+  const replayJobs = new ReplayJobRunner({
+    db: database.db,
+    logger,
+    runner: options.consumerName,
+    listen: async (wake) => {
+      const listener = await database.sql.listen(REPLAY_JOBS_CHANNEL, wake);
+      return () => listener.unlisten();
+    },
+  });
+  await replayJobs.start();
   const scanner = new TimeoutScanner({
     db: database.db,
     engine,
@@ -183,6 +194,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     metrics,
     async stop() {
       await scanner.stop();
+      await replayJobs.stop();
       await archiver.stop();
       await replies.stop();
       await relay.stop();

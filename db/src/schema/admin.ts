@@ -1,5 +1,15 @@
 // The admin console's tables: users, sessions, the audit log and bulk replay jobs.
-import { bigserial, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const adminSchema = pgSchema('admin');
 
@@ -72,6 +82,8 @@ export const replayJobs = adminSchema.table(
   'replay_jobs',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** The operator who started the job; replays are audited in their name. */
+    createdById: uuid('created_by_id').notNull(),
     createdBy: text('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),

@@ -108,7 +108,7 @@ function failureKey(kind: string, queue: string, headers: Record<string, unknown
  * or it was rejected) is recognised by its newest `x-death` entry.
  */
 export function readDeadLetter(delivery: RawDelivery, deadLetterQueue: string): NewDeadLetter {
-  const headers = (delivery.properties.headers ?? {});
+  const headers = delivery.properties.headers ?? {};
   const death = newestDeath(headers);
   const byBroker = death !== undefined && death.reason !== 'expired';
   const now = new Date();
@@ -164,7 +164,7 @@ export function readDeadLetter(delivery: RawDelivery, deadLetterQueue: string): 
 
 /** Reads a copy of a scheduled retry (routing key `<tier>.<queue>`). */
 export function readRetry(delivery: RawDelivery): NewMessageRetry {
-  const headers = (delivery.properties.headers ?? {});
+  const headers = delivery.properties.headers ?? {};
   const [tier = 'unknown', ...rest] = delivery.fields.routingKey.split('.');
   const sagaId = text(delivery.properties.correlationId, '');
   const delay = Number(delivery.properties.expiration);

@@ -1,7 +1,121 @@
-// PLACEHOLDER (main author replaces): dead letters and replay jobs.
+// Read routes of the dead-letter archive: list, groups, facets, detail; mutations live in actions.ts.
+import { createRoute, z } from '@hono/zod-openapi';
+import { problem } from '../../http/problem.js';
 import type { AdminDeps } from '../env.js';
-import { adminRouter } from '../openapi.js';
+import { adminRouter, problems } from '../openapi.js';
+import { deadLetterActionRoutes } from './actions.js';
+import {
+  BadCursor,
+  deadLetterDetail,
+  deadLetterFacets,
+  groupDeadLetters,
+  listDeadLetters,
+} from './queries.js';
+import {
+  DeadLetterDetailSchema,
+  DeadLetterFilterSchema,
+  DeadLetterGroupSchema,
+  DeadLetterSummarySchema,
+  PageQuerySchema,
+} from './schemas.js';
 
-export function deadLetterRoutes(_deps: AdminDeps) {
-  return adminRouter();
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const tags = ['Dead letters'];
+
+const list = createRoute({
+  method: 'get',
+  path: '/dead-letters',
+  tags,
+  summary: 'Dead letters, newest failure first, filtered and paged',
+  request: { query: DeadLetterFilterSchema.extend(PageQuerySchema.shape) },
+  responses: {
+    200: json(
+      z.object({ items: z.array(DeadLetterSummarySchema), nextCursor: z.string().nullable() }),
+      'A page of dead letters',
+    ),
+    ...problems(401, 422),
+  },
+});
+
+const groups = createRoute({
+  method: 'get',
+  path: '/dead-letters/groups',
+  tags,
+  summary: 'Dead letters grouped by fingerprint (queue + type + error class + masked message)',
+  request: { query: DeadLetterFilterSchema.extend({ limit: PageQuerySchema.shape.limit }) },
+  responses: {
+    200: json(z.object({ items: z.array(DeadLetterGroupSchema) }), 'Groups, largest first'),
+    ...problems(401, 422),
+  },
+});
+
+const facets = createRoute({
+  method: 'get',
+  path: '/dead-letters/facets',
+  tags,
+  summary: 'The values each filter can take',
+  responses: {
+    200: json(
+      z.object({
+        queues: z.array(z.string()),
+        messageTypes: z.array(z.string()),
+        errorClasses: z.array(z.string()),
+      }),
+      'Distinct queues, message types and error classes',
+    ),
+    ...problems(401),
+  },
+});
+
+export const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+const detail = createRoute({
+  method: 'get',
+  path: '/dead-letters/{id}',
+  tags,
+  summary: 'One dead letter with payload, headers, error, history, saga and whether it can be replayed',
+  request: { params: IdParams },
+  responses: { 200: json(DeadLetterDetailSchema, 'The dead letter'), ...problems(401, 404, 422) },
+});
+
+const badCursor = {
+  title: 'Invalid request',
+  status: 422,
+  detail: 'The cursor is not one this API issued; start again without it.',
+  errors: [{ field: 'cursor', message: 'unreadable cursor' }],
+};
+
+/** The dead-letter routes: reads here, replay/discard/jobs from actions.ts. */
+export function deadLetterRoutes(deps: AdminDeps) {
+  const router = adminRouter()
+    .openapi(list, async (c) => {
+      const { limit, cursor, ...filter } = c.req.valid('query');
+      try {
+        return c.json(await listDeadLetters(deps.database.db, filter, limit, cursor), 200);
+      } catch (error) {
+        if (error instanceof BadCursor) return problem(c, badCursor) as never;
+        throw error;
+      }
+    })
+    .openapi(groups, async (c) => {
+      const { limit, ...filter } = c.req.valid('query');
+      return c.json({ items: await groupDeadLetters(deps.database.db, filter, limit) }, 200);
+    })
+    .openapi(facets, async (c) => c.json(await deadLetterFacets(deps.database.db), 200))
+    .openapi(detail, async (c) => {
+      const found = await deadLetterDetail(deps.database.db, c.req.valid('param').id);
+      if (!found) {
+        return problem(c, {
+          title: 'Not found',
+          status: 404,
+          detail: 'No dead letter has this id.',
+        }) as never;
+      }
+      return c.json(found, 200);
+    });
+  router.route('/', deadLetterActionRoutes(deps));
+  return router;
 }
