@@ -129,4 +129,5 @@ CREATE INDEX "dead_letters_saga_idx" ON "dead_letters" USING btree ("saga_id") W
 CREATE INDEX "dead_letters_message_idx" ON "dead_letters" USING btree ("message_id");--> statement-breakpoint
 CREATE INDEX "message_retries_saga_idx" ON "message_retries" USING btree ("saga_id","failed_at") WHERE "message_retries"."saga_id" is not null;--> statement-breakpoint
 CREATE INDEX "replay_job_items_dl_idx" ON "admin"."replay_job_items" USING btree ("dead_letter_id");--> statement-breakpoint
-CREATE INDEX "replay_jobs_status_idx" ON "admin"."replay_jobs" USING btree ("status","created_at");
+CREATE INDEX "replay_jobs_status_idx" ON "admin"."replay_jobs" USING btree ("status","created_at");--> statement-breakpoint
+CREATE INDEX "instances_created_idx" ON "saga"."instances" USING btree ("created_at","id");

@@ -65,6 +65,11 @@ export class ManagedProcess {
     await this.waitReady();
   }
 
+  /** Whether the process has exited (crashed, killed or stopped). */
+  get exited(): boolean {
+    return !this.child || this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
   /** Kills the process without warning (SIGKILL) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;

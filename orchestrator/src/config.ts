@@ -19,8 +19,17 @@ const HttpEnv = z.object({
   ADMIN_EMAIL: z.string().email().default(defaultAdminSettings.bootstrapEmail),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(defaultAdminSettings.sessionTtlHours),
-  LOGIN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().positive().default(defaultAdminSettings.loginAttemptsPer15Min),
-  REPLAY_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(defaultAdminSettings.replayRatePerSecond),
+  LOGIN_ATTEMPTS_PER_15_MIN: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(defaultAdminSettings.loginAttemptsPer15Min),
+  REPLAY_RATE_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(defaultAdminSettings.replayRatePerSecond),
   RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
 });
 

@@ -74,6 +74,7 @@ const WorkerEnv = z.object({
   SEED_CATALOGUE: flag(true),
   OUTBOX_DISPATCH_GRACE_MS: integer(0, 600_000, 5_000),
   FAULT_DUPLICATE_PUBLISHES: flag(false),
+  FAULT_CRASH_ON_BODY: z.string().min(3).optional(),
 });
 
 export type LogLevel = z.infer<typeof WorkerEnv>['LOG_LEVEL'];
@@ -90,6 +91,8 @@ export interface WorkerConfig {
   readonly dispatchGraceMs: number;
   /** Fault injection: dispatched replies are published twice. */
   readonly duplicatePublishes: boolean;
+  /** Fault injection: the process exits at once when a delivery's body contains this text. */
+  readonly crashOnBody?: string;
   readonly database: DbConfig;
   readonly broker: BrokerConfig;
 }
@@ -128,6 +131,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
     seedCatalogue: e.SEED_CATALOGUE,
     dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
     duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES,
+    ...(e.FAULT_CRASH_ON_BODY ? { crashOnBody: e.FAULT_CRASH_ON_BODY } : {}),
     database,
     broker,
   };

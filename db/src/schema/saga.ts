@@ -31,6 +31,8 @@ export const sagaInstances = sagaSchema.table(
   },
   (t) => [
     index('instances_status_idx').on(t.status, t.createdAt),
+    // The console lists sagas newest first, paging on (created_at, id).
+    index('instances_created_idx').on(t.createdAt, t.id),
     // The timeout scanner's query: running sagas past their deadline.
     index('instances_deadline_idx')
       .on(t.deadlineAt)

@@ -1,6 +1,9 @@
 // The admin API under /api/admin: auth first, then every feature router behind the session check.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import { problem } from '../http/problem.js';
+import { httpErrorsAsProblems } from './auth/errors.js';
 import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -23,14 +26,20 @@ export const adminDocument = {
 /** Builds the admin API; mount it at `/api/admin`. */
 export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
+  // nosniff and friends: answers are JSON and must never be rendered as HTML.
+  app.use('*', secureHeaders());
   app.route('/', authRoutes(deps));
   app.use('*', requireSession(deps));
   app.route('/', deadLetterRoutes(deps));
   app.route('/', sagaRoutes(deps));
   app.route('/', queueRoutes(deps));
   app.route('/', auditRoutes(deps));
-  app.notFound((c) => problem(c, { title: 'Not found', status: 404, detail: `no admin route ${c.req.path}` }));
+  app.notFound((c) =>
+    problem(c, { title: 'Not found', status: 404, detail: `no admin route ${c.req.path}` }),
+  );
   app.onError((error, c) => {
+    // Malformed JSON (400) and a wrong media type (415) keep their status, as problems.
+    if (error instanceof HTTPException) return httpErrorsAsProblems(error, c);
     deps.logger.error({ err: error, path: c.req.path }, 'admin API error');
     return problem(c, {
       title: 'Internal error',

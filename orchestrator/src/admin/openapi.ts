@@ -59,7 +59,7 @@ export const cursor = {
     try {
       const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
       if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
-        return parsed as (string | number)[];
+        return parsed;
       }
     } catch {
       // fall through: an unreadable cursor is a client error

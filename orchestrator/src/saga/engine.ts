@@ -14,10 +14,12 @@ import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '
 import { and, eq, sql } from 'drizzle-orm';
 import type { OutboxDispatcher } from '../outbox/dispatcher.js';
 import type { SagaDefinition } from './checkout-saga.js';
-import { applyReply, applyTimeout, startSaga } from './transition.js';
+import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
 import {
   type CheckoutData,
   EventKind,
+  type OperatorAction,
+  type OperatorDecision,
   type ReplyInput,
   type SagaState,
   terminalStatuses,
@@ -49,6 +51,9 @@ function stampSentAt<T extends Transition | undefined>(transition: T): T {
     state: { ...transition.state, awaiting: { ...transition.state.awaiting, sentAt: Date.now() } },
   };
 }
+
+/** Writes what must commit with a transition (an operator action's audit row) inside its transaction. */
+export type InTransaction = (tx: Transaction, transition: Transition, before: SagaState) => Promise<void>;
 
 /** Raised when another process moved the saga first; the caller reloads and tries again. */
 class VersionConflict extends Error {}
@@ -109,10 +114,35 @@ export class SagaEngine {
     );
   }
 
+  /**
+   * Applies an operator's action for `actor` (an email); `alsoRecord` writes the audit row in the
+   * same transaction. Returns why not when the action does not apply to the saga's state.
+   */
+  async operatorAction(
+    sagaId: string,
+    action: OperatorAction,
+    actor: string,
+    alsoRecord: InTransaction,
+  ): Promise<OperatorDecision> {
+    let refusal = '';
+    const transition = await this.advance(
+      sagaId,
+      sagaId,
+      (state) => {
+        const decision = applyOperatorAction(this.options.definition, state, action, actor, randomUUID);
+        refusal = decision.applicable ? '' : decision.reason;
+        return decision.applicable ? decision.transition : undefined;
+      },
+      alsoRecord,
+    );
+    return transition ? { applicable: true, transition } : { applicable: false, reason: refusal };
+  }
+
   private async advance<T extends Transition | undefined>(
     sagaId: string,
     causationId: string,
     decide: (state: SagaState, deadlineAt: Date | null) => T,
+    alsoRecord?: InTransaction,
   ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -135,6 +165,7 @@ export class SagaEngine {
             ? await this.save(tx, sagaId, row.version, transition)
             : row.version;
           rows = await this.record(tx, sagaId, version, transition, causationId);
+          await alsoRecord?.(tx, transition, before);
           if (transition.changed) this.options.onTransition?.(before, transition, row.createdAt);
           return transition;
         });
@@ -166,7 +197,8 @@ export class SagaEngine {
         failureReason: state.failure ? { code: state.failure.code, message: state.failure.message } : null,
         deadlineAt: this.deadline(transition),
         updatedAt: sql`now()`,
-        ...(ended ? { endedAt: sql`now()` } : {}),
+        // An operator's retry reopens a failed saga: it has not ended any more.
+        endedAt: ended ? sql`now()` : null,
       })
       .where(and(eq(sagaInstances.id, sagaId), eq(sagaInstances.version, version)))
       .returning({ version: sagaInstances.version });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkoutSaga } from './checkout-saga.js';
-import { applyReply, applyTimeout, startSaga } from './transition.js';
-import { type CheckoutData, type ReplyInput, type SagaState, SagaStatus, type Transition } from './types.js';
+import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
+import {
+  type CheckoutData,
+  type OperatorDecision,
+  type ReplyInput,
+  type SagaState,
+  SagaStatus,
+  type Transition,
+} from './types.js';
 
 const data: CheckoutData = {
   orderId: '00000000-0000-4000-8000-000000000001',
@@ -188,5 +195,161 @@ describe('the checkout saga transition', () => {
   it('does nothing on a timeout of an ended saga', () => {
     const { t } = runUntil(null);
     expect(applyTimeout(checkoutSaga, t.state, 3, ids()).changed).toBe(false);
+  });
+});
+
+const actor = 'op@example.com';
+
+function applied(decision: OperatorDecision): Transition {
+  if (!decision.applicable) throw new Error(`expected the action to apply, got: ${decision.reason}`);
+  return decision.transition;
+}
+
+/** A saga whose compensation of reserveStock was refused: failed, order.cancel still to run. */
+function failedAtRelease() {
+  const { t: atCharge, newId } = runUntil('payment.charge');
+  const refused = applyReply(checkoutSaga, atCharge.state, replyTo(atCharge.state, 'failed'), newId);
+  const releaseId = refused.state.awaiting!.messageId;
+  const failed = applyReply(checkoutSaga, refused.state, replyTo(refused.state, 'failed'), newId);
+  return { state: failed.state, releaseId, newId };
+}
+
+/** One saga in each state an operator can find it in. */
+function sagaIn(kind: 'running' | 'compensating' | 'failed' | 'completed' | 'compensated'): SagaState {
+  if (kind === 'running') return runUntil('payment.charge').t.state;
+  if (kind === 'failed') return failedAtRelease().state;
+  if (kind === 'completed') return runUntil(null).t.state;
+  const { t, newId } = runUntil('payment.charge');
+  const refused = applyReply(checkoutSaga, t.state, replyTo(t.state, 'failed'), newId);
+  return kind === 'compensating' ? refused.state : finishCompensation(refused, newId).t.state;
+}
+
+describe('operator retry-step', () => {
+  it.each(['order.create', 'inventory.reserve', 'payment.charge', 'shipping.schedule', 'order.confirm'])(
+    'resends the awaited %s with the same message id, one more send, still running',
+    (command) => {
+      const { t: before, newId } = runUntil(command);
+      const awaited = before.state.awaiting!;
+      const t = applied(applyOperatorAction(checkoutSaga, before.state, 'retry-step', actor, newId));
+      expect(t.commands).toEqual([{ type: command, messageId: awaited.messageId, payload: awaited.payload }]);
+      expect(t.state).toEqual({ ...before.state, awaiting: { ...awaited, sends: awaited.sends + 1 } });
+      expect(t.events).toEqual([
+        {
+          kind: 'operator.retry-step',
+          detail: { actor, step: awaited.step, type: command, messageId: awaited.messageId, sends: 2 },
+        },
+      ]);
+    },
+  );
+
+  it('resends an awaited compensation with the same message id, still compensating', () => {
+    const state = sagaIn('compensating');
+    const awaited = state.awaiting!;
+    const t = applied(applyOperatorAction(checkoutSaga, state, 'retry-step', actor, ids()));
+    expect(t.commands).toEqual([
+      { type: 'inventory.release', messageId: awaited.messageId, payload: awaited.payload },
+    ]);
+    expect(t.state.status).toBe(SagaStatus.compensating);
+    expect(t.state.toCompensate).toEqual(state.toCompensate);
+  });
+
+  it('counts the operator resend toward the bound: the next missed deadline at the bound abandons the step', () => {
+    const { t: before, newId } = runUntil('payment.charge');
+    const retried = applied(applyOperatorAction(checkoutSaga, before.state, 'retry-step', actor, newId));
+    const abandoned = applyTimeout(checkoutSaga, retried.state, 2, newId);
+    expect(abandoned.state.failure).toMatchObject({ code: 'step_timeout', step: 'chargePayment' });
+  });
+
+  it('moves on when the resent command is answered', () => {
+    const { t: before, newId } = runUntil('payment.charge');
+    const retried = applied(applyOperatorAction(checkoutSaga, before.state, 'retry-step', actor, newId));
+    const answered = applyReply(checkoutSaga, retried.state, replyTo(retried.state), newId);
+    expect(answered.commands.map((c) => c.type)).toEqual(['shipping.schedule']);
+  });
+
+  it('re-issues the compensation that failed with a new message id, then runs the rest and ends compensated', () => {
+    const { state, releaseId, newId } = failedAtRelease();
+    expect(state).toMatchObject({ status: SagaStatus.failed, awaiting: null, toCompensate: ['createOrder'] });
+    const t = applied(applyOperatorAction(checkoutSaga, state, 'retry-step', actor, newId));
+    expect(t.commands).toHaveLength(1);
+    expect(t.commands[0]!.type).toBe('inventory.release');
+    expect(t.commands[0]!.messageId).not.toBe(releaseId);
+    expect(t.state).toMatchObject({ status: SagaStatus.compensating, toCompensate: ['createOrder'] });
+    expect(t.events[0]).toMatchObject({
+      kind: 'operator.retry-step',
+      detail: { actor, step: 'reserveStock', type: 'inventory.release' },
+    });
+    const { t: end, sent } = finishCompensation(t, newId);
+    expect(sent).toEqual(['inventory.release', 'order.cancel']);
+    expect(end.state.status).toBe(SagaStatus.compensated);
+  });
+
+  it('re-issues a compensation that never answered (the saga failed on its timeout)', () => {
+    const { t: atReserve, newId } = runUntil('inventory.reserve');
+    const refused = applyReply(checkoutSaga, atReserve.state, replyTo(atReserve.state, 'failed'), newId);
+    const failed = applyTimeout(checkoutSaga, refused.state, 1, newId);
+    expect(failed.state.status).toBe(SagaStatus.failed);
+    const t = applied(applyOperatorAction(checkoutSaga, failed.state, 'retry-step', actor, newId));
+    expect(t.commands.map((c) => c.type)).toEqual(['order.cancel']);
+    expect(t.state.awaiting).toMatchObject({ phase: 'compensation', sends: 1 });
+  });
+
+  it.each([
+    ['completed', /completed/],
+    ['compensated', /compensated/],
+  ] as const)('does not apply to a %s saga, and says so', (kind, reason) => {
+    const decision = applyOperatorAction(checkoutSaga, sagaIn(kind), 'retry-step', actor, ids());
+    expect(decision).toEqual({ applicable: false, reason: expect.stringMatching(reason) as string });
+  });
+});
+
+describe('operator compensate', () => {
+  const cases: Array<[string, string[]]> = [
+    ['order.create', ['order.cancel']],
+    ['inventory.reserve', ['inventory.release', 'order.cancel']],
+    ['payment.charge', ['payment.refund', 'inventory.release', 'order.cancel']],
+    ['shipping.schedule', ['shipping.cancel', 'payment.refund', 'inventory.release', 'order.cancel']],
+    ['order.confirm', ['shipping.cancel', 'payment.refund', 'inventory.release', 'order.cancel']],
+  ];
+  it.each(cases)(
+    'abandons the awaited %s and compensates it and every completed step: %j',
+    (command, expected) => {
+      const { t: before, newId } = runUntil(command);
+      const t = applied(applyOperatorAction(checkoutSaga, before.state, 'compensate', actor, newId));
+      expect(t.state.status).toBe(SagaStatus.compensating);
+      expect(t.state.failure).toMatchObject({
+        code: 'operator_compensated',
+        step: before.state.awaiting!.step,
+      });
+      expect(t.events[0]).toEqual({
+        kind: 'operator.compensate',
+        detail: {
+          actor,
+          step: before.state.awaiting!.step,
+          type: command,
+          messageId: before.state.awaiting!.messageId,
+        },
+      });
+      const { t: end, sent } = finishCompensation(t, newId);
+      expect(sent).toEqual(expected);
+      expect(end.state.status).toBe(SagaStatus.compensated);
+    },
+  );
+
+  it('ignores a late reply to the abandoned step', () => {
+    const { t: before, newId } = runUntil('payment.charge');
+    const late = replyTo(before.state);
+    const t = applied(applyOperatorAction(checkoutSaga, before.state, 'compensate', actor, newId));
+    expect(applyReply(checkoutSaga, t.state, late, newId).changed).toBe(false);
+  });
+
+  it.each([
+    ['compensating', /compensating already.*retry-step/],
+    ['failed', /failed while compensating reserveStock.*retry-step/],
+    ['completed', /completed/],
+    ['compensated', /compensated already/],
+  ] as const)('does not apply to a %s saga, and says so', (kind, reason) => {
+    const decision = applyOperatorAction(checkoutSaga, sagaIn(kind), 'compensate', actor, ids());
+    expect(decision).toEqual({ applicable: false, reason: expect.stringMatching(reason) as string });
   });
 });

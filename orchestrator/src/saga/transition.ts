@@ -4,6 +4,8 @@ import {
   type AwaitedCommand,
   type CheckoutData,
   EventKind,
+  OperatorAction,
+  type OperatorDecision,
   type ReplyInput,
   type SagaFailure,
   type SagaState,
@@ -200,4 +202,110 @@ export function applyTimeout(
     };
   }
   return beginCompensation(definition, state, [...state.completed, awaiting.step], failure, events, newId);
+}
+
+const applies = (transition: Transition): OperatorDecision => ({ applicable: true, transition });
+const refused = (reason: string): OperatorDecision => ({ applicable: false, reason });
+
+function retryRefusal(state: SagaState): string {
+  switch (state.status) {
+    case SagaStatus.completed:
+      return 'the saga is completed: every step succeeded, so there is no step to retry';
+    case SagaStatus.compensated:
+      return 'the saga is compensated: every compensation finished, so there is no step to retry';
+    case SagaStatus.failed:
+      return 'the saga failed without a compensation left to re-issue';
+    default:
+      return `the saga is ${state.status} but awaits no command`;
+  }
+}
+
+/**
+ * Operator "retry step". A running or compensating saga resends its awaited command with the
+ * same message id (a worker that already handled it answers from its inbox), one more send and
+ * a new deadline. A failed saga (a compensation could not finish) re-issues that compensation
+ * with a new message id and then runs the remaining compensations as usual.
+ */
+export function retryStep(
+  definition: SagaDefinition,
+  state: SagaState,
+  actor: string,
+  newId: IdSource,
+): OperatorDecision {
+  const { awaiting, failure } = state;
+  const active = state.status === SagaStatus.running || state.status === SagaStatus.compensating;
+  if (active && awaiting) {
+    const resent = { ...awaiting, sends: awaiting.sends + 1 };
+    const detail = {
+      actor,
+      step: awaiting.step,
+      type: awaiting.type,
+      messageId: awaiting.messageId,
+      sends: resent.sends,
+    };
+    return applies(send(state, resent, [{ kind: EventKind.operatorRetryStep, detail }]));
+  }
+  const compensation = failure && definition.steps.find((s) => s.name === failure.step)?.compensation;
+  if (state.status === SagaStatus.failed && failure && compensation) {
+    const detail = { actor, step: failure.step, type: compensation.command, failure };
+    const retried = { ...state, toCompensate: [failure.step, ...state.toCompensate] };
+    return applies(
+      compensateNext(definition, retried, [{ kind: EventKind.operatorRetryStep, detail }], newId),
+    );
+  }
+  return refused(retryRefusal(state));
+}
+
+function compensateRefusal(state: SagaState): string {
+  switch (state.status) {
+    case SagaStatus.compensating:
+      return `the saga is compensating already (awaiting ${state.awaiting?.type ?? 'nothing'}); use retry-step to resend that compensation`;
+    case SagaStatus.failed:
+      return `the saga failed while compensating ${state.failure?.step ?? 'a step'}; use retry-step to re-issue that compensation`;
+    case SagaStatus.completed:
+      return 'the saga is completed: every step succeeded, so there is nothing left to abandon';
+    case SagaStatus.compensated:
+      return 'the saga is compensated already';
+    default:
+      return `the saga is ${state.status} but awaits no command`;
+  }
+}
+
+/**
+ * Operator "compensate": a saga in its forward phase abandons the awaited step and compensates
+ * every completed step plus that one (its effect is unknown), newest first.
+ */
+export function compensateSaga(
+  definition: SagaDefinition,
+  state: SagaState,
+  actor: string,
+  newId: IdSource,
+): OperatorDecision {
+  const awaiting = state.awaiting;
+  if (state.status !== SagaStatus.running || awaiting?.phase !== StepPhase.forward) {
+    return refused(compensateRefusal(state));
+  }
+  const failure: SagaFailure = {
+    step: awaiting.step,
+    code: 'operator_compensated',
+    message: `${actor} abandoned ${awaiting.type} and compensated the saga`,
+  };
+  const detail = { actor, step: awaiting.step, type: awaiting.type, messageId: awaiting.messageId };
+  const events: TransitionEvent[] = [{ kind: EventKind.operatorCompensate, detail }];
+  return applies(
+    beginCompensation(definition, state, [...state.completed, awaiting.step], failure, events, newId),
+  );
+}
+
+/** Applies `action` on behalf of `actor` (an email, kept in the event's detail). */
+export function applyOperatorAction(
+  definition: SagaDefinition,
+  state: SagaState,
+  action: OperatorAction,
+  actor: string,
+  newId: IdSource,
+): OperatorDecision {
+  return action === OperatorAction.retryStep
+    ? retryStep(definition, state, actor, newId)
+    : compensateSaga(definition, state, actor, newId);
 }

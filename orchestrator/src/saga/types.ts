@@ -86,6 +86,10 @@ export const EventKind = {
   completed: 'saga.completed',
   compensated: 'saga.compensated',
   failed: 'saga.failed',
+  /** An operator resent the awaited command, or re-issued the compensation that failed. */
+  operatorRetryStep: 'operator.retry-step',
+  /** An operator abandoned the running step and started compensation. */
+  operatorCompensate: 'operator.compensate',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
@@ -114,3 +118,12 @@ export interface ReplyInput {
     | { readonly outcome: 'succeeded'; readonly result: Record<string, unknown> }
     | { readonly outcome: 'failed'; readonly reason: FailureReason };
 }
+
+/** What an operator can ask of a saga from the console. */
+export const OperatorAction = { retryStep: 'retry-step', compensate: 'compensate' } as const;
+export type OperatorAction = (typeof OperatorAction)[keyof typeof OperatorAction];
+
+/** An operator action either applies (and moves the saga) or does not, with the reason why. */
+export type OperatorDecision =
+  | { readonly applicable: true; readonly transition: Transition }
+  | { readonly applicable: false; readonly reason: string };

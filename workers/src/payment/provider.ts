@@ -11,12 +11,14 @@ import { randomUUID } from 'node:crypto';
  * | `tok_declined`    | 402 `card_declined`: the saga fails and compensates          |
  * | `tok_unavailable` | 503: transient, retried through the delay tiers, then DLQ    |
  * | `tok_slow`        | charged after PAYMENT_SLOW_MS (default 2000 ms)              |
+ * | `tok_flaky`       | 503 on the first two charges of a key, then charged          |
  */
 export const PaymentTestToken = {
   visa: 'tok_visa',
   declined: 'tok_declined',
   unavailable: 'tok_unavailable',
   slow: 'tok_slow',
+  flaky: 'tok_flaky',
 } as const;
 export type PaymentTestToken = (typeof PaymentTestToken)[keyof typeof PaymentTestToken];
 
@@ -55,6 +57,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class SimulatedPaymentProvider implements PaymentProvider {
   /** Recent idempotency keys and their references; the oldest are forgotten past a bound. */
   private readonly references = new Map<string, string>();
+  /** Failed charges per key of `tok_flaky`. */
+  private readonly flakyFailures = new Map<string, number>();
 
   constructor(private readonly options: { slowMs: number }) {}
 
@@ -69,6 +73,12 @@ export class SimulatedPaymentProvider implements PaymentProvider {
         return this.succeed(request.idempotencyKey);
       case PaymentTestToken.visa:
         return this.succeed(request.idempotencyKey);
+      case PaymentTestToken.flaky: {
+        const failures = this.flakyFailures.get(request.idempotencyKey) ?? 0;
+        if (failures >= 2) return this.succeed(request.idempotencyKey);
+        this.flakyFailures.set(request.idempotencyKey, failures + 1);
+        return { status: 503, message: `payment provider unavailable (flaky, failure ${failures + 1} of 2)` };
+      }
       default:
         return { status: 400, code: 'invalid_token', message: 'the payment token is not valid' };
     }

@@ -89,6 +89,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       instance,
       ...(config.dispatchGraceMs > 0 ? { dispatchGraceMs: config.dispatchGraceMs } : {}),
       duplicatePublishes: config.duplicatePublishes,
+      ...(config.crashOnBody ? { crashOnBody: config.crashOnBody } : {}),
     });
     cleanups.push(() => running.stop());
 

@@ -60,6 +60,11 @@ export interface StartWorkersOptions {
   readonly dispatchGraceMs?: number;
   /** Fault injection (FAULT_DUPLICATE_PUBLISHES): dispatched replies are published twice. */
   readonly duplicatePublishes?: boolean;
+  /**
+   * Fault injection (FAULT_CRASH_ON_BODY): the process exits when a delivery's body contains this
+   * text, before handling it — a message that crashes its worker, for the delivery-limit tests.
+   */
+  readonly crashOnBody?: string;
   /** Names this process in dead letters (`payment-worker@<instance>`); `<hostname>:<pid>` by default. */
   readonly instance?: string;
   /** How long to wait for every consumer to subscribe before giving up. */
@@ -122,7 +127,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
           topology: options.topology,
           queue: subscription.queue,
           contracts: subscription.contracts,
-          handler: subscription.handler,
+          handler: options.crashOnBody
+            ? crashingOn(options.crashOnBody, subscription.handler, log)
+            : subscription.handler,
           publisher,
           retry: options.retry,
           consumerName: `${subscription.name}@${instance}`,
@@ -240,4 +247,22 @@ async function subscribed(consumers: readonly Consumer[], timeoutMs: number): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Wraps a handler so the process dies on a delivery whose body contains `marker` (fault injection). */
+function crashingOn(
+  marker: string,
+  handler: (message: InboundMessage) => Promise<void>,
+  log: Logger,
+): (message: InboundMessage) => Promise<void> {
+  return async (message) => {
+    if (message.raw.content.includes(marker)) {
+      log.error(
+        { messageId: message.messageId, type: message.type },
+        `FAULT_CRASH_ON_BODY: crashing on "${marker}"`,
+      );
+      process.exit(70);
+    }
+    await handler(message);
+  };
 }

@@ -2,6 +2,9 @@
 import { auditLog, type DbExecutor } from '@sagaport/db';
 import type { Actor } from '../env.js';
 
+/** Who is recorded: a signed-in {@link Actor}, or someone unknown (`id: null`, e.g. a failed login). */
+export type AuditActor = Pick<Actor, 'email'> & { readonly id: string | null };
+
 /** What was changed: a kind of thing and its id. */
 export interface AuditTarget {
   readonly type: string;
@@ -11,7 +14,7 @@ export interface AuditTarget {
 /** Appends who did `action` to `target`, with `detail`, at the transaction's time. */
 export async function recordAudit(
   tx: DbExecutor,
-  actor: Actor,
+  actor: AuditActor,
   action: string,
   target: AuditTarget,
   detail?: Record<string, unknown>,

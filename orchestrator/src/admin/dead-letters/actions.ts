@@ -111,13 +111,14 @@ const cancelJob = createRoute({
 const notFound = { title: 'Not found', status: 404, detail: 'No dead letter has this id.' } as const;
 
 export function deadLetterActionRoutes(deps: AdminDeps) {
-  const db = deps.database.db;
+  // Read lazily: routers are also built without connections, for the OpenAPI document.
+  const database = () => deps.database.db;
   return adminRouter()
     .openapi(validate, async (c) => {
-      const row = await findDeadLetter(db, c.req.valid('param').id);
+      const row = await findDeadLetter(database(), c.req.valid('param').id);
       if (!row) return problem(c, notFound) as never;
       const [saga] = row.sagaId
-        ? await db.select().from(sagaInstances).where(eq(sagaInstances.id, row.sagaId))
+        ? await database().select().from(sagaInstances).where(eq(sagaInstances.id, row.sagaId))
         : [];
       const check = checkReplay({ ...row, status: 'open' }, saga, { payload: c.req.valid('json').body });
       const errors = check.ok ? [] : (check.errors ?? [{ field: 'body', message: check.detail }]);
@@ -127,7 +128,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
       const id = c.req.valid('param').id;
       const request = c.req.valid('json');
       const edited = 'body' in request ? { payload: request.body } : undefined;
-      const result = await db.transaction(async (tx) => {
+      const result = await database().transaction(async (tx) => {
         const results = await replayDeadLetters(tx, c.get('actor'), [id], {
           ...(edited ? { body: edited } : {}),
           ...(request.reason ? { reason: request.reason } : {}),
@@ -147,7 +148,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
       const id = c.req.valid('param').id;
       const { reason } = c.req.valid('json');
       const actor = c.get('actor');
-      const row = await db.transaction(async (tx) => {
+      const row = await database().transaction(async (tx) => {
         const [updated] = await tx
           .update(deadLetters)
           .set({
@@ -169,7 +170,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
         return updated;
       });
       if (row) return c.json(toSummary(row), 200);
-      const existing = await findDeadLetter(db, id);
+      const existing = await findDeadLetter(database(), id);
       if (!existing) return problem(c, notFound) as never;
       return problem(c, {
         title: 'Cannot discard this dead letter',
@@ -179,7 +180,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
     })
     .openapi(createJob, async (c) => {
       const job = await createReplayJob(
-        db,
+        database(),
         c.get('actor'),
         c.req.valid('json'),
         deps.settings.replayRatePerSecond,
@@ -195,20 +196,20 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
       return c.json(toJob(job), 202);
     })
     .openapi(listJobs, async (c) => {
-      const rows = await listReplayJobs(db, c.req.valid('query').limit);
+      const rows = await listReplayJobs(database(), c.req.valid('query').limit);
       return c.json({ items: rows.map(toJob) }, 200);
     })
     .openapi(getJob, async (c) => {
-      const job = await replayJobDetail(db, c.req.valid('param').id);
+      const job = await replayJobDetail(database(), c.req.valid('param').id);
       if (!job)
         return problem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' }) as never;
       return c.json(job, 200);
     })
     .openapi(cancelJob, async (c) => {
       const id = c.req.valid('param').id;
-      const job = await cancelReplayJob(db, c.get('actor'), id);
+      const job = await cancelReplayJob(database(), c.get('actor'), id);
       if (job) return c.json(toJob(job), 200);
-      const existing = await replayJobDetail(db, id);
+      const existing = await replayJobDetail(database(), id);
       if (!existing)
         return problem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' }) as never;
       return problem(c, {

@@ -1,5 +1,6 @@
 // zod schemas of the dead-letter routes: filters, summaries, details, groups and replay jobs.
 import { z } from '@hono/zod-openapi';
+import { timeFilter } from '../audit/schemas.js';
 
 /** Free text from a query string: bounded, and without NUL (PostgreSQL cannot hold it). */
 export const filterText = (max = 500) =>
@@ -18,8 +19,8 @@ export const DeadLetterFilterSchema = z.object({
   status: DeadLetterStatusSchema.optional(),
   fingerprint: filterText(64).optional(),
   q: filterText().optional().openapi({ description: 'Text in the error message, message id or body' }),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Last failure at or after' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Last failure before' }),
+  from: timeFilter('Last failure at or after'),
+  to: timeFilter('Last failure before'),
 });
 export type DeadLetterFilter = z.infer<typeof DeadLetterFilterSchema>;
 

@@ -1,7 +1,125 @@
-// PLACEHOLDER (helper B replaces): sagas.
-import type { AdminDeps } from '../env.js';
-import { adminRouter } from '../openapi.js';
+// The sagas API: list and search, stats, one saga with its timeline, and the operator actions.
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { OperatorAction } from '../../saga/types.js';
+import type { AdminDeps, AdminEnv } from '../env.js';
+import { routeProblem } from '../auth/errors.js';
+import { adminRouter, problems } from '../openapi.js';
+import { runOperatorAction } from './actions.js';
+import { sagaDeadLetters } from './dead-letters.js';
+import { listSagas, readCursor } from './list.js';
+import { loadSagaDetail } from './query.js';
+import {
+  SagaDetailResponseSchema,
+  SagaDetailSchema,
+  SagaIdParamSchema,
+  SagaListQuerySchema,
+  SagaPageSchema,
+  SagaStatsSchema,
+} from './schemas.js';
+import { sagaStats } from './stats.js';
+import { loadTimeline } from './timeline.js';
 
-export function sagaRoutes(_deps: AdminDeps) {
-  return adminRouter();
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/sagas',
+  tags: ['sagas'],
+  summary: 'Sagas matching the filters, newest first',
+  request: { query: SagaListQuerySchema },
+  responses: { 200: json(SagaPageSchema, 'One page of sagas'), ...problems(401, 422) },
+});
+
+const statsRoute = createRoute({
+  method: 'get',
+  path: '/sagas/stats',
+  tags: ['sagas'],
+  summary: 'Sagas per status, stuck sagas, and the last hour in five-minute buckets',
+  responses: { 200: json(SagaStatsSchema, 'The numbers'), ...problems(401) },
+});
+
+const detailRoute = createRoute({
+  method: 'get',
+  path: '/sagas/{id}',
+  tags: ['sagas'],
+  summary: 'One saga, its timeline and its dead letters',
+  request: { params: SagaIdParamSchema },
+  responses: { 200: json(SagaDetailResponseSchema, 'The saga'), ...problems(401, 404, 422) },
+});
+
+const actionRoute = (action: OperatorAction, summary: string) =>
+  createRoute({
+    method: 'post',
+    path: `/sagas/{id}/${action}`,
+    tags: ['sagas'],
+    summary,
+    request: { params: SagaIdParamSchema },
+    responses: {
+      200: json(SagaDetailSchema, 'The saga after the action'),
+      ...problems(401, 403, 404, 409, 422),
+    },
+  });
+
+const notFound = (c: Context, id: string) =>
+  routeProblem(c, { title: 'Not found', status: 404, detail: `There is no saga ${id}.` });
+
+/** POST /sagas/{id}/<action>: 200 with the saga after it, 409 when it does not apply. */
+function actionHandler(deps: AdminDeps, action: OperatorAction) {
+  return async (c: Context<AdminEnv>, id: string) => {
+    const outcome = await runOperatorAction(deps, id, action, c.get('actor'));
+    if (outcome.kind === 'not-found') return notFound(c, id);
+    if (outcome.kind === 'not-applicable') {
+      return routeProblem(c, {
+        title: action === OperatorAction.retryStep ? 'Nothing to retry' : 'Cannot compensate',
+        status: 409,
+        detail: `Saga ${id}: ${outcome.reason}.`,
+      });
+    }
+    return c.json(outcome.saga, 200);
+  };
+}
+
+/** GET /sagas, /sagas/stats, /sagas/{id}; POST /sagas/{id}/retry-step and /sagas/{id}/compensate. */
+export function sagaRoutes(deps: AdminDeps) {
+  // Handlers read the dependencies; building the router must not (the OpenAPI CLI passes none).
+  const db = () => deps.database.db;
+  const retry = actionHandler(deps, OperatorAction.retryStep);
+  const compensate = actionHandler(deps, OperatorAction.compensate);
+  return adminRouter()
+    .openapi(listRoute, async (c) => {
+      const query = c.req.valid('query');
+      const after = query.cursor === undefined ? undefined : readCursor(query.cursor);
+      if (query.cursor !== undefined && !after) {
+        return routeProblem(c, {
+          title: 'Invalid request',
+          status: 422,
+          detail: 'The cursor is not one this API returned; list again without it.',
+          errors: [{ field: 'cursor', message: 'unreadable cursor' }],
+        });
+      }
+      return c.json(await listSagas(db(), query, after), 200);
+    })
+    .openapi(statsRoute, async (c) => c.json(await sagaStats(db()), 200))
+    .openapi(detailRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const saga = await loadSagaDetail(db(), id);
+      if (!saga) return notFound(c, id);
+      const [timeline, deadLetters] = await Promise.all([loadTimeline(db(), id), sagaDeadLetters(db(), id)]);
+      return c.json({ saga, timeline, deadLetters }, 200);
+    })
+    .openapi(
+      actionRoute(
+        OperatorAction.retryStep,
+        'Resend the awaited command, or re-issue the failed compensation',
+      ),
+      (c) => retry(c, c.req.valid('param').id),
+    )
+    .openapi(
+      actionRoute(OperatorAction.compensate, 'Abandon the running step and compensate the saga'),
+      (c) => compensate(c, c.req.valid('param').id),
+    );
 }

@@ -1,0 +1,138 @@
+// The sagas API's shapes: query filters, saga summaries and details, the timeline and the stats.
+import { z } from '@hono/zod-openapi';
+import { DeadLetterSummarySchema } from '../dead-letters/schemas.js';
+import { checkoutSaga } from '../../saga/checkout-saga.js';
+import { SagaStatus } from '../../saga/types.js';
+
+/** Text a filter accepts: bounded, and without NUL, which PostgreSQL cannot store or compare. */
+export const filterText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), { message: 'must not contain NUL (\\u0000)' });
+
+const statuses = Object.values(SagaStatus) as [SagaStatus, ...SagaStatus[]];
+export const SagaStatusSchema = z.enum(statuses).openapi('SagaStatus');
+
+const stepNames = checkoutSaga.steps.map((s) => s.name) as [string, ...string[]];
+
+export const SagaListQuerySchema = z.object({
+  status: SagaStatusSchema.optional(),
+  step: z.enum(stepNames).optional().openapi({ description: 'The step the saga awaits' }),
+  stuck: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: '`true`: failed, or running/compensating past its step deadline' }),
+  olderThanSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 365 * 86_400)
+    .optional()
+    .openapi({ type: 'integer', description: 'Started more than this many seconds ago' }),
+  q: filterText(320)
+    .optional()
+    .openapi({ description: 'Saga id, order id, customer id, or email (case-insensitive); exact match' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: filterText(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+});
+export type SagaListQuery = z.infer<typeof SagaListQuerySchema>;
+
+export const SagaIdParamSchema = z.object({
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, description: 'Saga id' }),
+});
+
+const FailureReasonSchema = z.object({ code: z.string(), message: z.string() });
+
+export const SagaSummarySchema = z
+  .object({
+    id: z.uuid(),
+    status: SagaStatusSchema,
+    currentStep: z.string().nullable(),
+    orderId: z.uuid().nullable(),
+    customerId: z.string().nullable(),
+    email: z.string().nullable(),
+    totalCents: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    endedAt: z.string().nullable(),
+    deadlineAt: z.string().nullable(),
+    failureReason: FailureReasonSchema.nullable(),
+    stuck: z.boolean(),
+    openDeadLetters: z.number().int(),
+  })
+  .openapi('SagaSummary');
+export type SagaSummary = z.infer<typeof SagaSummarySchema>;
+
+export const SagaDetailSchema = SagaSummarySchema.extend({
+  version: z.number().int(),
+  state: z.unknown().openapi({ description: 'The saga state as the engine stores it' }),
+}).openapi('SagaDetail');
+export type SagaDetail = z.infer<typeof SagaDetailSchema>;
+
+export const SagaPageSchema = z.object({
+  items: z.array(SagaSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const TimelineSource = {
+  saga: 'saga',
+  retry: 'retry',
+  deadLetter: 'dead-letter',
+  audit: 'audit',
+} as const;
+export type TimelineSource = (typeof TimelineSource)[keyof typeof TimelineSource];
+
+export const TimelineEntrySchema = z
+  .object({
+    at: z.string().openapi({
+      description: 'ISO 8601 UTC with microseconds, so same-millisecond entries keep their order',
+    }),
+    kind: z.string(),
+    source: z.enum(['saga', 'retry', 'dead-letter', 'audit']),
+    messageType: z.string().nullable(),
+    messageId: z.string().nullable(),
+    detail: z.unknown(),
+  })
+  .openapi('TimelineEntry');
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
+
+/** A dead letter as listed: the dead-letter routes' own summary. */
+export const SagaDeadLetterSchema = DeadLetterSummarySchema;
+export type SagaDeadLetter = z.infer<typeof SagaDeadLetterSchema>;
+
+export const SagaDetailResponseSchema = z.object({
+  saga: SagaDetailSchema,
+  timeline: z.array(TimelineEntrySchema),
+  deadLetters: z.array(SagaDeadLetterSchema),
+});
+
+const BucketSchema = z.object({
+  start: z.string(),
+  started: z.number().int(),
+  completed: z.number().int(),
+  compensated: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const SagaStatsSchema = z
+  .object({
+    byStatus: z.object({
+      running: z.number().int(),
+      compensating: z.number().int(),
+      completed: z.number().int(),
+      compensated: z.number().int(),
+      failed: z.number().int(),
+    } satisfies Record<SagaStatus, unknown>),
+    stuck: z.number().int(),
+    lastHour: z.object({
+      buckets: z.array(BucketSchema).openapi({ description: '12 five-minute buckets, oldest first' }),
+      failureRate: z
+        .number()
+        .openapi({ description: '(compensated + failed) / ended in these buckets; 0 when none ended' }),
+    }),
+  })
+  .openapi('SagaStats');
+export type SagaStats = z.infer<typeof SagaStatsSchema>;

@@ -1,0 +1,127 @@
+// Fixtures for the sagas API's integration tests: start checkouts, answer their commands, archive dead letters.
+import { randomUUID } from 'node:crypto';
+import { deadLetters, sagaInstances, type Database } from '@sagaport/db';
+import { eq } from 'drizzle-orm';
+import type { Hono } from 'hono';
+import type { SagaEngine } from '../saga/engine.js';
+import type { SagaState } from '../saga/types.js';
+
+/** A valid checkout for `customerId` (2 × SKU-001 at 500 cents: 1000 EUR cents). */
+export function checkoutBody(customerId: string, email = `${customerId}@example.com`) {
+  return {
+    customerId,
+    email,
+    items: [{ sku: 'SKU-001', quantity: 2 }],
+    paymentToken: 'tok_visa',
+    shippingAddress: {
+      name: 'Ada Lovelace',
+      line1: 'Main 1',
+      city: 'Berlin',
+      postalCode: '10115',
+      country: 'DE',
+    },
+  };
+}
+
+/** POSTs /checkouts and returns the saga id; without workers the saga then awaits order.create. */
+export async function startCheckout(app: Pick<Hono, 'request'>, customerId: string, email?: string) {
+  const response = await app.request('/checkouts', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify(checkoutBody(customerId, email)),
+  });
+  if (response.status !== 202)
+    throw new Error(`checkout refused: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { sagaId: string }).sagaId;
+}
+
+export async function sagaState(db: Database, sagaId: string): Promise<SagaState> {
+  const [row] = await db
+    .select({ state: sagaInstances.state })
+    .from(sagaInstances)
+    .where(eq(sagaInstances.id, sagaId));
+  if (!row) throw new Error(`no saga ${sagaId}`);
+  return row.state as SagaState;
+}
+
+const results: Record<string, Record<string, unknown>> = {
+  'inventory.reserve': { reservationId: 'r-test', expiresAt: '2030-01-01T00:00:00Z' },
+  'payment.charge': { chargeId: 'ch-test', amountCents: 1000 },
+  'shipping.schedule': { shipmentId: 's-test' },
+};
+
+/** Answers the command the saga awaits, as its worker would: succeeded, or a business refusal. */
+export async function answerAwaited(
+  db: Database,
+  engine: SagaEngine,
+  sagaId: string,
+  outcome: 'succeeded' | 'failed',
+): Promise<void> {
+  const awaiting = (await sagaState(db, sagaId)).awaiting;
+  if (!awaiting) throw new Error(`saga ${sagaId} awaits nothing`);
+  await engine.handleReply(sagaId, {
+    type: `${awaiting.type}.reply`,
+    messageId: randomUUID(),
+    causationId: awaiting.messageId,
+    body:
+      outcome === 'succeeded'
+        ? { outcome, result: results[awaiting.type] ?? {} }
+        : { outcome, reason: { code: 'refused', message: `${awaiting.type} refused in a test` } },
+  });
+}
+
+/** Drives a new saga to `failed`: order created, stock refused, then the order cancellation refused. */
+export async function failedSaga(
+  app: Pick<Hono, 'request'>,
+  db: Database,
+  engine: SagaEngine,
+  customerId: string,
+) {
+  const sagaId = await startCheckout(app, customerId);
+  await answerAwaited(db, engine, sagaId, 'succeeded');
+  await answerAwaited(db, engine, sagaId, 'failed');
+  await answerAwaited(db, engine, sagaId, 'failed');
+  return sagaId;
+}
+
+/** Archives a dead letter of saga `sagaId` as the archiver would. */
+export async function insertDeadLetter(
+  db: Database,
+  values: {
+    sagaId: string;
+    messageType: string;
+    messageId: string;
+    lastFailedAt?: Date;
+    status?: 'open' | 'discarded';
+  },
+): Promise<string> {
+  const at = values.lastFailedAt ?? new Date();
+  const [row] = await db
+    .insert(deadLetters)
+    .values({
+      failureKey: randomUUID(),
+      deadLetterQueue: 'inventory.commands.dlq',
+      originalExchange: 'sagaport.commands',
+      originalRoutingKey: values.messageType,
+      originalQueue: 'inventory.commands',
+      messageId: values.messageId,
+      messageType: values.messageType,
+      sagaId: values.sagaId,
+      headers: {},
+      properties: {},
+      body: '{}',
+      bodyEncoding: 'utf8',
+      errorClass: 'transient',
+      errorName: 'TransientError',
+      errorMessage: 'inventory database unavailable',
+      attempts: 4,
+      firstFailedAt: at,
+      lastFailedAt: at,
+      failedBy: 'inventory-worker-1',
+      fingerprint: 'fp-test',
+      fingerprintText: 'inventory database unavailable',
+      status: values.status ?? 'open',
+    })
+    .returning({ id: deadLetters.id });
+  return row!.id;
+}
