@@ -28,6 +28,8 @@ export class TimeoutScanner {
     this.timer = setInterval(() => {
       this.scanning ??= this.scan()
         .then(() => undefined)
+        // A failed scan (PostgreSQL down) is retried by the next tick; it must not crash the process.
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'timeout scan failed; retrying'))
         .finally(() => (this.scanning = undefined));
     }, this.options.intervalMs);
     this.timer.unref();

@@ -1,0 +1,104 @@
+// Outages the failure model must survive: a message that crashes its worker, and PostgreSQL going away under load.
+import { canControlPostgres, restartPostgres } from '@sagaport/db/testing';
+import { eventually } from '@sagaport/rabbitmq/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkoutBody, postCheckout } from './client.js';
+import { checkConsistency, waitForAllEnded } from './consistency.js';
+import { System } from './harness.js';
+import { driveCheckouts, mixedCheckout } from './load.js';
+
+const catalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
+  sku,
+  priceCents: 700,
+  available: 5_000,
+}));
+
+describe('outages (real processes, RabbitMQ and PostgreSQL)', () => {
+  let system: System | undefined;
+  afterEach(async () => {
+    await system?.stop();
+    system = undefined;
+  });
+
+  const deadLetterCount = async (current: System) =>
+    (await current.database.sql<{ n: number }[]>`select count(*)::int as n from dead_letters`)[0]!.n;
+
+  it('dead-letters a message that kills its worker on every delivery, and the worker serves the others', async () => {
+    system = await System.create({
+      catalogue,
+      env: { AMQP_DELIVERY_LIMIT: '2', STEP_TIMEOUT_MS: '120000', FAULT_CRASH_ON_BODY: 'crash-me' },
+    });
+    const api = await system.startOrchestrator();
+    let workers = await system.startWorkers();
+    const poison = await postCheckout(api.port, checkoutBody({ customerId: 'crash-me-please' }));
+    // A supervisor's job: restart the workers each time the poison message kills them.
+    let crashes = 0;
+    const found = await eventually(async () => {
+      if (workers.exited) {
+        crashes += 1;
+        // It may die again before it is even ready: that is the point.
+        workers = await system!.startWorkers().catch(() => workers);
+      }
+      const [row] = await system!.database.sql<{ error_class: string; saga_id: string }[]>`
+        select error_class, saga_id from dead_letters where saga_id = ${poison.sagaId}`;
+      return row?.error_class === 'crash-loop';
+    }, 90_000);
+    expect(found).toBe(true);
+    expect(crashes).toBeGreaterThanOrEqual(2); // it really crashed the worker, more than once
+    const [letter] = await system.database.sql<Record<string, unknown>[]>`
+      select * from dead_letters where saga_id = ${poison.sagaId}`;
+    expect(letter).toMatchObject({
+      message_type: 'order.create',
+      original_queue: `${system.prefix}order.commands`,
+      error_name: 'DeliveryLimitExceeded',
+      status: 'open',
+    });
+
+    // Once the poison is out of the way, the same workers complete other checkouts.
+    if (workers.exited) workers = await system.startWorkers();
+    for (let i = 0; i < 3; i += 1) {
+      const answer = await postCheckout(api.port, checkoutBody(), { waitSeconds: 30 });
+      expect(answer.status).toBe('completed');
+    }
+    expect(workers.exited).toBe(false);
+  }, 180_000);
+
+  it('holds deliveries while PostgreSQL is down for 20 s under load: no dead letter, every saga ends', async (context) => {
+    if (!(await canControlPostgres())) {
+      // CI starts PostgreSQL as a local Debian cluster (scripts/services-up.sh), so this runs there.
+      context.skip();
+    }
+    system = await System.create({ catalogue, env: { STEP_TIMEOUT_MS: '10000' } });
+    const current = system;
+    const api = await system.startOrchestrator();
+    await system.startWorkers();
+    let stoppedAt = 0;
+    let outage: Promise<void> | undefined;
+    const initialStock = new Map(catalogue.map((p) => [p.sku, p.available]));
+    const accepted = await driveCheckouts({
+      total: 150,
+      concurrency: 8,
+      port: () => api.port,
+      body: mixedCheckout(catalogue.map((p) => p.sku)),
+      retryForMs: 60_000,
+      onAccepted: (n) => {
+        if (n === 40) outage = restartPostgres(20_000, () => (stoppedAt = Date.now()));
+      },
+    }).catch((error: unknown) => {
+      console.error(api.output.join(''));
+      throw error;
+    });
+    await outage;
+    if (api.exited) console.error(api.output.join(''));
+    expect(api.exited).toBe(false);
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(accepted).toHaveLength(150);
+    expect(await waitForAllEnded(current.database, 120_000)).toBe(0);
+    await new Promise((r) => setTimeout(r, 2_000));
+    // The outage was waited out, not retried away: nothing reached a DLQ.
+    expect(await deadLetterCount(current)).toBe(0);
+    const report = await checkConsistency(current.database, initialStock);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ sagas: 150, running: 0, failed: 0 });
+  }, 300_000);
+});
