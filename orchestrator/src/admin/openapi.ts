@@ -67,3 +67,18 @@ export const cursor = {
     return undefined;
   },
 };
+
+/** A JSON response for a route definition. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A required JSON request body for a route definition. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+/** `{id}` in a path: a uuid (anything else is a 422 naming `id`). */
+export const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });

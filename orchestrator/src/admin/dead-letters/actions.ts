@@ -5,7 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { problem } from '../../http/problem.js';
 import { recordAudit } from '../audit/record.js';
 import type { AdminDeps } from '../env.js';
-import { adminRouter, problems } from '../openapi.js';
+import { adminRouter, IdParams, jsonBody, jsonResponse, problems } from '../openapi.js';
 import { cancelReplayJob, createReplayJob, listReplayJobs, replayJobDetail, toJob } from './jobs.js';
 import { toSummary } from './queries.js';
 import { checkReplay, findDeadLetter, replayDeadLetters } from './replay.js';
@@ -19,25 +19,16 @@ import {
   ReplayJobSchema,
 } from './schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
 const tags = ['Dead letters'];
-const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const validate = createRoute({
   method: 'post',
   path: '/dead-letters/{id}/validate',
   tags,
   summary: 'Checks an edited body against the message contract (no effect)',
-  request: { params: IdParams, body: body(z.object({ body: z.unknown() })) },
+  request: { params: IdParams, body: jsonBody(z.object({ body: z.unknown() })) },
   responses: {
-    200: json(z.object({ valid: z.boolean(), errors: z.array(FieldErrorSchema) }), 'The verdict'),
+    200: jsonResponse(z.object({ valid: z.boolean(), errors: z.array(FieldErrorSchema) }), 'The verdict'),
     ...problems(401, 403, 404, 422),
   },
 });
@@ -47,9 +38,9 @@ const replay = createRoute({
   path: '/dead-letters/{id}/replay',
   tags,
   summary: 'Replays a dead letter (optionally with an edited body) through the outbox',
-  request: { params: IdParams, body: body(ReplayBodySchema) },
+  request: { params: IdParams, body: jsonBody(ReplayBodySchema) },
   responses: {
-    202: json(
+    202: jsonResponse(
       z.object({ deadLetterId: z.uuid(), replayMessageId: z.uuid(), edited: z.boolean() }),
       'Written to the outbox; the relay publishes it with a confirm',
     ),
@@ -62,9 +53,9 @@ const discard = createRoute({
   path: '/dead-letters/{id}/discard',
   tags,
   summary: 'Sets a dead letter aside; it is kept, marked discarded',
-  request: { params: IdParams, body: body(z.object({ reason: filterText(1_000).optional() }).strict()) },
+  request: { params: IdParams, body: jsonBody(z.object({ reason: filterText(1_000).optional() }).strict()) },
   responses: {
-    200: json(DeadLetterSummarySchema, 'The discarded dead letter'),
+    200: jsonResponse(DeadLetterSummarySchema, 'The discarded dead letter'),
     ...problems(401, 403, 404, 409, 422),
   },
 });
@@ -74,8 +65,8 @@ const createJob = createRoute({
   path: '/replay-jobs',
   tags,
   summary: 'Starts a throttled bulk replay of chosen ids, a group (fingerprint) or a filter',
-  request: { body: body(CreateReplayJobSchema) },
-  responses: { 202: json(ReplayJobSchema, 'The job, queued'), ...problems(401, 403, 422) },
+  request: { body: jsonBody(CreateReplayJobSchema) },
+  responses: { 202: jsonResponse(ReplayJobSchema, 'The job, queued'), ...problems(401, 403, 422) },
 });
 
 const listJobs = createRoute({
@@ -84,7 +75,10 @@ const listJobs = createRoute({
   tags,
   summary: 'Bulk replay jobs, newest first',
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }) },
-  responses: { 200: json(z.object({ items: z.array(ReplayJobSchema) }), 'Jobs'), ...problems(401, 422) },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(ReplayJobSchema) }), 'Jobs'),
+    ...problems(401, 422),
+  },
 });
 
 const getJob = createRoute({
@@ -94,7 +88,7 @@ const getJob = createRoute({
   summary: 'A bulk replay job with its progress and the result of each dead letter',
   request: { params: IdParams },
   responses: {
-    200: json(ReplayJobSchema.extend({ items: z.array(ReplayJobItemSchema) }), 'The job'),
+    200: jsonResponse(ReplayJobSchema.extend({ items: z.array(ReplayJobItemSchema) }), 'The job'),
     ...problems(401, 404, 422),
   },
 });
@@ -105,7 +99,10 @@ const cancelJob = createRoute({
   tags,
   summary: 'Cancels a queued or running job; what was replayed stays replayed',
   request: { params: IdParams },
-  responses: { 200: json(ReplayJobSchema, 'The cancelled job'), ...problems(401, 403, 404, 409, 422) },
+  responses: {
+    200: jsonResponse(ReplayJobSchema, 'The cancelled job'),
+    ...problems(401, 403, 404, 409, 422),
+  },
 });
 
 const notFound = { title: 'Not found', status: 404, detail: 'No dead letter has this id.' } as const;

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problem } from '../../http/problem.js';
 import type { AdminDeps } from '../env.js';
-import { adminRouter, problems } from '../openapi.js';
+import { adminRouter, IdParams, jsonResponse, problems } from '../openapi.js';
 import { deadLetterActionRoutes } from './actions.js';
 import {
   BadCursor,
@@ -19,10 +19,6 @@ import {
   PageQuerySchema,
 } from './schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const tags = ['Dead letters'];
 
 const list = createRoute({
@@ -32,7 +28,7 @@ const list = createRoute({
   summary: 'Dead letters, newest failure first, filtered and paged',
   request: { query: DeadLetterFilterSchema.extend(PageQuerySchema.shape) },
   responses: {
-    200: json(
+    200: jsonResponse(
       z.object({ items: z.array(DeadLetterSummarySchema), nextCursor: z.string().nullable() }),
       'A page of dead letters',
     ),
@@ -47,7 +43,7 @@ const groups = createRoute({
   summary: 'Dead letters grouped by fingerprint (queue + type + error class + masked message)',
   request: { query: DeadLetterFilterSchema.extend({ limit: PageQuerySchema.shape.limit }) },
   responses: {
-    200: json(z.object({ items: z.array(DeadLetterGroupSchema) }), 'Groups, largest first'),
+    200: jsonResponse(z.object({ items: z.array(DeadLetterGroupSchema) }), 'Groups, largest first'),
     ...problems(401, 422),
   },
 });
@@ -58,7 +54,7 @@ const facets = createRoute({
   tags,
   summary: 'The values each filter can take',
   responses: {
-    200: json(
+    200: jsonResponse(
       z.object({
         queues: z.array(z.string()),
         messageTypes: z.array(z.string()),
@@ -70,15 +66,13 @@ const facets = createRoute({
   },
 });
 
-export const IdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
-
 const detail = createRoute({
   method: 'get',
   path: '/dead-letters/{id}',
   tags,
   summary: 'One dead letter with payload, headers, error, history, saga and whether it can be replayed',
   request: { params: IdParams },
-  responses: { 200: json(DeadLetterDetailSchema, 'The dead letter'), ...problems(401, 404, 422) },
+  responses: { 200: jsonResponse(DeadLetterDetailSchema, 'The dead letter'), ...problems(401, 404, 422) },
 });
 
 const badCursor = {

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { OperatorAction } from '../../saga/types.js';
 import type { AdminDeps, AdminEnv } from '../env.js';
 import { routeProblem } from '../auth/errors.js';
-import { adminRouter, problems } from '../openapi.js';
+import { adminRouter, jsonResponse, problems } from '../openapi.js';
 import { runOperatorAction } from './actions.js';
 import { sagaDeadLetters } from './dead-letters.js';
 import { listSagas, readCursor } from './list.js';
@@ -20,18 +20,13 @@ import {
 import { sagaStats } from './stats.js';
 import { loadTimeline } from './timeline.js';
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
 const listRoute = createRoute({
   method: 'get',
   path: '/sagas',
   tags: ['sagas'],
   summary: 'Sagas matching the filters, newest first',
   request: { query: SagaListQuerySchema },
-  responses: { 200: json(SagaPageSchema, 'One page of sagas'), ...problems(401, 422) },
+  responses: { 200: jsonResponse(SagaPageSchema, 'One page of sagas'), ...problems(401, 422) },
 });
 
 const statsRoute = createRoute({
@@ -39,7 +34,7 @@ const statsRoute = createRoute({
   path: '/sagas/stats',
   tags: ['sagas'],
   summary: 'Sagas per status, stuck sagas, and the last hour in five-minute buckets',
-  responses: { 200: json(SagaStatsSchema, 'The numbers'), ...problems(401) },
+  responses: { 200: jsonResponse(SagaStatsSchema, 'The numbers'), ...problems(401) },
 });
 
 const detailRoute = createRoute({
@@ -48,7 +43,7 @@ const detailRoute = createRoute({
   tags: ['sagas'],
   summary: 'One saga, its timeline and its dead letters',
   request: { params: SagaIdParamSchema },
-  responses: { 200: json(SagaDetailResponseSchema, 'The saga'), ...problems(401, 404, 422) },
+  responses: { 200: jsonResponse(SagaDetailResponseSchema, 'The saga'), ...problems(401, 404, 422) },
 });
 
 const actionRoute = (action: OperatorAction, summary: string) =>
@@ -59,7 +54,7 @@ const actionRoute = (action: OperatorAction, summary: string) =>
     summary,
     request: { params: SagaIdParamSchema },
     responses: {
-      200: json(SagaDetailSchema, 'The saga after the action'),
+      200: jsonResponse(SagaDetailSchema, 'The saga after the action'),
       ...problems(401, 403, 404, 409, 422),
     },
   });
