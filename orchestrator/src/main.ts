@@ -51,7 +51,12 @@ async function main(): Promise<void> {
     admin: config.admin,
   });
   if (existsSync(consoleDist)) {
-    orchestrator.app.use('/*', serveStatic({ root: relative(process.cwd(), consoleDist) }));
+    const root = relative(process.cwd(), consoleDist);
+    orchestrator.app.use('/*', serveStatic({ root }));
+    // The console routes in the browser: a deep link (/sagas/…) gets index.html; /api stays JSON.
+    orchestrator.app.get('*', async (c, next) =>
+      c.req.path.startsWith('/api/') ? next() : serveStatic({ path: `${root}/index.html` })(c, next),
+    );
   }
 
   const server = serve({ fetch: orchestrator.app.fetch, port: config.port, hostname: config.host }, (info) =>
