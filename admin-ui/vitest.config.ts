@@ -1,4 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
 import { sharedTestConfig } from '../vitest.shared.js';
 
-export default defineConfig(sharedTestConfig);
+// Components render into happy-dom; @testing-library/react unmounts after each test (see src/test/setup.ts).
+export default mergeConfig(
+  sharedTestConfig,
+  defineConfig({ test: { environment: 'happy-dom', setupFiles: ['./src/test/setup.ts'] } }),
+);

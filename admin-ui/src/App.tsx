@@ -1,18 +1,67 @@
-// The console shell; for now it shows whether the backend is ready (pages arrive with the admin API).
-import { useQuery } from '@tanstack/react-query';
-import { ReadinessBadge, type Readiness } from './ReadinessBadge.js';
-
-async function fetchReadiness(): Promise<Readiness> {
-  const response = await fetch('/readyz');
-  return (await response.json()) as Readiness;
-}
+// The console: the sign-in gate, then the frame and the page the URL names.
+import { useEffect } from 'react';
+import { LoginPage, safeNext } from './auth/LoginPage.js';
+import { SessionGate } from './auth/session.js';
+import { Layout } from './Layout.js';
+import { resolveRoute } from './routes.js';
+import { Link, useLocation, useNavigate, useSearchParams } from './router/router.js';
+import { Empty, ErrorState, Loading } from './ui/states.js';
 
 export function App() {
-  const readiness = useQuery({ queryKey: ['readyz'], queryFn: fetchReadiness, refetchInterval: 5_000 });
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: '1.5rem' }}>
-      <h1>Sagaport</h1>
-      <ReadinessBadge state={readiness.isError ? { status: 'unreachable', checks: {} } : readiness.data} />
-    </main>
+    <SessionGate>
+      {({ status, error }) => {
+        if (status === 'loading') return <Loading label="Opening the console…" />;
+        if (status === 'error') {
+          return (
+            <main className="login" id="main">
+              <ErrorState error={error} onRetry={() => window.location.reload()} />
+            </main>
+          );
+        }
+        return status === 'signed-out' ? <SignedOut /> : <SignedIn />;
+      }}
+    </SessionGate>
   );
+}
+
+/** Anyone signed out sees the login page; its URL remembers where they were going. */
+function SignedOut() {
+  const { pathname, search } = useLocation();
+  const navigate = useNavigate();
+  useEffect(() => {
+    if (pathname !== '/login')
+      navigate(`/login?next=${encodeURIComponent(pathname + search)}`, { replace: true });
+  }, [pathname, search, navigate]);
+  useTitle('Sign in');
+  return <LoginPage />;
+}
+
+function SignedIn() {
+  const { pathname } = useLocation();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  useEffect(() => {
+    if (pathname === '/login') navigate(safeNext(params.get('next')), { replace: true });
+  }, [pathname, params, navigate]);
+  const route = resolveRoute(pathname);
+  useTitle(route?.title ?? 'Not found');
+  if (pathname === '/login') return <Loading />;
+  return (
+    <Layout>
+      {route ? (
+        route.element
+      ) : (
+        <Empty title="No such page">
+          Nothing lives at <code>{pathname}</code>. <Link to="/">Go to the overview</Link>.
+        </Empty>
+      )}
+    </Layout>
+  );
+}
+
+function useTitle(title: string) {
+  useEffect(() => {
+    document.title = `${title} · Sagaport`;
+  }, [title]);
 }

@@ -7,15 +7,15 @@ export interface Readiness {
 
 export function ReadinessBadge({ state }: { state: Readiness | undefined }) {
   if (!state) return <p role="status">Checking the backend…</p>;
-  const colour = state.status === 'ready' ? '#1a7f37' : '#cf222e';
+  const tone = state.status === 'ready' ? 'success' : 'danger';
   return (
-    <section aria-label="backend readiness">
-      <p role="status" style={{ color: colour, fontWeight: 600 }}>
-        Backend {state.status}
+    <section aria-label="backend readiness" className="readiness">
+      <p role="status">
+        <span className={`badge badge--${tone}`}>Backend {state.status}</span>
       </p>
-      <ul>
+      <ul className="readiness__checks">
         {Object.entries(state.checks).map(([name, check]) => (
-          <li key={name}>
+          <li key={name} className={`readiness__check readiness__check--${check}`}>
             {name}: {check}
           </li>
         ))}

@@ -53,9 +53,12 @@ async function main(): Promise<void> {
   if (existsSync(consoleDist)) {
     const root = relative(process.cwd(), consoleDist);
     orchestrator.app.use('/*', serveStatic({ root }));
-    // The console routes in the browser: a deep link (/sagas/…) gets index.html; /api stays JSON.
+    // The console routes in the browser: a page request for a deep link (/sagas/…) gets index.html;
+    // /api and missing assets keep their own answers.
     orchestrator.app.get('*', async (c, next) =>
-      c.req.path.startsWith('/api/') ? next() : serveStatic({ path: `${root}/index.html` })(c, next),
+      c.req.path.startsWith('/api/') || !c.req.header('accept')?.includes('text/html')
+        ? next()
+        : serveStatic({ path: `${root}/index.html` })(c, next),
     );
   }
 

@@ -1,0 +1,44 @@
+// The system under test for the console: orchestrator serving the built console, a bootstrap operator, poison messages.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { operatorEnv, testOperator } from '../admin-client.js';
+import { System, type ManagedProcess } from '../harness.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The bootstrap operator (the same as the other end-to-end tests use). */
+export const operatorLogin = testOperator;
+export const viewerLogin = { email: 'viewer@sagaport.test', password: 'viewer-password-12' } as const;
+
+/** Builds admin-ui/dist when it is missing (CI builds it before the tests; a local run may not have). */
+export function ensureConsoleBuilt(): void {
+  if (existsSync(`${repo}admin-ui/dist/index.html`)) return;
+  execFileSync('npm', ['run', 'build', '-w', '@sagaport/admin-ui'], { cwd: repo, stdio: 'inherit' });
+}
+
+export interface ConsoleStack {
+  readonly system: System;
+  readonly orchestrator: ManagedProcess;
+  readonly baseUrl: string;
+}
+
+/**
+ * Starts the orchestrator only (no worker consumes the command queues yet) with the bootstrap
+ * operator, a step timeout far beyond the test (a resend would deliver a good copy and hide the
+ * poison) and short retries.
+ */
+export async function startConsoleStack(): Promise<ConsoleStack> {
+  ensureConsoleBuilt();
+  const system = await System.create({
+    catalogue: [{ sku: 'SKU-001', priceCents: 1_250, available: 1_000 }],
+    env: {
+      ...operatorEnv,
+      STEP_TIMEOUT_MS: '600000',
+      RETRY_MAX_ATTEMPTS: '2',
+      REPLAY_RATE_PER_SECOND: '20',
+    },
+  });
+  const orchestrator = await system.startOrchestrator();
+  return { system, orchestrator, baseUrl: `http://127.0.0.1:${orchestrator.port}` };
+}
