@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import { routeProblem } from '../auth/errors.js';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, cursor, problems } from '../openapi.js';
-import { AuditPageSchema, AuditQuerySchema, withinStorableYears } from './schemas.js';
+import { containsPattern, withinStorableYears } from '../filters.js';
+import { AuditPageSchema, AuditQuerySchema } from './schemas.js';
 
 const listRoute = createRoute({
   method: 'get',
@@ -38,11 +39,6 @@ export function readAuditCursor(value: string): AuditPosition | undefined {
   if (new Date(at).toISOString().slice(0, 19) !== at.slice(0, 19)) return undefined;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) return undefined;
   return { at, id };
-}
-
-/** LIKE pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally. */
-export function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
 function filters(

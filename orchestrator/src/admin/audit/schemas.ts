@@ -1,33 +1,10 @@
 // Query and response schemas of GET /audit.
 import { z } from '@hono/zod-openapi';
+import { filterText, timeFilter } from '../filters.js';
 
-/** A text filter: bounded, and without NUL, which PostgreSQL cannot store in text and answers with an error. */
-export function textFilter(maxLength: number, description: string) {
-  return z
-    .string()
-    .max(maxLength)
-    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters')
-    .optional()
-    .openapi({ description });
-}
-
-/** Earliest and latest instants accepted: PostgreSQL cannot read a year 0 or a five-digit year in ISO form. */
-const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
-const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
-
-/** True when `value` parses to an instant between years 1 and 9999 (UTC). */
-export function withinStorableYears(value: string): boolean {
-  const time = Date.parse(value);
-  return time >= EARLIEST && time <= LATEST;
-}
-
-/** An ISO 8601 time filter with an offset, between years 1 and 9999. */
-export function timeFilter(description: string) {
-  return z.iso
-    .datetime({ offset: true })
-    .refine(withinStorableYears, 'must be between the years 1 and 9999 (UTC)')
-    .optional()
-    .openapi({ description });
+/** An optional text filter with its description. */
+function textFilter(maxLength: number, description: string) {
+  return filterText(maxLength).optional().openapi({ description });
 }
 
 export const AuditQuerySchema = z

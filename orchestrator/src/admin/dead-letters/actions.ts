@@ -2,9 +2,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { deadLetters, sagaInstances } from '@sagaport/db';
 import { and, eq, sql } from 'drizzle-orm';
-import { problem } from '../../http/problem.js';
+import { routeProblem } from '../auth/errors.js';
 import { recordAudit } from '../audit/record.js';
 import type { AdminDeps } from '../env.js';
+import { filterText } from '../filters.js';
 import { adminRouter, IdParams, jsonBody, jsonResponse, problems } from '../openapi.js';
 import { cancelReplayJob, createReplayJob, listReplayJobs, replayJobDetail, toJob } from './jobs.js';
 import { toSummary } from './queries.js';
@@ -13,7 +14,6 @@ import {
   CreateReplayJobSchema,
   DeadLetterSummarySchema,
   FieldErrorSchema,
-  filterText,
   ReplayBodySchema,
   ReplayJobItemSchema,
   ReplayJobSchema,
@@ -113,7 +113,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
   return adminRouter()
     .openapi(validate, async (c) => {
       const row = await findDeadLetter(database(), c.req.valid('param').id);
-      if (!row) return problem(c, notFound) as never;
+      if (!row) return routeProblem(c, notFound);
       const [saga] = row.sagaId
         ? await database().select().from(sagaInstances).where(eq(sagaInstances.id, row.sagaId))
         : [];
@@ -133,13 +133,13 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
         return results.get(id)!;
       });
       if (result.ok) return c.json(result, 202);
-      if (result.detail === `no dead letter ${id}`) return problem(c, notFound) as never;
-      return problem(c, {
+      if (result.detail === `no dead letter ${id}`) return routeProblem(c, notFound);
+      return routeProblem(c, {
         title: result.status === 409 ? 'Cannot replay this dead letter' : 'The body breaks its contract',
         status: result.status,
         detail: result.detail,
         ...(result.errors ? { errors: result.errors } : {}),
-      }) as never;
+      });
     })
     .openapi(discard, async (c) => {
       const id = c.req.valid('param').id;
@@ -168,12 +168,12 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
       });
       if (row) return c.json(toSummary(row), 200);
       const existing = await findDeadLetter(database(), id);
-      if (!existing) return problem(c, notFound) as never;
-      return problem(c, {
+      if (!existing) return routeProblem(c, notFound);
+      return routeProblem(c, {
         title: 'Cannot discard this dead letter',
         status: 409,
         detail: `dead letter ${id} is ${existing.status}; only open dead letters can be discarded`,
-      }) as never;
+      });
     })
     .openapi(createJob, async (c) => {
       const job = await createReplayJob(
@@ -183,12 +183,12 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
         deps.settings.replayRatePerSecond,
       );
       if (!job) {
-        return problem(c, {
+        return routeProblem(c, {
           title: 'Nothing to replay',
           status: 422,
           detail: 'No open dead letter matches the selection.',
           errors: [{ field: 'ids', message: 'selects no open dead letter' }],
-        }) as never;
+        });
       }
       return c.json(toJob(job), 202);
     })
@@ -199,7 +199,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
     .openapi(getJob, async (c) => {
       const job = await replayJobDetail(database(), c.req.valid('param').id);
       if (!job)
-        return problem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' }) as never;
+        return routeProblem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' });
       return c.json(job, 200);
     })
     .openapi(cancelJob, async (c) => {
@@ -208,11 +208,11 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
       if (job) return c.json(toJob(job), 200);
       const existing = await replayJobDetail(database(), id);
       if (!existing)
-        return problem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' }) as never;
-      return problem(c, {
+        return routeProblem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' });
+      return routeProblem(c, {
         title: 'Cannot cancel this job',
         status: 409,
         detail: `job ${id} is already ${existing.status}`,
-      }) as never;
+      });
     });
 }

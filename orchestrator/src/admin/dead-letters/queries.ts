@@ -1,12 +1,10 @@
 // Reads of the dead-letter archive: filtered pages, groups by fingerprint, facets and one detail.
 import { deadLetters, sagaInstances, type DbExecutor } from '@sagaport/db';
 import { and, asc, count, desc, eq, gte, ilike, lt, max, min, or, sql, type SQL } from 'drizzle-orm';
+import { containsPattern } from '../filters.js';
 import { cursor } from '../openapi.js';
 import { checkReplay, type DeadLetterRow } from './replay.js';
 import type { DeadLetterFilter } from './schemas.js';
-
-/** `%text%` for ILIKE with the wildcards of `text` itself escaped. */
-export const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The WHERE clause of a filter; every value is a bound parameter. */
 export function whereOf(filter: DeadLetterFilter): SQL | undefined {
@@ -22,9 +20,9 @@ export function whereOf(filter: DeadLetterFilter): SQL | undefined {
     filter.to ? lt(t.lastFailedAt, new Date(filter.to)) : undefined,
     filter.q
       ? or(
-          ilike(t.errorMessage, contains(filter.q)),
-          ilike(t.messageId, contains(filter.q)),
-          ilike(t.body, contains(filter.q)),
+          ilike(t.errorMessage, containsPattern(filter.q)),
+          ilike(t.messageId, containsPattern(filter.q)),
+          ilike(t.body, containsPattern(filter.q)),
         )
       : undefined,
   );

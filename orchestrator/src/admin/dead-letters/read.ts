@@ -22,7 +22,7 @@ export interface RawDelivery {
 export type NewDeadLetter = typeof deadLetters.$inferInsert;
 export type NewMessageRetry = typeof messageRetries.$inferInsert;
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** JSON-safe copy: Dates as ISO strings, Buffers as text, NUL removed (PostgreSQL rejects it). */
 export function toJsonSafe(value: unknown): unknown {

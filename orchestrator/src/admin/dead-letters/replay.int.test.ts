@@ -73,7 +73,7 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
     expect(second.headers.get('content-type')).toBe('application/problem+json');
     expect(((await second.json()) as { detail: string }).detail).toMatch(/already replayed/);
 
-    let published: Awaited<ReturnType<typeof takeEvents>> = [];
+    const published: Awaited<ReturnType<typeof takeEvents>> = [];
     await eventually(async () => (published.push(...(await takeEvents())), published.length >= 1));
     await new Promise((r) => setTimeout(r, 500));
     published.push(...(await takeEvents()));
@@ -88,7 +88,6 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
     const audit = await stack.database.db.select().from(auditLog).where(eq(auditLog.targetId, letter!.id));
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'dead-letter.replay', actorEmail: operator.email });
-    published = [];
   });
 
   it('refuses an edit that breaks the contract with the field at fault, and publishes nothing', async () => {

@@ -13,6 +13,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { FieldError } from '../../http/problem.js';
 import type { SagaState } from '../../saga/types.js';
 import type { Actor } from '../env.js';
+import { uuidPattern } from './read.js';
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
@@ -31,8 +32,6 @@ export interface ReplayDone {
   readonly edited: boolean;
 }
 export type ReplayResult = ReplayDone | ReplayRefusal;
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Headers that describe the failure, not the message: a replay starts clean, at attempt 1. */
 const failureHeaders = new Set<string>([

@@ -1,6 +1,6 @@
 // Read routes of the dead-letter archive: list, groups, facets, detail; mutations live in actions.ts.
 import { createRoute, z } from '@hono/zod-openapi';
-import { problem } from '../../http/problem.js';
+import { routeProblem } from '../auth/errors.js';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, IdParams, jsonResponse, problems } from '../openapi.js';
 import { deadLetterActionRoutes } from './actions.js';
@@ -90,7 +90,7 @@ export function deadLetterRoutes(deps: AdminDeps) {
       try {
         return c.json(await listDeadLetters(deps.database.db, filter, limit, cursor), 200);
       } catch (error) {
-        if (error instanceof BadCursor) return problem(c, badCursor) as never;
+        if (error instanceof BadCursor) return routeProblem(c, badCursor);
         throw error;
       }
     })
@@ -102,11 +102,11 @@ export function deadLetterRoutes(deps: AdminDeps) {
     .openapi(detail, async (c) => {
       const found = await deadLetterDetail(deps.database.db, c.req.valid('param').id);
       if (!found) {
-        return problem(c, {
+        return routeProblem(c, {
           title: 'Not found',
           status: 404,
           detail: 'No dead letter has this id.',
-        }) as never;
+        });
       }
       return c.json(found, 200);
     });

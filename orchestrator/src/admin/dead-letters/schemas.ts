@@ -1,13 +1,6 @@
 // zod schemas of the dead-letter routes: filters, summaries, details, groups and replay jobs.
 import { z } from '@hono/zod-openapi';
-import { timeFilter } from '../audit/schemas.js';
-
-/** Free text from a query string: bounded, and without NUL (PostgreSQL cannot hold it). */
-export const filterText = (max = 500) =>
-  z
-    .string()
-    .max(max)
-    .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+import { filterText, timeFilter } from '../filters.js';
 
 export const DeadLetterStatusSchema = z.enum(['open', 'replayed', 'discarded']);
 
@@ -18,7 +11,7 @@ export const DeadLetterFilterSchema = z.object({
   sagaId: z.uuid().optional(),
   status: DeadLetterStatusSchema.optional(),
   fingerprint: filterText(64).optional(),
-  q: filterText().optional().openapi({ description: 'Text in the error message, message id or body' }),
+  q: filterText(500).optional().openapi({ description: 'Text in the error message, message id or body' }),
   from: timeFilter('Last failure at or after'),
   to: timeFilter('Last failure before'),
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cursor } from '../openapi.js';
-import { escapeLike, readCursor } from './list.js';
+import { escapeLike } from '../filters.js';
+import { readCursor } from './list.js';
 
 const id = '0191e4b4-6f4e-7cc1-9c2b-5a4f2d3e1a01';
 

@@ -2,16 +2,12 @@
 import { sagaInstances, type DbExecutor } from '@sagaport/db';
 import { and, desc, eq, ilike, not, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { escapeLike } from '../filters.js';
 import { cursor } from '../openapi.js';
 import { selectSummaries, stuckCondition, toSummaries } from './query.js';
 import type { SagaListQuery, SagaSummary } from './schemas.js';
 
 const s = sagaInstances;
-
-/** `%`, `_` and `\` match literally once escaped (backslash is LIKE's default escape character). */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /** The sort key of a page's last row: created_at with microseconds, and the id. */
 const CursorKey = z.tuple([

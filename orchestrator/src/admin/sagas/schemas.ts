@@ -1,16 +1,12 @@
 // The sagas API's shapes: query filters, saga summaries and details, the timeline and the stats.
 import { z } from '@hono/zod-openapi';
+import { filterText as sharedFilterText } from '../filters.js';
 import { DeadLetterSummarySchema } from '../dead-letters/schemas.js';
 import { checkoutSaga } from '../../saga/checkout-saga.js';
 import { SagaStatus } from '../../saga/types.js';
 
-/** Text a filter accepts: bounded, and without NUL, which PostgreSQL cannot store or compare. */
-export const filterText = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((value) => !value.includes('\u0000'), { message: 'must not contain NUL (\\u0000)' });
+/** Non-empty filter text (see ../filters.ts). */
+const filterText = (max: number) => sharedFilterText(max).min(1);
 
 const statuses = Object.values(SagaStatus) as [SagaStatus, ...SagaStatus[]];
 export const SagaStatusSchema = z.enum(statuses).openapi('SagaStatus');
