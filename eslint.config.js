@@ -3,6 +3,24 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** One `no-restricted-imports` block per package: the packages it must not import, by name or by path. */
+function layerRules(layers) {
+  return layers.map(({ files, forbidden }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((name) => ({
+            group: [`@sagaport/${name}`, `@sagaport/${name}/*`, `**/${name}/src/**`, `**/${name}/dist/**`],
+            message: `${files[0].split('/')[0]} must not import ${name}: see docs/architecture.md (dependencies point one way).`,
+          })),
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', 'db/migrations/**'],
@@ -30,6 +48,16 @@ export default tseslint.config(
       ],
     },
   },
+  // Dependencies point one way: apps (orchestrator, workers) use runtime, which uses rabbitmq and db;
+  // an app never imports another app, and the libraries know nothing of their callers.
+  ...layerRules([
+    { files: ['workers/**'], forbidden: ['orchestrator', 'admin-ui', 'e2e'] },
+    { files: ['orchestrator/**'], forbidden: ['workers', 'admin-ui', 'e2e'] },
+    { files: ['runtime/**'], forbidden: ['orchestrator', 'workers', 'admin-ui', 'e2e'] },
+    { files: ['rabbitmq/**'], forbidden: ['db', 'runtime', 'orchestrator', 'workers', 'admin-ui', 'e2e'] },
+    { files: ['db/**'], forbidden: ['rabbitmq', 'runtime', 'orchestrator', 'workers', 'admin-ui', 'e2e'] },
+    { files: ['admin-ui/**'], forbidden: ['db', 'rabbitmq', 'runtime', 'orchestrator', 'workers', 'e2e'] },
+  ]),
   {
     files: ['**/*.js', '**/*.config.ts', '**/vitest.shared.ts'],
     ...tseslint.configs.disableTypeChecked,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createDatabase, migrateDatabase } from '@sagaport/db';
 import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
 import { loadConfig } from './config.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger } from '@sagaport/runtime';
 import { startOrchestrator } from './orchestrator.js';
 
 const consoleDist = fileURLToPath(new URL('../../admin-ui/dist', import.meta.url));

@@ -23,10 +23,8 @@ import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
 import { docsPage } from './http/docs-page.js';
 import { openApiDocument } from './http/openapi.js';
-import { healthRoutes } from './observability/health.js';
+import { healthRoutes, OutboxDispatcher, OutboxRelay } from '@sagaport/runtime';
 import { createOrchestratorMetrics } from './observability/metrics.js';
-import { OutboxDispatcher } from './outbox/dispatcher.js';
-import { OutboxRelay } from './outbox/relay.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
 import { SagaEngine } from './saga/engine.js';
@@ -127,8 +125,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     handler: async (message) => {
       await engine.handleReply(message.correlationId, toReplyInput(message));
     },
-    onOutcome: (outcome, type) =>
-      metrics.messagesConsumed.inc({ queue: topology.queues.replies, type, outcome }),
+    onOutcome: metrics.consumers.observe(topology.queues.replies),
   });
   const archiver = new DeadLetterArchiver({
     db: database.db,

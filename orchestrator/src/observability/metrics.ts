@@ -1,4 +1,5 @@
 // The orchestrator's Prometheus metrics (prom-client), registered on one registry per process.
+import { createConsumerMetrics } from '@sagaport/runtime';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Reads the outbox backlog when Prometheus scrapes (see `outboxBacklog` in @sagaport/db). */
@@ -55,12 +56,7 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
       labelNames: ['outcome'],
       registers: register,
     }),
-    messagesConsumed: new Counter({
-      name: 'sagaport_messages_consumed_total',
-      help: 'Deliveries consumed, by queue, type and outcome',
-      labelNames: ['queue', 'type', 'outcome'],
-      registers: register,
-    }),
+    consumers: createConsumerMetrics(registry),
     deadLettersArchived: new Counter({
       name: 'sagaport_dead_letters_archived_total',
       help: 'Dead letters stored in the archive, by original queue and error class',

@@ -12,7 +12,7 @@ import {
 } from '@sagaport/db';
 import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '@sagaport/rabbitmq';
 import { and, eq, sql } from 'drizzle-orm';
-import type { OutboxDispatcher } from '../outbox/dispatcher.js';
+import type { OutboxDispatcher } from '@sagaport/runtime';
 import type { SagaDefinition } from './checkout-saga.js';
 import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
 import {

@@ -10,7 +10,7 @@ import {
   type OutboxMessage,
   type Transaction,
 } from '@sagaport/db';
-import type { OutboxDispatcher } from '@sagaport/orchestrator/outbox';
+import type { OutboxDispatcher } from '@sagaport/runtime';
 import {
   BusinessRefusal,
   ContractViolationError,

@@ -1,7 +1,7 @@
 // A worker process: migrations, connections, topology, the selected workers and the operational endpoints.
 import { hostname } from 'node:os';
 import { createDatabase, migrateDatabase } from '@sagaport/db';
-import { createLogger, serveOperationalEndpoints, type Logger } from '@sagaport/orchestrator/observability';
+import { createLogger, serveOperationalEndpoints, type Logger } from '@sagaport/runtime';
 import {
   buildTopology,
   connectBroker,

@@ -19,8 +19,8 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { OutboxDispatcher } from '@sagaport/orchestrator/outbox';
-import { Registry } from 'prom-client';
+import { createConsumerMetrics, OutboxDispatcher } from '@sagaport/runtime';
+import { Counter, Registry } from 'prom-client';
 import { defaultWorkerSettings, type WorkerSettings } from '../config.js';
 import { inventoryHandlers } from '../inventory/handler.js';
 import { createOrderEventHandler } from '../inventory/order-events.js';
@@ -31,7 +31,6 @@ import { SimulatedPaymentProvider, type PaymentProvider } from '../payment/provi
 import { shippingHandlers } from '../shipping/handler.js';
 import { createCommandProcessor, type CommandOutcome } from './command-handler.js';
 import type { CommandDelivery } from './messages.js';
-import { createWorkerMetrics } from './metrics.js';
 import { workerNames } from '../selection.js';
 
 export interface StartWorkersOptions {
@@ -94,7 +93,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const workers = options.workers ?? workerNames;
   const settings: WorkerSettings = { ...defaultWorkerSettings, ...options.settings };
   const log = options.logger ?? silentLogger;
-  const metrics = createWorkerMetrics(options.registry ?? new Registry());
+  const registry = options.registry ?? new Registry();
+  const metrics = createConsumerMetrics(registry);
+  const reservationsExpired = new Counter({
+    name: 'sagaport_reservations_expired_total',
+    help: 'Stock holds released by the sweeper because they expired.',
+    registers: [registry],
+  });
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   const publisher = new ConfirmPublisher(options.connection, { name: 'workers', ...options.publisher });
   const dispatcher =
@@ -145,7 +150,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
         db: options.db,
         intervalMs: settings.sweepIntervalMs,
         logger: log,
-        onReleased: metrics.reservationsExpired,
+        onReleased: (count) => reservationsExpired.inc(count),
       })
     : undefined;
 

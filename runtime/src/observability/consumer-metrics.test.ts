@@ -1,17 +1,17 @@
-// Unit tests of the workers' Prometheus metrics.
+// Unit tests of the consumer metrics every process registers.
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createWorkerMetrics } from './metrics.js';
+import { createConsumerMetrics } from './consumer-metrics.js';
 
-describe('worker metrics', () => {
-  it('counts deliveries by queue, type and outcome and times them', async () => {
+describe('consumer metrics', () => {
+  it('counts deliveries by queue, type and outcome, times them and records batch sizes', async () => {
     const registry = new Registry();
-    const metrics = createWorkerMetrics(registry);
+    const metrics = createConsumerMetrics(registry);
     const onOutcome = metrics.observe('payment.commands');
     onOutcome('acked', 'payment.charge', 12);
     onOutcome('acked', 'payment.charge', 30);
     onOutcome('retried', 'payment.charge', 5);
-    metrics.reservationsExpired(3);
+    metrics.observeBatch('payment.commands')(3);
 
     const text = await registry.metrics();
     expect(text).toContain(
@@ -23,6 +23,7 @@ describe('worker metrics', () => {
     expect(text).toContain(
       'sagaport_handler_duration_seconds_count{queue="payment.commands",type="payment.charge",outcome="acked"} 2',
     );
-    expect(text).toContain('sagaport_reservations_expired_total 3');
+    expect(text).toContain('sagaport_consumer_batch_size_count{queue="payment.commands"} 1');
+    expect(text).toContain('sagaport_consumer_batch_size_sum{queue="payment.commands"} 3');
   });
 });

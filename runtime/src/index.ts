@@ -1,0 +1,12 @@
+// Public surface of @sagaport/runtime: the message path every Sagaport process shares.
+export { OutboxDispatcher } from './outbox/dispatcher.js';
+export type { DispatcherOptions } from './outbox/dispatcher.js';
+export { OutboxRelay, retryDelayMs, toMessage } from './outbox/relay.js';
+export type { RelayOptions } from './outbox/relay.js';
+export { healthRoutes } from './observability/health.js';
+export type { ReadinessCheck } from './observability/health.js';
+export { createLogger } from './observability/logger.js';
+export type { Logger } from './observability/logger.js';
+export { serveOperationalEndpoints } from './observability/serve.js';
+export { createConsumerMetrics } from './observability/consumer-metrics.js';
+export type { ConsumerMetrics } from './observability/consumer-metrics.js';
