@@ -1,5 +1,5 @@
 // Idempotent consumer inbox: recognise a redelivered message and answer it with the reply stored the first time.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbExecutor } from './client.js';
 import { inbox } from './schema/index.js';
 
@@ -81,5 +81,72 @@ export async function storeInboxReply(tx: DbExecutor, entry: InboxReply): Promis
     throw new Error(
       `No inbox row for consumer ${entry.consumer}, message ${entry.messageId}: call claimInbox first`,
     );
+  }
+}
+
+/** What {@link claimInboxBatch} found for one message id. */
+export type BatchInboxClaim = InboxClaim;
+
+/**
+ * Claims a batch of deliveries for `consumer` in one statement, inside the transaction that
+ * performs their effects; the batch form of {@link claimInbox}, with the same guarantees (a
+ * concurrent duplicate waits on the primary key for the first transaction). A message id that
+ * appears twice in `deliveries` is claimed once: the first is the first delivery, the second a
+ * duplicate whose reply the caller takes from the first. Returns one claim per distinct id;
+ * duplicates carry the reply stored when the message was first processed.
+ */
+export async function claimInboxBatch(
+  tx: DbExecutor,
+  consumer: string,
+  deliveries: readonly Omit<InboxDelivery, 'consumer'>[],
+): Promise<Map<string, BatchInboxClaim>> {
+  const claims = new Map<string, BatchInboxClaim>();
+  if (deliveries.length === 0) return claims;
+  const rows = JSON.stringify(
+    deliveries.map((d) => ({
+      message_id: d.messageId,
+      message_type: d.messageType,
+      correlation_id: d.correlationId,
+    })),
+  );
+  // Sorted by message id, so two batches sharing ids lock them in one order and cannot deadlock.
+  const inserted = await tx.execute<{ message_id: string }>(sql`
+    insert into ${inbox} (consumer, message_id, message_type, correlation_id)
+    select ${consumer}, r.message_id, r.message_type, r.correlation_id
+    from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, message_type text, correlation_id uuid)
+    order by r.message_id
+    on conflict (consumer, message_id) do nothing
+    returning message_id`);
+  for (const row of inserted) claims.set(row.message_id, { firstDelivery: true });
+  const seen = [...new Set(deliveries.map((d) => d.messageId))].filter((id) => !claims.has(id));
+  if (seen.length === 0) return claims;
+  const stored = await tx
+    .select({ messageId: inbox.messageId, reply: inbox.reply })
+    .from(inbox)
+    .where(and(eq(inbox.consumer, consumer), inArray(inbox.messageId, seen)));
+  for (const row of stored) claims.set(row.messageId, { firstDelivery: false, reply: row.reply ?? null });
+  for (const id of seen) {
+    if (!claims.has(id)) {
+      throw new Error(`Inbox row for consumer ${consumer}, message ${id} conflicted but cannot be read`);
+    }
+  }
+  return claims;
+}
+
+/** Stores the replies of a batch claimed with {@link claimInboxBatch}, in one statement. */
+export async function storeInboxReplies(
+  tx: DbExecutor,
+  consumer: string,
+  entries: readonly Omit<InboxReply, 'consumer'>[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = JSON.stringify(entries.map((e) => ({ message_id: e.messageId, reply: e.reply })));
+  const updated = await tx.execute<{ message_id: string }>(sql`
+    update ${inbox} set reply = r.reply
+    from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, reply jsonb)
+    where ${inbox.consumer} = ${consumer} and ${inbox.messageId} = r.message_id
+    returning ${inbox.messageId}`);
+  if (updated.length !== new Set(entries.map((e) => e.messageId)).size) {
+    throw new Error(`Some replies of consumer ${consumer} have no inbox row: call claimInboxBatch first`);
   }
 }

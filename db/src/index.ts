@@ -44,7 +44,7 @@ export {
   outboxBacklog,
 } from './outbox.js';
 export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';
-export { claimInbox, storeInboxReply } from './inbox.js';
-export type { InboxClaim, InboxDelivery, InboxReply } from './inbox.js';
+export { claimInbox, claimInboxBatch, storeInboxReplies, storeInboxReply } from './inbox.js';
+export type { BatchInboxClaim, InboxClaim, InboxDelivery, InboxReply } from './inbox.js';
 export { DatabaseGate, isDatabaseOutage } from './outage.js';
 export type { DatabaseGateOptions } from './outage.js';

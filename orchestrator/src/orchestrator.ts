@@ -82,6 +82,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
   });
   const engine = new SagaEngine({
+    sql: database.sql,
     dispatcher,
     db: database.db,
     topology,
@@ -122,9 +123,17 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     consumerName: options.consumerName,
     prefetch: options.prefetch,
     logger,
-    handler: async (message) => {
-      await engine.handleReply(message.correlationId, toReplyInput(message));
+    batchHandler: async (messages) => {
+      const rejected = await engine.handleReplies(
+        messages.map((message) => ({
+          sagaId: message.correlationId,
+          reply: toReplyInput(message),
+          ref: message,
+        })),
+      );
+      return rejected.map(({ ref, error }) => ({ message: ref, error }));
     },
+    onBatch: metrics.consumers.observeBatch(topology.queues.replies),
     onOutcome: metrics.consumers.observe(topology.queues.replies),
   });
   const archiver = new DeadLetterArchiver({

@@ -32,13 +32,38 @@ export interface DependencyGate {
   waitUntilAvailable(signal?: AbortSignal): Promise<void>;
 }
 
+/** A message the batch handler did not process, and why; the consumer retries or dead-letters it alone. */
+export interface RejectedMessage {
+  readonly message: InboundMessage;
+  readonly error: unknown;
+}
+
+/**
+ * Handles every delivery that is ready, together (one transaction). Resolves once all of them
+ * are done (committed and their own publishes confirmed), except those it returns as rejected:
+ * nothing of a rejected message may have been committed. Throwing fails the whole batch: the
+ * consumer then runs its messages again one at a time, so one bad message costs its neighbours
+ * one extra run and nothing else.
+ */
+export type BatchHandler = (
+  messages: readonly InboundMessage[],
+) => Promise<readonly RejectedMessage[] | void>;
+
 export interface ConsumerOptions {
   readonly connection: AmqpConnectionManager;
   readonly topology: Topology;
   readonly queue: string;
   readonly contracts: ContractRegistry;
-  /** Does the work; throws to fail. Never acks: the consumer does, after it resolves. */
-  readonly handler: (message: InboundMessage) => Promise<void>;
+  /** Does the work for one delivery; throws to fail. Never acks: the consumer does, after it resolves. */
+  readonly handler?: (message: InboundMessage) => Promise<void>;
+  /**
+   * Does the work for every delivery that is ready at once (see {@link BatchHandler}); use it
+   * instead of `handler`. One batch is in flight per consumer; deliveries that arrive meanwhile
+   * form the next batch, bounded only by the prefetch window, so nothing waits to fill a batch.
+   */
+  readonly batchHandler?: BatchHandler;
+  /** Called with the size of each batch (metrics). */
+  readonly onBatch?: (size: number) => void;
   /** Publishes retries and dead letters with confirms. */
   readonly publisher: ConfirmPublisher;
   readonly retry: RetryPolicy;
@@ -71,6 +96,10 @@ export class Consumer {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly log: Logger;
   private readonly classify: (error: unknown) => FailureClass;
+  private readonly handleOne: (message: InboundMessage) => Promise<void>;
+  /** Deliveries waiting for the next batch (batch mode). */
+  private ready: { channel: Channel; raw: ConsumeMessage }[] = [];
+  private pumping = false;
   private markStarted!: () => void;
   /** Resolves when the consumer first subscribed. */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
@@ -78,6 +107,7 @@ export class Consumer {
   constructor(private readonly options: ConsumerOptions) {
     this.log = options.logger ?? silentLogger;
     this.classify = options.classify ?? classifyError;
+    this.handleOne = singleHandlerOf(options);
     this.wrapper = this.createWrapper();
   }
 
@@ -182,8 +212,155 @@ export class Consumer {
   }
 
   private onDelivery(channel: Channel, raw: ConsumeMessage): void {
-    const work = this.process(channel, raw).finally(() => this.inFlight.delete(work));
-    this.inFlight.add(work);
+    if (this.options.batchHandler) {
+      this.ready.push({ channel, raw });
+      if (!this.pumping) this.track(this.pump());
+      return;
+    }
+    this.track(this.process(channel, raw));
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Batch mode: hands every ready delivery to the batch handler, one batch at a time, until none is left. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.ready.length > 0) {
+        const batch = this.ready;
+        this.ready = [];
+        await this.processBatch(batch);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async processBatch(batch: readonly { channel: Channel; raw: ConsumeMessage }[]): Promise<void> {
+    const started = performance.now();
+    this.options.onBatch?.(batch.length);
+    const outcomes = new Map<ConsumeMessage, DeliveryOutcome>();
+    const valid: InboundMessage[] = [];
+    const rawOf = new Map<InboundMessage, ConsumeMessage>();
+    await Promise.all(
+      batch.map(async ({ raw }) => {
+        try {
+          const message = parseInbound(raw, this.options.contracts);
+          valid.push(message);
+          rawOf.set(message, raw);
+        } catch (error) {
+          outcomes.set(raw, await this.failOrRequeue(raw, error, FailureClass.permanent));
+        }
+      }),
+    );
+    if (valid.length > 0) {
+      const rejected = await this.runBatch(valid);
+      if (rejected === 'one-by-one') {
+        for (const message of valid) outcomes.set(rawOf.get(message)!, await this.handleSafely(message));
+      } else {
+        const refused = new Map(rejected.map((r) => [r.message, r.error]));
+        for (const message of valid) {
+          const raw = rawOf.get(message)!;
+          outcomes.set(
+            raw,
+            refused.has(message)
+              ? await this.failOrRequeue(raw, refused.get(message), this.classify(refused.get(message)))
+              : DeliveryOutcome.acked,
+          );
+        }
+      }
+    }
+    this.settleBatch(batch, outcomes);
+    const durationMs = performance.now() - started;
+    for (const { raw } of batch) {
+      const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
+      this.options.onOutcome?.(outcomes.get(raw) ?? DeliveryOutcome.requeued, type, durationMs);
+    }
+  }
+
+  /**
+   * Runs the batch handler; waits out an outage of the gated dependency and runs it again.
+   * Any other failure of a batch of several messages means: run them one at a time.
+   */
+  private async runBatch(
+    messages: readonly InboundMessage[],
+  ): Promise<readonly RejectedMessage[] | 'one-by-one'> {
+    for (;;) {
+      try {
+        return (await this.options.batchHandler!(messages)) ?? [];
+      } catch (error) {
+        if (await this.waitOutOutage(error).catch(() => false)) continue;
+        if (messages.length > 1) {
+          this.log.warn(
+            { err: error, queue: this.options.queue, size: messages.length },
+            'batch failed; running its messages one at a time',
+          );
+        }
+        return 'one-by-one';
+      }
+    }
+  }
+
+  /** One message through the single-delivery path; a failed retry or dead-letter publish means requeue. */
+  private async handleSafely(message: InboundMessage): Promise<DeliveryOutcome> {
+    try {
+      return await this.handleParsed(message.raw, message);
+    } catch (error) {
+      this.log.error(
+        { err: error, queue: this.options.queue, type: message.type },
+        'could not retry or dead-letter; requeueing',
+      );
+      return DeliveryOutcome.requeued;
+    }
+  }
+
+  private async failOrRequeue(
+    raw: ConsumeMessage,
+    error: unknown,
+    errorClass: FailureClass,
+  ): Promise<DeliveryOutcome> {
+    try {
+      return await this.fail(raw, error, errorClass);
+    } catch (publishError) {
+      this.log.error(
+        { err: publishError, queue: this.options.queue, type: raw.properties.type as unknown },
+        'could not retry or dead-letter; requeueing',
+      );
+      return DeliveryOutcome.requeued;
+    }
+  }
+
+  /**
+   * Settles a batch: one `multiple` ack when every delivery of it came on the current channel and
+   * is to be acked (batches run one at a time, so no earlier delivery is still open), otherwise
+   * one settlement each.
+   */
+  private settleBatch(
+    batch: readonly { channel: Channel; raw: ConsumeMessage }[],
+    outcomes: ReadonlyMap<ConsumeMessage, DeliveryOutcome>,
+  ): void {
+    const last = batch[batch.length - 1];
+    const allAcked = batch.every(
+      ({ channel, raw }) => channel === last?.channel && outcomes.get(raw) !== DeliveryOutcome.requeued,
+    );
+    if (last && allAcked && batch.length > 1 && this.channel === last.channel) {
+      try {
+        last.channel.ack(last.raw, true);
+        return;
+      } catch (error) {
+        this.log.warn(
+          { err: error, queue: this.options.queue },
+          'could not ack a batch; the broker will redeliver it',
+        );
+        return;
+      }
+    }
+    for (const { channel, raw } of batch) {
+      this.settle(channel, raw, outcomes.get(raw) !== DeliveryOutcome.requeued);
+    }
   }
 
   private async process(channel: Channel, raw: ConsumeMessage): Promise<void> {
@@ -212,10 +389,14 @@ export class Consumer {
     } catch (error) {
       return this.fail(raw, error, FailureClass.permanent);
     }
+    return this.handleParsed(raw, message);
+  }
+
+  private async handleParsed(raw: ConsumeMessage, message: InboundMessage): Promise<DeliveryOutcome> {
     for (;;) {
       let error: unknown;
       try {
-        await this.options.handler(message);
+        await this.handleOne(message);
         return DeliveryOutcome.acked;
       } catch (handlerError) {
         error = handlerError;
@@ -296,4 +477,15 @@ export class Consumer {
       );
     }
   }
+}
+
+/** The single-delivery handler: `handler`, or the batch handler with a batch of one. */
+function singleHandlerOf(options: ConsumerOptions): (message: InboundMessage) => Promise<void> {
+  if (options.handler) return options.handler;
+  const batchHandler = options.batchHandler;
+  if (!batchHandler) throw new Error(`consumer of ${options.queue}: give it a handler or a batchHandler`);
+  return async (message) => {
+    const [rejected] = (await batchHandler([message])) ?? [];
+    if (rejected) throw rejected.error;
+  };
 }

@@ -29,24 +29,23 @@ export class CheckoutService {
    */
   async start(idempotencyKey: string, request: CheckoutRequest): Promise<StartResult> {
     const requestHash = hashRequest(request);
-    const earlier = await this.findByKey(idempotencyKey);
-    if (earlier)
+    const priced = await this.price(request);
+    if ('errors' in priced) {
+      // The catalogue may have changed since an earlier request with this key started its saga.
+      const earlier = await this.findByKey(idempotencyKey);
+      if (!earlier) return { kind: 'invalid', errors: priced.errors };
       return earlier.requestHash === requestHash
         ? { kind: 'replayed', sagaId: earlier.sagaId }
         : { kind: 'key-reused', sagaId: earlier.sagaId };
-
-    const priced = await this.price(request);
-    if ('errors' in priced) return { kind: 'invalid', errors: priced.errors };
+    }
     const sagaId = randomUUID();
-    const rows = await this.db.transaction(async (tx) => {
-      // A concurrent request with the same key waits here on the primary key until we commit.
-      const inserted = await tx
-        .insert(checkoutRequests)
-        .values({ idempotencyKey, requestHash, sagaId })
-        .onConflictDoNothing()
-        .returning({ sagaId: checkoutRequests.sagaId });
-      if (inserted.length === 0) return undefined;
-      return this.engine.start(tx, sagaId, { ...priced.data, orderId: randomUUID() });
+    // One statement: the key, its body hash and the saga's first transition commit together,
+    // and only if the key is new. A concurrent request with the same key waits on its primary key.
+    const rows = await this.engine.startCheckout({
+      idempotencyKey,
+      requestHash,
+      sagaId,
+      data: { ...priced.data, orderId: randomUUID() },
     });
     if (rows) {
       await this.engine.dispatch(rows);

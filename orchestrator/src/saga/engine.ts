@@ -12,8 +12,20 @@ import {
 } from '@sagaport/db';
 import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '@sagaport/rabbitmq';
 import { and, eq, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import type { OutboxDispatcher } from '@sagaport/runtime';
 import type { SagaDefinition } from './checkout-saga.js';
+import {
+  insertSagaStart,
+  loadSagas,
+  SAGA_ENDED_CHANNEL,
+  VersionConflict,
+  writeTransitions,
+  type LoadedSaga,
+  type OutboxRow,
+  type SagaEventRow,
+  type SagaUpdate,
+} from './store.js';
 import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
 import {
   type CheckoutData,
@@ -26,11 +38,12 @@ import {
   type Transition,
 } from './types.js';
 
-/** Channel of the NOTIFY sent when a saga ends; the payload is `<saga id>:<status>`. */
-export const SAGA_ENDED_CHANNEL = 'sagaport_saga_ended';
+export { SAGA_ENDED_CHANNEL } from './store.js';
 
 export interface EngineOptions {
   readonly db: Database;
+  /** The postgres.js client under `db`: the hot path (replies, starts) uses prepared set-based SQL on it. */
+  readonly sql: postgres.Sql;
   readonly topology: Topology;
   readonly definition: SagaDefinition;
   /** Time a step may take before the scanner resends its command. */
@@ -55,34 +68,109 @@ function stampSentAt<T extends Transition | undefined>(transition: T): T {
 /** Writes what must commit with a transition (an operator action's audit row) inside its transaction. */
 export type InTransaction = (tx: Transaction, transition: Transition, before: SagaState) => Promise<void>;
 
-/** Raised when another process moved the saga first; the caller reloads and tries again. */
-class VersionConflict extends Error {}
+/** A reply to apply, as the consumer delivered it; `ref` comes back with a rejection. */
+export interface ReplyItem<R> {
+  readonly sagaId: string | undefined;
+  readonly reply: ReplyInput;
+  readonly ref: R;
+}
+
+/** What starting a checkout saga needs: its idempotency record and its data. */
+export interface CheckoutStart {
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly sagaId: string;
+  readonly data: CheckoutData;
+}
 
 /** Runs the saga definition against PostgreSQL; every method is safe to call from several processes. */
 export class SagaEngine {
   constructor(private readonly options: EngineOptions) {}
 
   /**
-   * Starts a saga inside the caller's transaction (the API adds its idempotency record to it).
-   * Returns the outbox rows to hand to {@link dispatch} once that transaction has committed.
+   * Starts a checkout saga in one statement: the idempotency key, the saga row, its first events
+   * and commands commit together, and only if the key is new. Returns the outbox rows to hand to
+   * {@link dispatch}, or undefined when the key was already taken.
    */
-  async start(tx: Transaction, sagaId: string, data: CheckoutData): Promise<OutboxMessage[]> {
+  async startCheckout(start: CheckoutStart): Promise<OutboxMessage[] | undefined> {
+    const { sagaId, data } = start;
     const transition = stampSentAt(startSaga(this.options.definition, data, randomUUID));
-    await tx.insert(sagaInstances).values({
-      id: sagaId,
+    const rows = await insertSagaStart(this.options.sql, {
+      idempotencyKey: start.idempotencyKey,
+      requestHash: start.requestHash,
+      sagaId,
       sagaType: this.options.definition.name,
-      status: transition.state.status,
-      currentStep: transition.state.awaiting?.step ?? null,
       state: transition.state,
-      version: 1,
       deadlineAt: this.deadline(transition),
-      orderId: data.orderId,
-      customerId: data.customerId,
-      email: data.email,
+      business: { orderId: data.orderId, customerId: data.customerId, email: data.email },
+      events: this.eventRows(sagaId, 1, transition),
+      outbox: this.outboxRows(sagaId, transition, sagaId),
+      graceMs: this.graceMs,
     });
-    const rows = await this.record(tx, sagaId, 1, transition, sagaId);
-    this.options.onTransition?.(null, transition, new Date());
+    if (rows) this.options.onTransition?.(null, transition, new Date());
     return rows;
+  }
+
+  /**
+   * Applies a batch of replies in one transaction: one read of their sagas, then the new states
+   * (version-checked), event rows and outbox rows as pipelined set-based statements; after the
+   * commit, publishes the commands and waits for their confirms. Replies of one saga are applied
+   * in delivery order, so a duplicate or a late reply in the same batch is ignored as it would
+   * be alone. A reply without a saga id or for an unknown saga is returned as rejected (a
+   * permanent failure: dead-lettered with the reason) and changes nothing. When another process
+   * moved one of the sagas meanwhile, the batch is read and applied again.
+   */
+  async handleReplies<R>(items: readonly ReplyItem<R>[]): Promise<{ ref: R; error: unknown }[]> {
+    for (let attempt = 1; ; attempt += 1) {
+      const rejected: { ref: R; error: unknown }[] = [];
+      const applied: { before: SagaState; after: Transition; createdAt: Date }[] = [];
+      try {
+        const rows = await this.options.sql.begin(async (sql) => {
+          const ids = [...new Set(items.flatMap((i) => (i.sagaId ? [i.sagaId] : [])))];
+          const sagas = ids.length > 0 ? await loadSagas(sql, ids) : new Map<string, LoadedSaga>();
+          const current = new Map<string, { state: SagaState; version: number; deadlineAt: Date | null }>();
+          const updates = new Map<string, SagaUpdate>();
+          const events: SagaEventRow[] = [];
+          const outbox: OutboxRow[] = [];
+          for (const item of items) {
+            const saga = item.sagaId ? sagas.get(item.sagaId) : undefined;
+            if (!item.sagaId || !saga) {
+              rejected.push({ ref: item.ref, error: this.unknownSaga(item) });
+              continue;
+            }
+            const now = current.get(saga.id) ?? saga;
+            const transition = this.replyTransition(now.state, item.reply);
+            const version = transition.changed ? now.version + 1 : now.version;
+            if (transition.changed) {
+              const deadlineAt = this.deadline(transition);
+              current.set(saga.id, { state: transition.state, version, deadlineAt });
+              updates.set(saga.id, {
+                id: saga.id,
+                expectedVersion: saga.version,
+                state: transition.state,
+                deadlineAt,
+                ended: terminalStatuses.includes(transition.state.status),
+              });
+              applied.push({ before: now.state, after: transition, createdAt: saga.createdAt });
+            }
+            events.push(...this.eventRows(saga.id, version, transition));
+            outbox.push(...this.outboxRows(saga.id, transition, item.reply.messageId));
+          }
+          return writeTransitions(sql, {
+            updates: [...updates.values()],
+            events,
+            outbox,
+            graceMs: this.graceMs,
+          });
+        });
+        for (const { before, after, createdAt } of applied)
+          this.options.onTransition?.(before, after, createdAt);
+        await this.dispatch(rows);
+        return rejected;
+      } catch (error) {
+        if (!(error instanceof VersionConflict) || attempt >= 10) throw error;
+      }
+    }
   }
 
   /** Publishes committed outbox rows now (the fast path); the relay covers any that fail. */
@@ -90,19 +178,27 @@ export class SagaEngine {
     await this.options.dispatcher?.dispatch(rows);
   }
 
-  /** Applies a reply; a reply for an unknown saga is a permanent failure (dead-lettered with the reason). */
-  async handleReply(sagaId: string | undefined, reply: ReplyInput): Promise<Transition> {
-    if (!sagaId) throw new PermanentError(`reply ${reply.type} carries no saga id (correlationId)`);
+  /** Applies one reply (see {@link handleReplies}); a reply for an unknown saga throws a PermanentError. */
+  async handleReply(sagaId: string | undefined, reply: ReplyInput): Promise<void> {
+    const [rejected] = await this.handleReplies([{ sagaId, reply, ref: reply.messageId }]);
+    if (rejected) throw rejected.error;
+  }
+
+  private unknownSaga(item: ReplyItem<unknown>): PermanentError {
+    return item.sagaId
+      ? new PermanentError(`no saga ${item.sagaId}`)
+      : new PermanentError(`reply ${item.reply.type} carries no saga id (correlationId)`);
+  }
+
+  private replyTransition(state: SagaState, reply: ReplyInput): Transition {
     const received = {
       kind: EventKind.replyReceived,
       messageType: reply.type,
       messageId: reply.messageId,
       detail: reply.body,
     };
-    return this.advance(sagaId, reply.messageId, (state) => {
-      const transition = applyReply(this.options.definition, state, reply, randomUUID);
-      return { ...transition, events: [received, ...transition.events] };
-    });
+    const transition = stampSentAt(applyReply(this.options.definition, state, reply, randomUUID));
+    return { ...transition, events: [received, ...transition.events] };
   }
 
   /** Applies a missed deadline, if the saga is still past it when re-read. */
@@ -215,7 +311,18 @@ export class SagaEngine {
     transition: Transition,
     causationId: string,
   ): Promise<OutboxMessage[]> {
-    const events = [
+    const events = this.eventRows(sagaId, version, transition);
+    if (events.length > 0) await tx.insert(sagaEvents).values([...events]);
+    const messages: NewOutboxMessage[] = this.outboxRows(sagaId, transition, causationId);
+    const dispatcher = this.options.dispatcher;
+    if (dispatcher) return enqueueOutboxForDispatch(tx, messages, dispatcher.graceMs);
+    await enqueueOutbox(tx, messages);
+    return [];
+  }
+
+  /** The event log rows of a transition: its events, then one `command.sent` per command. */
+  private eventRows(sagaId: string, version: number, transition: Transition): SagaEventRow[] {
+    return [
       ...transition.events.map((e) => ({
         sagaId,
         version,
@@ -233,8 +340,11 @@ export class SagaEngine {
         detail: c.payload,
       })),
     ];
-    if (events.length > 0) await tx.insert(sagaEvents).values(events);
-    const messages: NewOutboxMessage[] = transition.commands.map((c) => ({
+  }
+
+  /** The outbox rows of a transition's commands. */
+  private outboxRows(sagaId: string, transition: Transition, causationId: string): OutboxRow[] {
+    return transition.commands.map((c) => ({
       messageId: c.messageId,
       ...routeOf(this.options.topology, c.type),
       messageType: c.type,
@@ -242,10 +352,11 @@ export class SagaEngine {
       headers: { [Header.schemaVersion]: SCHEMA_VERSION, [Header.causationId]: causationId },
       payload: c.payload,
     }));
-    const dispatcher = this.options.dispatcher;
-    if (dispatcher) return enqueueOutboxForDispatch(tx, messages, dispatcher.graceMs);
-    await enqueueOutbox(tx, messages);
-    return [];
+  }
+
+  /** Outbox rows stay hidden from relays this long when this process publishes them itself (0: the relay does). */
+  private get graceMs(): number {
+    return this.options.dispatcher?.graceMs ?? 0;
   }
 
   private deadline(transition: Transition): Date | null {

@@ -124,8 +124,8 @@ describe('inventory worker', () => {
     const payload = reserve([{ sku: 'COMMIT-1', quantity: 3 }]);
     await processCommand(delivery('inventory.reserve', payload));
     const event = confirmed(payload.orderId);
-    await onOrderEvent(event);
-    await onOrderEvent(event);
+    await onOrderEvent([event]);
+    await onOrderEvent([event]);
     expect((await reservationOf(payload.orderId))?.status).toBe('committed');
     await processCommand(delivery('inventory.release', { orderId: payload.orderId }));
     expect((await reservationOf(payload.orderId))?.status).toBe('committed');
@@ -136,7 +136,7 @@ describe('inventory worker', () => {
     await stockProducts(database.db, { 'CANC-1': 10 });
     const payload = reserve([{ sku: 'CANC-1', quantity: 3 }]);
     await processCommand(delivery('inventory.reserve', payload));
-    await onOrderEvent({ ...confirmed(payload.orderId), type: 'order.cancelled' });
+    await onOrderEvent([{ ...confirmed(payload.orderId), type: 'order.cancelled' }]);
     expect((await reservationOf(payload.orderId))?.status).toBe('held');
   });
 
@@ -147,7 +147,7 @@ describe('inventory worker', () => {
     const fresh = reserve([{ sku: 'SWEEP-1', quantity: 4 }]);
     for (const payload of [expired, sold, fresh])
       await processCommand(delivery('inventory.reserve', payload));
-    await onOrderEvent(confirmed(sold.orderId));
+    await onOrderEvent([confirmed(sold.orderId)]);
     await expire(expired.orderId);
     await expire(sold.orderId);
     expect((await availableStock(database.db))['SWEEP-1']).toBe(1);

@@ -1,5 +1,5 @@
 // The inventory's reaction to order events: a confirmed order commits its hold, so expiry never releases sold stock.
-import { claimInbox, type Database } from '@sagaport/db';
+import { claimInboxBatch, type Database } from '@sagaport/db';
 import type { InboundMessage, Logger, OrderCancelled, OrderConfirmed } from '@sagaport/rabbitmq';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { commitReservation, ReservationStatus } from './reservations.js';
@@ -7,32 +7,45 @@ import { commitReservation, ReservationStatus } from './reservations.js';
 /** The inbox consumer name of the order-events subscription (separate from the `inventory` command inbox). */
 export const orderEventsConsumer = 'inventory-order-events';
 
+type OrderEvent = Pick<InboundMessage, 'messageId' | 'type' | 'correlationId' | 'payload'>;
+
 /**
- * Builds the handler of `inventory.order-events`: `order.confirmed` commits the order's held
- * reservation; `order.cancelled` needs nothing (the saga releases stock with
- * `inventory.release`). Each event is recorded in the inbox in the same transaction, so a
- * redelivery does nothing.
+ * Builds the handler of `inventory.order-events`, a batch at a time: `order.confirmed` commits
+ * the order's held reservation; `order.cancelled` needs nothing (the saga releases stock with
+ * `inventory.release`). The batch's events are claimed in the inbox with one statement in the
+ * same transaction, so a redelivery does nothing.
  */
 export function createOrderEventHandler(
   db: Database,
   logger: Logger = silentLogger,
-): (event: Pick<InboundMessage, 'messageId' | 'type' | 'correlationId' | 'payload'>) => Promise<void> {
-  return (event) =>
+): (events: readonly OrderEvent[]) => Promise<void> {
+  return (events) =>
     db.transaction(async (tx) => {
-      const claim = await claimInbox(tx, {
-        consumer: orderEventsConsumer,
-        messageId: event.messageId,
-        messageType: event.type,
-        correlationId: event.correlationId ?? null,
-      });
-      if (!claim.firstDelivery || event.type !== 'order.confirmed') return;
-      const { orderId } = event.payload as OrderConfirmed | OrderCancelled;
-      const status = await commitReservation(tx, orderId);
-      if (status === ReservationStatus.released) {
-        // The hold expired before the order was confirmed: the stock went back on sale.
-        logger.error({ orderId, sagaId: event.correlationId }, 'order confirmed after its hold was released');
-      } else if (status === null) {
-        logger.warn({ orderId, sagaId: event.correlationId }, 'order confirmed without a reservation');
+      const claims = await claimInboxBatch(
+        tx,
+        orderEventsConsumer,
+        events.map((event) => ({
+          messageId: event.messageId,
+          messageType: event.type,
+          correlationId: event.correlationId ?? null,
+        })),
+      );
+      const handled = new Set<string>();
+      for (const event of events) {
+        const first = claims.get(event.messageId)?.firstDelivery === true && !handled.has(event.messageId);
+        handled.add(event.messageId);
+        if (!first || event.type !== 'order.confirmed') continue;
+        const { orderId } = event.payload as OrderConfirmed | OrderCancelled;
+        const status = await commitReservation(tx, orderId);
+        if (status === ReservationStatus.released) {
+          // The hold expired before the order was confirmed: the stock went back on sale.
+          logger.error(
+            { orderId, sagaId: event.correlationId },
+            'order confirmed after its hold was released',
+          );
+        } else if (status === null) {
+          logger.warn({ orderId, sagaId: event.correlationId }, 'order confirmed without a reservation');
+        }
       }
     });
 }

@@ -1,13 +1,12 @@
-// The idempotent command pattern every worker shares: inbox claim, effect in a savepoint, stored reply via the outbox.
+// The idempotent command pattern every worker shares, a batch at a time: inbox claims, effects in savepoints, stored replies via the outbox.
 import { randomUUID } from 'node:crypto';
 import {
-  claimInbox,
+  claimInboxBatch,
   enqueueOutbox,
   enqueueOutboxForDispatch,
-  storeInboxReply,
+  storeInboxReplies,
   type Database,
   type NewOutboxMessage,
-  type OutboxMessage,
   type Transaction,
 } from '@sagaport/db';
 import type { OutboxDispatcher } from '@sagaport/runtime';
@@ -70,58 +69,131 @@ export interface CommandOutcome {
   readonly reply: StoredReply | null;
 }
 
+/** A command the batch did not process (no saga id, no handler), and why: the consumer dead-letters it. */
+export interface RejectedCommand<C extends CommandDelivery = CommandDelivery> {
+  readonly command: C;
+  readonly error: unknown;
+}
+
+/** What processing a batch did: one outcome per processed command (in order), and the rejected ones. */
+export interface BatchOutcome<C extends CommandDelivery = CommandDelivery> {
+  readonly processed: readonly { readonly command: C; readonly outcome: CommandOutcome }[];
+  readonly rejected: readonly RejectedCommand<C>[];
+}
+
+/** Processes a batch of command deliveries in one transaction; see {@link createCommandBatchProcessor}. */
+export type CommandBatchProcessor = <C extends CommandDelivery>(
+  commands: readonly C[],
+) => Promise<BatchOutcome<C>>;
+
 /**
- * Builds the function that processes one command delivery for worker `W`, in one transaction:
- * claim the message in the inbox (a redelivery re-enqueues the stored reply, same message id,
- * and changes nothing else); run the effect in a savepoint, turning a BusinessRefusal into a
- * failed reply with no effect; store the reply in the inbox and enqueue it in the outbox. Any
- * other error rolls the whole transaction back (claim included) and reaches the consumer,
- * which retries or dead-letters the delivery.
+ * Builds the function that processes a batch of command deliveries for worker `W`, in ONE
+ * transaction: claim every message in the inbox with one statement (a redelivery re-enqueues
+ * the stored reply, same message id, and changes nothing else); run each new command's effect
+ * in its own savepoint, turning a BusinessRefusal into a failed reply with no effect; store the
+ * replies in the inbox and write them, with the domain events, to the outbox in one statement
+ * each; after the commit, publish them and wait for their confirms. Any other error rolls the
+ * whole batch back (claims included) and reaches the consumer, which runs the batch's commands
+ * again one at a time, so only the failing one is retried or dead-lettered.
+ */
+export function createCommandBatchProcessor<W extends Worker>(
+  options: CommandProcessorOptions<W>,
+): CommandBatchProcessor {
+  const { worker, db, topology } = options;
+  return async <C extends CommandDelivery>(commands: readonly C[]): Promise<BatchOutcome<C>> => {
+    const rejected: RejectedCommand<C>[] = [];
+    const accepted: { command: C; sagaId: string; handler: CommandHandler<CommandType> }[] = [];
+    for (const command of commands) {
+      try {
+        accepted.push({
+          command,
+          sagaId: sagaIdOf(command),
+          handler: handlerFor(options.handlers, command.type),
+        });
+      } catch (error) {
+        rejected.push({ command, error });
+      }
+    }
+    if (accepted.length === 0) return { processed: [], rejected };
+    const { processed, rows } = await db.transaction(async (tx) => {
+      const claims = await claimInboxBatch(
+        tx,
+        worker,
+        accepted.map(({ command, sagaId }) => ({
+          messageId: command.messageId,
+          messageType: command.type,
+          correlationId: sagaId,
+        })),
+      );
+      const outbox: NewOutboxMessage[] = [];
+      const replies = new Map<string, StoredReply | null>();
+      const done: { command: C; outcome: CommandOutcome }[] = [];
+      for (const { command, sagaId, handler } of accepted) {
+        const claim = claims.get(command.messageId)!;
+        if (!claim.firstDelivery || replies.has(command.messageId)) {
+          // Seen before (another delivery, or earlier in this very batch): send the same reply again.
+          const stored = replies.has(command.messageId)
+            ? replies.get(command.messageId)!
+            : claim.firstDelivery || claim.reply === null
+              ? null
+              : StoredReply.parse(claim.reply);
+          if (stored) outbox.push(outboxRowOf(topology, command, sagaId, stored));
+          done.push({ command, outcome: { duplicate: true, reply: stored } });
+          continue;
+        }
+        const type = replyTypeOf(command.type as CommandType);
+        const effect = await runEffect(tx, handler, { command, sagaId, topology });
+        const reply: StoredReply = {
+          messageId: randomUUID(),
+          type,
+          payload: checkReply(type, effect.payload),
+        };
+        replies.set(command.messageId, reply);
+        outbox.push(...effect.events, outboxRowOf(topology, command, sagaId, reply));
+        done.push({ command, outcome: { duplicate: false, reply } });
+      }
+      await storeInboxReplies(
+        tx,
+        worker,
+        [...replies].map(([messageId, reply]) => ({ messageId, reply })),
+      );
+      const written = options.dispatcher
+        ? await enqueueOutboxForDispatch(tx, outbox, options.dispatcher.graceMs)
+        : (await enqueueOutbox(tx, outbox), []);
+      return { processed: done, rows: written };
+    });
+    await options.dispatcher?.dispatch(rows);
+    return { processed, rejected };
+  };
+}
+
+/**
+ * The one-command form of {@link createCommandBatchProcessor}: processes `command` alone and
+ * throws what would have rejected it.
  */
 export function createCommandProcessor<W extends Worker>(
   options: CommandProcessorOptions<W>,
 ): (command: CommandDelivery) => Promise<CommandOutcome> {
-  const { worker, db, topology } = options;
+  const processBatch = createCommandBatchProcessor(options);
   return async (command) => {
-    const handler = handlerFor(options.handlers, command.type);
-    const sagaId = sagaIdOf(command);
-    let dispatch: OutboxMessage[] = [];
-    const enqueueReply = async (tx: Transaction, row: NewOutboxMessage) => {
-      if (options.dispatcher)
-        dispatch = await enqueueOutboxForDispatch(tx, [row], options.dispatcher.graceMs);
-      else await enqueueOutbox(tx, [row]);
-    };
-    const outcome = await db.transaction(async (tx) => {
-      const claim = await claimInbox(tx, {
-        consumer: worker,
-        messageId: command.messageId,
-        messageType: command.type,
-        correlationId: sagaId,
-      });
-      if (!claim.firstDelivery) {
-        const stored = claim.reply === null ? null : StoredReply.parse(claim.reply);
-        if (stored) await enqueueReply(tx, outboxRowOf(topology, command, sagaId, stored));
-        return { duplicate: true, reply: stored };
-      }
-      const type = replyTypeOf(command.type as CommandType);
-      const payload = await runEffect(tx, handler, { command, sagaId, topology });
-      const reply: StoredReply = { messageId: randomUUID(), type, payload: checkReply(type, payload) };
-      await storeInboxReply(tx, { consumer: worker, messageId: command.messageId, reply });
-      await enqueueReply(tx, outboxRowOf(topology, command, sagaId, reply));
-      return { duplicate: false, reply };
-    });
-    await options.dispatcher?.dispatch(dispatch);
-    return outcome;
+    const { processed, rejected } = await processBatch([command]);
+    if (rejected[0]) throw rejected[0].error;
+    return processed[0]!.outcome;
   };
 }
 
-/** Runs the domain handler in a savepoint; a refusal undoes the savepoint and becomes a failed reply. */
+/**
+ * Runs the domain handler in a savepoint; a refusal undoes the savepoint and becomes a failed
+ * reply. Returns the reply payload and the outbox rows of the events the effect raised (none
+ * when it was refused: they were raised by work that was undone).
+ */
 async function runEffect(
   tx: Transaction,
   handler: CommandHandler<CommandType>,
   context: { command: CommandDelivery; sagaId: string; topology: Topology },
-): Promise<unknown> {
+): Promise<{ payload: unknown; events: NewOutboxMessage[] }> {
   const { command, sagaId, topology } = context;
+  const events: NewOutboxMessage[] = [];
   try {
     const result = await tx.transaction((savepoint) =>
       handler({
@@ -130,15 +202,17 @@ async function runEffect(
         payload: command.payload as never,
         sagaId,
         emit: async (type, payload) => {
-          const event = { messageId: randomUUID(), type, payload };
-          await enqueueOutbox(savepoint, [outboxRowOf(topology, command, sagaId, event)]);
+          events.push(outboxRowOf(topology, command, sagaId, { messageId: randomUUID(), type, payload }));
         },
       }),
     );
-    return { outcome: 'succeeded', result };
+    return { payload: { outcome: 'succeeded', result }, events };
   } catch (error) {
     if (!(error instanceof BusinessRefusal)) throw error;
-    return { outcome: 'failed', reason: { code: error.code, message: error.message.slice(0, 2000) } };
+    return {
+      payload: { outcome: 'failed', reason: { code: error.code, message: error.message.slice(0, 2000) } },
+      events: [],
+    };
   }
 }
 

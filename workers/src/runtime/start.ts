@@ -10,6 +10,7 @@ import {
   silentLogger,
   workerOf,
   type AmqpConnectionManager,
+  type BatchHandler,
   type CommandType,
   type ContractRegistry,
   type InboundMessage,
@@ -29,7 +30,7 @@ import { orderHandlers } from '../order/handler.js';
 import { paymentHandlers } from '../payment/handler.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from '../payment/provider.js';
 import { shippingHandlers } from '../shipping/handler.js';
-import { createCommandProcessor, type CommandOutcome } from './command-handler.js';
+import { createCommandBatchProcessor, type CommandBatchProcessor } from './command-handler.js';
 import type { CommandDelivery } from './messages.js';
 import { workerNames } from '../selection.js';
 
@@ -82,7 +83,7 @@ interface Subscription {
   readonly name: string;
   readonly queue: string;
   readonly contracts: ContractRegistry;
-  readonly handler: (message: InboundMessage) => Promise<void>;
+  readonly handler: BatchHandler;
 }
 
 /**
@@ -132,9 +133,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
           topology: options.topology,
           queue: subscription.queue,
           contracts: subscription.contracts,
-          handler: options.crashOnBody
+          batchHandler: options.crashOnBody
             ? crashingOn(options.crashOnBody, subscription.handler, log)
             : subscription.handler,
+          onBatch: metrics.observeBatch(subscription.queue),
           publisher,
           retry: options.retry,
           consumerName: `${subscription.name}@${instance}`,
@@ -198,18 +200,18 @@ function commandProcessorOf(
   options: StartWorkersOptions & { dispatcher?: OutboxDispatcher | undefined },
   settings: WorkerSettings,
   provider: PaymentProvider,
-): (command: CommandDelivery) => Promise<CommandOutcome> {
+): CommandBatchProcessor {
   const { db, topology, dispatcher } = options;
   const common = { db, topology, ...(dispatcher ? { dispatcher } : {}) };
   switch (worker) {
     case 'order':
-      return createCommandProcessor({ worker, ...common, handlers: orderHandlers });
+      return createCommandBatchProcessor({ worker, ...common, handlers: orderHandlers });
     case 'inventory':
-      return createCommandProcessor({ worker, ...common, handlers: inventoryHandlers(settings) });
+      return createCommandBatchProcessor({ worker, ...common, handlers: inventoryHandlers(settings) });
     case 'payment':
-      return createCommandProcessor({ worker, ...common, handlers: paymentHandlers(provider) });
+      return createCommandBatchProcessor({ worker, ...common, handlers: paymentHandlers(provider) });
     case 'shipping':
-      return createCommandProcessor({ worker, ...common, handlers: shippingHandlers(settings) });
+      return createCommandBatchProcessor({ worker, ...common, handlers: shippingHandlers(settings) });
   }
 }
 
@@ -220,22 +222,21 @@ export function commandContractsOf(worker: Worker): ContractRegistry {
   );
 }
 
-function loggedCommands(
-  worker: Worker,
-  processCommand: (command: CommandDelivery) => Promise<CommandOutcome>,
-  log: Logger,
-): (message: InboundMessage) => Promise<void> {
-  return async (message) => {
-    const { duplicate, reply } = await processCommand(message);
-    const fields = {
-      worker,
-      type: message.type,
-      messageId: message.messageId,
-      sagaId: message.correlationId,
-    };
-    if (duplicate) log.info(fields, 'duplicate command: stored reply sent again');
-    const payload = reply?.payload as { outcome?: string; reason?: unknown } | undefined;
-    if (payload?.outcome === 'failed') log.info({ ...fields, reason: payload.reason }, 'command refused');
+function loggedCommands(worker: Worker, processBatch: CommandBatchProcessor, log: Logger): BatchHandler {
+  return async (messages) => {
+    const { processed, rejected } = await processBatch(messages);
+    for (const { command, outcome } of processed) {
+      const fields = {
+        worker,
+        type: command.type,
+        messageId: command.messageId,
+        sagaId: command.correlationId,
+      };
+      if (outcome.duplicate) log.info(fields, 'duplicate command: stored reply sent again');
+      const payload = outcome.reply?.payload as { outcome?: string; reason?: unknown } | undefined;
+      if (payload?.outcome === 'failed') log.info({ ...fields, reason: payload.reason }, 'command refused');
+    }
+    return rejected.map(({ command, error }) => ({ message: command, error }));
   };
 }
 
@@ -255,19 +256,16 @@ async function subscribed(consumers: readonly Consumer[], timeoutMs: number): Pr
 }
 
 /** Wraps a handler so the process dies on a delivery whose body contains `marker` (fault injection). */
-function crashingOn(
-  marker: string,
-  handler: (message: InboundMessage) => Promise<void>,
-  log: Logger,
-): (message: InboundMessage) => Promise<void> {
-  return async (message) => {
-    if (message.raw.content.includes(marker)) {
+function crashingOn(marker: string, handler: BatchHandler, log: Logger): BatchHandler {
+  return async (messages) => {
+    const poison = messages.find((message) => message.raw.content.includes(marker));
+    if (poison) {
       log.error(
-        { messageId: message.messageId, type: message.type },
+        { messageId: poison.messageId, type: poison.type },
         `FAULT_CRASH_ON_BODY: crashing on "${marker}"`,
       );
       process.exit(70);
     }
-    await handler(message);
+    return handler(messages);
   };
 }

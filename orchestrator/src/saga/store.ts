@@ -1,0 +1,247 @@
+// The saga engine's hot-path SQL: a batch of sagas read in one statement and written in a few pipelined set-based ones.
+import { OUTBOX_CHANNEL, type OutboxMessage } from '@sagaport/db';
+import type postgres from 'postgres';
+import type { SagaState } from './types.js';
+
+/** Channel of the NOTIFY sent when a saga ends; the payload is `<saga id>:<status>`. */
+export const SAGA_ENDED_CHANNEL = 'sagaport_saga_ended';
+
+/** A saga row as a transition needs it. */
+export interface LoadedSaga {
+  readonly id: string;
+  readonly state: SagaState;
+  readonly version: number;
+  readonly deadlineAt: Date | null;
+  readonly createdAt: Date;
+}
+
+/** The new state of a saga, written only if its version is still `expectedVersion`. */
+export interface SagaUpdate {
+  readonly id: string;
+  readonly expectedVersion: number;
+  readonly state: SagaState;
+  readonly deadlineAt: Date | null;
+  readonly ended: boolean;
+}
+
+/** A row of the saga's event log. */
+export interface SagaEventRow {
+  readonly sagaId: string;
+  readonly version: number;
+  readonly kind: string;
+  readonly messageType: string | null;
+  readonly messageId: string | null;
+  readonly detail: unknown;
+}
+
+/** An outbox row to write, hidden from relays until `graceMs` passed (the writer publishes it after commit). */
+export interface OutboxRow {
+  readonly messageId: string;
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly messageType: string;
+  readonly correlationId: string;
+  readonly headers: Record<string, unknown>;
+  readonly payload: unknown;
+}
+
+/** Everything one batch of transitions writes. */
+export interface SagaWrites {
+  readonly updates: readonly SagaUpdate[];
+  readonly events: readonly SagaEventRow[];
+  readonly outbox: readonly OutboxRow[];
+  /** How long outbox rows stay hidden from relays; 0 makes them due at once (and NOTIFYs the relay). */
+  readonly graceMs: number;
+}
+
+/** Raised when another process moved a saga first; the caller reloads and tries again. */
+export class VersionConflict extends Error {
+  override readonly name = 'VersionConflict';
+}
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+interface SagaRow {
+  id: string;
+  state: SagaState;
+  version: number;
+  deadline_at: string | Date | null;
+  created_at: string | Date;
+}
+
+/** Reads the sagas with `ids` in one statement. */
+export async function loadSagas(sql: Sql, ids: readonly string[]): Promise<Map<string, LoadedSaga>> {
+  const rows = await sql<SagaRow[]>`
+    select id, state, version, deadline_at, created_at
+    from saga.instances where id = any(${sql.array([...ids], 2950)}::uuid[])`;
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        id: row.id,
+        state: row.state,
+        version: row.version,
+        deadlineAt: row.deadline_at === null ? null : new Date(row.deadline_at),
+        createdAt: new Date(row.created_at),
+      },
+    ]),
+  );
+}
+
+const outboxColumns = `id, message_id as "messageId", exchange, routing_key as "routingKey",
+  message_type as "messageType", correlation_id as "correlationId", headers, payload,
+  created_at as "createdAt", available_at as "availableAt", attempts, last_error as "lastError"`;
+
+/** The JSON text of outbox rows, for `jsonb_to_recordset`. */
+export function outboxJson(rows: readonly OutboxRow[]): string {
+  return JSON.stringify(
+    rows.map((r) => ({
+      message_id: r.messageId,
+      exchange: r.exchange,
+      routing_key: r.routingKey,
+      message_type: r.messageType,
+      correlation_id: r.correlationId,
+      headers: r.headers,
+      payload: r.payload,
+    })),
+  );
+}
+
+/** The JSON text of event rows, for `jsonb_to_recordset`. */
+export function eventsJson(rows: readonly SagaEventRow[]): string {
+  return JSON.stringify(
+    rows.map((e) => ({
+      saga_id: e.sagaId,
+      version: e.version,
+      kind: e.kind,
+      message_type: e.messageType,
+      message_id: e.messageId,
+      detail: e.detail ?? null,
+    })),
+  );
+}
+
+/**
+ * Writes a batch of transitions inside `sql`'s transaction: the new states with their version
+ * checks, the event log rows and the outbox rows, as pipelined set-based statements, plus one
+ * NOTIFY per ended saga. Throws {@link VersionConflict} when any saga moved on meanwhile (the
+ * transaction must then be rolled back). Returns the outbox rows written, with their ids.
+ */
+export async function writeTransitions(
+  sql: postgres.TransactionSql,
+  writes: SagaWrites,
+): Promise<OutboxMessage[]> {
+  const { updates, events, outbox, graceMs } = writes;
+  const ended = updates.filter((u) => u.ended).map((u) => `${u.id}:${u.state.status}`);
+  const updateJson = JSON.stringify(
+    updates.map((u) => ({
+      id: u.id,
+      expected: u.expectedVersion,
+      status: u.state.status,
+      current_step: u.state.awaiting?.step ?? null,
+      state: u.state,
+      outcome: u.ended ? u.state.status : null,
+      failure_reason: u.state.failure
+        ? { code: u.state.failure.code, message: u.state.failure.message }
+        : null,
+      deadline_at: u.deadlineAt?.toISOString() ?? null,
+      ended: u.ended,
+    })),
+  );
+  const [updated, , written] = await Promise.all([
+    updates.length === 0
+      ? Promise.resolve([])
+      : sql<{ id: string }[]>`
+        update saga.instances s set
+          status = r.status, current_step = r.current_step, state = r.state, version = r.expected + 1,
+          outcome = r.outcome, failure_reason = r.failure_reason, deadline_at = r.deadline_at,
+          updated_at = now(), ended_at = case when r.ended then now() end
+        from jsonb_to_recordset(${updateJson}::jsonb) as r(
+          id uuid, expected int, status text, current_step text, state jsonb, outcome text,
+          failure_reason jsonb, deadline_at timestamptz, ended boolean)
+        where s.id = r.id and s.version = r.expected
+        returning s.id`,
+    events.length === 0
+      ? Promise.resolve([])
+      : sql`
+        insert into saga.events (saga_id, version, kind, message_type, message_id, detail)
+        select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail
+        from jsonb_to_recordset(${eventsJson(events)}::jsonb) as e(
+          saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb)`,
+    outbox.length === 0
+      ? Promise.resolve([] as OutboxMessage[])
+      : sql<OutboxMessage[]>`
+        insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
+        select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
+          now() + make_interval(secs => ${graceMs / 1000})
+        from jsonb_to_recordset(${outboxJson(outbox)}::jsonb) as o(
+          message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
+          headers jsonb, payload jsonb)
+        returning ${sql.unsafe(outboxColumns)}`,
+    ended.length === 0
+      ? Promise.resolve([])
+      : sql`select pg_notify(${SAGA_ENDED_CHANNEL}, x) from unnest(${sql.array(ended, 25)}::text[]) as x`,
+    graceMs === 0 && outbox.length > 0 ? sql`select pg_notify(${OUTBOX_CHANNEL}, '')` : Promise.resolve([]),
+  ]);
+  if (updated.length !== updates.length) {
+    throw new VersionConflict(
+      `${updates.length - updated.length} of ${updates.length} sagas moved on meanwhile`,
+    );
+  }
+  return written;
+}
+
+/** What starting a saga writes: the idempotency record, the saga row, its first events and commands. */
+export interface SagaStart {
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly sagaId: string;
+  readonly sagaType: string;
+  readonly state: SagaState;
+  readonly deadlineAt: Date | null;
+  readonly business: { readonly orderId: string; readonly customerId: string; readonly email: string };
+  readonly events: readonly SagaEventRow[];
+  readonly outbox: readonly OutboxRow[];
+  readonly graceMs: number;
+}
+
+/**
+ * Starts a saga in ONE statement (so one round trip, atomic by itself): the idempotency key,
+ * the saga row, its event rows and its outbox rows are written only if the key is new. Returns
+ * the outbox rows written, or undefined when the key was taken (a concurrent request with the
+ * same key waits on its primary key until the first commits).
+ */
+export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<OutboxMessage[] | undefined> {
+  const [row] = await sql<{ started: boolean; rows: OutboxMessage[] }[]>`
+    with request as (
+      insert into saga.checkout_requests (idempotency_key, request_hash, saga_id)
+      values (${start.idempotencyKey}, ${start.requestHash}, ${start.sagaId})
+      on conflict do nothing
+      returning saga_id
+    ), saga as (
+      insert into saga.instances
+        (id, saga_type, status, current_step, state, version, deadline_at, order_id, customer_id, email)
+      select saga_id, ${start.sagaType}, ${start.state.status}, ${start.state.awaiting?.step ?? null},
+        ${JSON.stringify(start.state)}::jsonb, 1, ${start.deadlineAt?.toISOString() ?? null}::timestamptz,
+        ${start.business.orderId}::uuid, ${start.business.customerId}, ${start.business.email}
+      from request
+    ), events as (
+      insert into saga.events (saga_id, version, kind, message_type, message_id, detail)
+      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail
+      from jsonb_to_recordset(${eventsJson(start.events)}::jsonb) as e(
+        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb)
+      where exists (select 1 from request)
+    ), box as (
+      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
+      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
+        now() + make_interval(secs => ${start.graceMs / 1000})
+      from jsonb_to_recordset(${outboxJson(start.outbox)}::jsonb) as o(
+        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
+        headers jsonb, payload jsonb)
+      where exists (select 1 from request)
+      returning ${sql.unsafe(outboxColumns)}
+    )
+    select exists (select 1 from request) as started,
+      coalesce((select json_agg(box) from box), '[]'::json) as rows`;
+  return row?.started ? row.rows : undefined;
+}
