@@ -1,5 +1,6 @@
 // Idempotent consumer inbox: recognise a redelivered message and answer it with the reply stored the first time.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import type postgres from 'postgres';
 import type { DbExecutor } from './client.js';
 import { inbox } from './schema/index.js';
 
@@ -84,19 +85,32 @@ export async function storeInboxReply(tx: DbExecutor, entry: InboxReply): Promis
   }
 }
 
+/**
+ * A message of the batch was claimed by another transaction that committed while this one ran:
+ * a transient failure, the batch is run again and then sees the claim.
+ */
+export class InboxRaceError extends Error {
+  override readonly name = 'InboxRaceError';
+  /** SQLSTATE-like marker so the consumer classifies it as transient (a serialization failure). */
+  readonly code = '40001';
+}
+
 /** What {@link claimInboxBatch} found for one message id. */
 export type BatchInboxClaim = InboxClaim;
 
+/** A postgres.js client or open transaction: the batch helpers below run prepared statements on it. */
+export type SqlExecutor = postgres.Sql | postgres.TransactionSql;
+
 /**
- * Claims a batch of deliveries for `consumer` in one statement, inside the transaction that
- * performs their effects; the batch form of {@link claimInbox}, with the same guarantees (a
- * concurrent duplicate waits on the primary key for the first transaction). A message id that
- * appears twice in `deliveries` is claimed once: the first is the first delivery, the second a
- * duplicate whose reply the caller takes from the first. Returns one claim per distinct id;
- * duplicates carry the reply stored when the message was first processed.
+ * Claims a batch of deliveries for `consumer` in one prepared statement, inside the transaction
+ * that performs their effects: the batch form of {@link claimInbox}, with the same guarantees
+ * (a concurrent duplicate waits on the primary key for the first transaction). Rows are claimed
+ * in message-id order, so two batches sharing ids cannot deadlock. A message id that appears
+ * twice in `deliveries` is claimed once. Returns one claim per distinct id; a message seen
+ * before carries the reply stored when it was first processed.
  */
 export async function claimInboxBatch(
-  tx: DbExecutor,
+  sql: SqlExecutor,
   consumer: string,
   deliveries: readonly Omit<InboxDelivery, 'consumer'>[],
 ): Promise<Map<string, BatchInboxClaim>> {
@@ -109,43 +123,47 @@ export async function claimInboxBatch(
       correlation_id: d.correlationId,
     })),
   );
-  // Sorted by message id, so two batches sharing ids lock them in one order and cannot deadlock.
-  const inserted = await tx.execute<{ message_id: string }>(sql`
-    insert into ${inbox} (consumer, message_id, message_type, correlation_id)
-    select ${consumer}, r.message_id, r.message_type, r.correlation_id
-    from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, message_type text, correlation_id uuid)
-    order by r.message_id
-    on conflict (consumer, message_id) do nothing
-    returning message_id`);
-  for (const row of inserted) claims.set(row.message_id, { firstDelivery: true });
-  const seen = [...new Set(deliveries.map((d) => d.messageId))].filter((id) => !claims.has(id));
-  if (seen.length === 0) return claims;
-  const stored = await tx
-    .select({ messageId: inbox.messageId, reply: inbox.reply })
-    .from(inbox)
-    .where(and(eq(inbox.consumer, consumer), inArray(inbox.messageId, seen)));
-  for (const row of stored) claims.set(row.messageId, { firstDelivery: false, reply: row.reply ?? null });
-  for (const id of seen) {
-    if (!claims.has(id)) {
-      throw new Error(`Inbox row for consumer ${consumer}, message ${id} conflicted but cannot be read`);
+  const found = await sql<{ message_id: string; claimed: boolean; seen: boolean; reply: unknown }[]>`
+    with wanted as (
+      select distinct on (r.message_id) r.message_id, r.message_type, r.correlation_id
+      from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, message_type text, correlation_id uuid)
+      order by r.message_id
+    ), claimed as (
+      insert into inbox (consumer, message_id, message_type, correlation_id)
+      select ${consumer}, message_id, message_type, correlation_id from wanted
+      on conflict (consumer, message_id) do nothing
+      returning message_id
+    )
+    select w.message_id, c.message_id is not null as claimed, i.consumer is not null as seen, i.reply
+    from wanted w
+    left join claimed c on c.message_id = w.message_id
+    left join inbox i on c.message_id is null and i.consumer = ${consumer} and i.message_id = w.message_id`;
+  for (const row of found) {
+    if (!row.claimed && !row.seen) {
+      // Claimed by a concurrent transaction that committed after this statement's snapshot.
+      throw new InboxRaceError(`message ${row.message_id} of consumer ${consumer} was claimed concurrently`);
     }
+    claims.set(
+      row.message_id,
+      row.claimed ? { firstDelivery: true } : { firstDelivery: false, reply: row.reply ?? null },
+    );
   }
   return claims;
 }
 
-/** Stores the replies of a batch claimed with {@link claimInboxBatch}, in one statement. */
+/** Stores the replies of a batch claimed with {@link claimInboxBatch}, in one prepared statement. */
 export async function storeInboxReplies(
-  tx: DbExecutor,
+  sql: SqlExecutor,
   consumer: string,
   entries: readonly Omit<InboxReply, 'consumer'>[],
 ): Promise<void> {
   if (entries.length === 0) return;
   const rows = JSON.stringify(entries.map((e) => ({ message_id: e.messageId, reply: e.reply })));
-  const updated = await tx.execute<{ message_id: string }>(sql`
-    update ${inbox} set reply = r.reply
+  const updated = await sql`
+    update inbox i set reply = r.reply
     from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, reply jsonb)
-    where ${inbox.consumer} = ${consumer} and ${inbox.messageId} = r.message_id
-    returning ${inbox.messageId}`);
+    where i.consumer = ${consumer} and i.message_id = r.message_id
+    returning i.message_id`;
   if (updated.length !== new Set(entries.map((e) => e.messageId)).size) {
     throw new Error(`Some replies of consumer ${consumer} have no inbox row: call claimInboxBatch first`);
   }

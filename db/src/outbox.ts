@@ -1,5 +1,6 @@
 // Transactional outbox: write messages beside a state change, then claim, delete or defer them in the relay.
 import { asc, inArray, lte, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import type { DbExecutor } from './client.js';
 import { outbox } from './schema/index.js';
 
@@ -108,4 +109,44 @@ export async function outboxBacklog(db: DbExecutor): Promise<OutboxBacklog> {
     })
     .from(outbox);
   return { count: row?.count ?? 0, oldestAgeSeconds: row?.oldestAgeSeconds ?? null };
+}
+
+/**
+ * Writes outbox rows with one prepared statement on a postgres.js transaction (the hot path of
+ * the saga engine and the workers). With `graceMs` > 0 the rows stay hidden from relays that
+ * long, because the writer publishes them itself after its commit (see
+ * {@link enqueueOutboxForDispatch}); with 0 they are due at once and the relay is notified.
+ * Returns the rows written, with their ids.
+ */
+export async function insertOutboxRows(
+  sql: postgres.Sql | postgres.TransactionSql,
+  messages: readonly NewOutboxMessage[],
+  graceMs: number,
+): Promise<OutboxMessage[]> {
+  if (messages.length === 0) return [];
+  const rows = JSON.stringify(
+    messages.map((m) => ({
+      message_id: m.messageId,
+      exchange: m.exchange,
+      routing_key: m.routingKey,
+      message_type: m.messageType,
+      correlation_id: m.correlationId ?? null,
+      headers: m.headers ?? {},
+      payload: m.payload,
+    })),
+  );
+  const [written] = await Promise.all([
+    sql<OutboxMessage[]>`
+      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
+      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
+        now() + make_interval(secs => ${graceMs / 1000})
+      from jsonb_to_recordset(${rows}::jsonb) as o(
+        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
+        headers jsonb, payload jsonb)
+      returning id, message_id as "messageId", exchange, routing_key as "routingKey",
+        message_type as "messageType", correlation_id as "correlationId", headers, payload,
+        created_at as "createdAt", available_at as "availableAt", attempts, last_error as "lastError"`,
+    graceMs > 0 ? Promise.resolve([]) : sql`select pg_notify(${OUTBOX_CHANNEL}, '')`,
+  ]);
+  return written;
 }

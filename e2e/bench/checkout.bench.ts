@@ -6,6 +6,7 @@ import { type CheckoutBody, postCheckout } from '../src/client.js';
 import { checkConsistency, waitForAllEnded } from '../src/consistency.js';
 import { System } from '../src/harness.js';
 import { mixedCheckout } from '../src/load.js';
+import { CpuMeter } from './cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +16,8 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     orchestrators: { type: 'string', default: '1' },
     'worker-processes': { type: 'string', default: '1' },
+    /** Write a V8 CPU profile of every orchestrator and workers process into this folder. */
+    profile: { type: 'string' },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -31,24 +34,38 @@ const body = mixedCheckout(catalogue.map((p) => p.sku));
 
 const log = (message: string) => console.log(`bench: ${message}`);
 log(`starting ${values.orchestrators} orchestrator(s) and ${values['worker-processes']} worker process(es)`);
-const system = await System.create({ catalogue, env: { LOG_LEVEL: 'warn', STEP_TIMEOUT_MS: '30000' } });
+const system = await System.create({
+  catalogue,
+  env: { LOG_LEVEL: 'warn', STEP_TIMEOUT_MS: '30000' },
+  nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
+});
 const apis: Awaited<ReturnType<typeof system.startOrchestrator>>[] = [];
+const workerProcesses: typeof apis = [];
 for (let i = 0; i < Number(values.orchestrators); i += 1) apis.push(await system.startOrchestrator());
-for (let i = 0; i < Number(values['worker-processes']); i += 1) await system.startWorkers();
+for (let i = 0; i < Number(values['worker-processes']); i += 1) workerProcesses.push(await system.startWorkers());
+const pidsOf = (processes: typeof apis) => processes.flatMap((p) => (p.pid ? [p.pid] : []));
+const cpu = new CpuMeter({
+  orchestrator: () => pidsOf(apis),
+  workers: () => pidsOf(workerProcesses),
+  driver: () => [process.pid],
+});
 let sequence = 0;
 const port = () => apis[sequence++ % apis.length]!.port;
 
 interface Sample {
   ms: number;
-  ok: boolean;
+  /** Why the request failed (`http-503`, `ECONNRESET`, …); absent when it succeeded. */
+  error?: string;
 }
 
 async function one(checkout: CheckoutBody, startedAt: number, samples: Sample[]): Promise<void> {
   try {
     const answer = await postCheckout(port(), checkout, { waitSeconds: 30, idempotencyKey: randomUUID() });
-    samples.push({ ms: performance.now() - startedAt, ok: answer.httpStatus === 200 });
-  } catch {
-    samples.push({ ms: performance.now() - startedAt, ok: false });
+    const ms = performance.now() - startedAt;
+    samples.push(answer.httpStatus === 200 ? { ms } : { ms, error: `http-${answer.httpStatus}` });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    samples.push({ ms: performance.now() - startedAt, error: cause?.code ?? (error as Error).name });
   }
 }
 
@@ -87,7 +104,9 @@ await run(warmupS);
 log(`measuring ${durationS} s`);
 const progress = setInterval(() => log(`  ${sequence} checkouts sent`), 5_000);
 const started = performance.now();
+cpu.start();
 const samples = await run(durationS);
+const usage = cpu.stop();
 const elapsedS = (performance.now() - started) / 1000;
 clearInterval(progress);
 
@@ -95,10 +114,14 @@ log('waiting for every saga to end, then checking the books');
 await waitForAllEnded(system.database, 120_000);
 await new Promise((r) => setTimeout(r, 1_000));
 const report = await checkConsistency(system.database, new Map(catalogue.map((p) => [p.sku, p.available])));
+// A graceful stop lets each process finish its work and write what it was asked to (NODE_OPTIONS=--cpu-prof).
+await Promise.all([...apis, ...workerProcesses].map((p) => p.kill('SIGTERM')));
 await system.stop();
 
+const errorKinds: Record<string, number> = {};
+for (const sample of samples) if (sample.error) errorKinds[sample.error] = (errorKinds[sample.error] ?? 0) + 1;
 const latencies = samples
-  .filter((s) => s.ok)
+  .filter((s) => !s.error)
   .map((s) => s.ms)
   .sort((a, b) => a - b);
 const pct = (p: number) =>
@@ -116,6 +139,10 @@ console.log(
     completed: report.completed,
     compensated: report.compensated,
     errors: samples.length - latencies.length,
+    error_kinds: errorKinds,
+    cpu_ms_per_saga: Number((usage.busyMs / Math.max(1, latencies.length)).toFixed(2)),
+    machine_cpu_pct: usage.machinePct,
+    cpu_pct: usage.cpuPct,
     consistent,
     mode: rate ? `rate=${rate}` : `concurrency=${concurrency}`,
     duration_s: durationS,

@@ -37,6 +37,8 @@ export interface SystemOptions {
   readonly catalogue: readonly Product[];
   /** Extra environment for every process (fault injection, timeouts). */
   readonly env?: Record<string, string>;
+  /** Extra Node.js options for every process (`--cpu-prof`, …). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** One running process of the system, restartable after a kill. */
@@ -63,6 +65,11 @@ export class ManagedProcess {
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
     await this.waitReady();
+  }
+
+  /** The operating-system process id while it runs. */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child?.pid;
   }
 
   /** Whether the process has exited (crashed, killed or stopped). */
@@ -106,6 +113,7 @@ export class System {
     readonly database: MigratedTestDatabase,
     readonly prefix: string,
     readonly env: Record<string, string>,
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   static async create(options: SystemOptions): Promise<System> {
@@ -124,7 +132,7 @@ export class System {
       TIMEOUT_SCAN_INTERVAL_MS: '500',
       ...options.env,
     };
-    return new System(database, prefix, env);
+    return new System(database, prefix, env, options.nodeArgs);
   }
 
   /** Starts the orchestrator (API on its own port); it declares the topology. */
@@ -132,7 +140,7 @@ export class System {
     const port = await freePort();
     const process = new ManagedProcess(
       'orchestrator',
-      [entryPoints.orchestrator],
+      [...this.nodeArgs, entryPoints.orchestrator],
       { ...this.env, ...env, PORT: String(port) },
       port,
     );
@@ -146,7 +154,7 @@ export class System {
     const port = await freePort();
     const process = new ManagedProcess(
       `workers ${names.join(',') || 'all'}`,
-      [entryPoints.workers, ...names],
+      [...this.nodeArgs, entryPoints.workers, ...names],
       { ...this.env, ...env, METRICS_PORT: String(port) },
       port,
     );

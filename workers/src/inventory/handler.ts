@@ -1,20 +1,42 @@
 // The inventory worker's commands: reserve stock for an order (with an expiry) and release it.
 import type { CommandHandlers } from '../runtime/command-handler.js';
-import { releaseReservation, reserveStock } from './reservations.js';
+import type { InventoryRelease, InventoryReserve } from '@sagaport/rabbitmq';
+import type { CommandDelivery } from '../runtime/messages.js';
+import type { WorkerSql } from '../runtime/sql.js';
+import { lockStockOf, releaseReservation, reserveStock } from './reservations.js';
 
 /** Handlers of `inventory.*` commands; holds last `reservationTtlSeconds`. */
 export function inventoryHandlers(settings: { reservationTtlSeconds: number }): CommandHandlers<'inventory'> {
   return {
-    'inventory.reserve': ({ tx, sagaId, payload }) =>
-      reserveStock(tx, {
+    'inventory.reserve': ({ sql, sagaId, payload }) =>
+      reserveStock(sql, {
         sagaId,
         orderId: payload.orderId,
         items: payload.items,
         ttlSeconds: settings.reservationTtlSeconds,
       }),
-    'inventory.release': async ({ tx, payload }) => {
-      await releaseReservation(tx, payload.orderId);
+    'inventory.release': async ({ sql, payload }) => {
+      await releaseReservation(sql, payload.orderId);
       return {};
     },
   };
+}
+
+/** Locks, in sku order, the stock a batch of inventory commands moves (see {@link lockStockOf}). */
+export async function lockInventoryBatch(
+  sql: WorkerSql,
+  commands: readonly CommandDelivery[],
+): Promise<void> {
+  const reserveSkus = new Set<string>();
+  const releaseOrderIds: string[] = [];
+  for (const command of commands) {
+    if (command.type === 'inventory.reserve') {
+      for (const line of (command.payload as InventoryReserve).items) reserveSkus.add(line.sku);
+    } else if (command.type === 'inventory.release') {
+      releaseOrderIds.push((command.payload as InventoryRelease).orderId);
+    }
+  }
+  // A lone command locks its own rows in order already.
+  if (commands.length < 2) return;
+  await lockStockOf(sql, { reserveSkus: [...reserveSkus], releaseOrderIds });
 }

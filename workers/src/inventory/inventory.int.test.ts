@@ -24,11 +24,11 @@ describe('inventory worker', () => {
     database = await createWorkerTestDatabase();
     processCommand = createCommandProcessor({
       worker: 'inventory',
-      db: database.db,
+      sql: database.sql,
       topology: undeclaredTopology(),
       handlers: inventoryHandlers({ reservationTtlSeconds: 900 }),
     });
-    onOrderEvent = createOrderEventHandler(database.db);
+    onOrderEvent = createOrderEventHandler(database.sql);
   });
   afterAll(async () => {
     await database?.dispose();

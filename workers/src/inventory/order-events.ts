@@ -1,5 +1,6 @@
 // The inventory's reaction to order events: a confirmed order commits its hold, so expiry never releases sold stock.
-import { claimInboxBatch, type Database } from '@sagaport/db';
+import { claimInboxBatch } from '@sagaport/db';
+import type postgres from 'postgres';
 import type { InboundMessage, Logger, OrderCancelled, OrderConfirmed } from '@sagaport/rabbitmq';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { commitReservation, ReservationStatus } from './reservations.js';
@@ -16,11 +17,11 @@ type OrderEvent = Pick<InboundMessage, 'messageId' | 'type' | 'correlationId' | 
  * same transaction, so a redelivery does nothing.
  */
 export function createOrderEventHandler(
-  db: Database,
+  sql: postgres.Sql,
   logger: Logger = silentLogger,
 ): (events: readonly OrderEvent[]) => Promise<void> {
   return (events) =>
-    db.transaction(async (tx) => {
+    sql.begin(async (tx) => {
       const claims = await claimInboxBatch(
         tx,
         orderEventsConsumer,

@@ -4,13 +4,13 @@ import { cancelOrder, confirmOrder, createOrder } from './orders.js';
 
 /** Handlers of `order.*` commands. */
 export const orderHandlers: CommandHandlers<'order'> = {
-  'order.create': ({ tx, sagaId, payload }) => createOrder(tx, sagaId, payload),
-  'order.confirm': async ({ tx, payload, emit }) => {
-    if (await confirmOrder(tx, payload.orderId)) await emit('order.confirmed', { orderId: payload.orderId });
+  'order.create': ({ sql, sagaId, payload }) => createOrder(sql, sagaId, payload),
+  'order.confirm': async ({ sql, payload, emit }) => {
+    if (await confirmOrder(sql, payload.orderId)) await emit('order.confirmed', { orderId: payload.orderId });
     return {};
   },
-  'order.cancel': async ({ tx, payload, emit }) => {
-    if (await cancelOrder(tx, payload.orderId, payload.reason)) {
+  'order.cancel': async ({ sql, payload, emit }) => {
+    if (await cancelOrder(sql, payload.orderId, payload.reason)) {
       await emit('order.cancelled', { orderId: payload.orderId, reason: payload.reason });
     }
     return {};

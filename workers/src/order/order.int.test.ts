@@ -22,7 +22,7 @@ describe('order worker', () => {
     database = await createWorkerTestDatabase();
     processCommand = createCommandProcessor({
       worker: 'order',
-      db: database.db,
+      sql: database.sql,
       topology,
       handlers: orderHandlers,
     });

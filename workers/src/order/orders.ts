@@ -1,7 +1,6 @@
 // The order worker's domain: an order is created, then confirmed or cancelled, never both.
-import { orders, type DbExecutor } from '@sagaport/db';
 import { BusinessRefusal, type OrderCreate } from '@sagaport/rabbitmq';
-import { eq, sql } from 'drizzle-orm';
+import { jsonb, type WorkerSql } from '../runtime/sql.js';
 
 /** Lifecycle of an order: created → confirmed, or created → cancelled. */
 export const OrderStatus = {
@@ -12,60 +11,61 @@ export const OrderStatus = {
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
 /**
- * Records the saga's order. Idempotent on the saga: a saga that already has an order gets its
- * id back. An order id taken by another saga is refused (`order_exists`).
+ * Records the saga's order, in one statement. Idempotent on the saga: a saga that already has
+ * an order gets its id back. An order id taken by another saga is refused (`order_exists`); the
+ * statement then wrote nothing.
  */
 export async function createOrder(
-  tx: DbExecutor,
+  sql: WorkerSql,
   sagaId: string,
   order: OrderCreate,
 ): Promise<{ orderId: string }> {
-  await tx
-    .insert(orders)
-    .values({
-      id: order.orderId,
-      sagaId,
-      customerId: order.customerId,
-      email: order.email,
-      items: order.items,
-      totalCents: order.totalCents,
-      currency: order.currency,
-      shippingAddress: order.shippingAddress,
-      status: OrderStatus.created,
-    })
-    .onConflictDoNothing();
-  const [existing] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.sagaId, sagaId));
-  if (!existing) {
+  const [row] = await sql<{ id: string | null }[]>`
+    with created as (
+      insert into orders.orders
+        (id, saga_id, customer_id, email, items, total_cents, currency, shipping_address, status)
+      values (${order.orderId}, ${sagaId}, ${order.customerId}, ${order.email}, ${jsonb(order.items)}::jsonb,
+        ${order.totalCents}, ${order.currency}, ${jsonb(order.shippingAddress)}::jsonb, ${OrderStatus.created})
+      on conflict do nothing
+      returning id)
+    select coalesce((select id from created), (select id from orders.orders where saga_id = ${sagaId})) as id`;
+  if (!row?.id) {
     throw new BusinessRefusal('order_exists', `order ${order.orderId} belongs to another checkout`);
   }
-  return { orderId: existing.id };
+  return { orderId: row.id };
 }
 
-async function lockOrder(tx: DbExecutor, orderId: string) {
-  const [order] = await tx
-    .select({ status: orders.status })
-    .from(orders)
-    .where(eq(orders.id, orderId))
-    .for('update');
-  return order;
+/**
+ * Moves a `created` order to `status` in one statement (locking the row) and returns the status
+ * the order had before, or null when there is no such order.
+ */
+async function moveCreatedOrder(
+  sql: WorkerSql,
+  orderId: string,
+  status: OrderStatus,
+  cancelReason: string | null,
+): Promise<OrderStatus | null> {
+  const [row] = await sql<{ status: OrderStatus | null }[]>`
+    with current as (select status from orders.orders where id = ${orderId} for update),
+    moved as (
+      update orders.orders set status = ${status}, cancel_reason = ${cancelReason}, updated_at = now()
+      where id = ${orderId} and status = ${OrderStatus.created}
+      returning 1)
+    select (select status from current) as status`;
+  return row?.status ?? null;
 }
 
 /**
  * Confirms a created order; returns whether it changed (a confirmed order stays as it is).
  * Refuses an unknown order (`order_not_found`) and a cancelled one (`order_cancelled`).
  */
-export async function confirmOrder(tx: DbExecutor, orderId: string): Promise<boolean> {
-  const order = await lockOrder(tx, orderId);
-  if (!order) throw new BusinessRefusal('order_not_found', `order ${orderId} does not exist`);
-  if (order.status === OrderStatus.confirmed) return false;
-  if (order.status === OrderStatus.cancelled) {
+export async function confirmOrder(sql: WorkerSql, orderId: string): Promise<boolean> {
+  const before = await moveCreatedOrder(sql, orderId, OrderStatus.confirmed, null);
+  if (before === null) throw new BusinessRefusal('order_not_found', `order ${orderId} does not exist`);
+  if (before === OrderStatus.cancelled) {
     throw new BusinessRefusal('order_cancelled', `order ${orderId} is cancelled and cannot be confirmed`);
   }
-  await tx
-    .update(orders)
-    .set({ status: OrderStatus.confirmed, updatedAt: sql`now()` })
-    .where(eq(orders.id, orderId));
-  return true;
+  return before === OrderStatus.created;
 }
 
 /**
@@ -73,18 +73,13 @@ export async function confirmOrder(tx: DbExecutor, orderId: string): Promise<boo
  * order needs no cancelling. A confirmed order is refused (`order_confirmed`): its stock is
  * committed and an operator must decide, so the saga's compensation fails loudly.
  */
-export async function cancelOrder(tx: DbExecutor, orderId: string, reason: string): Promise<boolean> {
-  const order = await lockOrder(tx, orderId);
-  if (!order || order.status === OrderStatus.cancelled) return false;
-  if (order.status === OrderStatus.confirmed) {
+export async function cancelOrder(sql: WorkerSql, orderId: string, reason: string): Promise<boolean> {
+  const before = await moveCreatedOrder(sql, orderId, OrderStatus.cancelled, reason);
+  if (before === OrderStatus.confirmed) {
     throw new BusinessRefusal(
       'order_confirmed',
       `order ${orderId} is already confirmed and cannot be cancelled`,
     );
   }
-  await tx
-    .update(orders)
-    .set({ status: OrderStatus.cancelled, cancelReason: reason, updatedAt: sql`now()` })
-    .where(eq(orders.id, orderId));
-  return true;
+  return before === OrderStatus.created;
 }

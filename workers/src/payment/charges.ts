@@ -1,8 +1,7 @@
 // The payment worker's domain: at most one charge per saga, and at most one refund of it.
 import { randomUUID } from 'node:crypto';
-import { charges, refunds, type DbExecutor } from '@sagaport/db';
 import { BusinessRefusal, TransientError } from '@sagaport/rabbitmq';
-import { eq } from 'drizzle-orm';
+import type { WorkerSql } from '../runtime/sql.js';
 import type { PaymentProvider, ProviderResponse } from './provider.js';
 
 export interface ChargeRequest {
@@ -29,15 +28,17 @@ export function acceptedReference(response: ProviderResponse): string {
 /**
  * Charges the saga's card once. `charges.saga_id` is unique: a saga that has a charge gets it
  * back without the provider being asked again, and the provider is called with the saga id as
- * its idempotency key, so even a charge whose transaction rolled back is not paid twice.
+ * its idempotency key, so even a charge whose transaction rolled back is not paid twice. A
+ * refusal comes from the provider, before anything is written.
  */
 export async function chargeSaga(
-  tx: DbExecutor,
+  sql: WorkerSql,
   provider: PaymentProvider,
   request: ChargeRequest,
 ): Promise<{ chargeId: string; amountCents: number }> {
-  const existing = await findCharge(tx, request.sagaId);
-  if (existing) return { chargeId: existing.id, amountCents: existing.amountCents };
+  const [existing] = await sql<Charge[]>`
+    select id as "chargeId", amount_cents as "amountCents" from payments.charges where saga_id = ${request.sagaId}`;
+  if (existing) return existing;
   const reference = acceptedReference(
     await provider.charge({
       idempotencyKey: request.sagaId,
@@ -46,21 +47,26 @@ export async function chargeSaga(
       currency: request.currency,
     }),
   );
-  const [created] = await tx
-    .insert(charges)
-    .values({
-      id: randomUUID(),
-      sagaId: request.sagaId,
-      orderId: request.orderId,
-      amountCents: request.amountCents,
-      currency: request.currency,
-      providerReference: reference,
-    })
-    .onConflictDoNothing({ target: charges.sagaId })
-    .returning();
-  // Lost a race with a concurrent charge of the same saga: the provider gave both the same reference.
-  const charge = created ?? (await findCharge(tx, request.sagaId))!;
-  return { chargeId: charge.id, amountCents: charge.amountCents };
+  // A concurrent charge of the same saga may win the insert: the provider gave both the same reference.
+  const [charge] = await sql<Charge[]>`
+    with created as (
+      insert into payments.charges (id, saga_id, order_id, amount_cents, currency, provider_reference)
+      values (${randomUUID()}, ${request.sagaId}, ${request.orderId}, ${request.amountCents},
+        ${request.currency}, ${reference})
+      on conflict (saga_id) do nothing
+      returning id, amount_cents)
+    select id as "chargeId", amount_cents as "amountCents" from created
+    union all
+    select id, amount_cents from payments.charges where saga_id = ${request.sagaId}
+    limit 1`;
+  // Not found: the concurrent charge committed after this statement's snapshot; the retry sees it.
+  if (!charge) throw new TransientError(`saga ${request.sagaId} was charged concurrently; retrying`);
+  return charge;
+}
+
+interface Charge {
+  chargeId: string;
+  amountCents: number;
 }
 
 /**
@@ -68,36 +74,42 @@ export async function chargeSaga(
  * `refundId: null, amountCents: 0`. A refunded saga gets its existing refund back.
  */
 export async function refundSaga(
-  tx: DbExecutor,
+  sql: WorkerSql,
   provider: PaymentProvider,
   sagaId: string,
 ): Promise<{ refundId: string | null; amountCents: number }> {
-  const charge = await findCharge(tx, sagaId);
-  if (!charge) return { refundId: null, amountCents: 0 };
-  const existing = await findRefund(tx, sagaId);
-  if (existing) return { refundId: existing.id, amountCents: existing.amountCents };
+  const [found] = await sql<
+    {
+      chargeId: string;
+      reference: string;
+      amountCents: number;
+      refundId: string | null;
+      refunded: number | null;
+    }[]
+  >`
+    select c.id as "chargeId", c.provider_reference as reference, c.amount_cents as "amountCents",
+      r.id as "refundId", r.amount_cents as refunded
+    from payments.charges c left join payments.refunds r on r.saga_id = c.saga_id
+    where c.saga_id = ${sagaId}`;
+  if (!found) return { refundId: null, amountCents: 0 };
+  if (found.refundId) return { refundId: found.refundId, amountCents: found.refunded ?? 0 };
   acceptedReference(
     await provider.refund({
       idempotencyKey: sagaId,
-      chargeReference: charge.providerReference,
-      amountCents: charge.amountCents,
+      chargeReference: found.reference,
+      amountCents: found.amountCents,
     }),
   );
-  const [created] = await tx
-    .insert(refunds)
-    .values({ id: randomUUID(), sagaId, chargeId: charge.id, amountCents: charge.amountCents })
-    .onConflictDoNothing({ target: refunds.sagaId })
-    .returning();
-  const refund = created ?? (await findRefund(tx, sagaId))!;
+  const [refund] = await sql<{ id: string; amountCents: number }[]>`
+    with created as (
+      insert into payments.refunds (id, saga_id, charge_id, amount_cents)
+      values (${randomUUID()}, ${sagaId}, ${found.chargeId}, ${found.amountCents})
+      on conflict (saga_id) do nothing
+      returning id, amount_cents)
+    select id, amount_cents as "amountCents" from created
+    union all
+    select id, amount_cents from payments.refunds where saga_id = ${sagaId}
+    limit 1`;
+  if (!refund) throw new TransientError(`saga ${sagaId} was refunded concurrently; retrying`);
   return { refundId: refund.id, amountCents: refund.amountCents };
-}
-
-async function findCharge(tx: DbExecutor, sagaId: string) {
-  const [charge] = await tx.select().from(charges).where(eq(charges.sagaId, sagaId));
-  return charge;
-}
-
-async function findRefund(tx: DbExecutor, sagaId: string) {
-  const [refund] = await tx.select().from(refunds).where(eq(refunds.sagaId, sagaId));
-  return refund;
 }

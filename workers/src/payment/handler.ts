@@ -6,14 +6,14 @@ import type { PaymentProvider } from './provider.js';
 /** Handlers of `payment.*` commands against `provider`. */
 export function paymentHandlers(provider: PaymentProvider): CommandHandlers<'payment'> {
   return {
-    'payment.charge': ({ tx, sagaId, payload }) =>
-      chargeSaga(tx, provider, {
+    'payment.charge': ({ sql, sagaId, payload }) =>
+      chargeSaga(sql, provider, {
         sagaId,
         orderId: payload.orderId,
         amountCents: payload.amountCents,
         currency: payload.currency,
         paymentToken: payload.paymentToken,
       }),
-    'payment.refund': ({ tx, sagaId }) => refundSaga(tx, provider, sagaId),
+    'payment.refund': ({ sql, sagaId }) => refundSaga(sql, provider, sagaId),
   };
 }

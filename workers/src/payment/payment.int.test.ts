@@ -33,7 +33,7 @@ describe('payment worker', () => {
     database = await createWorkerTestDatabase();
     processCommand = createCommandProcessor({
       worker: 'payment',
-      db: database.db,
+      sql: database.sql,
       topology: undeclaredTopology(),
       handlers: paymentHandlers(provider),
     });

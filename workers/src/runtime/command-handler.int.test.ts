@@ -35,19 +35,16 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
   let effects = 0;
   let failWith: Error | undefined;
 
-  // A handler that inserts a shipment, then fails as told: the test of what rolls back what.
+  // A handler that refuses first (as every handler must, before it writes), or inserts a shipment
+  // and then fails as told: the test of what rolls back what.
   const handlers: CommandHandlers<'shipping'> = {
-    'shipping.schedule': async ({ tx, sagaId, payload, emit }) => {
+    'shipping.schedule': async ({ sql, sagaId, payload, emit }) => {
       effects += 1;
+      if (failWith instanceof BusinessRefusal) throw failWith;
       const id = randomUUID();
-      await tx.insert(shipments).values({
-        id,
-        sagaId,
-        orderId: payload.orderId,
-        country: 'DE',
-        address: payload.address,
-        status: 'scheduled',
-      });
+      await sql`
+        insert into shipping.shipments (id, saga_id, order_id, country, address, status)
+        values (${id}, ${sagaId}, ${payload.orderId}, 'DE', ${JSON.stringify(payload.address)}::jsonb, 'scheduled')`;
       await emit('order.cancelled', { orderId: payload.orderId, reason: 'emitted inside the effect' });
       if (failWith) throw failWith;
       return { shipmentId: id };
@@ -58,7 +55,7 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
 
   beforeAll(async () => {
     database = await createWorkerTestDatabase();
-    processCommand = createCommandProcessor({ worker: 'shipping', db: database.db, topology, handlers });
+    processCommand = createCommandProcessor({ worker: 'shipping', sql: database.sql, topology, handlers });
   });
   afterAll(async () => {
     await database?.dispose();
@@ -89,7 +86,7 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
     });
   });
 
-  it('turns a BusinessRefusal into a failed reply and undoes the effect and its events', async () => {
+  it('turns a BusinessRefusal into a failed reply with no effect and no event', async () => {
     failWith = new BusinessRefusal('country_not_served', 'we do not ship there');
     const command = schedule();
     const outcome = await processCommand(command);
@@ -129,7 +126,7 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
     failWith = undefined;
     const broken = createCommandProcessor({
       worker: 'shipping',
-      db: database.db,
+      sql: database.sql,
       topology,
       handlers: { ...handlers, 'shipping.cancel': async () => ({ unexpected: true }) as never },
     });

@@ -1,15 +1,6 @@
-// The idempotent command pattern every worker shares, a batch at a time: inbox claims, effects in savepoints, stored replies via the outbox.
+// The idempotent command pattern every worker shares, a batch at a time: inbox claims, pipelined effects, stored replies.
 import { randomUUID } from 'node:crypto';
-import {
-  claimInboxBatch,
-  enqueueOutbox,
-  enqueueOutboxForDispatch,
-  storeInboxReplies,
-  type Database,
-  type NewOutboxMessage,
-  type Transaction,
-} from '@sagaport/db';
-import type { OutboxDispatcher } from '@sagaport/runtime';
+import { claimInboxBatch, insertOutboxRows, storeInboxReplies, type NewOutboxMessage } from '@sagaport/db';
 import {
   BusinessRefusal,
   ContractViolationError,
@@ -26,7 +17,9 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { outboxRowOf, StoredReply, type CommandDelivery } from './messages.js';
+import type postgres from 'postgres';
+import { outboxRowOf, StoredReply, type CommandDelivery, type ProducedMessage } from './messages.js';
+import type { WorkerSql } from './sql.js';
 
 /** The `result` of a command's succeeded reply. */
 export type CommandResult<T extends CommandType> = Extract<
@@ -34,14 +27,21 @@ export type CommandResult<T extends CommandType> = Extract<
   { outcome: 'succeeded' }
 >['result'];
 
-/** What a domain handler gets: the savepoint to work in, the payload and the saga it belongs to. */
+/**
+ * What a domain handler gets: the batch's transaction, the payload and the saga it belongs to.
+ *
+ * Handlers of one batch run side by side in one transaction with no savepoint, their statements
+ * pipelined on one connection. So a handler must **refuse before it writes**, or write with one
+ * statement whose result tells whether it refused (and then wrote nothing): a BusinessRefusal
+ * thrown after a write would keep that write. Anything else it throws fails the whole batch,
+ * which the consumer then runs again one command at a time.
+ */
 export interface CommandContext<T extends CommandType> {
-  /** A savepoint inside the command's transaction; a BusinessRefusal rolls back exactly this. */
-  readonly tx: Transaction;
+  readonly sql: WorkerSql;
   readonly payload: CommandPayload<T>;
   /** The saga id (the command's correlation id). */
   readonly sagaId: string;
-  /** Enqueues a domain event; it is published only if the effect commits. */
+  /** Raises a domain event; it is published only if the batch commits. */
   readonly emit: <E extends EventType>(type: E, payload: MessagePayload<E>) => Promise<void>;
 }
 
@@ -54,13 +54,21 @@ export type CommandsOf<W extends Worker> = Extract<CommandType, `${W}.${string}`
 /** One handler per command of worker `W`; the compiler checks none is missing. */
 export type CommandHandlers<W extends Worker> = { readonly [T in CommandsOf<W>]: CommandHandler<T> };
 
+/** Publishes messages with confirms; resolves once every one is confirmed, rejects otherwise. */
+export type ConfirmedPublish = (messages: readonly NewOutboxMessage[]) => Promise<void>;
+
 export interface CommandProcessorOptions<W extends Worker> {
   readonly worker: W;
-  readonly db: Database;
+  readonly sql: postgres.Sql;
   readonly topology: Topology;
   readonly handlers: CommandHandlers<W>;
-  /** Publishes the reply right after the commit; without it the orchestrator's relay does. */
-  readonly dispatcher?: OutboxDispatcher;
+  /**
+   * Publishes replies and events right after the commit (see {@link createCommandBatchProcessor}).
+   * Without it they go through the outbox table and a relay publishes them.
+   */
+  readonly publish?: ConfirmedPublish;
+  /** Runs first in each batch's transaction, pipelined with the effects (the inventory locks its stock in order). */
+  readonly beforeEffects?: (sql: WorkerSql, commands: readonly CommandDelivery[]) => Promise<void>;
 }
 
 /** What processing a delivery did; the consumer ignores it, tests and logs use it. */
@@ -86,23 +94,30 @@ export type CommandBatchProcessor = <C extends CommandDelivery>(
   commands: readonly C[],
 ) => Promise<BatchOutcome<C>>;
 
+interface Accepted<C> {
+  readonly command: C;
+  readonly sagaId: string;
+  readonly handler: CommandHandler<CommandType>;
+}
+
 /**
- * Builds the function that processes a batch of command deliveries for worker `W`, in ONE
- * transaction: claim every message in the inbox with one statement (a redelivery re-enqueues
- * the stored reply, same message id, and changes nothing else); run each new command's effect
- * in its own savepoint, turning a BusinessRefusal into a failed reply with no effect; store the
- * replies in the inbox and write them, with the domain events, to the outbox in one statement
- * each; after the commit, publish them and wait for their confirms. Any other error rolls the
- * whole batch back (claims included) and reaches the consumer, which runs the batch's commands
- * again one at a time, so only the failing one is retried or dead-lettered.
+ * Builds the function that processes a batch of command deliveries for worker `W` in ONE
+ * transaction and a handful of round trips: claim every message in the inbox with one
+ * statement; run the new commands' effects side by side, pipelined (see {@link CommandContext});
+ * store each reply, with the events its effect raised, in the inbox row with one statement; then
+ * commit. With `publish`, the replies and events are published after the commit and the batch
+ * resolves only once the broker confirmed them all: the consumer acks the commands after that.
+ * If the process dies or the publish fails first, the commands are delivered again, found in the
+ * inbox, and their stored reply and events are published again (consumers are idempotent):
+ * nothing is lost and no effect is repeated, with no outbox row written or deleted.
  */
 export function createCommandBatchProcessor<W extends Worker>(
   options: CommandProcessorOptions<W>,
 ): CommandBatchProcessor {
-  const { worker, db, topology } = options;
+  const { worker, topology } = options;
   return async <C extends CommandDelivery>(commands: readonly C[]): Promise<BatchOutcome<C>> => {
     const rejected: RejectedCommand<C>[] = [];
-    const accepted: { command: C; sagaId: string; handler: CommandHandler<CommandType> }[] = [];
+    const accepted: Accepted<C>[] = [];
     for (const command of commands) {
       try {
         accepted.push({
@@ -115,56 +130,106 @@ export function createCommandBatchProcessor<W extends Worker>(
       }
     }
     if (accepted.length === 0) return { processed: [], rejected };
-    const { processed, rows } = await db.transaction(async (tx) => {
-      const claims = await claimInboxBatch(
-        tx,
-        worker,
-        accepted.map(({ command, sagaId }) => ({
-          messageId: command.messageId,
-          messageType: command.type,
-          correlationId: sagaId,
-        })),
-      );
-      const outbox: NewOutboxMessage[] = [];
-      const replies = new Map<string, StoredReply | null>();
-      const done: { command: C; outcome: CommandOutcome }[] = [];
-      for (const { command, sagaId, handler } of accepted) {
-        const claim = claims.get(command.messageId)!;
-        if (!claim.firstDelivery || replies.has(command.messageId)) {
-          // Seen before (another delivery, or earlier in this very batch): send the same reply again.
-          const stored = replies.has(command.messageId)
-            ? replies.get(command.messageId)!
-            : claim.firstDelivery || claim.reply === null
-              ? null
-              : StoredReply.parse(claim.reply);
-          if (stored) outbox.push(outboxRowOf(topology, command, sagaId, stored));
-          done.push({ command, outcome: { duplicate: true, reply: stored } });
-          continue;
-        }
-        const type = replyTypeOf(command.type as CommandType);
-        const effect = await runEffect(tx, handler, { command, sagaId, topology });
-        const reply: StoredReply = {
-          messageId: randomUUID(),
-          type,
-          payload: checkReply(type, effect.payload),
-        };
-        replies.set(command.messageId, reply);
-        outbox.push(...effect.events, outboxRowOf(topology, command, sagaId, reply));
-        done.push({ command, outcome: { duplicate: false, reply } });
-      }
-      await storeInboxReplies(
-        tx,
-        worker,
-        [...replies].map(([messageId, reply]) => ({ messageId, reply })),
-      );
-      const written = options.dispatcher
-        ? await enqueueOutboxForDispatch(tx, outbox, options.dispatcher.graceMs)
-        : (await enqueueOutbox(tx, outbox), []);
-      return { processed: done, rows: written };
+    const { processed, produced } = await options.sql.begin(async (sql) => {
+      const result = await processInTransaction(sql, accepted, options);
+      // Without a publisher, the outbox carries them: written in this transaction, relayed after it.
+      if (!options.publish) await insertOutboxRows(sql, result.produced, 0);
+      return result;
     });
-    await options.dispatcher?.dispatch(rows);
+    await options.publish?.(produced);
     return { processed, rejected };
   };
+
+  async function processInTransaction<C extends CommandDelivery>(
+    sql: postgres.TransactionSql,
+    accepted: readonly Accepted<C>[],
+    opts: CommandProcessorOptions<W>,
+  ) {
+    const claims = await claimInboxBatch(
+      sql,
+      worker,
+      accepted.map(({ command, sagaId }) => ({
+        messageId: command.messageId,
+        messageType: command.type,
+        correlationId: sagaId,
+      })),
+    );
+    const fresh = new Set<string>();
+    const isFirst = (command: CommandDelivery) => {
+      if (!claims.get(command.messageId)?.firstDelivery || fresh.has(command.messageId)) return false;
+      fresh.add(command.messageId);
+      return true;
+    };
+    const firsts = accepted.filter(({ command }) => isFirst(command));
+    const [, ...effects] = await Promise.all([
+      opts.beforeEffects?.(
+        sql,
+        firsts.map((f) => f.command),
+      ),
+      ...firsts.map((item) => runEffect(sql, item)),
+    ]);
+    const stored = new Map<string, StoredReply>();
+    firsts.forEach(({ command }, index) => {
+      const effect = effects[index]!;
+      const type = replyTypeOf(command.type as CommandType);
+      stored.set(command.messageId, {
+        messageId: randomUUID(),
+        type,
+        payload: checkReply(type, effect.payload),
+        ...(effect.events.length > 0 ? { events: effect.events } : {}),
+      });
+    });
+    await storeInboxReplies(
+      sql,
+      worker,
+      [...stored].map(([messageId, reply]) => ({ messageId, reply })),
+    );
+    const processed: { command: C; outcome: CommandOutcome }[] = [];
+    const produced: NewOutboxMessage[] = [];
+    for (const { command, sagaId } of accepted) {
+      const mine = stored.get(command.messageId);
+      const first = mine !== undefined && !processed.some((p) => p.command.messageId === command.messageId);
+      const claim = claims.get(command.messageId)!;
+      const reply =
+        mine ?? (claim.firstDelivery || claim.reply === null ? null : StoredReply.parse(claim.reply));
+      if (reply) {
+        produced.push(outboxRowOf(topology, command, sagaId, reply));
+        // Events go out with the first run; a redelivery publishes them again only where no outbox keeps them.
+        if (first || opts.publish) {
+          for (const event of reply.events ?? [])
+            produced.push(outboxRowOf(topology, command, sagaId, event));
+        }
+      }
+      processed.push({ command, outcome: { duplicate: !first, reply } });
+    }
+    return { processed, produced };
+  }
+
+  async function runEffect<C extends CommandDelivery>(sql: postgres.TransactionSql, item: Accepted<C>) {
+    const { command, sagaId, handler } = item;
+    const events: ProducedMessage[] = [];
+    try {
+      const result = await handler({
+        sql,
+        // The consumer checked the payload against the command's contract.
+        payload: command.payload as never,
+        sagaId,
+        emit: async (type, payload) => {
+          events.push({ messageId: randomUUID(), type, payload });
+        },
+      });
+      return { payload: { outcome: 'succeeded', result } as unknown, events };
+    } catch (error) {
+      if (!(error instanceof BusinessRefusal)) throw error;
+      return {
+        payload: {
+          outcome: 'failed',
+          reason: { code: error.code, message: error.message.slice(0, 2000) },
+        } as unknown,
+        events: [],
+      };
+    }
+  }
 }
 
 /**
@@ -180,40 +245,6 @@ export function createCommandProcessor<W extends Worker>(
     if (rejected[0]) throw rejected[0].error;
     return processed[0]!.outcome;
   };
-}
-
-/**
- * Runs the domain handler in a savepoint; a refusal undoes the savepoint and becomes a failed
- * reply. Returns the reply payload and the outbox rows of the events the effect raised (none
- * when it was refused: they were raised by work that was undone).
- */
-async function runEffect(
-  tx: Transaction,
-  handler: CommandHandler<CommandType>,
-  context: { command: CommandDelivery; sagaId: string; topology: Topology },
-): Promise<{ payload: unknown; events: NewOutboxMessage[] }> {
-  const { command, sagaId, topology } = context;
-  const events: NewOutboxMessage[] = [];
-  try {
-    const result = await tx.transaction((savepoint) =>
-      handler({
-        tx: savepoint,
-        // The consumer checked the payload against the command's contract.
-        payload: command.payload as never,
-        sagaId,
-        emit: async (type, payload) => {
-          events.push(outboxRowOf(topology, command, sagaId, { messageId: randomUUID(), type, payload }));
-        },
-      }),
-    );
-    return { payload: { outcome: 'succeeded', result }, events };
-  } catch (error) {
-    if (!(error instanceof BusinessRefusal)) throw error;
-    return {
-      payload: { outcome: 'failed', reason: { code: error.code, message: error.message.slice(0, 2000) } },
-      events: [],
-    };
-  }
 }
 
 function handlerFor<W extends Worker>(

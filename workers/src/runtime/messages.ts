@@ -17,6 +17,10 @@ export const StoredReply = z.strictObject({
   messageId: z.uuid(),
   type: z.string().min(1),
   payload: z.unknown(),
+  /** The domain events the effect raised, published again with the reply when the command is redelivered. */
+  events: z
+    .array(z.strictObject({ messageId: z.uuid(), type: z.string().min(1), payload: z.unknown() }))
+    .optional(),
 });
 export type StoredReply = z.infer<typeof StoredReply>;
 

@@ -78,6 +78,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
     const running = await startWorkers({
       workers,
       db: database.db,
+      sql: database.sql,
       connection: broker,
       topology,
       retry: { tiers: config.broker.retryTiers, maxAttempts: config.broker.maxAttempts },
@@ -87,7 +88,8 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       logger: log,
       publisher: { maxInFlight: config.broker.maxInFlight, timeoutMs: config.broker.publishTimeoutMs },
       instance,
-      ...(config.dispatchGraceMs > 0 ? { dispatchGraceMs: config.dispatchGraceMs } : {}),
+      // OUTBOX_DISPATCH_GRACE_MS=0 sends every message through the outbox relay instead.
+      publishReplies: config.dispatchGraceMs > 0,
       duplicatePublishes: config.duplicatePublishes,
       ...(config.crashOnBody ? { crashOnBody: config.crashOnBody } : {}),
     });

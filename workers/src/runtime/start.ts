@@ -20,7 +20,8 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { createConsumerMetrics, OutboxDispatcher } from '@sagaport/runtime';
+import { createConsumerMetrics } from '@sagaport/runtime';
+import type postgres from 'postgres';
 import { Counter, Registry } from 'prom-client';
 import { defaultWorkerSettings, type WorkerSettings } from '../config.js';
 import { inventoryHandlers } from '../inventory/handler.js';
@@ -30,7 +31,13 @@ import { orderHandlers } from '../order/handler.js';
 import { paymentHandlers } from '../payment/handler.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from '../payment/provider.js';
 import { shippingHandlers } from '../shipping/handler.js';
-import { createCommandBatchProcessor, type CommandBatchProcessor } from './command-handler.js';
+import {
+  createCommandBatchProcessor,
+  type CommandBatchProcessor,
+  type ConfirmedPublish,
+} from './command-handler.js';
+import { publishConfirmed } from './publish.js';
+import { lockInventoryBatch } from '../inventory/handler.js';
 import type { CommandDelivery } from './messages.js';
 import { workerNames } from '../selection.js';
 
@@ -38,6 +45,8 @@ export interface StartWorkersOptions {
   /** Which workers to run; all of them when omitted. */
   readonly workers?: readonly Worker[];
   readonly db: Database;
+  /** The postgres.js client under `db`: command batches run on it. */
+  readonly sql: postgres.Sql;
   readonly connection: AmqpConnectionManager;
   /** The (already declared) topology; tests pass a prefixed copy. */
   readonly topology: Topology;
@@ -53,12 +62,12 @@ export interface StartWorkersOptions {
   /** Options of the publisher that sends retries and dead letters. */
   readonly publisher?: PublisherOptions;
   /**
-   * Publish replies right after each commit and delete them once confirmed (the outbox's fast
-   * path), hiding them from relays for this long; when omitted, the orchestrator's relay
-   * publishes them.
+   * Publish replies and events right after each batch commits, and ack its commands once the
+   * broker confirmed them (a redelivery re-publishes them from the inbox); when false, they go
+   * through the outbox table and the orchestrator's relay publishes them.
    */
-  readonly dispatchGraceMs?: number;
-  /** Fault injection (FAULT_DUPLICATE_PUBLISHES): dispatched replies are published twice. */
+  readonly publishReplies?: boolean;
+  /** Fault injection (FAULT_DUPLICATE_PUBLISHES): replies and events are published twice. */
   readonly duplicatePublishes?: boolean;
   /**
    * Fault injection (FAULT_CRASH_ON_BODY): the process exits when a delivery's body contains this
@@ -103,16 +112,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   });
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   const publisher = new ConfirmPublisher(options.connection, { name: 'workers', ...options.publisher });
-  const dispatcher =
-    options.dispatchGraceMs === undefined
-      ? undefined
-      : new OutboxDispatcher({
-          db: options.db,
-          publisher,
-          logger: log,
-          graceMs: options.dispatchGraceMs,
-          duplicatePublishes: options.duplicatePublishes ?? false,
-        });
+  const publish: ConfirmedPublish | undefined = options.publishReplies
+    ? publishConfirmed(publisher, options.duplicatePublishes ?? false)
+    : undefined;
   const provider =
     options.paymentProvider ?? new SimulatedPaymentProvider({ slowMs: settings.paymentSlowMs });
 
@@ -126,7 +128,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
         : log.info({ downForMs }, 'PostgreSQL is back: resuming deliveries'),
   });
   const consumers = workers.flatMap((worker) =>
-    subscriptionsOf(worker, { ...options, dispatcher }, settings, provider, log).map(
+    subscriptionsOf(worker, { ...options, publish }, settings, provider, log).map(
       (subscription) =>
         new Consumer({
           connection: options.connection,
@@ -159,7 +161,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const stop = async (timeoutMs?: number) => {
     await sweeper?.stop();
     await Promise.all(consumers.map((consumer) => consumer.stop(timeoutMs)));
-    await dispatcher?.flush();
     await publisher.close();
   };
   try {
@@ -173,7 +174,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
 
 function subscriptionsOf(
   worker: Worker,
-  options: StartWorkersOptions & { dispatcher?: OutboxDispatcher | undefined },
+  options: StartWorkersOptions & { publish?: ConfirmedPublish | undefined },
   settings: WorkerSettings,
   provider: PaymentProvider,
   log: Logger,
@@ -190,24 +191,29 @@ function subscriptionsOf(
     name: 'inventory-order-events',
     queue: topology.queues.inventoryOrderEvents,
     contracts: eventContracts,
-    handler: createOrderEventHandler(db, log),
+    handler: createOrderEventHandler(options.sql, log),
   };
   return [commands, orderEvents];
 }
 
 function commandProcessorOf(
   worker: Worker,
-  options: StartWorkersOptions & { dispatcher?: OutboxDispatcher | undefined },
+  options: StartWorkersOptions & { publish?: ConfirmedPublish | undefined },
   settings: WorkerSettings,
   provider: PaymentProvider,
 ): CommandBatchProcessor {
-  const { db, topology, dispatcher } = options;
-  const common = { db, topology, ...(dispatcher ? { dispatcher } : {}) };
+  const { sql, topology, publish } = options;
+  const common = { sql, topology, ...(publish ? { publish } : {}) };
   switch (worker) {
     case 'order':
       return createCommandBatchProcessor({ worker, ...common, handlers: orderHandlers });
     case 'inventory':
-      return createCommandBatchProcessor({ worker, ...common, handlers: inventoryHandlers(settings) });
+      return createCommandBatchProcessor({
+        worker,
+        ...common,
+        handlers: inventoryHandlers(settings),
+        beforeEffects: lockInventoryBatch,
+      });
     case 'payment':
       return createCommandBatchProcessor({ worker, ...common, handlers: paymentHandlers(provider) });
     case 'shipping':

@@ -8,10 +8,10 @@ export function shippingHandlers(settings: {
 }): CommandHandlers<'shipping'> {
   const countries = new Set(settings.shippingCountries);
   return {
-    'shipping.schedule': ({ tx, sagaId, payload }) =>
-      scheduleShipment(tx, { sagaId, orderId: payload.orderId, address: payload.address, countries }),
-    'shipping.cancel': async ({ tx, sagaId }) => {
-      await cancelShipment(tx, sagaId);
+    'shipping.schedule': ({ sql, sagaId, payload }) =>
+      scheduleShipment(sql, { sagaId, orderId: payload.orderId, address: payload.address, countries }),
+    'shipping.cancel': async ({ sql, sagaId }) => {
+      await cancelShipment(sql, sagaId);
       return {};
     },
   };

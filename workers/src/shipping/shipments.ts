@@ -1,8 +1,7 @@
 // The shipping worker's domain: one shipment per saga, to the countries it serves.
 import { randomUUID } from 'node:crypto';
-import { shipments, type DbExecutor } from '@sagaport/db';
-import { BusinessRefusal, type Address } from '@sagaport/rabbitmq';
-import { and, eq, sql } from 'drizzle-orm';
+import { BusinessRefusal, TransientError, type Address } from '@sagaport/rabbitmq';
+import { jsonb, type WorkerSql } from '../runtime/sql.js';
 
 /** Lifecycle of a shipment: scheduled → cancelled. */
 export const ShipmentStatus = {
@@ -23,39 +22,31 @@ export interface ScheduleRequest {
  * `countries` is refused (`country_not_served`).
  */
 export async function scheduleShipment(
-  tx: DbExecutor,
+  sql: WorkerSql,
   request: ScheduleRequest,
 ): Promise<{ shipmentId: string }> {
   const { country } = request.address;
   if (!request.countries.has(country)) {
     throw new BusinessRefusal('country_not_served', `we do not ship to ${country}`);
   }
-  const [created] = await tx
-    .insert(shipments)
-    .values({
-      id: randomUUID(),
-      sagaId: request.sagaId,
-      orderId: request.orderId,
-      country,
-      address: request.address,
-      status: ShipmentStatus.scheduled,
-    })
-    .onConflictDoNothing({ target: shipments.sagaId })
-    .returning({ id: shipments.id });
-  if (created) return { shipmentId: created.id };
-  const [existing] = await tx
-    .select({ id: shipments.id })
-    .from(shipments)
-    .where(eq(shipments.sagaId, request.sagaId));
-  return { shipmentId: existing!.id };
+  const [row] = await sql<{ id: string | null }[]>`
+    with created as (
+      insert into shipping.shipments (id, saga_id, order_id, country, address, status)
+      values (${randomUUID()}, ${request.sagaId}, ${request.orderId}, ${country},
+        ${jsonb(request.address)}::jsonb, ${ShipmentStatus.scheduled})
+      on conflict (saga_id) do nothing
+      returning id)
+    select coalesce((select id from created),
+      (select id from shipping.shipments where saga_id = ${request.sagaId})) as id`;
+  if (!row?.id) throw new TransientError(`saga ${request.sagaId} was shipped concurrently; retrying`);
+  return { shipmentId: row.id };
 }
 
 /** Cancels the saga's scheduled shipment; returns whether it changed (a missing one needs nothing). */
-export async function cancelShipment(tx: DbExecutor, sagaId: string): Promise<boolean> {
-  const cancelled = await tx
-    .update(shipments)
-    .set({ status: ShipmentStatus.cancelled, updatedAt: sql`now()` })
-    .where(and(eq(shipments.sagaId, sagaId), eq(shipments.status, ShipmentStatus.scheduled)))
-    .returning({ id: shipments.id });
+export async function cancelShipment(sql: WorkerSql, sagaId: string): Promise<boolean> {
+  const cancelled = await sql`
+    update shipping.shipments set status = ${ShipmentStatus.cancelled}, updated_at = now()
+    where saga_id = ${sagaId} and status = ${ShipmentStatus.scheduled}
+    returning id`;
   return cancelled.length > 0;
 }

@@ -23,7 +23,7 @@ describe('shipping worker', () => {
     database = await createWorkerTestDatabase();
     processCommand = createCommandProcessor({
       worker: 'shipping',
-      db: database.db,
+      sql: database.sql,
       topology: undeclaredTopology(),
       handlers: shippingHandlers({ shippingCountries: defaultShippingCountries }),
     });

@@ -76,6 +76,7 @@ export async function startTestWorkers(
   const workers = await startWorkers({
     workers: options.workers,
     db: database.db,
+    sql: database.sql,
     connection,
     topology,
     retry: options.retry ?? fastRetry,
