@@ -25,6 +25,30 @@ export function ensureConsoleBuilt(): void {
  */
 export const providerOutageToken = 'tok_flaky';
 
+/** Where the orchestrator finds the RabbitMQ management API (its default unless the env says otherwise). */
+const managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672';
+
+/**
+ * Whether the RabbitMQ management API answers on this machine. Without it the console shows
+ * queue figures as unavailable (a warning, by design), so what the Queues page must show depends
+ * on it.
+ */
+export async function managementApiReachable(): Promise<boolean> {
+  const url = new URL(managementUrl);
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  try {
+    const response = await fetch(new URL('api/overview', url), {
+      headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 export interface ConsoleStack {
   readonly system: System;
   readonly orchestrator: ManagedProcess;
