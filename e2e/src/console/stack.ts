@@ -17,6 +17,38 @@ export function ensureConsoleBuilt(): void {
   execFileSync('npm', ['run', 'build', '-w', '@sagaport/admin-ui'], { cwd: repo, stdio: 'inherit' });
 }
 
+/**
+ * The simulated payment provider's sandbox token that answers 503 to a card's first two charges
+ * and charges it from the third on: an outage that outlasts the two attempts the console stack
+ * allows, so the charge is dead-lettered as transient, and is over by the time an operator
+ * replays it.
+ */
+export const providerOutageToken = 'tok_flaky';
+
+/** Where the orchestrator finds the RabbitMQ management API (its default unless the env says otherwise). */
+const managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672';
+
+/**
+ * Whether the RabbitMQ management API answers on this machine. Without it the console shows
+ * queue figures as unavailable (a warning, by design), so what the Queues page must show depends
+ * on it.
+ */
+export async function managementApiReachable(): Promise<boolean> {
+  const url = new URL(managementUrl);
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  try {
+    const response = await fetch(new URL('api/overview', url), {
+      headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 export interface ConsoleStack {
   readonly system: System;
   readonly orchestrator: ManagedProcess;
@@ -26,7 +58,8 @@ export interface ConsoleStack {
 /**
  * Starts the orchestrator only (no worker consumes the command queues yet) with the bootstrap
  * operator, a step timeout far beyond the test (a resend would deliver a good copy and hide the
- * poison) and short retries.
+ * poison, or charge a card behind the operator's back) and two attempts per message: fewer than
+ * the provider outage of {@link providerOutageToken} lasts, so those charges are dead-lettered.
  */
 export async function startConsoleStack(): Promise<ConsoleStack> {
   ensureConsoleBuilt();
