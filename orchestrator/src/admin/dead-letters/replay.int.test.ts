@@ -4,6 +4,12 @@ import { drainQueue, eventually } from '@sagaport/rabbitmq/testing';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import {
+  answerAwaited,
+  insertDeadLetter,
+  sagaState,
+  startCheckout,
+} from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import { readDeadLetter } from './read.js';
 
@@ -139,6 +145,45 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
         ),
       ),
     ).toBe(true);
+  });
+
+  it('refuses (409) to replay a command its saga no longer waits for, and replays the one it does', async () => {
+    const { db } = stack.database;
+    const { topology } = stack.broker;
+    const sagaId = await startCheckout(stack.orchestrator.app, `cust-${randomUUID()}`);
+    const created = (await sagaState(db, sagaId)).awaiting!;
+    /** A dead letter of `command`, as the archiver stores a command that failed in its worker. */
+    const deadLetterOf = (command: typeof created, queue: string) =>
+      insertDeadLetter(db, {
+        sagaId,
+        messageType: command.type,
+        messageId: command.messageId,
+        body: command.payload,
+        originalExchange: topology.exchanges.commands,
+        originalQueue: queue,
+      });
+    const stale = await deadLetterOf(created, topology.queues.commands.order);
+    // The order was created after all (a resend went through): the saga has moved on.
+    await answerAwaited(db, stack.orchestrator.engine, sagaId, 'succeeded');
+    const reserve = (await sagaState(db, sagaId)).awaiting!;
+    expect(reserve.type).toBe('inventory.reserve');
+
+    const refused = await operator.request(`/dead-letters/${stale}/replay`, { method: 'POST', body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await refused.json()) as { detail: string }).detail).toContain(
+      `waits for inventory.reserve (${reserve.messageId})`,
+    );
+    const [after] = await db.select().from(deadLetters).where(eq(deadLetters.id, stale));
+    expect(after).toMatchObject({ status: 'open', replayedAt: null, replayMessageId: null });
+    expect(await db.select().from(outbox).where(eq(outbox.messageId, created.messageId))).toEqual([]);
+    expect(await db.select().from(auditLog).where(eq(auditLog.targetId, stale))).toEqual([]);
+
+    // The command the saga does wait for replays: the refusal was about the saga, not the letter.
+    const current = await deadLetterOf(reserve, topology.queues.commands.inventory);
+    const replayed = await operator.request(`/dead-letters/${current}/replay`, { method: 'POST', body: {} });
+    expect(replayed.status).toBe(202);
+    expect(await replayed.json()).toMatchObject({ replayMessageId: reserve.messageId });
   });
 
   it('discards a dead letter, keeping it, and refuses to replay it afterwards', async () => {
