@@ -124,14 +124,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     prefetch: options.prefetch,
     logger,
     batchHandler: async (messages) => {
-      const rejected = await engine.handleReplies(
+      const results = await engine.handleReplies(
         messages.map((message) => ({
           sagaId: message.correlationId,
           reply: toReplyInput(message),
           ref: message,
         })),
       );
-      return rejected.map(({ ref, error }) => ({ message: ref, error }));
+      return results.flatMap((result) =>
+        'error' in result ? [{ message: result.ref, error: result.error }] : [],
+      );
     },
     onBatch: metrics.consumers.observeBatch(topology.queues.replies),
     onOutcome: metrics.consumers.observe(topology.queues.replies),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { outbox, sagaEvents, sagaInstances } from '@sagaport/db';
-import { eq } from 'drizzle-orm';
+import { checkoutRequests, sagaEvents, sagaInstances } from '@sagaport/db';
+import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
 
@@ -87,17 +87,45 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
 
   it('starts exactly one saga for ten concurrent requests with one key', async () => {
     const key = randomUUID();
+    // A customer of its own, so the sagas this test started can be told from the others'.
+    const customerId = `cust-${randomUUID()}`;
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => post(validBody, { 'idempotency-key': key })),
+      Array.from({ length: 10 }, () => post({ ...validBody, customerId }, { 'idempotency-key': key })),
     );
     const ids = new Set(
       await Promise.all(responses.map(async (r) => ((await r.json()) as { sagaId: string }).sagaId)),
     );
-    expect(responses.every((r) => r.status === 202)).toBe(true);
+    expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 10 }, () => 202));
     expect(ids.size).toBe(1);
+    // The responses agreeing is not enough: a losing request must not have started a saga
+    // (and sent an order.create) of its own before finding the winner's key.
+    const { db } = stack.database;
+    const sagas = await db
+      .select({ id: sagaInstances.id, orderId: sagaInstances.orderId })
+      .from(sagaInstances)
+      .where(eq(sagaInstances.customerId, customerId));
+    expect(sagas).toEqual([{ id: [...ids][0], orderId: expect.any(String) as string }]);
+    const orderCommands = await db
+      .select({ detail: sagaEvents.detail })
+      .from(sagaEvents)
+      .innerJoin(sagaInstances, eq(sagaInstances.id, sagaEvents.sagaId))
+      .where(
+        and(
+          eq(sagaInstances.customerId, customerId),
+          eq(sagaEvents.kind, 'command.sent'),
+          eq(sagaEvents.messageType, 'order.create'),
+        ),
+      );
+    expect(orderCommands.map((c) => (c.detail as { orderId: string }).orderId)).toEqual([sagas[0]!.orderId]);
   });
 
   it('answers every bad input with its status and a problem naming the field', async () => {
+    const { db } = stack.database;
+    const written = async () => ({
+      sagas: (await db.select({ n: count() }).from(sagaInstances))[0]!.n,
+      keys: (await db.select({ n: count() }).from(checkoutRequests))[0]!.n,
+    });
+    const before = await written();
     await expectProblem(await post('{"customerId": '), 400);
     await expectProblem(await post(validBody, { 'content-type': 'text/plain' }), 415);
     await expectProblem(await post({ ...validBody, customerId: 'x'.repeat(70_000) }), 413);
@@ -145,9 +173,9 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
       422,
       'items.1.sku',
     );
-    // Nothing of the refused requests reached the database or the outbox.
-    const rows = await stack.database.db.select().from(outbox);
-    expect(rows.every((r) => r.messageType === 'order.create')).toBe(true);
+    // Nothing of the refused requests reached the database: no saga (so no event and no command
+    // in the outbox either, both written with the saga) and no idempotency key.
+    expect(await written()).toEqual(before);
   });
 
   it('answers 404 for an unknown or malformed checkout id', async () => {

@@ -75,6 +75,10 @@ export interface ReplyItem<R> {
   readonly ref: R;
 }
 
+/** What became of one reply of a batch: its transition, or why it was rejected. */
+export type ReplyResult<R> =
+  { readonly ref: R; readonly transition: Transition } | { readonly ref: R; readonly error: unknown };
+
 /** What starting a checkout saga needs: its idempotency record and its data. */
 export interface CheckoutStart {
   readonly idempotencyKey: string;
@@ -120,9 +124,9 @@ export class SagaEngine {
    * permanent failure: dead-lettered with the reason) and changes nothing. When another process
    * moved one of the sagas meanwhile, the batch is read and applied again.
    */
-  async handleReplies<R>(items: readonly ReplyItem<R>[]): Promise<{ ref: R; error: unknown }[]> {
+  async handleReplies<R>(items: readonly ReplyItem<R>[]): Promise<ReplyResult<R>[]> {
     for (let attempt = 1; ; attempt += 1) {
-      const rejected: { ref: R; error: unknown }[] = [];
+      const results: ReplyResult<R>[] = [];
       const applied: { before: SagaState; after: Transition; createdAt: Date }[] = [];
       try {
         const rows = await this.options.sql.begin(async (sql) => {
@@ -135,7 +139,7 @@ export class SagaEngine {
           for (const item of items) {
             const saga = item.sagaId ? sagas.get(item.sagaId) : undefined;
             if (!item.sagaId || !saga) {
-              rejected.push({ ref: item.ref, error: this.unknownSaga(item) });
+              results.push({ ref: item.ref, error: this.unknownSaga(item) });
               continue;
             }
             const now = current.get(saga.id) ?? saga;
@@ -155,6 +159,7 @@ export class SagaEngine {
             }
             events.push(...this.eventRows(saga.id, version, transition));
             outbox.push(...this.outboxRows(saga.id, transition, item.reply.messageId));
+            results.push({ ref: item.ref, transition });
           }
           return writeTransitions(sql, {
             updates: [...updates.values()],
@@ -166,7 +171,7 @@ export class SagaEngine {
         for (const { before, after, createdAt } of applied)
           this.options.onTransition?.(before, after, createdAt);
         await this.dispatch(rows);
-        return rejected;
+        return results;
       } catch (error) {
         if (!(error instanceof VersionConflict) || attempt >= 10) throw error;
       }
@@ -179,9 +184,10 @@ export class SagaEngine {
   }
 
   /** Applies one reply (see {@link handleReplies}); a reply for an unknown saga throws a PermanentError. */
-  async handleReply(sagaId: string | undefined, reply: ReplyInput): Promise<void> {
-    const [rejected] = await this.handleReplies([{ sagaId, reply, ref: reply.messageId }]);
-    if (rejected) throw rejected.error;
+  async handleReply(sagaId: string | undefined, reply: ReplyInput): Promise<Transition> {
+    const [result] = await this.handleReplies([{ sagaId, reply, ref: reply.messageId }]);
+    if (!result || 'error' in result) throw result?.error;
+    return result.transition;
   }
 
   private unknownSaga(item: ReplyItem<unknown>): PermanentError {

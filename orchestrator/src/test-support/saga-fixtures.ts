@@ -84,7 +84,10 @@ export async function failedSaga(
   return sagaId;
 }
 
-/** Archives a dead letter of saga `sagaId` as the archiver would. */
+/**
+ * Archives a dead letter of saga `sagaId` as the archiver would. Give `body` and the original
+ * exchange and queue (a test topology's) for a dead letter that can really be replayed.
+ */
 export async function insertDeadLetter(
   db: Database,
   values: {
@@ -93,23 +96,27 @@ export async function insertDeadLetter(
     messageId: string;
     lastFailedAt?: Date;
     status?: 'open' | 'discarded';
+    body?: unknown;
+    originalExchange?: string;
+    originalQueue?: string;
   },
 ): Promise<string> {
   const at = values.lastFailedAt ?? new Date();
+  const originalQueue = values.originalQueue ?? 'inventory.commands';
   const [row] = await db
     .insert(deadLetters)
     .values({
       failureKey: randomUUID(),
-      deadLetterQueue: 'inventory.commands.dlq',
-      originalExchange: 'sagaport.commands',
+      deadLetterQueue: `${originalQueue}.dlq`,
+      originalExchange: values.originalExchange ?? 'sagaport.commands',
       originalRoutingKey: values.messageType,
-      originalQueue: 'inventory.commands',
+      originalQueue,
       messageId: values.messageId,
       messageType: values.messageType,
       sagaId: values.sagaId,
       headers: {},
       properties: {},
-      body: '{}',
+      body: JSON.stringify(values.body ?? {}),
       bodyEncoding: 'utf8',
       errorClass: 'transient',
       errorName: 'TransientError',

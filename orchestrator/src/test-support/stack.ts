@@ -3,6 +3,7 @@ import { products } from '@sagaport/db';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { createTestBroker, type TestBroker } from '@sagaport/rabbitmq/testing';
+import type { SagaSettings } from '../config.js';
 import { startOrchestrator, type Orchestrator } from '../orchestrator.js';
 
 export interface TestStack {
@@ -21,7 +22,8 @@ export const testCatalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
   available: 100,
 }));
 
-export async function startTestStack(): Promise<TestStack> {
+/** Starts the stack; `settings` overrides the saga settings (a short step timeout, say). */
+export async function startTestStack(settings: Partial<SagaSettings> = {}): Promise<TestStack> {
   const database = await createMigratedTestDatabase(5, 'sagaport-orchestrator-test');
   await database.db.insert(products).values(testCatalogue);
   const broker = await createTestBroker({ retryTiers: [{ name: '200ms', delayMs: 200 }] });
@@ -37,6 +39,7 @@ export async function startTestStack(): Promise<TestStack> {
       outboxLanes: 2,
       outboxPollMs: 200,
       dispatchGraceMs: 2_000,
+      ...settings,
     },
     retry: { tiers: broker.topology.retryTiers, maxAttempts: 3 },
     prefetch: 20,

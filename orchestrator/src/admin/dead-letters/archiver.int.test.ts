@@ -5,6 +5,7 @@ import {
   buildMessage,
   ConfirmPublisher,
   Consumer,
+  Header,
   routeOf,
   sagaContracts,
   silentLogger,
@@ -108,7 +109,7 @@ describe('dead-letter archiver (real RabbitMQ and PostgreSQL)', () => {
     );
   });
 
-  it('stores a redelivered DLQ message once, and the same message failing again as a new row', async () => {
+  it('stores a redelivered DLQ message once, and its replay failing again as a new row linked to it', async () => {
     await failingConsumer(() => new Error('bug: cannot read properties of undefined'));
     const message = paymentCharge();
     await publisher.publish(message);
@@ -127,14 +128,36 @@ describe('dead-letter archiver (real RabbitMQ and PostgreSQL)', () => {
       },
     };
     await publisher.publish(redelivered as never);
-    await publisher.publish(message); // fails again: a new failure of the same message
-    expect(await eventually(async () => (await rows()).length === 2)).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
+    // The replay of that dead letter as the outbox publishes it (same message id, attempt 1,
+    // `x-replay-of` naming the dead letter) fails again: a new failure of the same message.
+    await publisher.publish({
+      ...message,
+      properties: {
+        ...message.properties,
+        headers: { ...message.properties.headers, [Header.attempt]: 1, [Header.replayOf]: first!.id },
+      },
+    });
+    // The replay's row, found by the header it carried (the link is what is under test).
+    const ofReplay = async () => (await rows()).find((r) => r.headers[Header.replayOf] === first!.id);
+    expect(await eventually(async () => (await ofReplay()) !== undefined, 15_000)).toBe(true);
+    // The DLQ delivers in order to the archiver's one consumer, which commits its batches in
+    // order and acks after the commit. The redelivered copy was in the DLQ (confirmed) before the
+    // replay was even published, so once the replay's row is stored the copy has been stored
+    // or deduplicated too, and the DLQ holds nothing more.
+    expect((await (await broker.admin()).checkQueue(dlq)).messageCount).toBe(0);
     const all = await rows();
     expect(all).toHaveLength(2);
-    expect(new Set(all.map((r) => r.messageId))).toEqual(new Set([message.properties.messageId]));
-    expect(all[0]!.fingerprint).toBe(all[1]!.fingerprint);
-    expect(all[0]!.errorClass).toBe('permanent');
+    const second = (await ofReplay())!;
+    expect(second).toMatchObject({
+      messageId: message.properties.messageId,
+      replayOf: first!.id,
+      fingerprint: first!.fingerprint,
+      errorClass: 'permanent',
+      attempts: 1,
+      status: 'open',
+    });
+    expect(second.failureKey).not.toBe(first!.failureKey);
+    expect(first!.replayOf).toBeNull();
   });
 
   it('records a message the broker dead-lettered for exceeding the delivery limit (a crash loop)', async () => {

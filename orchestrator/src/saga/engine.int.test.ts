@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { createDatabase, outbox, sagaEvents, sagaInstances, type DatabaseHandle } from '@sagaport/db';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
+import { buildTopology } from '@sagaport/rabbitmq';
+import { eventually } from '@sagaport/rabbitmq/testing';
+import { asc, eq, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkoutSaga } from './checkout-saga.js';
+import { SagaEngine } from './engine.js';
+import type { CheckoutData, ReplyInput, SagaState } from './types.js';
+
+/**
+ * Two orchestrator processes moving one saga at the same moment: two engines, each on its own
+ * connection pool, against the real PostgreSQL. No dispatcher: commands stay in the outbox,
+ * where they can be counted.
+ */
+describe('saga engine under concurrent transitions (optimistic concurrency on `version`)', () => {
+  let database: MigratedTestDatabase;
+  let other: DatabaseHandle;
+  let first: SagaEngine;
+  let second: SagaEngine;
+
+  beforeEach(async () => {
+    database = await createMigratedTestDatabase(4, 'engine-a');
+    other = createDatabase({ url: database.url, poolMax: 2, applicationName: 'engine-b' });
+    const options = {
+      topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
+      definition: checkoutSaga,
+      stepTimeoutMs: 60_000,
+      maxSends: 3,
+    };
+    first = new SagaEngine({ ...options, db: database.db, sql: database.sql });
+    second = new SagaEngine({ ...options, db: other.db, sql: other.sql });
+  });
+  afterEach(async () => {
+    await other.close();
+    await database.dispose();
+  });
+
+  const checkout = (): CheckoutData => ({
+    orderId: randomUUID(),
+    customerId: `cust-${randomUUID()}`,
+    email: 'ada@example.com',
+    items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: 500 }],
+    currency: 'EUR',
+    totalCents: 1000,
+    shippingAddress: {
+      name: 'Ada Lovelace',
+      line1: 'Main 1',
+      city: 'Berlin',
+      postalCode: '10115',
+      country: 'DE',
+    },
+    paymentToken: 'tok_visa',
+  });
+
+  /** Starts a saga; it then awaits order.create. */
+  async function startSaga() {
+    const sagaId = randomUUID();
+    await first.startCheckout({
+      idempotencyKey: randomUUID(),
+      requestHash: 'test',
+      sagaId,
+      data: checkout(),
+    });
+    return sagaId;
+  }
+
+  async function saga(sagaId: string) {
+    const [row] = await database.db.select().from(sagaInstances).where(eq(sagaInstances.id, sagaId));
+    return { ...row!, state: row!.state as SagaState };
+  }
+
+  const events = (sagaId: string) =>
+    database.db.select().from(sagaEvents).where(eq(sagaEvents.sagaId, sagaId)).orderBy(asc(sagaEvents.id));
+
+  const commands = async (sagaId: string) =>
+    (
+      await database.db.select().from(outbox).where(eq(outbox.correlationId, sagaId)).orderBy(asc(outbox.id))
+    ).map((r) => ({
+      type: r.messageType,
+      messageId: r.messageId,
+    }));
+
+  /** The order worker's answer to `messageId`. */
+  const orderCreated = (messageId: string): ReplyInput => ({
+    type: 'order.create.reply',
+    messageId: randomUUID(),
+    causationId: messageId,
+    body: { outcome: 'succeeded', result: {} },
+  });
+
+  /** Sessions of this database waiting for a lock. */
+  async function lockWaiters(): Promise<number> {
+    const [row] = await database.sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+       where datname = current_database() and wait_event_type = 'Lock'`;
+    return row!.n;
+  }
+
+  /**
+   * Makes `calls` collide: a third session holds the saga's row lock while each call in turn
+   * reads the saga (a plain read is not blocked) and reaches its UPDATE, where it waits. Once
+   * all of them wait, having read the same version, the lock is released and they race.
+   */
+  async function atTheSameMoment<T>(sagaId: string, calls: (() => Promise<T>)[]) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const blocker = database.sql.begin(async (tx) => {
+      await tx`select 1 from saga.instances where id = ${sagaId} for update`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    const running: Promise<T>[] = [];
+    try {
+      for (const call of calls) {
+        running.push(call());
+        const waiting = running.length;
+        expect(
+          await eventually(async () => (await lockWaiters()) === waiting, 10_000),
+          `call ${waiting} waits on the saga's row`,
+        ).toBe(true);
+      }
+    } finally {
+      release();
+      await blocker;
+    }
+    return Promise.allSettled(running);
+  }
+
+  it('handles one reply delivered to two orchestrators at once exactly once: the loser re-reads and ignores it', async () => {
+    const sagaId = await startSaga();
+    const create = (await saga(sagaId)).state.awaiting!;
+    const reply = orderCreated(create.messageId);
+
+    const results = await atTheSameMoment(sagaId, [
+      () => first.handleReply(sagaId, reply),
+      () => second.handleReply(sagaId, reply),
+    ]);
+
+    // Neither call failed: the one that lost the version check retried on the new state.
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    const transitions = results.map((r) => (r.status === 'fulfilled' ? r.value.changed : undefined));
+    expect(transitions.sort()).toEqual([false, true]);
+    const after = await saga(sagaId);
+    expect(after).toMatchObject({ version: 2, status: 'running', currentStep: 'reserveStock' });
+    expect(after.state.completed).toEqual(['createOrder']);
+    // One transition: one step success and one reservation, the one the saga awaits; no
+    // second reservation under another id that the saga would never accept a reply to.
+    const reserve = after.state.awaiting!;
+    expect(reserve.type).toBe('inventory.reserve');
+    expect(await commands(sagaId)).toEqual([
+      { type: 'order.create', messageId: create.messageId },
+      { type: 'inventory.reserve', messageId: reserve.messageId },
+    ]);
+    const log = await events(sagaId);
+    expect(log.filter((e) => e.kind === 'step.succeeded')).toHaveLength(1);
+    expect(log.filter((e) => e.kind === 'reply.received')).toHaveLength(2);
+    // The loser decided on the saga as the winner left it (version 2), not on what it first read.
+    const ignored = log.filter((e) => e.kind === 'reply.ignored');
+    expect(ignored).toHaveLength(1);
+    expect(ignored[0]!.version).toBe(2);
+  });
+
+  it('keeps a reply that commits while a timeout of the same step is being handled: no lost update', async () => {
+    const sagaId = await startSaga();
+    const create = (await saga(sagaId)).state.awaiting!;
+    // The step's deadline has passed: the timeout handler would resend order.create.
+    await database.db
+      .update(sagaInstances)
+      .set({ deadlineAt: sql`now() - interval '1 second'` })
+      .where(eq(sagaInstances.id, sagaId));
+
+    // The reply reaches the row first; the timeout, decided on the same old state, second.
+    const [replied, timedOut] = await atTheSameMoment<unknown>(sagaId, [
+      () => first.handleReply(sagaId, orderCreated(create.messageId)),
+      () => second.handleTimeout(sagaId),
+    ]);
+
+    const after = await saga(sagaId);
+    expect(after).toMatchObject({ version: 2, status: 'running', currentStep: 'reserveStock' });
+    expect(after.state).toMatchObject({
+      completed: ['createOrder'],
+      awaiting: { type: 'inventory.reserve', sends: 1 },
+    });
+    expect(replied).toMatchObject({ status: 'fulfilled', value: { changed: true } });
+    // Re-read after the reply, the step has a new deadline: nothing is due any more.
+    expect(timedOut).toEqual({ status: 'fulfilled', value: undefined });
+    expect(after.deadlineAt!.getTime()).toBeGreaterThan(Date.now());
+    expect((await commands(sagaId)).map((c) => c.type)).toEqual(['order.create', 'inventory.reserve']);
+    expect((await events(sagaId)).map((e) => e.kind)).not.toContain('command.resent');
+  });
+});
