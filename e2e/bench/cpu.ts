@@ -15,7 +15,8 @@ interface Snapshot {
   readonly at: number;
   /** Busy ticks of the whole machine (all cores): everything but idle and iowait. */
   readonly machineBusy: number;
-  readonly byRole: Record<string, number>;
+  /** CPU ticks of each process of each role, by pid. */
+  readonly byRole: Record<string, Map<number, number>>;
 }
 
 function machineBusyTicks(): number {
@@ -57,7 +58,7 @@ export class CpuMeter {
   constructor(private readonly roles: CpuRoles) {}
 
   private snapshot(): Snapshot {
-    const sum = (pids: readonly number[]) => pids.reduce((total, pid) => total + processTicks(pid), 0);
+    const sum = (pids: readonly number[]) => new Map(pids.map((pid) => [pid, processTicks(pid)]));
     return {
       at: performance.now(),
       machineBusy: machineBusyTicks(),
@@ -77,7 +78,7 @@ export class CpuMeter {
 
   /**
    * Machine busy milliseconds over the window, and each role's share as percent of one core
-   * (PostgreSQL backends that started during the window count from zero, so it may read low).
+   * (a process that ended during the window is left out, so a role may read low).
    */
   stop(): { busyMs: number; seconds: number; cpuPct: Record<string, number>; machinePct: number } {
     const first = this.first;
@@ -86,7 +87,12 @@ export class CpuMeter {
     const seconds = (last.at - first.at) / 1000;
     const pct = (ticks: number) => Number(((100 * ticks) / TICKS_PER_SECOND / seconds).toFixed(1));
     const cpuPct: Record<string, number> = {};
-    for (const role of Object.keys(last.byRole)) cpuPct[role] = pct(last.byRole[role]! - first.byRole[role]!);
+    for (const [role, pids] of Object.entries(last.byRole)) {
+      // A process that started during the window counts from zero; one that ended is left out.
+      let ticks = 0;
+      for (const [pid, now] of pids) ticks += now - (first.byRole[role]!.get(pid) ?? 0);
+      cpuPct[role] = pct(ticks);
+    }
     const busyTicks = last.machineBusy - first.machineBusy;
     return { busyMs: (busyTicks * 1000) / TICKS_PER_SECOND, seconds, cpuPct, machinePct: pct(busyTicks) };
   }

@@ -16,6 +16,7 @@ const HttpEnv = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
   FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
+  TABLE_MAINTENANCE: z.enum(['auto', 'on', 'off']).default('auto'),
   ADMIN_EMAIL: z.string().email().default(defaultAdminSettings.bootstrapEmail),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(defaultAdminSettings.sessionTtlHours),
@@ -45,6 +46,8 @@ export interface SagaSettings {
   readonly dispatchGraceMs: number;
   /** Fault injection: the relay publishes every message twice. */
   readonly duplicatePublishes?: boolean;
+  /** When to vacuum the tables that churn: `auto` where autovacuum is off, `on`, `off`. */
+  readonly tableMaintenance?: 'auto' | 'on' | 'off';
 }
 
 export interface OrchestratorConfig {
@@ -90,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       outboxLanes: e.OUTBOX_LANES,
       outboxPollMs: e.OUTBOX_POLL_MS,
       dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
+      tableMaintenance: e.TABLE_MAINTENANCE,
       duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES === '1' || e.FAULT_DUPLICATE_PUBLISHES === 'true',
     },
     admin: {

@@ -23,7 +23,7 @@ import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
 import { docsPage } from './http/docs-page.js';
 import { openApiDocument } from './http/openapi.js';
-import { healthRoutes, OutboxDispatcher, OutboxRelay } from '@sagaport/runtime';
+import { healthRoutes, OutboxDispatcher, OutboxRelay, TableMaintenance } from '@sagaport/runtime';
 import { createOrchestratorMetrics } from './observability/metrics.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
@@ -63,6 +63,17 @@ function toReplyInput(message: InboundMessage): ReplyInput {
     body: message.payload as ReplyInput['body'],
   };
 }
+
+/** Tables whose rows are deleted or updated at every saga step: they need vacuuming to stay fast. */
+const churningTables = [
+  'public.outbox',
+  'public.inbox',
+  'saga.instances',
+  'inventory.products',
+  'inventory.reservations',
+  'orders.orders',
+  'shipping.shipments',
+];
 
 /** Starts every orchestrator role on the given connections; `stop()` drains them in order. */
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
@@ -166,6 +177,14 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onTimeout: () => metrics.stepTimeouts.inc(),
   });
   scanner.start();
+  const maintenance = new TableMaintenance({
+    sql: database.sql,
+    tables: churningTables,
+    mode: settings.tableMaintenance ?? 'auto',
+    logger,
+    onVacuum: (table) => metrics.tableVacuums.inc({ table }),
+  });
+  maintenance.start();
 
   const service = new CheckoutService(database.db, engine);
   const adminDeps: AdminDeps = {
@@ -202,6 +221,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     metrics,
     async stop() {
       await scanner.stop();
+      await maintenance.stop();
       await replayJobs.stop();
       await archiver.stop();
       await replies.stop();

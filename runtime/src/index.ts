@@ -10,3 +10,5 @@ export type { Logger } from './observability/logger.js';
 export { serveOperationalEndpoints } from './observability/serve.js';
 export { createConsumerMetrics } from './observability/consumer-metrics.js';
 export type { ConsumerMetrics } from './observability/consumer-metrics.js';
+export { TableMaintenance } from './maintenance/table-maintenance.js';
+export type { TableMaintenanceMode, TableMaintenanceOptions } from './maintenance/table-maintenance.js';

@@ -57,6 +57,12 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
       registers: register,
     }),
     consumers: createConsumerMetrics(registry),
+    tableVacuums: new Counter({
+      name: 'sagaport_table_vacuums_total',
+      help: 'VACUUMs run by the table maintenance on tables that churn, by table',
+      labelNames: ['table'],
+      registers: register,
+    }),
     deadLettersArchived: new Counter({
       name: 'sagaport_dead_letters_archived_total',
       help: 'Dead letters stored in the archive, by original queue and error class',
