@@ -159,29 +159,3 @@ export async function closeConnection(connectionName: string): Promise<number> {
   for (const pid of pids) await brokerCtl('close_connection', pid, 'closed by a test');
   return pids.length;
 }
-
-/**
- * Sets a policy on the default vhost; for quorum queues `{ "max-length": 0, "overflow":
- * "reject-publish" }` makes the broker nack every publish to the queues `pattern` matches.
- */
-export async function setPolicy(name: string, pattern: string, definition: object): Promise<void> {
-  await brokerCtl(
-    'set_policy',
-    '--apply-to',
-    'queues',
-    '--priority',
-    '100',
-    name,
-    pattern,
-    JSON.stringify(definition),
-  );
-}
-
-export async function clearPolicy(name: string): Promise<void> {
-  await brokerCtl('clear_policy', name);
-}
-
-/** An anchored regular expression matching exactly `name` (for policy patterns). */
-export function exactPattern(name: string): string {
-  return `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-}
