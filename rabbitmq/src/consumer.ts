@@ -143,6 +143,12 @@ export class Consumer {
   private async setup(channel: Channel): Promise<void> {
     this.channel = channel;
     this.consumerTag = undefined;
+    // Without a listener amqplib's 'error' event throws inside its frame loop, which then tears
+    // down the whole connection: the publisher's in-flight confirms and every other channel with
+    // it. Handled, a channel error closes this channel only, and onChannelClosed reopens it.
+    channel.on('error', (error: Error) =>
+      this.log.warn({ err: error, queue: this.options.queue }, 'consumer channel closed with an error'),
+    );
     channel.on('close', () => this.onChannelClosed(channel));
     await channel.prefetch(this.options.prefetch ?? 50);
     void this.subscribe(channel);

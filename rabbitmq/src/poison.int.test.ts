@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sagaContracts } from './contracts/index.js';
-import { Consumer, type DependencyGate } from './consumer.js';
+import { Consumer, type DeliveryOutcome, type DependencyGate } from './consumer.js';
 import { TransientError } from './errors.js';
 import type { InboundMessage } from './envelope.js';
 import { ConfirmPublisher } from './publisher.js';
-import { createTestBroker, drainQueue, eventually, type TestBroker } from './testing.js';
+import { createTestBroker, drainQueue, eventually, settledQueue, type TestBroker } from './testing.js';
 import { orderConfirm } from './test-support/messages.js';
 
 describe('failed deliveries', () => {
@@ -12,8 +12,10 @@ describe('failed deliveries', () => {
   let publisher: ConfirmPublisher;
   let consumer: Consumer | undefined;
   const handled: InboundMessage[] = [];
+  const outcomes: DeliveryOutcome[] = [];
   beforeEach(async () => {
     handled.length = 0;
+    outcomes.length = 0;
     broker = await createTestBroker({
       retryTiers: [
         { name: '200ms', delayMs: 200 },
@@ -42,12 +44,30 @@ describe('failed deliveries', () => {
       publisher,
       retry: { tiers: broker.topology.retryTiers, maxAttempts, jitter: 0 },
       consumerName: 'order-worker-test',
+      onOutcome: (outcome) => outcomes.push(outcome),
       handler: async (message) => {
         handled.push(message);
         await handler(message);
       },
     });
     return consumer.started;
+  }
+
+  /**
+   * Stops the consumer and waits until the broker holds no delivery for it: from then on nothing
+   * can be handled again, so "exactly these attempts" can be asserted. Returns what is left in
+   * the work queue and in the retry tiers (a retry scheduled but not yet back).
+   */
+  async function settle() {
+    await consumer?.stop();
+    consumer = undefined;
+    const admin = await broker.admin();
+    const { queues } = broker.topology;
+    const leftInQueue = await settledQueue(admin, queues.commands.order);
+    let waitingInTiers = 0;
+    for (const tier of Object.values(queues.retry))
+      waitingInTiers += (await admin.checkQueue(tier)).messageCount;
+    return { leftInQueue, waitingInTiers };
   }
 
   async function deadLetters(count: number) {
@@ -95,8 +115,12 @@ describe('failed deliveries', () => {
     const message = orderConfirm(broker.topology);
     await publisher.publish(message);
     expect(await eventually(() => handled.length === 3, 10_000)).toBe(true);
+    const { leftInQueue, waitingInTiers } = await settle();
     expect(handled.map((m) => m.attempt)).toEqual([1, 2, 3]);
     expect(handled.every((m) => m.messageId === message.properties.messageId)).toBe(true);
+    expect(outcomes).toEqual(['retried', 'retried', 'acked']);
+    expect(leftInQueue).toBe(0);
+    expect(waitingInTiers).toBe(0);
     const admin = await broker.admin();
     const dlq = broker.topology.queues.deadLetters[broker.topology.queues.commands.order]!;
     expect(await drainQueue(admin, dlq)).toEqual([]);
@@ -109,8 +133,15 @@ describe('failed deliveries', () => {
     const message = orderConfirm(broker.topology);
     await publisher.publish(message);
     const [letter] = await deadLetters(1);
-    await new Promise((r) => setTimeout(r, 800));
+    // Dead-lettering is the end: two retries, then the dead letter; the delivery is acked, with no
+    // third retry, no requeue and no second dead letter.
+    const { leftInQueue, waitingInTiers } = await settle();
+    expect(outcomes).toEqual(['retried', 'retried', 'dead-lettered']);
+    expect(leftInQueue).toBe(0);
+    expect(waitingInTiers).toBe(0);
     expect(handled.map((m) => m.attempt)).toEqual([1, 2, 3]);
+    const dlq = broker.topology.queues.deadLetters[broker.topology.queues.commands.order]!;
+    expect(await drainQueue(await broker.admin(), dlq)).toEqual([]);
     expect(letter!.properties.headers).toMatchObject({
       'x-error-class': 'transient',
       'x-error-message': 'still down',
@@ -145,12 +176,15 @@ describe('failed deliveries', () => {
     const message = orderConfirm(broker.topology);
     await publisher.publish(message);
     expect(await eventually(() => !down && handled.length === 6, 10_000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
+    const { leftInQueue, waitingInTiers } = await settle();
     // Every run was the first attempt of the first delivery: no retry, no redelivery, no dead letter.
     expect(handled.map((m) => m.attempt)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(handled.every((m) => !m.raw.fields.redelivered)).toBe(true);
+    expect(outcomes).toEqual(['acked']);
+    expect(leftInQueue).toBe(0);
+    expect(waitingInTiers).toBe(0);
     const admin = await broker.admin();
     const dlq = broker.topology.queues.deadLetters[broker.topology.queues.commands.order]!;
     expect(await drainQueue(admin, dlq)).toEqual([]);
-    expect((await admin.checkQueue(broker.topology.queues.commands.order)).messageCount).toBe(0);
   });
 });

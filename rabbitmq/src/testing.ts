@@ -31,6 +31,8 @@ export interface TestBroker {
   readonly topology: Topology;
   /** A managed (reconnecting) connection, as the application uses. */
   readonly connection: AmqpConnectionManager;
+  /** Its name in the broker's connection list, unique to this test broker (see `closeConnection`). */
+  readonly connectionName: string;
   /** A plain channel for declaring, inspecting and deleting; reopened by `admin()` after a broker restart. */
   admin(): Promise<Channel>;
   cleanup(): Promise<void>;
@@ -38,11 +40,14 @@ export interface TestBroker {
 
 /** Declares a `test-<uuid>.`-prefixed topology and opens connections to it. */
 export async function createTestBroker(options: Omit<TopologyOptions, 'prefix'> = {}): Promise<TestBroker> {
-  const topology = buildTopology({ ...options, prefix: `test-${randomUUID()}.` });
+  const id = randomUUID();
+  const topology = buildTopology({ ...options, prefix: `test-${id}.` });
   let adminConnection = await connectAdmin();
   let channel = await adminConnection.createChannel();
   await declareTopology(channel, topology);
-  const connection = connectBroker({ url: amqpUrl, connectionName: 'sagaport-test' });
+  // Unique, so a test can close exactly its own connection from the broker side.
+  const connectionName = `sagaport-test-${id}`;
+  const connection = connectBroker({ url: amqpUrl, connectionName });
   await waitForBroker(connection);
   const admin = async () => {
     try {
@@ -57,6 +62,7 @@ export async function createTestBroker(options: Omit<TopologyOptions, 'prefix'> 
   return {
     topology,
     connection,
+    connectionName,
     admin,
     async cleanup() {
       await connection.close();
@@ -90,13 +96,39 @@ export async function eventually(
   return condition();
 }
 
+/**
+ * Waits until no consumer of `queue` holds a delivery any more, then returns how many messages
+ * are left in it. A quorum queue keeps counting a cancelled consumer until every delivery it got
+ * is acked or, when its channel closes, returned to the queue, in the same step. So once the
+ * count is 0, every delivery is settled and nothing can be delivered again unless it is still
+ * (or again) in the queue: call it after stopping the consumers, before asserting "only once".
+ */
+export async function settledQueue(channel: Channel, queue: string, timeoutMs = 20_000): Promise<number> {
+  let state = await channel.checkQueue(queue);
+  const deadline = Date.now() + timeoutMs;
+  while (state.consumerCount > 0) {
+    if (Date.now() > deadline) {
+      throw new Error(`${queue} still has ${state.consumerCount} consumer(s) after ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    state = await channel.checkQueue(queue);
+  }
+  return state.messageCount;
+}
+
 const run = promisify(execFile);
 const rabbitmqctl = (process.env.RABBITMQCTL ?? 'rabbitmqctl').split(' ');
+
+/** Runs `rabbitmqctl` with `args`; returns its standard output. */
+export async function brokerCtl(...args: string[]): Promise<string> {
+  const { stdout } = await run(rabbitmqctl[0]!, [...rabbitmqctl.slice(1), ...args], { timeout: 120_000 });
+  return stdout;
+}
 
 /** Whether this machine can control the broker (tests that restart it need `rabbitmqctl`). */
 export async function canControlBroker(): Promise<boolean> {
   try {
-    await run(rabbitmqctl[0]!, [...rabbitmqctl.slice(1), 'status'], { timeout: 30_000 });
+    await brokerCtl('status');
     return true;
   } catch {
     return false;
@@ -105,10 +137,25 @@ export async function canControlBroker(): Promise<boolean> {
 
 /** Stops the RabbitMQ application (connections drop), waits `downMs`, starts it again. */
 export async function restartBrokerApp(downMs: number): Promise<void> {
-  const ctl = (...args: string[]) =>
-    run(rabbitmqctl[0]!, [...rabbitmqctl.slice(1), ...args], { timeout: 120_000 });
-  await ctl('stop_app');
-  await new Promise((r) => setTimeout(r, downMs));
-  await ctl('start_app');
-  await ctl('await_startup');
+  await brokerCtl('stop_app');
+  try {
+    await new Promise((r) => setTimeout(r, downMs));
+  } finally {
+    await brokerCtl('start_app');
+    await brokerCtl('await_startup');
+  }
+}
+
+/**
+ * Closes, from the broker's side, every connection named `connectionName` (as a broker restart on
+ * a cluster node or an operator would); returns how many it closed.
+ */
+export async function closeConnection(connectionName: string): Promise<number> {
+  const listing = await brokerCtl('list_connections', '-q', '--no-table-headers', 'pid', 'client_properties');
+  const pids = listing
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name","${connectionName}"}`))
+    .map((line) => line.split('\t')[0]!);
+  for (const pid of pids) await brokerCtl('close_connection', pid, 'closed by a test');
+  return pids.length;
 }
