@@ -1,6 +1,6 @@
 // Keeps the tables that churn small where PostgreSQL's autovacuum is off or too slow: vacuums them by dead-row count.
 import type postgres from 'postgres';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '@sagaport/rabbitmq';
 
 /**
  * Key of the session advisory lock a vacuum pass holds ('SGPVACUM' in ASCII), so several
@@ -86,7 +86,6 @@ export class TableMaintenance {
           await connection.unsafe(`vacuum ${quoteQualified(name)}`);
           const durationMs = performance.now() - started;
           this.options.onVacuum?.(name, dead, durationMs);
-          this.options.logger.debug({ table: name, deadRows: dead, durationMs }, 'vacuumed');
         }
         return due.map((d) => d.name);
       } finally {
