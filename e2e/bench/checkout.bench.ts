@@ -97,22 +97,47 @@ async function openLoop(seconds: number, perSecond: number): Promise<Sample[]> {
   return samples;
 }
 
+/** Mean deliveries per consumer batch, by queue (without the topology prefix), from every process's /metrics. */
+async function meanBatchSizes(ports: readonly number[]): Promise<Record<string, number>> {
+  const sums = new Map<string, { sum: number; count: number }>();
+  for (const port of ports) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const match of text.matchAll(/^sagaport_consumer_batch_size_(sum|count)\{[^}]*queue="([^"]+)"[^}]*\} (\S+)$/gm)) {
+      const queue = match[2]!.slice(system.prefix.length);
+      const entry = sums.get(queue) ?? { sum: 0, count: 0 };
+      entry[match[1] as 'sum' | 'count'] += Number(match[3]);
+      sums.set(queue, entry);
+    }
+  }
+  return Object.fromEntries([...sums].map(([queue, { sum, count }]) => [queue, Number((sum / Math.max(1, count)).toFixed(1))]));
+}
+
 const run = (seconds: number) => (rate ? openLoop(seconds, rate) : closedLoop(seconds));
 log(rate ? `open loop at ${rate} sagas/s` : `closed loop with ${concurrency} clients`);
 log(`warm-up ${warmupS} s`);
 await run(warmupS);
 log(`measuring ${durationS} s`);
 const progress = setInterval(() => log(`  ${sequence} checkouts sent`), 5_000);
+const transactions = async () =>
+  Number(
+    (
+      await system.database.sql<{ n: string }[]>`
+        select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()`
+    )[0]!.n,
+  );
+const transactionsBefore = await transactions();
 const started = performance.now();
 cpu.start();
 const samples = await run(durationS);
 const usage = cpu.stop();
+const transactionsDuring = (await transactions()) - transactionsBefore;
 const elapsedS = (performance.now() - started) / 1000;
 clearInterval(progress);
 
 log('waiting for every saga to end, then checking the books');
 await waitForAllEnded(system.database, 120_000);
 await new Promise((r) => setTimeout(r, 1_000));
+const batchSizes = await meanBatchSizes([...apis, ...workerProcesses].map((p) => p.port));
 const report = await checkConsistency(system.database, new Map(catalogue.map((p) => [p.sku, p.available])));
 // A graceful stop lets each process finish its work and write what it was asked to (NODE_OPTIONS=--cpu-prof).
 await Promise.all([...apis, ...workerProcesses].map((p) => p.kill('SIGTERM')));
@@ -143,6 +168,8 @@ console.log(
     cpu_ms_per_saga: Number((usage.busyMs / Math.max(1, latencies.length)).toFixed(2)),
     machine_cpu_pct: usage.machinePct,
     cpu_pct: usage.cpuPct,
+    mean_batch: batchSizes,
+    pg_transactions_per_saga: Number((transactionsDuring / Math.max(1, latencies.length)).toFixed(1)),
     consistent,
     mode: rate ? `rate=${rate}` : `concurrency=${concurrency}`,
     duration_s: durationS,
