@@ -99,7 +99,7 @@ export class InboxRaceError extends Error {
 export type BatchInboxClaim = InboxClaim;
 
 /** A postgres.js client or open transaction: the batch helpers below run prepared statements on it. */
-export type SqlExecutor = postgres.Sql | postgres.TransactionSql;
+export type SqlExecutor = postgres.Sql | postgres.TransactionSql | postgres.ReservedSql;
 
 /**
  * Claims a batch of deliveries for `consumer` in one prepared statement, inside the transaction
@@ -151,7 +151,11 @@ export async function claimInboxBatch(
   return claims;
 }
 
-/** Stores the replies of a batch claimed with {@link claimInboxBatch}, in one prepared statement. */
+/**
+ * Stores the replies of a batch claimed with {@link claimInboxBatch}, in one prepared statement.
+ * A reply without its inbox row fails inside PostgreSQL, so a COMMIT sent behind this statement
+ * rolls the transaction back.
+ */
 export async function storeInboxReplies(
   sql: SqlExecutor,
   consumer: string,
@@ -159,12 +163,12 @@ export async function storeInboxReplies(
 ): Promise<void> {
   if (entries.length === 0) return;
   const rows = JSON.stringify(entries.map((e) => ({ message_id: e.messageId, reply: e.reply })));
-  const updated = await sql`
-    update inbox i set reply = r.reply
-    from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, reply jsonb)
-    where i.consumer = ${consumer} and i.message_id = r.message_id
-    returning i.message_id`;
-  if (updated.length !== new Set(entries.map((e) => e.messageId)).size) {
-    throw new Error(`Some replies of consumer ${consumer} have no inbox row: call claimInboxBatch first`);
-  }
+  await sql`
+    with stored as (
+      update inbox i set reply = r.reply
+      from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, reply jsonb)
+      where i.consumer = ${consumer} and i.message_id = r.message_id
+      returning 1)
+    select sagaport_expect_rows(${new Set(entries.map((e) => e.messageId)).size}, (select count(*) from stored),
+      ${`inbox rows of ${consumer} (call claimInboxBatch first)`})`;
 }

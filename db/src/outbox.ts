@@ -119,7 +119,7 @@ export async function outboxBacklog(db: DbExecutor): Promise<OutboxBacklog> {
  * Returns the rows written, with their ids.
  */
 export async function insertOutboxRows(
-  sql: postgres.Sql | postgres.TransactionSql,
+  sql: postgres.Sql | postgres.TransactionSql | postgres.ReservedSql,
   messages: readonly NewOutboxMessage[],
   graceMs: number,
 ): Promise<OutboxMessage[]> {

@@ -13,7 +13,7 @@ import {
 import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '@sagaport/rabbitmq';
 import { and, eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import type { OutboxDispatcher } from '@sagaport/runtime';
+import { pipelinedTransaction, type OutboxDispatcher } from '@sagaport/runtime';
 import type { SagaDefinition } from './checkout-saga.js';
 import {
   insertSagaStart,
@@ -129,7 +129,7 @@ export class SagaEngine {
       const results: ReplyResult<R>[] = [];
       const applied: { before: SagaState; after: Transition; createdAt: Date }[] = [];
       try {
-        const rows = await this.options.sql.begin(async (sql) => {
+        const rows = await pipelinedTransaction(this.options.sql, async (sql, commit) => {
           const ids = [...new Set(items.flatMap((i) => (i.sagaId ? [i.sagaId] : [])))];
           const sagas = ids.length > 0 ? await loadSagas(sql, ids) : new Map<string, LoadedSaga>();
           const current = new Map<string, { state: SagaState; version: number; deadlineAt: Date | null }>();
@@ -161,12 +161,9 @@ export class SagaEngine {
             outbox.push(...this.outboxRows(saga.id, transition, item.reply.messageId));
             results.push({ ref: item.ref, transition });
           }
-          return writeTransitions(sql, {
-            updates: [...updates.values()],
-            events,
-            outbox,
-            graceMs: this.graceMs,
-          });
+          const writes = { updates: [...updates.values()], events, outbox, graceMs: this.graceMs };
+          const [written] = await Promise.all([writeTransitions(sql, writes), commit()]);
+          return written;
         });
         for (const { before, after, createdAt } of applied)
           this.options.onTransition?.(before, after, createdAt);

@@ -59,7 +59,7 @@ export class VersionConflict extends Error {
   override readonly name = 'VersionConflict';
 }
 
-type Sql = postgres.Sql | postgres.TransactionSql;
+type Sql = postgres.Sql | postgres.TransactionSql | postgres.ReservedSql;
 
 interface SagaRow {
   id: string;
@@ -123,12 +123,14 @@ export function eventsJson(rows: readonly SagaEventRow[]): string {
 
 /**
  * Writes a batch of transitions inside `sql`'s transaction: the new states with their version
- * checks, the event log rows and the outbox rows, as pipelined set-based statements, plus one
- * NOTIFY per ended saga. Throws {@link VersionConflict} when any saga moved on meanwhile (the
- * transaction must then be rolled back). Returns the outbox rows written, with their ids.
+ * checks, the event log rows and the outbox rows, as set-based statements sent together (call
+ * the transaction's COMMIT in the same tick to send it with them), plus one NOTIFY per ended
+ * saga. When any saga moved on meanwhile, the update fails inside PostgreSQL (SQLSTATE 40001),
+ * which aborts the transaction; the promise rejects with {@link VersionConflict}. Returns the
+ * outbox rows written, with their ids.
  */
 export async function writeTransitions(
-  sql: postgres.TransactionSql,
+  sql: Sql,
   writes: SagaWrites,
 ): Promise<OutboxMessage[]> {
   const { updates, events, outbox, graceMs } = writes;
@@ -148,19 +150,21 @@ export async function writeTransitions(
       ended: u.ended,
     })),
   );
-  const [updated, , written] = await Promise.all([
+  const pending = Promise.all([
     updates.length === 0
       ? Promise.resolve([])
-      : sql<{ id: string }[]>`
-        update saga.instances s set
-          status = r.status, current_step = r.current_step, state = r.state, version = r.expected + 1,
-          outcome = r.outcome, failure_reason = r.failure_reason, deadline_at = r.deadline_at,
-          updated_at = now(), ended_at = case when r.ended then now() end
-        from jsonb_to_recordset(${updateJson}::jsonb) as r(
-          id uuid, expected int, status text, current_step text, state jsonb, outcome text,
-          failure_reason jsonb, deadline_at timestamptz, ended boolean)
-        where s.id = r.id and s.version = r.expected
-        returning s.id`,
+      : sql`
+        with updated as (
+          update saga.instances s set
+            status = r.status, current_step = r.current_step, state = r.state, version = r.expected + 1,
+            outcome = r.outcome, failure_reason = r.failure_reason, deadline_at = r.deadline_at,
+            updated_at = now(), ended_at = case when r.ended then now() end
+          from jsonb_to_recordset(${updateJson}::jsonb) as r(
+            id uuid, expected int, status text, current_step text, state jsonb, outcome text,
+            failure_reason jsonb, deadline_at timestamptz, ended boolean)
+          where s.id = r.id and s.version = r.expected
+          returning s.id)
+        select sagaport_expect_rows(${updates.length}, (select count(*) from updated), 'sagas')`,
     events.length === 0
       ? Promise.resolve([])
       : sql`
@@ -183,12 +187,15 @@ export async function writeTransitions(
       : sql`select pg_notify(${SAGA_ENDED_CHANNEL}, x) from unnest(${sql.array(ended, 25)}::text[]) as x`,
     graceMs === 0 && outbox.length > 0 ? sql`select pg_notify(${OUTBOX_CHANNEL}, '')` : Promise.resolve([]),
   ]);
-  if (updated.length !== updates.length) {
-    throw new VersionConflict(
-      `${updates.length - updated.length} of ${updates.length} sagas moved on meanwhile`,
-    );
+  try {
+    const [, , written] = await pending;
+    return written;
+  } catch (error) {
+    if ((error as { code?: string }).code === '40001' && /version conflict/.test((error as Error).message)) {
+      throw new VersionConflict((error as Error).message, { cause: error });
+    }
+    throw error;
   }
-  return written;
 }
 
 /** What starting a saga writes: the idempotency record, the saga row, its first events and commands. */

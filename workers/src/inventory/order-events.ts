@@ -1,5 +1,6 @@
 // The inventory's reaction to order events: a confirmed order commits its hold, so expiry never releases sold stock.
 import { claimInboxBatch } from '@sagaport/db';
+import { pipelinedTransaction } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import type { InboundMessage, Logger, OrderCancelled, OrderConfirmed } from '@sagaport/rabbitmq';
 import { silentLogger } from '@sagaport/rabbitmq';
@@ -21,7 +22,7 @@ export function createOrderEventHandler(
   logger: Logger = silentLogger,
 ): (events: readonly OrderEvent[]) => Promise<void> {
   return (events) =>
-    sql.begin(async (tx) => {
+    pipelinedTransaction(sql, async (tx, commit) => {
       const claims = await claimInboxBatch(
         tx,
         orderEventsConsumer,
@@ -32,21 +33,26 @@ export function createOrderEventHandler(
         })),
       );
       const handled = new Set<string>();
+      const confirmed: { orderId: string; sagaId: string | undefined }[] = [];
       for (const event of events) {
         const first = claims.get(event.messageId)?.firstDelivery === true && !handled.has(event.messageId);
         handled.add(event.messageId);
         if (!first || event.type !== 'order.confirmed') continue;
         const { orderId } = event.payload as OrderConfirmed | OrderCancelled;
-        const status = await commitReservation(tx, orderId);
-        if (status === ReservationStatus.released) {
-          // The hold expired before the order was confirmed: the stock went back on sale.
-          logger.error(
-            { orderId, sagaId: event.correlationId },
-            'order confirmed after its hold was released',
-          );
-        } else if (status === null) {
-          logger.warn({ orderId, sagaId: event.correlationId }, 'order confirmed without a reservation');
-        }
+        confirmed.push({ orderId, sagaId: event.correlationId });
       }
+      // Every hold committed and the COMMIT in one round trip.
+      const [statuses] = await Promise.all([
+        Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId))),
+        commit(),
+      ]);
+      confirmed.forEach(({ orderId, sagaId }, index) => {
+        if (statuses[index] === ReservationStatus.released) {
+          // The hold expired before the order was confirmed: the stock went back on sale.
+          logger.error({ orderId, sagaId }, 'order confirmed after its hold was released');
+        } else if (statuses[index] === null) {
+          logger.warn({ orderId, sagaId }, 'order confirmed without a reservation');
+        }
+      });
     });
 }

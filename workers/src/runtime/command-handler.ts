@@ -17,6 +17,7 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
+import { pipelinedTransaction, type Commit } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import { outboxRowOf, StoredReply, type CommandDelivery, type ProducedMessage } from './messages.js';
 import type { WorkerSql } from './sql.js';
@@ -130,20 +131,19 @@ export function createCommandBatchProcessor<W extends Worker>(
       }
     }
     if (accepted.length === 0) return { processed: [], rejected };
-    const { processed, produced } = await options.sql.begin(async (sql) => {
-      const result = await processInTransaction(sql, accepted, options);
-      // Without a publisher, the outbox carries them: written in this transaction, relayed after it.
-      if (!options.publish) await insertOutboxRows(sql, result.produced, 0);
-      return result;
-    });
+    const { processed, produced } = await pipelinedTransaction(options.sql, (sql, commit) =>
+      processInTransaction(sql, accepted, options, commit),
+    );
     await options.publish?.(produced);
     return { processed, rejected };
   };
 
+  /** Three round trips: BEGIN and the claims; the effects; the replies (and outbox rows) and COMMIT. */
   async function processInTransaction<C extends CommandDelivery>(
-    sql: postgres.TransactionSql,
+    sql: postgres.ReservedSql,
     accepted: readonly Accepted<C>[],
     opts: CommandProcessorOptions<W>,
+    commit: Commit,
   ) {
     const claims = await claimInboxBatch(
       sql,
@@ -179,11 +179,6 @@ export function createCommandBatchProcessor<W extends Worker>(
         ...(effect.events.length > 0 ? { events: effect.events } : {}),
       });
     });
-    await storeInboxReplies(
-      sql,
-      worker,
-      [...stored].map(([messageId, reply]) => ({ messageId, reply })),
-    );
     const processed: { command: C; outcome: CommandOutcome }[] = [];
     const produced: NewOutboxMessage[] = [];
     for (const { command, sagaId } of accepted) {
@@ -202,10 +197,20 @@ export function createCommandBatchProcessor<W extends Worker>(
       }
       processed.push({ command, outcome: { duplicate: !first, reply } });
     }
+    await Promise.all([
+      storeInboxReplies(
+        sql,
+        worker,
+        [...stored].map(([messageId, reply]) => ({ messageId, reply })),
+      ),
+      // Without a publisher, the outbox carries them: written in this transaction, relayed after it.
+      opts.publish ? undefined : insertOutboxRows(sql, produced, 0),
+      commit(),
+    ]);
     return { processed, produced };
   }
 
-  async function runEffect<C extends CommandDelivery>(sql: postgres.TransactionSql, item: Accepted<C>) {
+  async function runEffect<C extends CommandDelivery>(sql: postgres.ReservedSql, item: Accepted<C>) {
     const { command, sagaId, handler } = item;
     const events: ProducedMessage[] = [];
     try {

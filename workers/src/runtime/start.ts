@@ -13,7 +13,6 @@ import {
   type BatchHandler,
   type CommandType,
   type ContractRegistry,
-  type InboundMessage,
   type Logger,
   type PublisherOptions,
   type RetryPolicy,
@@ -38,7 +37,6 @@ import {
 } from './command-handler.js';
 import { publishConfirmed } from './publish.js';
 import { lockInventoryBatch } from '../inventory/handler.js';
-import type { CommandDelivery } from './messages.js';
 import { workerNames } from '../selection.js';
 
 export interface StartWorkersOptions {
@@ -179,7 +177,7 @@ function subscriptionsOf(
   provider: PaymentProvider,
   log: Logger,
 ): Subscription[] {
-  const { db, topology } = options;
+  const { topology } = options;
   const commands: Subscription = {
     name: `${worker}-worker`,
     queue: topology.queues.commands[worker],

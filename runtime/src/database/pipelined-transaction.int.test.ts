@@ -1,0 +1,69 @@
+// The pipelined transaction against the real PostgreSQL: atomic although BEGIN and COMMIT share round trips.
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
+import type postgres from 'postgres';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pipelinedTransaction, TransactionAborted } from './pipelined-transaction.js';
+
+describe('pipelinedTransaction', () => {
+  let database: MigratedTestDatabase;
+  const insert = async (sql: postgres.Sql | postgres.ReservedSql, id: number) => {
+    // An awaited query inside a helper: postgres.js would send it a microtask late.
+    await sql`insert into pipeline_probe (id) values (${id})`;
+  };
+  const ids = async () =>
+    (await database.sql<{ id: number }[]>`select id from pipeline_probe order by id`).map((r) => r.id);
+
+  beforeAll(async () => {
+    database = await createMigratedTestDatabase(4, 'pipeline-test');
+    await database.sql`create table pipeline_probe (id int primary key)`;
+  });
+  beforeEach(async () => {
+    await database.sql`delete from pipeline_probe`;
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it('runs statements created beside COMMIT inside the transaction, before the COMMIT', async () => {
+    const [, [inside]] = await pipelinedTransaction(database.sql, async (tx, commit) =>
+      Promise.all([
+        insert(tx, 1),
+        tx<{ inside: boolean }[]>`select now() <> statement_timestamp() as inside`,
+        commit(),
+      ]),
+    );
+    expect(inside).toEqual({ inside: true });
+    expect(await ids()).toEqual([1]);
+  });
+
+  it('writes nothing when a statement sent before the COMMIT fails, even one sent after it', async () => {
+    await expect(
+      pipelinedTransaction(database.sql, async (tx, commit) => {
+        await insert(tx, 1);
+        await Promise.all([insert(tx, 2), tx`select 1/0`, insert(tx, 3), commit()]);
+      }),
+    ).rejects.toThrow('division by zero');
+    expect(await ids()).toEqual([]);
+  });
+
+  it('reports a COMMIT that PostgreSQL turned into a ROLLBACK', async () => {
+    await expect(
+      pipelinedTransaction(database.sql, async (tx, commit) => {
+        await tx`select 1/0`.catch(() => undefined);
+        await commit();
+      }),
+    ).rejects.toBeInstanceOf(TransactionAborted);
+  });
+
+  it('rolls back when the work throws before committing, and leaves the connection usable', async () => {
+    await expect(
+      pipelinedTransaction(database.sql, async (tx) => {
+        await insert(tx, 1);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await ids()).toEqual([]);
+    await pipelinedTransaction(database.sql, (tx) => insert(tx, 2));
+    expect(await ids()).toEqual([2]);
+  });
+});
