@@ -6,6 +6,7 @@ import { type CheckoutBody, postCheckout } from '../src/client.js';
 import { checkConsistency, waitForAllEnded } from '../src/consistency.js';
 import { System } from '../src/harness.js';
 import { mixedCheckout } from '../src/load.js';
+import { waitForQuiescence } from '../src/quiescence.js';
 
 const { values } = parseArgs({
   options: {
@@ -93,7 +94,8 @@ clearInterval(progress);
 
 log('waiting for every saga to end, then checking the books');
 await waitForAllEnded(system.database, 120_000);
-await new Promise((r) => setTimeout(r, 1_000));
+// The books are read once nothing is in flight: the last holds are committed after their sagas end.
+await waitForQuiescence(system).catch((error: unknown) => log(String(error)));
 const report = await checkConsistency(system.database, new Map(catalogue.map((p) => [p.sku, p.available])));
 await system.stop();
 
