@@ -26,6 +26,7 @@ export {
   outbox,
   paymentsSchema,
   products,
+  providerCalls,
   refunds,
   reservations,
   sagaEvents,

@@ -6,6 +6,7 @@ import { type CheckoutBody, postCheckout } from '../src/client.js';
 import { checkConsistency, waitForAllEnded } from '../src/consistency.js';
 import { System } from '../src/harness.js';
 import { mixedCheckout } from '../src/load.js';
+import { waitForQuiescence } from '../src/quiescence.js';
 import { CpuMeter } from './cpu.js';
 
 const { values } = parseArgs({
@@ -42,7 +43,8 @@ const system = await System.create({
 const apis: Awaited<ReturnType<typeof system.startOrchestrator>>[] = [];
 const workerProcesses: typeof apis = [];
 for (let i = 0; i < Number(values.orchestrators); i += 1) apis.push(await system.startOrchestrator());
-for (let i = 0; i < Number(values['worker-processes']); i += 1) workerProcesses.push(await system.startWorkers());
+for (let i = 0; i < Number(values['worker-processes']); i += 1)
+  workerProcesses.push(await system.startWorkers());
 const pidsOf = (processes: typeof apis) => processes.flatMap((p) => (p.pid ? [p.pid] : []));
 const cpu = new CpuMeter({
   orchestrator: () => pidsOf(apis),
@@ -102,14 +104,18 @@ async function meanBatchSizes(ports: readonly number[]): Promise<Record<string, 
   const sums = new Map<string, { sum: number; count: number }>();
   for (const port of ports) {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    for (const match of text.matchAll(/^sagaport_consumer_batch_size_(sum|count)\{[^}]*queue="([^"]+)"[^}]*\} (\S+)$/gm)) {
+    for (const match of text.matchAll(
+      /^sagaport_consumer_batch_size_(sum|count)\{[^}]*queue="([^"]+)"[^}]*\} (\S+)$/gm,
+    )) {
       const queue = match[2]!.slice(system.prefix.length);
       const entry = sums.get(queue) ?? { sum: 0, count: 0 };
       entry[match[1] as 'sum' | 'count'] += Number(match[3]);
       sums.set(queue, entry);
     }
   }
-  return Object.fromEntries([...sums].map(([queue, { sum, count }]) => [queue, Number((sum / Math.max(1, count)).toFixed(1))]));
+  return Object.fromEntries(
+    [...sums].map(([queue, { sum, count }]) => [queue, Number((sum / Math.max(1, count)).toFixed(1))]),
+  );
 }
 
 const run = (seconds: number) => (rate ? openLoop(seconds, rate) : closedLoop(seconds));
@@ -136,7 +142,8 @@ clearInterval(progress);
 
 log('waiting for every saga to end, then checking the books');
 await waitForAllEnded(system.database, 120_000);
-await new Promise((r) => setTimeout(r, 1_000));
+// The books are read once nothing is in flight: the last holds are committed after their sagas end.
+await waitForQuiescence(system).catch((error: unknown) => log(String(error)));
 const batchSizes = await meanBatchSizes([...apis, ...workerProcesses].map((p) => p.port));
 const report = await checkConsistency(system.database, new Map(catalogue.map((p) => [p.sku, p.available])));
 // A graceful stop lets each process finish its work and write what it was asked to (NODE_OPTIONS=--cpu-prof).
@@ -144,7 +151,8 @@ await Promise.all([...apis, ...workerProcesses].map((p) => p.kill('SIGTERM')));
 await system.stop();
 
 const errorKinds: Record<string, number> = {};
-for (const sample of samples) if (sample.error) errorKinds[sample.error] = (errorKinds[sample.error] ?? 0) + 1;
+for (const sample of samples)
+  if (sample.error) errorKinds[sample.error] = (errorKinds[sample.error] ?? 0) + 1;
 const latencies = samples
   .filter((s) => !s.error)
   .map((s) => s.ms)

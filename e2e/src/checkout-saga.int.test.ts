@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkoutBody, postCheckout } from './client.js';
-import { checkConsistency } from './consistency.js';
+import { checkoutBody, postCheckout, type CheckoutBody } from './client.js';
+import { sagaOutcomes, settledBooks } from './consistency.js';
 import { System, type ManagedProcess } from './harness.js';
 
 const catalogue = [
@@ -22,8 +22,36 @@ describe('the checkout saga end to end (real processes, broker and database)', (
   });
 
   const row = async <T>(query: Promise<T[]>) => (await query)[0];
+  const available = async (sku: string) =>
+    (await row(system.database.sql<{ available: number }[]>`
+      select available from inventory.products where sku = ${sku}`))!.available;
+  /** The saga's order, hold and shipment as the workers left them. */
+  const effectsOf = async (sagaId: string) => {
+    const { sql } = system.database;
+    const [saga] = await sql<
+      { order_id: string }[]
+    >`select order_id from saga.instances where id = ${sagaId}`;
+    return {
+      order: await row(sql`select status from orders.orders where id = ${saga!.order_id}`),
+      holds: await sql`select status from inventory.reservations where order_id = ${saga!.order_id}`,
+      shipments: await sql`select status from shipping.shipments where saga_id = ${sagaId}`,
+      charges: await sql`select amount_cents from payments.charges where saga_id = ${sagaId}`,
+      refunds: await sql`select amount_cents from payments.refunds where saga_id = ${sagaId}`,
+      // The provider's own record: every call it answered for this saga, repeats included.
+      providerCalls: await sql`
+        select operation, status, amount_cents from payments.provider_calls
+        where idempotency_key = ${sagaId} order by id`,
+    };
+  };
+  /** Every saga so far ended with exactly its effects, and stock and money add up. */
+  const expectBooksStraight = async () => {
+    const report = await settledBooks(system, initialStock);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ running: 0, failed: 0 });
+  };
 
   it('completes a checkout: order confirmed, stock taken, card charged once, shipment scheduled', async () => {
+    const before = await available('SKU-001');
     const answer = await postCheckout(api.port, checkoutBody({ items: [{ sku: 'SKU-001', quantity: 2 }] }), {
       waitSeconds: 20,
     });
@@ -38,20 +66,22 @@ describe('the checkout saga end to end (real processes, broker and database)', (
       status: 'confirmed',
       total_cents: 2_500,
     });
-    expect(await sql`select amount_cents from payments.charges where saga_id = ${answer.sagaId}`).toEqual([
-      { amount_cents: 2_500 },
-    ]);
-    expect(await sql`select status from shipping.shipments where saga_id = ${answer.sagaId}`).toEqual([
-      { status: 'scheduled' },
-    ]);
-    expect(await row(sql`select available from inventory.products where sku = 'SKU-001'`)).toEqual({
-      available: 48,
-    });
+    expect(await available('SKU-001')).toBe(before - 2);
     const events = await sql<
       { kind: string }[]
     >`select kind from saga.events where saga_id = ${answer.sagaId} order by id`;
     expect(events.filter((e) => e.kind === 'command.sent')).toHaveLength(5);
     expect(events.at(-1)).toEqual({ kind: 'saga.completed' });
+
+    await expectBooksStraight();
+    expect(await effectsOf(answer.sagaId)).toEqual({
+      order: { status: 'confirmed' },
+      holds: [{ status: 'committed' }], // the inventory consumed order.confirmed: the stock is sold
+      shipments: [{ status: 'scheduled' }],
+      charges: [{ amount_cents: 2_500 }],
+      refunds: [],
+      providerCalls: [{ operation: 'charge', status: 201, amount_cents: 2_500 }],
+    });
   });
 
   it('compensates an out-of-stock order: nothing reserved, nothing charged, order cancelled', async () => {
@@ -59,16 +89,16 @@ describe('the checkout saga end to end (real processes, broker and database)', (
       waitSeconds: 20,
     });
     expect(answer).toMatchObject({ status: 'compensated', reason: { code: 'out_of_stock' } });
-    const { sql } = system.database;
-    expect(await row(sql`select available from inventory.products where sku = 'SKU-002'`)).toEqual({
-      available: 3,
+    expect(await available('SKU-002')).toBe(3);
+    await expectBooksStraight();
+    expect(await effectsOf(answer.sagaId)).toEqual({
+      order: { status: 'cancelled' },
+      holds: [],
+      shipments: [],
+      charges: [],
+      refunds: [],
+      providerCalls: [], // the saga never got as far as the payment
     });
-    expect(await sql`select 1 from payments.charges where saga_id = ${answer.sagaId}`).toHaveLength(0);
-    expect(
-      await row(
-        sql`select o.status from orders.orders o join saga.instances s on s.order_id = o.id where s.id = ${answer.sagaId}`,
-      ),
-    ).toEqual({ status: 'cancelled' });
   });
 
   it('compensates a declined card: stock restored, never charged, order cancelled', async () => {
@@ -78,30 +108,26 @@ describe('the checkout saga end to end (real processes, broker and database)', (
       { waitSeconds: 20 },
     );
     expect(answer).toMatchObject({ status: 'compensated', reason: { code: 'card_declined' } });
-    const { sql } = system.database;
-    expect(await row(sql`select available from inventory.products where sku = 'SKU-002'`)).toEqual({
-      available: 3,
+    expect(await available('SKU-002')).toBe(3);
+    await expectBooksStraight();
+    expect(await effectsOf(answer.sagaId)).toEqual({
+      order: { status: 'cancelled' },
+      holds: [{ status: 'released' }],
+      shipments: [],
+      charges: [],
+      refunds: [],
+      providerCalls: [{ operation: 'charge', status: 402, amount_cents: 800 }], // asked once, refused
     });
-    expect(await sql`select 1 from payments.charges where saga_id = ${answer.sagaId}`).toHaveLength(0);
-    expect(
-      await row(
-        sql`select r.status from inventory.reservations r join saga.instances s on s.order_id = r.order_id where s.id = ${answer.sagaId}`,
-      ),
-    ).toEqual({ status: 'released' });
   });
 
   it('compensates an unserved country: payment refunded, stock restored, order cancelled', async () => {
+    const before = await available('SKU-001');
     const body = checkoutBody({ items: [{ sku: 'SKU-001', quantity: 1 }] });
     body.shippingAddress.country = 'US';
     const answer = await postCheckout(api.port, body, { waitSeconds: 20 });
     expect(answer).toMatchObject({ status: 'compensated', reason: { code: 'country_not_served' } });
+    expect(await available('SKU-001')).toBe(before);
     const { sql } = system.database;
-    expect(await sql`select amount_cents from payments.charges where saga_id = ${answer.sagaId}`).toEqual([
-      { amount_cents: 1_250 },
-    ]);
-    expect(await sql`select amount_cents from payments.refunds where saga_id = ${answer.sagaId}`).toEqual([
-      { amount_cents: 1_250 },
-    ]);
     const kinds = (
       await sql<{ message_type: string }[]>`
       select message_type from saga.events where saga_id = ${answer.sagaId} and kind = 'command.sent' order by id`
@@ -115,12 +141,44 @@ describe('the checkout saga end to end (real processes, broker and database)', (
       'inventory.release',
       'order.cancel',
     ]);
+    await expectBooksStraight();
+    expect(await effectsOf(answer.sagaId)).toEqual({
+      order: { status: 'cancelled' },
+      holds: [{ status: 'released' }],
+      shipments: [], // refused: nothing was scheduled
+      charges: [{ amount_cents: 1_250 }],
+      refunds: [{ amount_cents: 1_250 }],
+      providerCalls: [
+        { operation: 'charge', status: 201, amount_cents: 1_250 },
+        { operation: 'refund', status: 201, amount_cents: 1_250 },
+      ],
+    });
   });
 
-  it('leaves the books straight after all of the above', async () => {
-    await new Promise((r) => setTimeout(r, 500)); // order.confirmed events reach the inventory
-    const report = await checkConsistency(system.database, initialStock);
-    expect(report.problems).toEqual([]);
-    expect(report).toMatchObject({ running: 0, completed: 1, compensated: 3, failed: 0 });
+  it('leaves the books straight after checkouts of every outcome at once', async () => {
+    const us = (): CheckoutBody => {
+      const body = checkoutBody({ items: [{ sku: 'SKU-001', quantity: 1 }] });
+      body.shippingAddress.country = 'US';
+      return body;
+    };
+    const cases: [CheckoutBody, string, string | null][] = [
+      [checkoutBody({ items: [{ sku: 'SKU-001', quantity: 1 }] }), 'completed', null],
+      [checkoutBody({ items: [{ sku: 'SKU-001', quantity: 3 }] }), 'completed', null],
+      [checkoutBody({ items: [{ sku: 'SKU-002', quantity: 4 }] }), 'compensated', 'out_of_stock'],
+      [checkoutBody({ items: [{ sku: 'SKU-002', quantity: 99 }] }), 'compensated', 'out_of_stock'],
+      [checkoutBody({ paymentToken: 'tok_declined' }), 'compensated', 'card_declined'],
+      [checkoutBody({ paymentToken: 'tok_declined' }), 'compensated', 'card_declined'],
+      [us(), 'compensated', 'country_not_served'],
+      [us(), 'compensated', 'country_not_served'],
+    ];
+    const answers = await Promise.all(
+      cases.map(([body]) => postCheckout(api.port, body, { waitSeconds: 20 })),
+    );
+    const outcomes = await sagaOutcomes(
+      system.database,
+      answers.map((a) => a.sagaId),
+    );
+    expect(outcomes).toEqual(cases.map(([, status, reason]) => ({ status, reason })));
+    await expectBooksStraight();
   });
 });

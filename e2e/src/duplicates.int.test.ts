@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutBody, postCheckout } from './client.js';
 import { checkConsistency } from './consistency.js';
 import { System, type ManagedProcess } from './harness.js';
+import { waitForQuiescence } from './quiescence.js';
 
 const catalogue = [
   { sku: 'SKU-001', priceCents: 1_000, available: 20 },
@@ -11,11 +12,12 @@ const catalogue = [
 describe('every command and every reply delivered twice', () => {
   let system: System;
   let api: ManagedProcess;
+  let workers: ManagedProcess;
   beforeAll(async () => {
     // The relay publishes each outbox message twice: commands reach workers twice, replies reach the orchestrator twice.
     system = await System.create({ catalogue, env: { FAULT_DUPLICATE_PUBLISHES: '1' } });
     api = await system.startOrchestrator();
-    await system.startWorkers();
+    workers = await system.startWorkers();
   });
   afterAll(async () => {
     await system?.stop();
@@ -31,28 +33,53 @@ describe('every command and every reply delivered twice', () => {
       postCheckout(api.port, us, { waitSeconds: 20 }),
     ]);
     expect(answers.map((a) => a.status)).toEqual(['completed', 'compensated', 'compensated', 'compensated']);
-    await new Promise((r) => setTimeout(r, 1_000)); // let the duplicates of the last messages land
+    // Nothing in flight any more: the second copy of every last message has been handled.
+    await waitForQuiescence(system);
 
     const { sql } = system.database;
     const one = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
+    // The duplicates really arrived. Every command publish was delivered twice; each delivery's
+    // reply (the second one answered from the inbox) was published twice; the orchestrator applied
+    // one reply per command it sent and recorded every other copy as ignored.
+    const sent = await one(sql`select count(*)::int as n from saga.events where kind = 'command.sent'`);
+    expect(sent).toBe(5 + 3 + 5 + 7); // completed, out of stock, declined, unserved country
+    // A step timeout resends the same command: more copies, still no second effect.
+    const published =
+      sent + (await one(sql`select count(*)::int as n from saga.events where kind = 'command.resent'`));
+    expect(await workers.metric('sagaport_messages_consumed_total', { outcome: 'acked' })).toBe(
+      2 * published + 2 * 4, // and each order's confirmed or cancelled event, twice
+    );
+    expect(await one(sql`select count(*)::int as n from saga.events where kind = 'reply.ignored'`)).toBe(
+      4 * published - sent,
+    );
+
     expect(await one(sql`select count(*)::int as n from orders.orders`)).toBe(4);
     expect(await one(sql`select count(*)::int as n from inventory.reservations`)).toBe(3); // out-of-stock reserved nothing
     expect(await one(sql`select count(*)::int as n from payments.charges`)).toBe(2); // completed + US (then refunded)
     expect(await one(sql`select count(*)::int as n from payments.refunds where amount_cents > 0`)).toBe(1);
     expect(await one(sql`select count(*)::int as n from shipping.shipments`)).toBe(1);
+    // The provider moved money once per charge and refund, however often it was asked.
+    expect(
+      await sql`select operation, count(*)::int as n from payments.provider_calls
+                where status = 201 and not replayed group by operation order by operation`,
+    ).toEqual([
+      { operation: 'charge', n: 2 },
+      { operation: 'refund', n: 1 },
+    ]);
     // Stock: 3 sold of SKU-001; the declined and the US orders took theirs back once, not twice.
     expect(await sql`select sku, available from inventory.products order by sku`).toEqual([
       { sku: 'SKU-001', available: 17 },
       { sku: 'SKU-002', available: 1 },
     ]);
-    // The duplicates really arrived: workers answered them from the inbox, the orchestrator ignored them.
-    expect(
-      await one(sql`select count(*)::int as n from saga.events where kind = 'reply.ignored'`),
-    ).toBeGreaterThan(0);
     const report = await checkConsistency(
       system.database,
       new Map(catalogue.map((p) => [p.sku, p.available])),
     );
     expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({
+      completed: 1,
+      compensated: 3,
+      compensationReasons: { out_of_stock: 1, card_declined: 1, country_not_served: 1 },
+    });
   });
 });

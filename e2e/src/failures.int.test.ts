@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminLogin, operatorEnv, type AdminClient } from './admin-client.js';
 import { checkoutBody, postCheckout } from './client.js';
 import { System, type ManagedProcess } from './harness.js';
+import { waitForQuiescence } from './quiescence.js';
 
 const catalogue = [{ sku: 'SKU-001', priceCents: 1_250, available: 1_000 }];
 
@@ -57,6 +58,13 @@ describe('failed steps: retries, dead letters and replay (real processes)', () =
         { n: number }[]
       >`select count(*)::int as n from payments.charges where saga_id = ${sagaId}`
     )[0]!.n;
+  /** The provider's own record of the saga's charge calls: status, and whether money moved. */
+  const providerCharges = async (sagaId: string) =>
+    (
+      await system.database.sql<{ status: number; replayed: boolean }[]>`
+        select status, replayed from payments.provider_calls
+        where idempotency_key = ${sagaId} and operation = 'charge' order by id`
+    ).map((c) => (c.status === 201 && !c.replayed ? 'charged' : c.replayed ? 'repeat' : String(c.status)));
 
   it('retries a transient failure through the delay tiers, then the saga completes', async () => {
     const answer = await postCheckout(api.port, checkoutBody({ paymentToken: 'tok_flaky' }), {
@@ -64,6 +72,8 @@ describe('failed steps: retries, dead letters and replay (real processes)', () =
     });
     expect(answer.status).toBe('completed');
     expect(await charges(answer.sagaId)).toBe(1);
+    // Two 503s, then one charge: the retries asked the provider again, and it charged once.
+    expect(await providerCharges(answer.sagaId)).toEqual(['503', '503', 'charged']);
     const view = await admin.get<SagaView>(`/sagas/${answer.sagaId}`);
     expect(view.deadLetters).toEqual([]);
     // Both retries show on the saga's timeline.
@@ -85,9 +95,11 @@ describe('failed steps: retries, dead letters and replay (real processes)', () =
         return letters.length > 0;
       }, 30_000),
     ).toBe(true);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Nothing in flight any more: no further attempt can still be on its way to a second dead letter.
+    await waitForQuiescence(system);
     letters = (await admin.get<{ items: DeadLetter[] }>(`/dead-letters?sagaId=${sagaId}`)).items;
     expect(letters).toHaveLength(1);
+    expect(await providerCharges(sagaId)).toEqual(['503', '503', '503']); // exactly the three attempts
     const letter = letters[0]!;
     expect(letter).toMatchObject({
       status: 'open',
@@ -126,8 +138,10 @@ describe('failed steps: retries, dead letters and replay (real processes)', () =
     expect(await eventually(async () => (await sagaStatus(sagaId)) === 'completed', 30_000)).toBe(true);
     const again = await admin.post(`/dead-letters/${letter.id}/replay`, {});
     expect(again.status).toBe(409);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The refused second replay published nothing; once nothing is in flight, the saga was charged once.
+    await waitForQuiescence(system);
     expect(await charges(sagaId)).toBe(1);
+    expect(await providerCharges(sagaId)).toEqual(['503', '503', '503', 'charged']);
 
     const after = await admin.get<SagaView>(`/sagas/${sagaId}`);
     const kinds = after.timeline.map((e) => e.kind);

@@ -5,10 +5,15 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { products } from '@sagaport/db';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
-import { buildTopology, deleteTopology } from '@sagaport/rabbitmq';
+import { buildTopology, deleteTopology, type Topology } from '@sagaport/rabbitmq';
 import { amqpUrl, connectAdmin } from '@sagaport/rabbitmq/testing';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
+/** The retry tiers every e2e system runs with (RETRY_TIERS). */
+const retryTiers = [
+  { name: '200ms', delayMs: 200 },
+  { name: '500ms', delayMs: 500 },
+];
 const entryPoints = {
   orchestrator: `${repo}orchestrator/dist/main.js`,
   workers: `${repo}workers/dist/main.js`,
@@ -77,6 +82,24 @@ export class ManagedProcess {
     return !this.child || this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
+  /**
+   * Sums the samples of counter `name` on this process's /metrics whose labels include `labels`
+   * (`{ queue: '…' }`), so a test can tell which process did the work.
+   */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!match || match[1] !== name) continue;
+      const found = new Map(
+        [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!] as const),
+      );
+      if (Object.entries(labels).every(([key, value]) => found.get(key) === value)) sum += Number(match[3]);
+    }
+    return sum;
+  }
+
   /** Kills the process without warning (SIGKILL) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
@@ -109,12 +132,16 @@ export class ManagedProcess {
 /** The whole system on its own database and topology prefix. */
 export class System {
   readonly processes: ManagedProcess[] = [];
+  /** The exchanges and queues the processes declare and use. */
+  readonly topology: Topology;
   private constructor(
     readonly database: MigratedTestDatabase,
     readonly prefix: string,
     readonly env: Record<string, string>,
     private readonly nodeArgs: readonly string[] = [],
-  ) {}
+  ) {
+    this.topology = buildTopology({ prefix, retryTiers });
+  }
 
   static async create(options: SystemOptions): Promise<System> {
     const database = await createMigratedTestDatabase(4, 'sagaport-e2e');
@@ -127,7 +154,7 @@ export class System {
       AMQP_URL: amqpUrl,
       TOPOLOGY_PREFIX: prefix,
       LOG_LEVEL: 'warn',
-      RETRY_TIERS: '200ms,500ms',
+      RETRY_TIERS: retryTiers.map((t) => t.name).join(','),
       STEP_TIMEOUT_MS: '5000',
       TIMEOUT_SCAN_INTERVAL_MS: '500',
       ...options.env,
@@ -167,16 +194,7 @@ export class System {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
     const admin = await connectAdmin();
     const channel = await admin.createChannel();
-    await deleteTopology(
-      channel,
-      buildTopology({
-        prefix: this.prefix,
-        retryTiers: [
-          { name: '200ms', delayMs: 200 },
-          { name: '500ms', delayMs: 500 },
-        ],
-      }),
-    );
+    await deleteTopology(channel, this.topology);
     await admin.close();
     await this.database.dispose();
   }

@@ -10,17 +10,21 @@ export interface DriveOptions {
   readonly body: (index: number) => CheckoutBody;
   /** Called after each accepted checkout with how many were accepted so far. */
   readonly onAccepted?: (accepted: number) => void | Promise<void>;
+  /** Called each time a checkout fails (the orchestrator is down) before it is retried. */
+  readonly onRefused?: (error: unknown) => void;
   /** Give up on one checkout after this long without an answer. */
   readonly retryForMs?: number;
 }
 
 /**
  * Posts `total` checkouts, `concurrency` at a time. A request that fails (the orchestrator is
- * down) is retried with the same Idempotency-Key, so it starts at most one saga. Returns the ids.
+ * down) is retried with the same Idempotency-Key, so it starts at most one saga. Returns the saga
+ * ids in checkout order: `[i]` is the saga of `body(i)`.
  */
 export async function driveCheckouts(options: DriveOptions): Promise<string[]> {
-  const sagaIds: string[] = [];
+  const sagaIds: string[] = new Array<string>(options.total);
   let next = 0;
+  let accepted = 0;
   const worker = async () => {
     while (next < options.total) {
       const index = next++;
@@ -29,11 +33,13 @@ export async function driveCheckouts(options: DriveOptions): Promise<string[]> {
       for (;;) {
         try {
           const answer = await postCheckout(options.port(), options.body(index), { idempotencyKey: key });
-          sagaIds.push(answer.sagaId);
-          await options.onAccepted?.(sagaIds.length);
+          sagaIds[index] = answer.sagaId;
+          accepted += 1;
+          await options.onAccepted?.(accepted);
           break;
         } catch (error) {
           if (Date.now() > deadline) throw error;
+          options.onRefused?.(error);
           await new Promise((r) => setTimeout(r, 200));
         }
       }
@@ -41,6 +47,36 @@ export async function driveCheckouts(options: DriveOptions): Promise<string[]> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   return sagaIds;
+}
+
+/** Outcome of checkout `index` of {@link mixedCheckout}, with stock to spare. */
+export interface MixedOutcome {
+  readonly status: 'completed' | 'compensated';
+  /** The code of the failure that made the saga compensate; null when it completed. */
+  readonly reason: 'card_declined' | 'country_not_served' | null;
+}
+
+/** What the saga of checkout `index` of {@link mixedCheckout} must end as: the load is deterministic. */
+export function expectedMixedOutcome(index: number): MixedOutcome {
+  if (index % 10 === 7) return { status: 'compensated', reason: 'card_declined' };
+  if (index % 10 === 9) return { status: 'compensated', reason: 'country_not_served' };
+  return { status: 'completed', reason: null };
+}
+
+/** Counts of {@link expectedMixedOutcome} over checkouts 0 … total - 1, shaped like the books' report. */
+export function expectedMixedTotals(total: number) {
+  const outcomes = Array.from({ length: total }, (_, i) => expectedMixedOutcome(i));
+  const compensationReasons: Record<string, number> = {};
+  for (const o of outcomes)
+    if (o.reason) compensationReasons[o.reason] = (compensationReasons[o.reason] ?? 0) + 1;
+  return {
+    sagas: total,
+    running: 0,
+    completed: outcomes.filter((o) => o.status === 'completed').length,
+    compensated: outcomes.filter((o) => o.status === 'compensated').length,
+    failed: 0,
+    compensationReasons,
+  };
 }
 
 /** A mixed run: mostly successful checkouts, some declined cards, some unserved countries. */

@@ -3,7 +3,7 @@ export { inbox, outbox } from './messaging.js';
 export { checkoutRequests, sagaEvents, sagaInstances, sagaSchema } from './saga.js';
 export { orders, ordersSchema } from './orders.js';
 export { inventorySchema, products, reservations } from './inventory.js';
-export { charges, paymentsSchema, refunds } from './payments.js';
+export { charges, paymentsSchema, providerCalls, refunds } from './payments.js';
 export { shipments, shippingSchema } from './shipping.js';
 export { DeadLetterStatus, deadLetters, messageRetries } from './dead-letters.js';
 export {

@@ -1,5 +1,7 @@
 // A simulated card payment provider: test tokens choose the answer, as a real provider's sandbox does.
 import { randomUUID } from 'node:crypto';
+import { providerCalls, type Database } from '@sagaport/db';
+import { and, eq, sql } from 'drizzle-orm';
 
 /**
  * Payment tokens the simulated provider understands. Any other token is refused as
@@ -49,20 +51,49 @@ export interface PaymentProvider {
 const rememberedKeys = 100_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Operation = 'charge' | 'refund';
+
+export interface SimulatedProviderOptions {
+  /** How long `tok_slow` takes. */
+  readonly slowMs: number;
+  /**
+   * Where the provider keeps its books (`payments.provider_calls`): every call it answers is
+   * recorded there on these connections, outside the caller's transaction, and the idempotency
+   * keys that moved money are remembered there, across worker processes and restarts, as a real
+   * provider's are. Give it its own small pool: a payment handler holds one connection of the
+   * worker's pool while it waits for the provider. Without a ledger, keys are remembered in this
+   * process's memory only and nothing is recorded.
+   */
+  readonly ledger?: Database;
+}
+
 /**
  * The provider of development and tests. Like a real one it is idempotent per key: a charge
  * repeated after our transaction rolled back (a crash between the provider's answer and our
  * commit) returns the first charge's reference instead of charging the card again.
  */
 export class SimulatedPaymentProvider implements PaymentProvider {
-  /** Recent idempotency keys and their references; the oldest are forgotten past a bound. */
+  /** Recent idempotency keys and their references, without a ledger; the oldest are forgotten past a bound. */
   private readonly references = new Map<string, string>();
   /** Failed charges per key of `tok_flaky`. */
   private readonly flakyFailures = new Map<string, number>();
 
-  constructor(private readonly options: { slowMs: number }) {}
+  constructor(private readonly options: SimulatedProviderOptions) {}
 
   async charge(request: ChargeRequest): Promise<ProviderResponse> {
+    const response = await this.answerCharge(request);
+    if (response.status === 201) return this.accept('charge', request.idempotencyKey, request.amountCents);
+    await this.record('charge', request.idempotencyKey, request.amountCents, response.status);
+    return response;
+  }
+
+  async refund(request: { idempotencyKey: string; amountCents: number }): Promise<ProviderResponse> {
+    return this.accept('refund', request.idempotencyKey, request.amountCents);
+  }
+
+  /** What the card's test token makes the provider answer; 201 carries no reference yet. */
+  private async answerCharge(request: ChargeRequest): Promise<ProviderResponse> {
+    const accepted = { status: 201, reference: '' } as const;
     switch (request.token) {
       case PaymentTestToken.declined:
         return { status: 402, code: 'card_declined', message: 'the card was declined' };
@@ -70,12 +101,12 @@ export class SimulatedPaymentProvider implements PaymentProvider {
         return { status: 503, message: 'payment provider unavailable' };
       case PaymentTestToken.slow:
         await sleep(this.options.slowMs);
-        return this.succeed(request.idempotencyKey);
+        return accepted;
       case PaymentTestToken.visa:
-        return this.succeed(request.idempotencyKey);
+        return accepted;
       case PaymentTestToken.flaky: {
         const failures = this.flakyFailures.get(request.idempotencyKey) ?? 0;
-        if (failures >= 2) return this.succeed(request.idempotencyKey);
+        if (failures >= 2) return accepted;
         this.flakyFailures.set(request.idempotencyKey, failures + 1);
         return { status: 503, message: `payment provider unavailable (flaky, failure ${failures + 1} of 2)` };
       }
@@ -84,11 +115,61 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     }
   }
 
-  async refund(request: { idempotencyKey: string }): Promise<ProviderResponse> {
-    return this.succeed(`refund:${request.idempotencyKey}`);
+  /** Moves the money once per operation and key; a repeated key gets the first reference back. */
+  private async accept(operation: Operation, key: string, amountCents: number): Promise<ProviderResponse> {
+    const ledger = this.options.ledger;
+    if (!ledger) return { status: 201, reference: this.remembered(`${operation}:${key}`) };
+    const [moved] = await ledger
+      .insert(providerCalls)
+      .values({
+        operation,
+        idempotencyKey: key,
+        status: 201,
+        reference: `sim_${randomUUID()}`,
+        amountCents,
+        replayed: false,
+      })
+      .onConflictDoNothing({
+        target: [providerCalls.operation, providerCalls.idempotencyKey],
+        where: sql`${providerCalls.status} = 201 and not ${providerCalls.replayed}`,
+      })
+      .returning({ reference: providerCalls.reference });
+    if (moved) return { status: 201, reference: moved.reference! };
+    const [first] = await ledger
+      .select({ reference: providerCalls.reference })
+      .from(providerCalls)
+      .where(
+        and(
+          eq(providerCalls.operation, operation),
+          eq(providerCalls.idempotencyKey, key),
+          eq(providerCalls.status, 201),
+          eq(providerCalls.replayed, false),
+        ),
+      );
+    await ledger.insert(providerCalls).values({
+      operation,
+      idempotencyKey: key,
+      status: 201,
+      reference: first!.reference,
+      amountCents,
+      replayed: true,
+    });
+    return { status: 201, reference: first!.reference! };
   }
 
-  private succeed(key: string): ProviderResponse {
+  /** Records a refused or failed call (nothing moved). */
+  private async record(
+    operation: Operation,
+    key: string,
+    amountCents: number,
+    status: number,
+  ): Promise<void> {
+    await this.options.ledger
+      ?.insert(providerCalls)
+      .values({ operation, idempotencyKey: key, status, reference: null, amountCents });
+  }
+
+  private remembered(key: string): string {
     let reference = this.references.get(key);
     if (!reference) {
       reference = `sim_${randomUUID()}`;
@@ -97,6 +178,6 @@ export class SimulatedPaymentProvider implements PaymentProvider {
         this.references.delete(this.references.keys().next().value!);
       }
     }
-    return { status: 201, reference };
+    return reference;
   }
 }

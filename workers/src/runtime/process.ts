@@ -13,6 +13,7 @@ import {
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { WorkerConfig } from '../config.js';
 import { seedCatalogue } from '../inventory/catalogue.js';
+import { SimulatedPaymentProvider } from '../payment/provider.js';
 import { startWorkers } from './start.js';
 
 export interface WorkerProcessOptions {
@@ -55,6 +56,17 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       if (seeded > 0) log.info({ products: seeded }, 'demo catalogue seeded');
     }
 
+    // The simulated card provider keeps its books on its own connections, outside our transactions,
+    // as an external provider would: a payment handler waits for it while holding a pooled connection.
+    const providerDatabase = workers.includes('payment')
+      ? createDatabase({
+          ...config.database,
+          poolMax: 2,
+          applicationName: `sagaport-payment-provider@${instance}`,
+        })
+      : undefined;
+    if (providerDatabase) cleanups.push(() => providerDatabase.close());
+
     const broker = connectBroker({ url: config.broker.url, connectionName: `sagaport-workers@${instance}` });
     cleanups.push(() => broker.close());
     await waitForBroker(broker);
@@ -84,6 +96,14 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       retry: { tiers: config.broker.retryTiers, maxAttempts: config.broker.maxAttempts },
       prefetch: config.broker.prefetch,
       settings: config.settings,
+      ...(providerDatabase
+        ? {
+            paymentProvider: new SimulatedPaymentProvider({
+              slowMs: config.settings.paymentSlowMs,
+              ledger: providerDatabase.db,
+            }),
+          }
+        : {}),
       registry,
       logger: log,
       publisher: { maxInFlight: config.broker.maxInFlight, timeoutMs: config.broker.publishTimeoutMs },

@@ -1,0 +1,98 @@
+// Integration tests of the simulated provider's ledger: the provider's own record of the money it moved.
+import { randomUUID } from 'node:crypto';
+import { providerCalls } from '@sagaport/db';
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkerTestDatabase, type WorkerTestDatabase } from '../test-support/database.js';
+import { PaymentTestToken, SimulatedPaymentProvider } from './provider.js';
+
+const charge = (token: string, idempotencyKey: string, amountCents = 1_000) => ({
+  idempotencyKey,
+  token,
+  amountCents,
+  currency: 'EUR',
+});
+
+describe('simulated payment provider with a ledger', () => {
+  let database: WorkerTestDatabase;
+  beforeAll(async () => {
+    database = await createWorkerTestDatabase(4);
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  const callsOf = (key: string) =>
+    database.db
+      .select({
+        operation: providerCalls.operation,
+        status: providerCalls.status,
+        reference: providerCalls.reference,
+        amountCents: providerCalls.amountCents,
+        replayed: providerCalls.replayed,
+      })
+      .from(providerCalls)
+      .where(eq(providerCalls.idempotencyKey, key))
+      .orderBy(asc(providerCalls.id));
+
+  it('moves money once per key across providers sharing the ledger (two worker processes, a restart)', async () => {
+    const key = randomUUID();
+    const first = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const second = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const answers = await Promise.all([
+      first.charge(charge(PaymentTestToken.visa, key)),
+      second.charge(charge(PaymentTestToken.visa, key)),
+      second.charge(charge(PaymentTestToken.visa, key)),
+    ]);
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    const reference = (answers[0] as { reference: string }).reference;
+    const calls = await callsOf(key);
+    expect(calls).toHaveLength(3);
+    expect(calls.filter((c) => !c.replayed)).toEqual([
+      { operation: 'charge', status: 201, reference, amountCents: 1_000, replayed: false },
+    ]);
+    expect(calls.filter((c) => c.replayed).map((c) => c.reference)).toEqual([reference, reference]);
+  });
+
+  it('records a charge under a new key as new money, even for the same card and amount', async () => {
+    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const [a, b] = [randomUUID(), randomUUID()];
+    const first = await provider.charge(charge(PaymentTestToken.visa, a));
+    const second = await provider.charge(charge(PaymentTestToken.visa, b));
+    expect(first).not.toEqual(second);
+    expect(await callsOf(a)).toMatchObject([{ status: 201, replayed: false }]);
+    expect(await callsOf(b)).toMatchObject([{ status: 201, replayed: false }]);
+  });
+
+  it('records refused and failed calls without a reference, and moves no money for them', async () => {
+    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const declined = randomUUID();
+    const flaky = randomUUID();
+    expect(await provider.charge(charge(PaymentTestToken.declined, declined))).toMatchObject({ status: 402 });
+    for (let i = 0; i < 3; i += 1) await provider.charge(charge(PaymentTestToken.flaky, flaky));
+    expect(await callsOf(declined)).toEqual([
+      { operation: 'charge', status: 402, reference: null, amountCents: 1_000, replayed: false },
+    ]);
+    expect((await callsOf(flaky)).map((c) => [c.status, c.replayed])).toEqual([
+      [503, false],
+      [503, false],
+      [201, false],
+    ]);
+  });
+
+  it('refunds a key once, apart from its charge', async () => {
+    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const key = randomUUID();
+    const charged = await provider.charge(charge(PaymentTestToken.visa, key, 2_500));
+    const refund = { idempotencyKey: key, chargeReference: (charged as { reference: string }).reference };
+    const first = await provider.refund({ ...refund, amountCents: 2_500 });
+    const again = await provider.refund({ ...refund, amountCents: 2_500 });
+    expect(again).toEqual(first);
+    const calls = await callsOf(key);
+    expect(calls.map((c) => [c.operation, c.status, c.amountCents, c.replayed])).toEqual([
+      ['charge', 201, 2_500, false],
+      ['refund', 201, 2_500, false],
+      ['refund', 201, 2_500, true],
+    ]);
+  });
+});
