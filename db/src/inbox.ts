@@ -172,3 +172,19 @@ export async function storeInboxReplies(
     select sagaport_expect_rows(${new Set(entries.map((e) => e.messageId)).size}, (select count(*) from stored),
       ${`inbox rows of ${consumer} (call claimInboxBatch first)`})`;
 }
+
+/**
+ * Takes back the claims of messages a batch did not process after all (their handler failed
+ * before doing anything), in the batch's transaction, so their retry is a first delivery.
+ */
+export async function releaseInboxClaims(
+  sql: SqlExecutor,
+  consumer: string,
+  messageIds: readonly string[],
+): Promise<void> {
+  if (messageIds.length === 0) return;
+  await sql`
+    delete from inbox where consumer = ${consumer}
+      and message_id = any(${sql.array([...messageIds], 2950)}::uuid[])
+      and reply is null`;
+}

@@ -1,11 +1,18 @@
 // The idempotent command pattern every worker shares, a batch at a time: inbox claims, pipelined effects, stored replies.
 import { randomUUID } from 'node:crypto';
-import { claimInboxBatch, insertOutboxRows, storeInboxReplies, type NewOutboxMessage } from '@sagaport/db';
+import {
+  claimInboxBatch,
+  insertOutboxRows,
+  releaseInboxClaims,
+  storeInboxReplies,
+  type NewOutboxMessage,
+} from '@sagaport/db';
 import {
   BusinessRefusal,
   ContractViolationError,
   PermanentError,
   replyContracts,
+  TransientError,
   replyTypeOf,
   UnknownMessageTypeError,
   type CommandPayload,
@@ -131,11 +138,11 @@ export function createCommandBatchProcessor<W extends Worker>(
       }
     }
     if (accepted.length === 0) return { processed: [], rejected };
-    const { processed, produced } = await pipelinedTransaction(options.sql, (sql, commit) =>
+    const done = await pipelinedTransaction(options.sql, (sql, commit) =>
       processInTransaction(sql, accepted, options, commit),
     );
-    await options.publish?.(produced);
-    return { processed, rejected };
+    await options.publish?.(done.produced);
+    return { processed: done.processed, rejected: [...rejected, ...done.rejected] };
   };
 
   /** Three round trips: BEGIN and the claims; the effects; the replies (and outbox rows) and COMMIT. */
@@ -160,14 +167,31 @@ export function createCommandBatchProcessor<W extends Worker>(
       fresh.add(command.messageId);
       return true;
     };
-    const firsts = accepted.filter(({ command }) => isFirst(command));
-    const [, ...effects] = await Promise.all([
+    const candidates = accepted.filter(({ command }) => isFirst(command));
+    const [, ...settled] = await Promise.all([
       opts.beforeEffects?.(
         sql,
-        firsts.map((f) => f.command),
+        candidates.map((f) => f.command),
       ),
-      ...firsts.map((item) => runEffect(sql, item)),
+      ...candidates.map((item) =>
+        runEffect(sql, item).then(
+          (effect) => ({ effect }),
+          (error: unknown) => ({ error }),
+        ),
+      ),
     ]);
+    // A handler that threw one of our errors (a provider's 503, a concurrent duplicate) threw it
+    // before writing, as handlers must: only its own command fails, and its claim is taken back.
+    // Anything else (a failed statement, a lost connection, a bug) may have aborted the
+    // transaction: the whole batch fails and the consumer runs its commands one at a time.
+    const failed = new Map<string, unknown>();
+    settled.forEach((outcome, index) => {
+      if (!('error' in outcome)) return;
+      if (!isOwnFailure(outcome.error)) throw outcome.error;
+      failed.set(candidates[index]!.command.messageId, outcome.error);
+    });
+    const firsts = candidates.filter(({ command }) => !failed.has(command.messageId));
+    const effects = settled.flatMap((outcome) => ('effect' in outcome ? [outcome.effect] : []));
     const stored = new Map<string, StoredReply>();
     firsts.forEach(({ command }, index) => {
       const effect = effects[index]!;
@@ -181,7 +205,12 @@ export function createCommandBatchProcessor<W extends Worker>(
     });
     const processed: { command: C; outcome: CommandOutcome }[] = [];
     const produced: NewOutboxMessage[] = [];
+    const rejected: RejectedCommand<C>[] = [];
     for (const { command, sagaId } of accepted) {
+      if (failed.has(command.messageId)) {
+        rejected.push({ command, error: failed.get(command.messageId) });
+        continue;
+      }
       const mine = stored.get(command.messageId);
       const first = mine !== undefined && !processed.some((p) => p.command.messageId === command.messageId);
       const claim = claims.get(command.messageId)!;
@@ -205,9 +234,10 @@ export function createCommandBatchProcessor<W extends Worker>(
       ),
       // Without a publisher, the outbox carries them: written in this transaction, relayed after it.
       opts.publish ? undefined : insertOutboxRows(sql, produced, 0),
+      failed.size > 0 ? releaseInboxClaims(sql, worker, [...failed.keys()]) : undefined,
       commit(),
     ]);
-    return { processed, produced };
+    return { processed, produced, rejected };
   }
 
   async function runEffect<C extends CommandDelivery>(sql: postgres.ReservedSql, item: Accepted<C>) {
@@ -250,6 +280,14 @@ export function createCommandProcessor<W extends Worker>(
     if (rejected[0]) throw rejected[0].error;
     return processed[0]!.outcome;
   };
+}
+
+/** Whether a handler's error is about its own command (thrown before it wrote) rather than the transaction. */
+function isOwnFailure(error: unknown): boolean {
+  return (
+    (error instanceof TransientError || error instanceof PermanentError) &&
+    !(error.cause instanceof Error && error.cause.name === 'PostgresError')
+  );
 }
 
 function handlerFor<W extends Worker>(
