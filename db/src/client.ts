@@ -37,7 +37,10 @@ export function createDatabase(config: CreateDatabaseOptions): DatabaseHandle {
     max: config.poolMax,
     // Migrations and `IF NOT EXISTS` statements emit notices that are noise in service logs.
     onnotice: () => {},
-    connection: { application_name: config.applicationName ?? 'sagaport' },
+    connection: {
+      application_name: config.applicationName ?? 'sagaport',
+      plan_cache_mode: 'force_generic_plan',
+    },
   });
   const db = drizzle(sql, { schema });
   return {

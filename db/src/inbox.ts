@@ -134,10 +134,13 @@ export async function claimInboxBatch(
       on conflict (consumer, message_id) do nothing
       returning message_id
     )
-    select w.message_id, c.message_id is not null as claimed, i.consumer is not null as seen, i.reply
+    -- One primary-key lookup per message for the reply stored before (a join would scan the inbox).
+    -- A message claimed here is not visible to these lookups (same snapshot): only 'claimed' counts.
+    select w.message_id, c.message_id is not null as claimed,
+      exists (select 1 from inbox i where i.consumer = ${consumer} and i.message_id = w.message_id) as seen,
+      (select i.reply from inbox i where i.consumer = ${consumer} and i.message_id = w.message_id) as reply
     from wanted w
-    left join claimed c on c.message_id = w.message_id
-    left join inbox i on c.message_id is null and i.consumer = ${consumer} and i.message_id = w.message_id`;
+    left join claimed c on c.message_id = w.message_id`;
   for (const row of found) {
     if (!row.claimed && !row.seen) {
       // Claimed by a concurrent transaction that committed after this statement's snapshot.
@@ -168,23 +171,12 @@ export async function storeInboxReplies(
       update inbox i set reply = r.reply
       from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, reply jsonb)
       where i.consumer = ${consumer} and i.message_id = r.message_id
+        -- The ids again as an index condition: the planner cannot see into the JSON.
+        and i.message_id = any(${sql.array(
+          entries.map((e) => e.messageId),
+          2950,
+        )}::uuid[])
       returning 1)
     select sagaport_expect_rows(${new Set(entries.map((e) => e.messageId)).size}, (select count(*) from stored),
       ${`inbox rows of ${consumer} (call claimInboxBatch first)`})`;
-}
-
-/**
- * Takes back the claims of messages a batch did not process after all (their handler failed
- * before doing anything), in the batch's transaction, so their retry is a first delivery.
- */
-export async function releaseInboxClaims(
-  sql: SqlExecutor,
-  consumer: string,
-  messageIds: readonly string[],
-): Promise<void> {
-  if (messageIds.length === 0) return;
-  await sql`
-    delete from inbox where consumer = ${consumer}
-      and message_id = any(${sql.array([...messageIds], 2950)}::uuid[])
-      and reply is null`;
 }

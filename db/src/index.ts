@@ -49,7 +49,6 @@ export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js
 export {
   claimInbox,
   claimInboxBatch,
-  releaseInboxClaims,
   storeInboxReplies,
   storeInboxReply,
 } from './inbox.js';

@@ -180,6 +180,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const maintenance = new TableMaintenance({
     sql: database.sql,
     tables: churningTables,
+    // Eight-odd products updated twice per saga: long chains of dead row versions build up fast.
+    thresholds: { 'inventory.products': 200 },
     mode: settings.tableMaintenance ?? 'auto',
     logger,
     onVacuum: (table) => metrics.tableVacuums.inc({ table }),

@@ -129,10 +129,7 @@ export function eventsJson(rows: readonly SagaEventRow[]): string {
  * which aborts the transaction; the promise rejects with {@link VersionConflict}. Returns the
  * outbox rows written, with their ids.
  */
-export async function writeTransitions(
-  sql: Sql,
-  writes: SagaWrites,
-): Promise<OutboxMessage[]> {
+export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<OutboxMessage[]> {
   const { updates, events, outbox, graceMs } = writes;
   const ended = updates.filter((u) => u.ended).map((u) => `${u.id}:${u.state.status}`);
   const updateJson = JSON.stringify(
@@ -163,6 +160,10 @@ export async function writeTransitions(
             id uuid, expected int, status text, current_step text, state jsonb, outcome text,
             failure_reason jsonb, deadline_at timestamptz, ended boolean)
           where s.id = r.id and s.version = r.expected
+            and s.id = any(${sql.array(
+              updates.map((u) => u.id),
+              2950,
+            )}::uuid[])
           returning s.id)
         select sagaport_expect_rows(${updates.length}, (select count(*) from updated), 'sagas')`,
     events.length === 0

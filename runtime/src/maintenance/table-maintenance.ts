@@ -20,6 +20,8 @@ export interface TableMaintenanceOptions {
   readonly intervalMs?: number;
   /** A table with at least this many dead rows is vacuumed. */
   readonly deadRowThreshold?: number;
+  /** Lower thresholds for small tables whose few rows are updated all the time (the stock). */
+  readonly thresholds?: Readonly<Record<string, number>>;
   readonly logger: Logger;
   /** Called after each vacuum (metrics). */
   readonly onVacuum?: (table: string, deadRows: number, durationMs: number) => void;
@@ -49,7 +51,7 @@ export class TableMaintenance {
           this.options.logger.warn({ err: error }, 'table maintenance failed; next pass retries'),
         )
         .finally(() => (this.running = undefined));
-    }, this.options.intervalMs ?? 5_000);
+    }, this.options.intervalMs ?? 2_000);
     this.timer.unref();
   }
 
@@ -66,12 +68,14 @@ export class TableMaintenance {
       (await sql<{ setting: string }[]>`select current_setting('autovacuum') as setting`)[0]?.setting ===
         'off';
     if (!this.enabled) return [];
-    const due = await sql<{ name: string; dead: number }[]>`
+    const counted = await sql<{ name: string; dead: number }[]>`
       select schemaname || '.' || relname as name, n_dead_tup::int as dead
       from pg_stat_user_tables
       where schemaname || '.' || relname = any(${sql.array([...tables], 25)}::text[])
-        and n_dead_tup >= ${this.options.deadRowThreshold ?? 2_000}
       order by n_dead_tup desc`;
+    const due = counted.filter(
+      ({ name, dead }) => dead >= (this.options.thresholds?.[name] ?? this.options.deadRowThreshold ?? 2_000),
+    );
     if (due.length === 0) return [];
     const connection = await sql.reserve();
     try {
@@ -83,7 +87,8 @@ export class TableMaintenance {
         for (const { name, dead } of due) {
           const started = performance.now();
           // VACUUM takes no parameters; the name comes from pg_stat_user_tables and our own list.
-          await connection.unsafe(`vacuum ${quoteQualified(name)}`);
+          // ANALYZE too: without autovacuum nothing else keeps the planner's statistics current.
+          await connection.unsafe(`vacuum (analyze) ${quoteQualified(name)}`);
           const durationMs = performance.now() - started;
           this.options.onVacuum?.(name, dead, durationMs);
         }

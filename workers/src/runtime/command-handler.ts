@@ -1,12 +1,6 @@
 // The idempotent command pattern every worker shares, a batch at a time: inbox claims, pipelined effects, stored replies.
 import { randomUUID } from 'node:crypto';
-import {
-  claimInboxBatch,
-  insertOutboxRows,
-  releaseInboxClaims,
-  storeInboxReplies,
-  type NewOutboxMessage,
-} from '@sagaport/db';
+import { claimInboxBatch, insertOutboxRows, storeInboxReplies, type NewOutboxMessage } from '@sagaport/db';
 import {
   BusinessRefusal,
   ContractViolationError,
@@ -138,11 +132,24 @@ export function createCommandBatchProcessor<W extends Worker>(
       }
     }
     if (accepted.length === 0) return { processed: [], rejected };
-    const done = await pipelinedTransaction(options.sql, (sql, commit) =>
-      processInTransaction(sql, accepted, options, commit),
-    );
-    await options.publish?.(done.produced);
-    return { processed: done.processed, rejected: [...rejected, ...done.rejected] };
+    for (;;) {
+      try {
+        const done = await pipelinedTransaction(options.sql, (sql, commit) =>
+          processInTransaction(sql, accepted, options, commit),
+        );
+        await options.publish?.(done.produced);
+        return { processed: done.processed, rejected };
+      } catch (error) {
+        if (!(error instanceof MemberFailed)) throw error;
+        // Rolled back: run the others again, without the command that failed.
+        rejected.push({ command: error.command as C, error: error.cause });
+        accepted.splice(
+          accepted.findIndex((a) => a.command === error.command),
+          1,
+        );
+        if (accepted.length === 0) return { processed: [], rejected };
+      }
+    }
   };
 
   /** Three round trips: BEGIN and the claims; the effects; the replies (and outbox rows) and COMMIT. */
@@ -180,17 +187,16 @@ export function createCommandBatchProcessor<W extends Worker>(
         ),
       ),
     ]);
-    // A handler that threw one of our errors (a provider's 503, a concurrent duplicate) threw it
-    // before writing, as handlers must: only its own command fails, and its claim is taken back.
-    // Anything else (a failed statement, a lost connection, a bug) may have aborted the
-    // transaction: the whole batch fails and the consumer runs its commands one at a time.
-    const failed = new Map<string, unknown>();
+    // A handler that threw one of our errors (a provider's 503, a concurrent duplicate) failed
+    // for its own command: the batch is rolled back and run again without it, and only that
+    // command is retried or dead-lettered. Anything else (a failed statement, a lost connection,
+    // a bug) fails the whole batch, and the consumer runs its commands one at a time.
     settled.forEach((outcome, index) => {
       if (!('error' in outcome)) return;
       if (!isOwnFailure(outcome.error)) throw outcome.error;
-      failed.set(candidates[index]!.command.messageId, outcome.error);
+      throw new MemberFailed(candidates[index]!.command, outcome.error);
     });
-    const firsts = candidates.filter(({ command }) => !failed.has(command.messageId));
+    const firsts = candidates;
     const effects = settled.flatMap((outcome) => ('effect' in outcome ? [outcome.effect] : []));
     const stored = new Map<string, StoredReply>();
     firsts.forEach(({ command }, index) => {
@@ -205,12 +211,7 @@ export function createCommandBatchProcessor<W extends Worker>(
     });
     const processed: { command: C; outcome: CommandOutcome }[] = [];
     const produced: NewOutboxMessage[] = [];
-    const rejected: RejectedCommand<C>[] = [];
     for (const { command, sagaId } of accepted) {
-      if (failed.has(command.messageId)) {
-        rejected.push({ command, error: failed.get(command.messageId) });
-        continue;
-      }
       const mine = stored.get(command.messageId);
       const first = mine !== undefined && !processed.some((p) => p.command.messageId === command.messageId);
       const claim = claims.get(command.messageId)!;
@@ -234,10 +235,9 @@ export function createCommandBatchProcessor<W extends Worker>(
       ),
       // Without a publisher, the outbox carries them: written in this transaction, relayed after it.
       opts.publish ? undefined : insertOutboxRows(sql, produced, 0),
-      failed.size > 0 ? releaseInboxClaims(sql, worker, [...failed.keys()]) : undefined,
       commit(),
     ]);
-    return { processed, produced, rejected };
+    return { processed, produced };
   }
 
   async function runEffect<C extends CommandDelivery>(sql: postgres.ReservedSql, item: Accepted<C>) {
@@ -280,6 +280,16 @@ export function createCommandProcessor<W extends Worker>(
     if (rejected[0]) throw rejected[0].error;
     return processed[0]!.outcome;
   };
+}
+
+/** One command's handler failed on its own account; the batch is rolled back and run without it. */
+class MemberFailed extends Error {
+  constructor(
+    readonly command: CommandDelivery,
+    override readonly cause: unknown,
+  ) {
+    super(`command ${command.messageId} failed`);
+  }
 }
 
 /** Whether a handler's error is about its own command (thrown before it wrote) rather than the transaction. */
