@@ -75,6 +75,7 @@ const WorkerEnv = z.object({
   OUTBOX_DISPATCH_GRACE_MS: integer(0, 600_000, 5_000),
   FAULT_DUPLICATE_PUBLISHES: flag(false),
   FAULT_CRASH_ON_BODY: z.string().min(3).optional(),
+  FAULT_CRASH_AFTER_COMMIT: z.string().min(1).optional(),
 });
 
 export type LogLevel = z.infer<typeof WorkerEnv>['LOG_LEVEL'];
@@ -93,6 +94,8 @@ export interface WorkerConfig {
   readonly duplicatePublishes: boolean;
   /** Fault injection: the process exits at once when a delivery's body contains this text. */
   readonly crashOnBody?: string;
+  /** Fault injection: a marker file; see StartWorkersOptions.crashAfterCommit. */
+  readonly crashAfterCommit?: string;
   readonly database: DbConfig;
   readonly broker: BrokerConfig;
 }
@@ -132,6 +135,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
     dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
     duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES,
     ...(e.FAULT_CRASH_ON_BODY ? { crashOnBody: e.FAULT_CRASH_ON_BODY } : {}),
+    ...(e.FAULT_CRASH_AFTER_COMMIT ? { crashAfterCommit: e.FAULT_CRASH_AFTER_COMMIT } : {}),
     database,
     broker,
   };

@@ -193,4 +193,67 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     expect((await commands(sagaId)).map((c) => c.type)).toEqual(['order.create', 'inventory.reserve']);
     expect((await events(sagaId)).map((e) => e.kind)).not.toContain('command.resent');
   });
+
+  it('applies a batch holding a reply, its duplicate and a late reply of the same saga as if they came one by one', async () => {
+    const sagaId = await startSaga();
+    const create = (await saga(sagaId)).state.awaiting!;
+    const reply = orderCreated(create.messageId);
+    // Late: the worker's failure answer to the same command, after the success moved the saga on.
+    const late: ReplyInput = {
+      type: 'order.create.reply',
+      messageId: randomUUID(),
+      causationId: create.messageId,
+      body: { outcome: 'failed', reason: { code: 'order_exists', message: 'late and wrong' } },
+    };
+
+    const results = await first.handleReplies([
+      { sagaId, reply, ref: 'reply' },
+      { sagaId, reply, ref: 'duplicate' },
+      { sagaId, reply: late, ref: 'late' },
+    ]);
+
+    expect(
+      results.map((r) => ('transition' in r ? [r.ref, r.transition.changed] : [r.ref, 'error'])),
+    ).toEqual([
+      ['reply', true],
+      ['duplicate', false],
+      ['late', false],
+    ]);
+    const after = await saga(sagaId);
+    expect(after).toMatchObject({ version: 2, status: 'running', currentStep: 'reserveStock' });
+    expect((await commands(sagaId)).map((c) => c.type)).toEqual(['order.create', 'inventory.reserve']);
+    const log = await events(sagaId);
+    expect(log.filter((e) => e.kind === 'reply.received')).toHaveLength(3);
+    expect(log.filter((e) => e.kind === 'reply.ignored')).toHaveLength(2);
+    expect(log.filter((e) => e.kind === 'step.refused')).toHaveLength(0);
+  });
+
+  it('runs a whole batch again when one of its sagas moved on meanwhile: every saga moved once, none lost', async () => {
+    const contested = await startSaga();
+    const bystander = await startSaga();
+    const reply = (sagaId: string) => async () =>
+      orderCreated((await saga(sagaId)).state.awaiting!.messageId);
+    const contestedReply = await reply(contested)();
+    const bystanderReply = await reply(bystander)();
+
+    // The batch of `first` (both sagas) and the single reply of `second` collide on `contested`.
+    const [batch, single] = await atTheSameMoment<unknown>(contested, [
+      () =>
+        first.handleReplies([
+          { sagaId: bystander, reply: bystanderReply, ref: 'bystander' },
+          { sagaId: contested, reply: contestedReply, ref: 'contested' },
+        ]),
+      () => second.handleReply(contested, contestedReply),
+    ]);
+    expect(batch).toMatchObject({ status: 'fulfilled' });
+    expect(single).toMatchObject({ status: 'fulfilled' });
+    for (const sagaId of [contested, bystander]) {
+      expect(await saga(sagaId)).toMatchObject({ version: 2, currentStep: 'reserveStock' });
+      expect((await commands(sagaId)).map((c) => c.type)).toEqual(['order.create', 'inventory.reserve']);
+      expect((await events(sagaId)).filter((e) => e.kind === 'step.succeeded')).toHaveLength(1);
+    }
+    // The batch lost the race on `contested` (or won it): either way exactly one reply was ignored there.
+    expect((await events(contested)).filter((e) => e.kind === 'reply.ignored')).toHaveLength(1);
+    expect((await events(bystander)).filter((e) => e.kind === 'reply.ignored')).toHaveLength(0);
+  });
 });

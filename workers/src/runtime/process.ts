@@ -112,6 +112,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       publishReplies: config.dispatchGraceMs > 0,
       duplicatePublishes: config.duplicatePublishes,
       ...(config.crashOnBody ? { crashOnBody: config.crashOnBody } : {}),
+      ...(config.crashAfterCommit ? { crashAfterCommit: config.crashAfterCommit } : {}),
     });
     cleanups.push(() => running.stop());
 

@@ -1,4 +1,5 @@
 // Starts the selected workers in this process: one Consumer per queue, the inventory sweeper, metrics.
+import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DatabaseGate, type Database } from '@sagaport/db';
 import { sql } from 'drizzle-orm';
@@ -72,6 +73,12 @@ export interface StartWorkersOptions {
    * text, before handling it — a message that crashes its worker, for the delivery-limit tests.
    */
   readonly crashOnBody?: string;
+  /**
+   * Fault injection (FAULT_CRASH_AFTER_COMMIT): a marker file. The first command batch of
+   * several commands to commit (its replies published and confirmed) creates the file and exits
+   * the process before the batch is acked: the redelivered batch must change nothing twice.
+   */
+  readonly crashAfterCommit?: string;
   /** Names this process in dead letters (`payment-worker@<instance>`); `<hostname>:<pid>` by default. */
   readonly instance?: string;
   /** How long to wait for every consumer to subscribe before giving up. */
@@ -182,7 +189,11 @@ function subscriptionsOf(
     name: `${worker}-worker`,
     queue: topology.queues.commands[worker],
     contracts: commandContractsOf(worker),
-    handler: loggedCommands(worker, commandProcessorOf(worker, options, settings, provider), log),
+    handler: crashingAfterCommit(
+      options.crashAfterCommit,
+      loggedCommands(worker, commandProcessorOf(worker, options, settings, provider), log),
+      log,
+    ),
   };
   if (worker !== 'inventory') return [commands];
   const orderEvents: Subscription = {
@@ -271,5 +282,22 @@ function crashingOn(marker: string, handler: BatchHandler, log: Logger): BatchHa
       process.exit(70);
     }
     return handler(messages);
+  };
+}
+
+/** Wraps a batch handler so the process dies once, after a batch of several committed and before its ack (fault injection). */
+function crashingAfterCommit(marker: string | undefined, handler: BatchHandler, log: Logger): BatchHandler {
+  if (!marker) return handler;
+  return async (messages) => {
+    const rejected = await handler(messages);
+    if (messages.length > 1 && !existsSync(marker)) {
+      writeFileSync(marker, `${process.pid}\n`);
+      log.error(
+        { size: messages.length },
+        'FAULT_CRASH_AFTER_COMMIT: exiting after the commit, before the ack',
+      );
+      process.exit(70);
+    }
+    return rejected;
   };
 }
