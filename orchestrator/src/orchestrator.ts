@@ -188,7 +188,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   maintenance.start();
 
-  const service = new CheckoutService(database.db, engine);
+  const service = new CheckoutService(database.db, database.sql, engine);
   const adminDeps: AdminDeps = {
     database,
     broker,

@@ -1,7 +1,8 @@
 // Starts checkouts idempotently and reads their status: the logic behind the checkout API.
 import { createHash, randomUUID } from 'node:crypto';
-import { checkoutRequests, products, sagaInstances, type Database } from '@sagaport/db';
-import { eq, inArray } from 'drizzle-orm';
+import { checkoutRequests, sagaInstances, type Database } from '@sagaport/db';
+import { eq } from 'drizzle-orm';
+import type postgres from 'postgres';
 import type { CheckoutRequest, CheckoutStatus } from '../http/checkout-schema.js';
 import type { FieldError } from '../http/problem.js';
 import type { SagaEngine } from '../saga/engine.js';
@@ -17,9 +18,24 @@ function hashRequest(request: CheckoutRequest): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
+interface StatusRow {
+  id: string;
+  status: string;
+  current_step: string | null;
+  outcome: string | null;
+  failure_reason: { code: string; message: string } | null;
+  order_id: string;
+  total_cents: number;
+  currency: string;
+  created_ms: string | number;
+  updated_ms: string | number;
+}
+
 export class CheckoutService {
   constructor(
     private readonly db: Database,
+    /** The postgres.js client under `db`: the per-request reads are prepared statements on it. */
+    private readonly sql: postgres.Sql,
     private readonly engine: SagaEngine,
   ) {}
 
@@ -27,7 +43,12 @@ export class CheckoutService {
    * Starts the saga for `request`, or returns the saga an earlier request with the same key
    * started. The key, its body hash and the saga's first transition commit together.
    */
-  async start(idempotencyKey: string, request: CheckoutRequest): Promise<StartResult> {
+  async start(
+    idempotencyKey: string,
+    request: CheckoutRequest,
+    /** Called with the new saga's id after its commit and before its first command is sent. */
+    onCommitted?: (sagaId: string) => void,
+  ): Promise<StartResult> {
     const requestHash = hashRequest(request);
     const priced = await this.price(request);
     if ('errors' in priced) {
@@ -48,6 +69,7 @@ export class CheckoutService {
       data: { ...priced.data, orderId: randomUUID() },
     });
     if (rows) {
+      onCommitted?.(sagaId);
       await this.engine.dispatch(rows);
       return { kind: 'started', sagaId };
     }
@@ -59,20 +81,25 @@ export class CheckoutService {
 
   /** The public view of a checkout, or undefined for an unknown id. */
   async status(sagaId: string): Promise<CheckoutStatus | undefined> {
-    const [row] = await this.db.select().from(sagaInstances).where(eq(sagaInstances.id, sagaId));
+    // One prepared statement reading only what the answer needs (the state's data is large).
+    const [row] = await this.sql<StatusRow[]>`
+      select id, status, current_step, outcome, failure_reason,
+        state #>> '{data,orderId}' as order_id, (state #>> '{data,totalCents}')::int as total_cents,
+        state #>> '{data,currency}' as currency,
+        extract(epoch from created_at) * 1000 as created_ms, extract(epoch from updated_at) * 1000 as updated_ms
+      from saga.instances where id = ${sagaId}`;
     if (!row) return undefined;
-    const state = row.state as SagaState;
     return {
       sagaId: row.id,
       status: row.status as CheckoutStatus['status'],
-      currentStep: row.currentStep,
+      currentStep: row.current_step,
       outcome: row.outcome,
-      reason: row.failureReason ?? null,
-      orderId: state.data.orderId,
-      totalCents: state.data.totalCents,
-      currency: state.data.currency,
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
+      reason: row.failure_reason ?? null,
+      orderId: row.order_id,
+      totalCents: row.total_cents,
+      currency: row.currency,
+      createdAt: new Date(Number(row.created_ms)).toISOString(),
+      updatedAt: new Date(Number(row.updated_ms)).toISOString(),
     };
   }
 
@@ -98,7 +125,9 @@ export class CheckoutService {
     request: CheckoutRequest,
   ): Promise<{ data: Omit<CheckoutData, 'orderId'> } | { errors: FieldError[] }> {
     const skus = request.items.map((i) => i.sku);
-    const rows = await this.db.select().from(products).where(inArray(products.sku, skus));
+    const rows = await this.sql<{ sku: string; priceCents: number; currency: string }[]>`
+      select sku, price_cents as "priceCents", currency from inventory.products
+      where sku = any(${this.sql.array(skus, 25)}::text[])`;
     const bySku = new Map(rows.map((r) => [r.sku, r]));
     const errors = request.items.flatMap((line, index) =>
       bySku.has(line.sku) ? [] : [{ field: `items.${index}.sku`, message: `unknown sku ${line.sku}` }],

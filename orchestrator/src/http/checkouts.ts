@@ -74,7 +74,14 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
       if (!parsed.success) {
         return problem(c, { title: 'Invalid checkout', status: 422, errors: fieldErrors(parsed.error) });
       }
-      const result = await service.start(key.data, parsed.data);
+      const wait = preferredWaitSeconds(c.req.header('prefer'));
+      // A new saga is watched from before its first command, so its end cannot be missed.
+      let watch: ReturnType<typeof ended.register> | undefined;
+      const result = await service.start(
+        key.data,
+        parsed.data,
+        wait === undefined ? undefined : (sagaId) => (watch = ended.register(sagaId)),
+      );
       if (result.kind === 'invalid')
         return problem(c, { title: 'Invalid checkout', status: 422, errors: [...result.errors] });
       if (result.kind === 'key-reused') {
@@ -88,12 +95,11 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
       const location = `/checkouts/${result.sagaId}`;
       c.header('Location', location);
       if (result.kind === 'replayed') c.header('Idempotent-Replayed', 'true');
-      const wait = preferredWaitSeconds(c.req.header('prefer'));
       if (wait !== undefined) {
         c.header('Preference-Applied', `wait=${wait}`);
-        const done = await ended.waitForEnd(result.sagaId, wait * 1000, () =>
-          service.hasEnded(result.sagaId),
-        );
+        const done = watch
+          ? await watch.wait(wait * 1000)
+          : await ended.waitForEnd(result.sagaId, wait * 1000, () => service.hasEnded(result.sagaId));
         const status = await service.status(result.sagaId);
         return c.json(status, done ? 200 : 202);
       }

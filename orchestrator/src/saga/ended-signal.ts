@@ -30,6 +30,33 @@ export class SagaEndedSignal {
    * Resolves true when the saga ends within `timeoutMs`, false otherwise. `alreadyEnded` is
    * checked after registering, so an end that lands between the check and the wait is not missed.
    */
+  /**
+   * Starts listening for the end of `sagaId` now, before anything could end it (a saga this
+   * process is about to start): `wait` then needs no check of the saga's current state.
+   */
+  register(sagaId: string): { wait(timeoutMs: number): Promise<boolean> } {
+    let resolveEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+    const waiting = this.waiters.get(sagaId) ?? new Set();
+    waiting.add(resolveEnded);
+    this.waiters.set(sagaId, waiting);
+    return {
+      wait: async (timeoutMs) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          return await Promise.race([
+            ended.then(() => true),
+            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+          ]);
+        } finally {
+          clearTimeout(timer);
+          waiting.delete(resolveEnded);
+          if (waiting.size === 0 && this.waiters.get(sagaId) === waiting) this.waiters.delete(sagaId);
+        }
+      },
+    };
+  }
+
   async waitForEnd(
     sagaId: string,
     timeoutMs: number,
