@@ -123,7 +123,7 @@ export async function claimInboxBatch(
       correlation_id: d.correlationId,
     })),
   );
-  const found = await sql<{ message_id: string; claimed: boolean; seen: boolean; reply: unknown }[]>`
+  const found = await sql<{ message_id: string; claimed: boolean; stored: { reply: unknown } | null }[]>`
     with wanted as (
       select distinct on (r.message_id) r.message_id, r.message_type, r.correlation_id
       from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, message_type text, correlation_id uuid)
@@ -134,21 +134,22 @@ export async function claimInboxBatch(
       on conflict (consumer, message_id) do nothing
       returning message_id
     )
-    -- One primary-key lookup per message for the reply stored before (a join would scan the inbox).
-    -- A message claimed here is not visible to these lookups (same snapshot): only 'claimed' counts.
+    -- One primary-key lookup per message for the row stored before (a join, or an EXISTS the
+    -- planner may hash, would scan the consumer's whole inbox). A message claimed here is not
+    -- visible to it (same snapshot): only 'claimed' counts then.
     select w.message_id, c.message_id is not null as claimed,
-      exists (select 1 from inbox i where i.consumer = ${consumer} and i.message_id = w.message_id) as seen,
-      (select i.reply from inbox i where i.consumer = ${consumer} and i.message_id = w.message_id) as reply
+      (select jsonb_build_object('reply', i.reply) from inbox i
+        where i.consumer = ${consumer} and i.message_id = w.message_id) as stored
     from wanted w
     left join claimed c on c.message_id = w.message_id`;
   for (const row of found) {
-    if (!row.claimed && !row.seen) {
+    if (!row.claimed && !row.stored) {
       // Claimed by a concurrent transaction that committed after this statement's snapshot.
       throw new InboxRaceError(`message ${row.message_id} of consumer ${consumer} was claimed concurrently`);
     }
     claims.set(
       row.message_id,
-      row.claimed ? { firstDelivery: true } : { firstDelivery: false, reply: row.reply ?? null },
+      row.claimed ? { firstDelivery: true } : { firstDelivery: false, reply: row.stored?.reply ?? null },
     );
   }
   return claims;

@@ -68,13 +68,18 @@ export class TableMaintenance {
       (await sql<{ setting: string }[]>`select current_setting('autovacuum') as setting`)[0]?.setting ===
         'off';
     if (!this.enabled) return [];
-    const counted = await sql<{ name: string; dead: number }[]>`
-      select schemaname || '.' || relname as name, n_dead_tup::int as dead
+    const counted = await sql<{ name: string; dead: number; changed: number; live: number }[]>`
+      select schemaname || '.' || relname as name, n_dead_tup::int as dead,
+        n_mod_since_analyze::int as changed, n_live_tup::int as live
       from pg_stat_user_tables
       where schemaname || '.' || relname = any(${sql.array([...tables], 25)}::text[])
       order by n_dead_tup desc`;
+    // Vacuum by dead rows; analyze as autovacuum would (50 rows + 10 % changed), so the planner's
+    // statistics, and the plans cached on them, follow a table growing from empty.
     const due = counted.filter(
-      ({ name, dead }) => dead >= (this.options.thresholds?.[name] ?? this.options.deadRowThreshold ?? 2_000),
+      ({ name, dead, changed, live }) =>
+        dead >= (this.options.thresholds?.[name] ?? this.options.deadRowThreshold ?? 2_000) ||
+        changed >= 50 + 0.1 * live,
     );
     if (due.length === 0) return [];
     const connection = await sql.reserve();
