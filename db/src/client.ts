@@ -35,6 +35,8 @@ export interface DatabaseHandle {
 export function createDatabase(config: CreateDatabaseOptions): DatabaseHandle {
   const sql = postgres(config.url, {
     max: config.poolMax,
+    // A host starting with '/' is the directory of the server's Unix socket (postgres.js).
+    ...(config.socketDir ? { host: config.socketDir } : {}),
     // Migrations and `IF NOT EXISTS` statements emit notices that are noise in service logs.
     onnotice: () => {},
     connection: {

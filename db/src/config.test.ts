@@ -50,4 +50,14 @@ describe('loadDbConfig', () => {
       /DATABASE_URL.*DATABASE_POOL_MAX/,
     );
   });
+
+  it('connects through a Unix socket directory when DATABASE_SOCKET_DIR names one, and refuses a relative one', () => {
+    expect(loadDbConfig({ DATABASE_SOCKET_DIR: '/var/run/postgresql' })).toMatchObject({
+      socketDir: '/var/run/postgresql',
+    });
+    expect(loadDbConfig({})).not.toHaveProperty('socketDir');
+    expect(() => loadDbConfig({ DATABASE_SOCKET_DIR: 'run/postgresql' })).toThrow(
+      /DATABASE_SOCKET_DIR must be an absolute directory/,
+    );
+  });
 });
