@@ -34,13 +34,18 @@ export class SagaEndedSignal {
    * Starts listening for the end of `sagaId` now, before anything could end it (a saga this
    * process is about to start): `wait` then needs no check of the saga's current state.
    */
-  register(sagaId: string): { wait(timeoutMs: number): Promise<boolean> } {
+  register(sagaId: string): { wait(timeoutMs: number): Promise<boolean>; cancel(): void } {
     let resolveEnded!: () => void;
     const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
     const waiting = this.waiters.get(sagaId) ?? new Set();
     waiting.add(resolveEnded);
     this.waiters.set(sagaId, waiting);
+    const cancel = () => {
+      waiting.delete(resolveEnded);
+      if (waiting.size === 0 && this.waiters.get(sagaId) === waiting) this.waiters.delete(sagaId);
+    };
     return {
+      cancel,
       wait: async (timeoutMs) => {
         let timer: NodeJS.Timeout | undefined;
         try {
@@ -50,34 +55,31 @@ export class SagaEndedSignal {
           ]);
         } finally {
           clearTimeout(timer);
-          waiting.delete(resolveEnded);
-          if (waiting.size === 0 && this.waiters.get(sagaId) === waiting) this.waiters.delete(sagaId);
+          cancel();
         }
       },
     };
   }
 
+  /**
+   * Waits until `sagaId` ends or `timeoutMs` passes; resolves whether it ended. The waiter is
+   * registered before `alreadyEnded` checks the saga, so an end in between is not missed.
+   */
   async waitForEnd(
     sagaId: string,
     timeoutMs: number,
     alreadyEnded: () => Promise<boolean>,
   ): Promise<boolean> {
-    let resolveEnded!: () => void;
-    const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
-    const waiting = this.waiters.get(sagaId) ?? new Set();
-    waiting.add(resolveEnded);
-    this.waiters.set(sagaId, waiting);
-    let timer: NodeJS.Timeout | undefined;
+    const watch = this.register(sagaId);
     try {
-      if (await alreadyEnded()) return true;
-      return await Promise.race([
-        ended.then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      waiting.delete(resolveEnded);
-      if (waiting.size === 0 && this.waiters.get(sagaId) === waiting) this.waiters.delete(sagaId);
+      if (await alreadyEnded()) {
+        watch.cancel();
+        return true;
+      }
+    } catch (error) {
+      watch.cancel();
+      throw error;
     }
+    return watch.wait(timeoutMs);
   }
 }

@@ -1,5 +1,5 @@
 // The saga engine's hot-path SQL: a batch of sagas read in one statement and written in a few pipelined set-based ones.
-import { OUTBOX_CHANNEL, type OutboxMessage } from '@sagaport/db';
+import { insertOutboxRows, type OutboxMessage } from '@sagaport/db';
 import type postgres from 'postgres';
 import type { SagaState } from './types.js';
 
@@ -173,20 +173,10 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Ou
         select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail
         from jsonb_to_recordset(${eventsJson(events)}::jsonb) as e(
           saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb)`,
-    outbox.length === 0
-      ? Promise.resolve([] as OutboxMessage[])
-      : sql<OutboxMessage[]>`
-        insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
-        select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
-          now() + make_interval(secs => ${graceMs / 1000})
-        from jsonb_to_recordset(${outboxJson(outbox)}::jsonb) as o(
-          message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
-          headers jsonb, payload jsonb)
-        returning ${sql.unsafe(outboxColumns)}`,
+    insertOutboxRows(sql, outbox, graceMs),
     ended.length === 0
       ? Promise.resolve([])
       : sql`select pg_notify(${SAGA_ENDED_CHANNEL}, x) from unnest(${sql.array(ended, 25)}::text[]) as x`,
-    graceMs === 0 && outbox.length > 0 ? sql`select pg_notify(${OUTBOX_CHANNEL}, '')` : Promise.resolve([]),
   ]);
   try {
     const [, , written] = await pending;
