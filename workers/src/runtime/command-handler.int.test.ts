@@ -18,7 +18,11 @@ import {
   undeclaredTopology,
   type WorkerTestDatabase,
 } from '../test-support/database.js';
-import { createCommandProcessor, type CommandHandlers } from './command-handler.js';
+import {
+  createCommandBatchProcessor,
+  createCommandProcessor,
+  type CommandHandlers,
+} from './command-handler.js';
 
 const topology = undeclaredTopology();
 const schedule = (sagaId?: string) =>
@@ -152,5 +156,42 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
     await processCommand(command);
     const [reply] = await outboxOf(database.db, command.correlationId!);
     expect(reply?.headers).toMatchObject({ [Header.traceparent]: traceparent });
+  });
+
+  it('leaves out every command of a batch whose handler fails on its own, running each of those once, and commits the others', async () => {
+    const calls = new Map<string, number>();
+    const failing = new Set<string>();
+    const batch = createCommandBatchProcessor({
+      worker: 'shipping',
+      sql: database.sql,
+      topology,
+      handlers: {
+        'shipping.schedule': async ({ payload }) => {
+          calls.set(payload.orderId, (calls.get(payload.orderId) ?? 0) + 1);
+          // A provider's 503: thrown before anything is written, as handlers must.
+          if (failing.has(payload.orderId)) throw new TransientError('provider answered 503');
+          return { shipmentId: randomUUID() };
+        },
+        'shipping.cancel': async () => ({}),
+      },
+    });
+    const commands = [schedule(), schedule(), schedule(), schedule()];
+    const orderOf = (c: (typeof commands)[number]) => (c.payload as { orderId: string }).orderId;
+    failing.add(orderOf(commands[0]!));
+    failing.add(orderOf(commands[2]!));
+
+    const { processed, rejected } = await batch(commands);
+
+    expect(rejected.map((r) => r.command)).toEqual([commands[0], commands[2]]);
+    expect(rejected.every((r) => r.error instanceof TransientError)).toBe(true);
+    expect(processed.map((p) => p.command)).toEqual([commands[1], commands[3]]);
+    // The failing calls were made once each; the others ran again after the rollback.
+    expect(calls.get(orderOf(commands[0]!))).toBe(1);
+    expect(calls.get(orderOf(commands[2]!))).toBe(1);
+    expect(calls.get(orderOf(commands[1]!))).toBe(2);
+    // Nothing of the failed ones was kept: their retry is a first delivery.
+    const claimed = await inboxOf(database.db, 'shipping');
+    expect(claimed.some((row) => row.messageId === commands[0]!.messageId)).toBe(false);
+    expect(claimed.some((row) => row.messageId === commands[1]!.messageId)).toBe(true);
   });
 });

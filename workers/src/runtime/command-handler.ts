@@ -140,13 +140,15 @@ export function createCommandBatchProcessor<W extends Worker>(
         await options.publish?.(done.produced);
         return { processed: done.processed, rejected };
       } catch (error) {
-        if (!(error instanceof MemberFailed)) throw error;
-        // Rolled back: run the others again, without the command that failed.
-        rejected.push({ command: error.command as C, error: error.cause });
-        accepted.splice(
-          accepted.findIndex((a) => a.command === error.command),
-          1,
-        );
+        if (!(error instanceof MembersFailed)) throw error;
+        // Rolled back: run the others again, without the commands that failed.
+        for (const failure of error.failures) {
+          rejected.push({ command: failure.command as C, error: failure.error });
+          accepted.splice(
+            accepted.findIndex((a) => a.command === failure.command),
+            1,
+          );
+        }
         if (accepted.length === 0) return { processed: [], rejected };
       }
     }
@@ -191,11 +193,13 @@ export function createCommandBatchProcessor<W extends Worker>(
     // for its own command: the batch is rolled back and run again without it, and only that
     // command is retried or dead-lettered. Anything else (a failed statement, a lost connection,
     // a bug) fails the whole batch, and the consumer runs its commands one at a time.
-    settled.forEach((outcome, index) => {
-      if (!('error' in outcome)) return;
-      if (!isOwnFailure(outcome.error)) throw outcome.error;
-      throw new MemberFailed(candidates[index]!.command, outcome.error);
-    });
+    // Every command that failed this way leaves together: none of them runs a second time.
+    const failures = settled.flatMap((outcome, index) =>
+      'error' in outcome ? [{ command: candidates[index]!.command, error: outcome.error }] : [],
+    );
+    const foreign = failures.find(({ error }) => !isOwnFailure(error));
+    if (foreign) throw foreign.error;
+    if (failures.length > 0) throw new MembersFailed(failures);
     const firsts = candidates;
     const effects = settled.flatMap((outcome) => ('effect' in outcome ? [outcome.effect] : []));
     const stored = new Map<string, StoredReply>();
@@ -282,13 +286,10 @@ export function createCommandProcessor<W extends Worker>(
   };
 }
 
-/** One command's handler failed on its own account; the batch is rolled back and run without it. */
-class MemberFailed extends Error {
-  constructor(
-    readonly command: CommandDelivery,
-    override readonly cause: unknown,
-  ) {
-    super(`command ${command.messageId} failed`);
+/** Commands whose handlers failed on their own account; the batch is rolled back and run without them. */
+class MembersFailed extends Error {
+  constructor(readonly failures: readonly { command: CommandDelivery; error: unknown }[]) {
+    super(`${failures.length} commands of the batch failed`);
   }
 }
 
