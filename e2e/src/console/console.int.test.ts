@@ -190,7 +190,11 @@ describe('the admin console in a browser (real processes, broker and database)',
     await page.locator('[data-kind="saga.completed"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-kind="dead-letter.archived"]').count()).toBe(1);
     expect(await page.locator('[data-kind="dead-letter.replayed"]').count()).toBe(1);
-    expect(await page.locator('.page-header .badge').first().textContent()).toBe('completed');
+    // The header refreshes on its own poll: it may show the end a moment after the timeline.
+    await page
+      .locator('.page-header .badge', { hasText: /^completed$/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await screenshot(page, 'saga-detail');
     expect(await sagaStatus(handFixedSaga)).toBe('completed');
   });

@@ -66,4 +66,26 @@ describe('pipelinedTransaction', () => {
     await pipelinedTransaction(database.sql, (tx) => insert(tx, 2));
     expect(await ids()).toEqual([2]);
   });
+
+  it('fails when its connection dies mid-transaction, writes nothing, and leaves the pool usable', async () => {
+    const attempt = pipelinedTransaction(database.sql, async (tx, commit) => {
+      const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      await database.sql`select pg_terminate_backend(${backend!.pid})`;
+      await Promise.all([insert(tx, 1), insert(tx, 2), commit()]);
+    });
+    const outcome = await Promise.race([
+      attempt.then(
+        () => 'committed',
+        () => 'failed',
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+    ]);
+    expect(outcome).toBe('failed');
+    expect(await ids()).toEqual([]);
+    // Every connection of the pool still works (a dead one handed back as open would not).
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => pipelinedTransaction(database.sql, (tx) => insert(tx, 10 + i))),
+    );
+    expect(await ids()).toHaveLength(8);
+  });
 });

@@ -35,29 +35,58 @@ export async function pipelinedTransaction<T>(
 ): Promise<T> {
   const reserved = await sql.reserve();
   const tx = sendingAtOnce(reserved);
+  // If the connection closes mid-transaction (PostgreSQL restarted, the network cut), postgres.js
+  // never runs the queries still queued on a reserved connection: fail the transaction instead
+  // of waiting for them forever, as postgres.js's own `begin` does.
+  let connection: PoolConnection | undefined;
+  let lost: Error | undefined;
+  let onLost!: (error: Error) => void;
+  const closed = new Promise<never>((_, reject) => (onLost = reject));
+  closed.catch(() => undefined);
   let ended: Promise<unknown> | undefined;
   const commit: Commit = async () => {
     const sent = tx.unsafe('commit');
     ended = sent.catch(() => undefined);
-    const result = await sent;
+    const result = await Promise.race([sent, closed]);
     if (result.command === 'ROLLBACK') throw new TransactionAborted('the transaction was rolled back');
   };
   try {
     // Not awaited: it leaves in the same write as work's first statement, whose failure reports it.
-    tx.unsafe('begin')
-      .execute()
-      .catch(() => undefined);
-    const result = await work(tx, commit);
+    const begin = tx.unsafe('begin', [], {
+      onexecute: (c: PoolConnection) => {
+        connection = c;
+        c.onclose = (error?: Error) => {
+          lost = Object.assign(new Error('the connection to PostgreSQL closed during the transaction'), {
+            code: 'CONNECTION_CLOSED',
+            cause: error,
+          });
+          onLost(lost);
+        };
+        return true; // keep pipelining: the next statement need not wait for BEGIN's answer
+      },
+    } as postgres.UnsafeQueryOptions);
+    begin.execute().catch(() => undefined);
+    const result = await Promise.race([work(tx, commit), closed]);
     if (!ended) await commit();
     return result;
   } catch (error) {
-    if (!ended) await tx.unsafe('rollback').catch(() => undefined);
+    if (!ended && !lost) await Promise.race([tx.unsafe('rollback'), closed]).catch(() => undefined);
     throw error;
   } finally {
-    // The COMMIT may still be on its way when a statement before it failed: let it land first.
-    await ended;
-    reserved.release();
+    if (connection) connection.onclose = null;
+    if (!lost) {
+      // The COMMIT may still be on its way when a statement before it failed: let it land first.
+      await Promise.race([ended, closed]).catch(() => undefined);
+      // A connection that closed meanwhile is postgres.js's again (it reconnects it); a released
+      // one would go back to the pool as if it were open.
+      if (!lost) reserved.release();
+    }
   }
+}
+
+/** The part of postgres.js's connection the transaction watches (set by its `onexecute` hook). */
+interface PoolConnection {
+  onclose: ((error?: Error) => void) | null;
 }
 
 /** `tx`, whose tagged-template queries are sent the moment they are created (see above). */
