@@ -70,6 +70,9 @@ export async function pipelinedTransaction<T>(
     if (!ended) await commit();
     return result;
   } catch (error) {
+    // The server ended the session (a FATAL error, a connection exception): the connection is
+    // going away even if its socket has not closed yet; never hand it back to the pool.
+    if (!lost && endsTheSession(error)) lost = error as Error;
     if (!ended && !lost) await Promise.race([tx.unsafe('rollback'), closed]).catch(() => undefined);
     throw error;
   } finally {
@@ -82,6 +85,19 @@ export async function pipelinedTransaction<T>(
       if (!lost) reserved.release();
     }
   }
+}
+
+/** Whether `error` means the PostgreSQL session is over (FATAL, class 08, shutdown, a closed socket). */
+function endsTheSession(error: unknown): boolean {
+  const { severity, code } = error as { severity?: unknown; code?: unknown };
+  if (severity === 'FATAL' || severity === 'PANIC') return true;
+  if (typeof code !== 'string') return false;
+  return (
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    code.startsWith('CONNECTION_') ||
+    ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)
+  );
 }
 
 /** The part of postgres.js's connection the transaction watches (set by its `onexecute` hook). */
