@@ -5,6 +5,7 @@ import { buildTopology } from '@sagaport/rabbitmq';
 import { eventually } from '@sagaport/rabbitmq/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkoutBody } from '../test-support/saga-fixtures.js';
 import { checkoutSaga } from './checkout-saga.js';
 import { SagaEngine } from './engine.js';
 import type { CheckoutData, ReplyInput, SagaState } from './types.js';
@@ -37,22 +38,16 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     await database.dispose();
   });
 
-  const checkout = (): CheckoutData => ({
-    orderId: randomUUID(),
-    customerId: `cust-${randomUUID()}`,
-    email: 'ada@example.com',
-    items: [{ sku: 'SKU-001', quantity: 2, unitPriceCents: 500 }],
-    currency: 'EUR',
-    totalCents: 1000,
-    shippingAddress: {
-      name: 'Ada Lovelace',
-      line1: 'Main 1',
-      city: 'Berlin',
-      postalCode: '10115',
-      country: 'DE',
-    },
-    paymentToken: 'tok_visa',
-  });
+  const checkout = (): CheckoutData => {
+    const { items, ...body } = checkoutBody(`cust-${randomUUID()}`, 'ada@example.com');
+    return {
+      ...body,
+      orderId: randomUUID(),
+      items: items.map((line) => ({ ...line, unitPriceCents: 500 })),
+      currency: 'EUR',
+      totalCents: 1000,
+    };
+  };
 
   /** Starts a saga; it then awaits order.create. */
   async function startSaga() {
