@@ -1,4 +1,4 @@
-// The message envelope: AMQP properties and headers every Sagaport message carries (DESIGN.md, "Envelope").
+// The message envelope: AMQP properties and headers every Sagaport message carries.
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage, Options } from 'amqplib';
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 // Failure classes a handler throws; the consumer maps them to a failed reply, a retry or a dead letter.
 
-/** How the consumer treats a failed delivery (DESIGN.md, "Failures and dead letters"). */
+/** How the consumer treats a failed delivery: a failed reply, a retry, or a dead letter at once. */
 export const FailureClass = {
   /** A refusal by the domain (out of stock, card declined): becomes a failed reply, not an error. */
   business: 'business',

@@ -3,7 +3,7 @@ import type { SagaQuery } from '../api/sagas.js';
 import type { FilterField } from '../filters/FilterBar.js';
 import { compact, type FilterSpecs, type FilterValues } from '../filters/urlFilters.js';
 
-/** The checkout saga's steps, in order (DESIGN.md, "The checkout saga"). */
+/** The checkout saga's steps, in order (see docs/architecture.md). */
 export const sagaSteps = [
   { name: 'createOrder', command: 'order.create' },
   { name: 'reserveStock', command: 'inventory.reserve' },

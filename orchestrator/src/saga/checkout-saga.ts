@@ -19,7 +19,7 @@ export interface SagaDefinition {
 
 const lines = (data: CheckoutData) => data.items.map(({ sku, quantity }) => ({ sku, quantity }));
 
-/** DESIGN.md's table: create order, reserve stock, charge, schedule shipping, confirm the order. */
+/** The checkout saga (docs/architecture.md): create order, reserve stock, charge, schedule shipping, confirm the order. */
 export const checkoutSaga: SagaDefinition = {
   name: 'checkout',
   steps: [

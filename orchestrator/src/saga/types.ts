@@ -1,7 +1,7 @@
 // The saga's state and the results of its transitions, shared by the definition, the transition and the engine.
 import type { Address, CommandType, FailureReason, PricedOrderLine } from '@sagaport/rabbitmq';
 
-/** Where a saga stands (DESIGN.md, "The checkout saga"). */
+/** Where a saga stands: running, then completed; or compensating, then compensated or failed. */
 export const SagaStatus = {
   running: 'running',
   compensating: 'compensating',

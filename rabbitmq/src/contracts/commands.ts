@@ -1,4 +1,4 @@
-// Command contracts of the checkout saga: one zod schema per command (DESIGN.md, "The checkout saga").
+// Command contracts of the checkout saga: one zod schema per command.
 import { z } from 'zod';
 import { Address, Cents, Currency, OrderId, OrderLine, PricedOrderLine } from './common.js';
 
