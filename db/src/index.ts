@@ -43,6 +43,8 @@ export {
   enqueueOutbox,
   enqueueOutboxForDispatch,
   insertOutboxRows,
+  OUTBOX_RETURNING,
+  outboxRowsJson,
   outboxBacklog,
 } from './outbox.js';
 export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';

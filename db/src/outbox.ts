@@ -111,6 +111,26 @@ export async function outboxBacklog(db: DbExecutor): Promise<OutboxBacklog> {
   return { count: row?.count ?? 0, oldestAgeSeconds: row?.oldestAgeSeconds ?? null };
 }
 
+/** The JSON text of outbox rows for `jsonb_to_recordset` (the set-based inserts of the hot path). */
+export function outboxRowsJson(messages: readonly NewOutboxMessage[]): string {
+  return JSON.stringify(
+    messages.map((m) => ({
+      message_id: m.messageId,
+      exchange: m.exchange,
+      routing_key: m.routingKey,
+      message_type: m.messageType,
+      correlation_id: m.correlationId ?? null,
+      headers: m.headers ?? {},
+      payload: m.payload,
+    })),
+  );
+}
+
+/** A `RETURNING` list that gives outbox rows the shape of {@link OutboxMessage}. */
+export const OUTBOX_RETURNING = `id, message_id as "messageId", exchange, routing_key as "routingKey",
+  message_type as "messageType", correlation_id as "correlationId", headers, payload,
+  created_at as "createdAt", available_at as "availableAt", attempts, last_error as "lastError"`;
+
 /**
  * Writes outbox rows with one prepared statement on a postgres.js transaction (the hot path of
  * the saga engine and the workers). With `graceMs` > 0 the rows stay hidden from relays that
@@ -124,17 +144,7 @@ export async function insertOutboxRows(
   graceMs: number,
 ): Promise<OutboxMessage[]> {
   if (messages.length === 0) return [];
-  const rows = JSON.stringify(
-    messages.map((m) => ({
-      message_id: m.messageId,
-      exchange: m.exchange,
-      routing_key: m.routingKey,
-      message_type: m.messageType,
-      correlation_id: m.correlationId ?? null,
-      headers: m.headers ?? {},
-      payload: m.payload,
-    })),
-  );
+  const rows = outboxRowsJson(messages);
   const [written] = await Promise.all([
     sql<OutboxMessage[]>`
       insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
@@ -143,9 +153,7 @@ export async function insertOutboxRows(
       from jsonb_to_recordset(${rows}::jsonb) as o(
         message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
         headers jsonb, payload jsonb)
-      returning id, message_id as "messageId", exchange, routing_key as "routingKey",
-        message_type as "messageType", correlation_id as "correlationId", headers, payload,
-        created_at as "createdAt", available_at as "availableAt", attempts, last_error as "lastError"`,
+      returning ${sql.unsafe(OUTBOX_RETURNING)}`,
     graceMs > 0 ? Promise.resolve([]) : sql`select pg_notify(${OUTBOX_CHANNEL}, '')`,
   ]);
   return written;

@@ -1,5 +1,11 @@
 // The saga engine's hot-path SQL: a batch of sagas read in one statement and written in a few pipelined set-based ones.
-import { insertOutboxRows, type OutboxMessage } from '@sagaport/db';
+import {
+  insertOutboxRows,
+  OUTBOX_RETURNING,
+  outboxRowsJson,
+  type NewOutboxMessage,
+  type OutboxMessage,
+} from '@sagaport/db';
 import type postgres from 'postgres';
 import type { SagaState } from './types.js';
 
@@ -34,16 +40,8 @@ export interface SagaEventRow {
   readonly detail: unknown;
 }
 
-/** An outbox row to write, hidden from relays until `graceMs` passed (the writer publishes it after commit). */
-export interface OutboxRow {
-  readonly messageId: string;
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly messageType: string;
-  readonly correlationId: string;
-  readonly headers: Record<string, unknown>;
-  readonly payload: unknown;
-}
+/** An outbox row to write (the engine publishes it itself after the commit). */
+export type OutboxRow = NewOutboxMessage;
 
 /** Everything one batch of transitions writes. */
 export interface SagaWrites {
@@ -85,25 +83,6 @@ export async function loadSagas(sql: Sql, ids: readonly string[]): Promise<Map<s
         createdAt: new Date(row.created_at),
       },
     ]),
-  );
-}
-
-const outboxColumns = `id, message_id as "messageId", exchange, routing_key as "routingKey",
-  message_type as "messageType", correlation_id as "correlationId", headers, payload,
-  created_at as "createdAt", available_at as "availableAt", attempts, last_error as "lastError"`;
-
-/** The JSON text of outbox rows, for `jsonb_to_recordset`. */
-export function outboxJson(rows: readonly OutboxRow[]): string {
-  return JSON.stringify(
-    rows.map((r) => ({
-      message_id: r.messageId,
-      exchange: r.exchange,
-      routing_key: r.routingKey,
-      message_type: r.messageType,
-      correlation_id: r.correlationId,
-      headers: r.headers,
-      payload: r.payload,
-    })),
   );
 }
 
@@ -233,11 +212,11 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
       insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
       select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
         now() + make_interval(secs => ${start.graceMs / 1000})
-      from jsonb_to_recordset(${outboxJson(start.outbox)}::jsonb) as o(
+      from jsonb_to_recordset(${outboxRowsJson(start.outbox)}::jsonb) as o(
         message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
         headers jsonb, payload jsonb)
       where exists (select 1 from request)
-      returning ${sql.unsafe(outboxColumns)}
+      returning ${sql.unsafe(OUTBOX_RETURNING)}
     )
     select exists (select 1 from request) as started,
       coalesce((select json_agg(box) from box), '[]'::json) as rows`;
