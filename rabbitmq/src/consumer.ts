@@ -1,83 +1,15 @@
 // The consumer: validates, runs the handler, acks after success, and retries or dead-letters failures.
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { AmqpConnectionManager } from './connection.js';
-import type { ContractRegistry } from './contracts/index.js';
-import { deadLetterMessage, retryMessage } from './dead-letter.js';
-import { attemptOf, parseInbound, type InboundMessage } from './envelope.js';
+import { DeliveryOutcome, type ConsumerOptions, type RejectedMessage } from './consumer-options.js';
+import { parseInbound, type InboundMessage } from './envelope.js';
 import { type BusinessRefusal, classifyError, FailureClass } from './errors.js';
+import { publishFailure } from './failures.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import type { ConfirmPublisher } from './publisher.js';
-import { planRetry, type RetryPolicy } from './retry.js';
-import type { Topology } from './topology.js';
 
-/** What became of one delivery; reported to `onOutcome` for metrics. */
-export const DeliveryOutcome = {
-  acked: 'acked',
-  refused: 'refused',
-  retried: 'retried',
-  deadLettered: 'dead-lettered',
-  requeued: 'requeued',
-} as const;
-export type DeliveryOutcome = (typeof DeliveryOutcome)[keyof typeof DeliveryOutcome];
-
-/**
- * A dependency the handler needs (PostgreSQL). When a failure is an outage of it, the consumer
- * holds the delivery, waits at the gate and runs the handler again, so an outage costs no retry
- * attempt and fills no DLQ; the prefetch window stops the broker from sending more meanwhile.
- */
-export interface DependencyGate {
-  isOutage(error: unknown): boolean;
-  waitUntilAvailable(signal?: AbortSignal): Promise<void>;
-}
-
-/** A message the batch handler did not process, and why; the consumer retries or dead-letters it alone. */
-export interface RejectedMessage {
-  readonly message: InboundMessage;
-  readonly error: unknown;
-}
-
-/**
- * Handles every delivery that is ready, together (one transaction). Resolves once all of them
- * are done (committed and their own publishes confirmed), except those it returns as rejected:
- * nothing of a rejected message may have been committed. Throwing fails the whole batch: the
- * consumer then runs its messages again one at a time, so one bad message costs its neighbours
- * one extra run and nothing else.
- */
-export type BatchHandler = (
-  messages: readonly InboundMessage[],
-) => Promise<readonly RejectedMessage[] | void>;
-
-export interface ConsumerOptions {
-  readonly connection: AmqpConnectionManager;
-  readonly topology: Topology;
-  readonly queue: string;
-  readonly contracts: ContractRegistry;
-  /** Does the work for one delivery; throws to fail. Never acks: the consumer does, after it resolves. */
-  readonly handler?: (message: InboundMessage) => Promise<void>;
-  /**
-   * Does the work for every delivery that is ready at once (see {@link BatchHandler}); use it
-   * instead of `handler`. One batch is in flight per consumer; deliveries that arrive meanwhile
-   * form the next batch, bounded only by the prefetch window, so nothing waits to fill a batch.
-   */
-  readonly batchHandler?: BatchHandler;
-  /** Called with the size of each batch (metrics). */
-  readonly onBatch?: (size: number) => void;
-  /** Publishes retries and dead letters with confirms. */
-  readonly publisher: ConfirmPublisher;
-  readonly retry: RetryPolicy;
-  /** Names the failing process in dead letters (`x-failed-by`). */
-  readonly consumerName: string;
-  readonly prefetch?: number;
-  readonly classify?: (error: unknown) => FailureClass;
-  /** Turns a BusinessRefusal into a failed reply; without it a refusal is dead-lettered. */
-  readonly onBusinessRefusal?: (message: InboundMessage, refusal: BusinessRefusal) => Promise<void>;
-  readonly onOutcome?: (outcome: DeliveryOutcome, type: string, durationMs: number) => void;
-  /** Where to wait out an outage instead of counting it as a failed attempt. */
-  readonly gate?: DependencyGate;
-  readonly logger?: Logger;
-}
+export { DeliveryOutcome } from './consumer-options.js';
+export type { BatchHandler, ConsumerOptions, DependencyGate, RejectedMessage } from './consumer-options.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -258,14 +190,24 @@ export class Consumer {
           valid.push(message);
           rawOf.set(message, raw);
         } catch (error) {
-          outcomes.set(raw, await this.failOrRequeue(raw, error, FailureClass.permanent));
+          outcomes.set(
+            raw,
+            await this.orRequeue(raw.properties.type, () =>
+              publishFailure(this.options, this.log, raw, error, FailureClass.permanent),
+            ),
+          );
         }
       }),
     );
     if (valid.length > 0) {
       const rejected = await this.runBatch(valid);
       if (rejected === 'one-by-one') {
-        for (const message of valid) outcomes.set(rawOf.get(message)!, await this.handleSafely(message));
+        for (const message of valid) {
+          outcomes.set(
+            rawOf.get(message)!,
+            await this.orRequeue(message.type, () => this.handleParsed(message.raw, message)),
+          );
+        }
       } else {
         const refused = new Map(rejected.map((r) => [r.message, r.error]));
         for (const message of valid) {
@@ -273,7 +215,15 @@ export class Consumer {
           outcomes.set(
             raw,
             refused.has(message)
-              ? await this.failOrRequeue(raw, refused.get(message), this.classify(refused.get(message)))
+              ? await this.orRequeue(message.type, () =>
+                  publishFailure(
+                    this.options,
+                    this.log,
+                    raw,
+                    refused.get(message),
+                    this.classify(refused.get(message)),
+                  ),
+                )
               : DeliveryOutcome.acked,
           );
         }
@@ -310,29 +260,16 @@ export class Consumer {
     }
   }
 
-  /** One message through the single-delivery path; a failed retry or dead-letter publish means requeue. */
-  private async handleSafely(message: InboundMessage): Promise<DeliveryOutcome> {
+  /**
+   * Runs `work` (handling or failing one delivery); if a retry or dead letter it publishes is not
+   * confirmed, the delivery is to be requeued rather than lost.
+   */
+  private async orRequeue(type: unknown, work: () => Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {
     try {
-      return await this.handleParsed(message.raw, message);
+      return await work();
     } catch (error) {
       this.log.error(
-        { err: error, queue: this.options.queue, type: message.type },
-        'could not retry or dead-letter; requeueing',
-      );
-      return DeliveryOutcome.requeued;
-    }
-  }
-
-  private async failOrRequeue(
-    raw: ConsumeMessage,
-    error: unknown,
-    errorClass: FailureClass,
-  ): Promise<DeliveryOutcome> {
-    try {
-      return await this.fail(raw, error, errorClass);
-    } catch (publishError) {
-      this.log.error(
-        { err: publishError, queue: this.options.queue, type: raw.properties.type as unknown },
+        { err: error, queue: this.options.queue, type },
         'could not retry or dead-letter; requeueing',
       );
       return DeliveryOutcome.requeued;
@@ -372,19 +309,8 @@ export class Consumer {
   private async process(channel: Channel, raw: ConsumeMessage): Promise<void> {
     const started = performance.now();
     const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
-    let outcome: DeliveryOutcome;
-    try {
-      outcome = await this.handle(raw);
-      this.settle(channel, raw, true);
-    } catch (error) {
-      // The retry or dead letter was not confirmed: put the delivery back rather than lose it.
-      this.log.error(
-        { err: error, queue: this.options.queue, type },
-        'could not retry or dead-letter; requeueing',
-      );
-      this.settle(channel, raw, false);
-      outcome = DeliveryOutcome.requeued;
-    }
+    const outcome = await this.orRequeue(type, () => this.handle(raw));
+    this.settle(channel, raw, outcome !== DeliveryOutcome.requeued);
     this.options.onOutcome?.(outcome, type, performance.now() - started);
   }
 
@@ -393,7 +319,7 @@ export class Consumer {
     try {
       message = parseInbound(raw, this.options.contracts);
     } catch (error) {
-      return this.fail(raw, error, FailureClass.permanent);
+      return publishFailure(this.options, this.log, raw, error, FailureClass.permanent);
     }
     return this.handleParsed(raw, message);
   }
@@ -416,7 +342,8 @@ export class Consumer {
           error = refusalError;
         }
       }
-      if (!(await this.waitOutOutage(error))) return this.fail(raw, error, this.classify(error));
+      if (!(await this.waitOutOutage(error)))
+        return publishFailure(this.options, this.log, raw, error, this.classify(error));
     }
   }
 
@@ -431,43 +358,6 @@ export class Consumer {
     // Rejects when the consumer stops: the delivery is then requeued (see process).
     await gate.waitUntilAvailable(this.stopSignal.signal);
     return true;
-  }
-
-  private async fail(
-    raw: ConsumeMessage,
-    error: unknown,
-    errorClass: FailureClass,
-  ): Promise<DeliveryOutcome> {
-    const { topology, queue, publisher, consumerName } = this.options;
-    const attempt = attemptOf(raw);
-    const context = { queue, failedBy: consumerName, errorClass, error, attempt };
-    if (errorClass === FailureClass.transient) {
-      const plan = planRetry(attempt, this.options.retry);
-      if (plan.kind === 'retry') {
-        await publisher.publish(
-          retryMessage(raw, {
-            ...context,
-            retryExchange: topology.exchanges.retry,
-            tierName: plan.tier.name,
-            delayMs: plan.delayMs,
-            nextAttempt: plan.nextAttempt,
-          }),
-        );
-        this.log.info(
-          { queue, type: raw.properties.type as unknown, attempt, tier: plan.tier.name },
-          'retry scheduled',
-        );
-        return DeliveryOutcome.retried;
-      }
-    }
-    await publisher.publish(
-      deadLetterMessage(raw, { ...context, deadLetterExchange: topology.exchanges.deadLetters }),
-    );
-    this.log.warn(
-      { queue, type: raw.properties.type as unknown, attempt, errorClass, err: error },
-      'message dead-lettered',
-    );
-    return DeliveryOutcome.deadLettered;
   }
 
   /** Acks (or requeues) on the channel the delivery came from; after that channel closed, the broker redelivers. */

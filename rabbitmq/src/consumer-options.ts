@@ -1,0 +1,76 @@
+// What a Consumer is given and reports: its options, the batch handler's contract, delivery outcomes.
+import type { AmqpConnectionManager } from './connection.js';
+import type { ContractRegistry } from './contracts/index.js';
+import type { InboundMessage } from './envelope.js';
+import type { BusinessRefusal, FailureClass } from './errors.js';
+import type { Logger } from './logger.js';
+import type { ConfirmPublisher } from './publisher.js';
+import type { RetryPolicy } from './retry.js';
+import type { Topology } from './topology.js';
+
+/** What became of one delivery; reported to `onOutcome` for metrics. */
+export const DeliveryOutcome = {
+  acked: 'acked',
+  refused: 'refused',
+  retried: 'retried',
+  deadLettered: 'dead-lettered',
+  requeued: 'requeued',
+} as const;
+export type DeliveryOutcome = (typeof DeliveryOutcome)[keyof typeof DeliveryOutcome];
+
+/**
+ * A dependency the handler needs (PostgreSQL). When a failure is an outage of it, the consumer
+ * holds the delivery, waits at the gate and runs the handler again, so an outage costs no retry
+ * attempt and fills no DLQ; the prefetch window stops the broker from sending more meanwhile.
+ */
+export interface DependencyGate {
+  isOutage(error: unknown): boolean;
+  waitUntilAvailable(signal?: AbortSignal): Promise<void>;
+}
+
+/** A message the batch handler did not process, and why; the consumer retries or dead-letters it alone. */
+export interface RejectedMessage {
+  readonly message: InboundMessage;
+  readonly error: unknown;
+}
+
+/**
+ * Handles every delivery that is ready, together (one transaction). Resolves once all of them
+ * are done (committed and their own publishes confirmed), except those it returns as rejected:
+ * nothing of a rejected message may have been committed. Throwing fails the whole batch: the
+ * consumer then runs its messages again one at a time, so one bad message costs its neighbours
+ * one extra run and nothing else.
+ */
+export type BatchHandler = (
+  messages: readonly InboundMessage[],
+) => Promise<readonly RejectedMessage[] | void>;
+
+export interface ConsumerOptions {
+  readonly connection: AmqpConnectionManager;
+  readonly topology: Topology;
+  readonly queue: string;
+  readonly contracts: ContractRegistry;
+  /** Does the work for one delivery; throws to fail. Never acks: the consumer does, after it resolves. */
+  readonly handler?: (message: InboundMessage) => Promise<void>;
+  /**
+   * Does the work for every delivery that is ready at once (see {@link BatchHandler}); use it
+   * instead of `handler`. One batch is in flight per consumer; deliveries that arrive meanwhile
+   * form the next batch, bounded only by the prefetch window, so nothing waits to fill a batch.
+   */
+  readonly batchHandler?: BatchHandler;
+  /** Called with the size of each batch (metrics). */
+  readonly onBatch?: (size: number) => void;
+  /** Publishes retries and dead letters with confirms. */
+  readonly publisher: ConfirmPublisher;
+  readonly retry: RetryPolicy;
+  /** Names the failing process in dead letters (`x-failed-by`). */
+  readonly consumerName: string;
+  readonly prefetch?: number;
+  readonly classify?: (error: unknown) => FailureClass;
+  /** Turns a BusinessRefusal into a failed reply; without it a refusal is dead-lettered. */
+  readonly onBusinessRefusal?: (message: InboundMessage, refusal: BusinessRefusal) => Promise<void>;
+  readonly onOutcome?: (outcome: DeliveryOutcome, type: string, durationMs: number) => void;
+  /** Where to wait out an outage instead of counting it as a failed attempt. */
+  readonly gate?: DependencyGate;
+  readonly logger?: Logger;
+}
