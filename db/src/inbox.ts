@@ -156,6 +156,57 @@ export async function claimInboxBatch(
 }
 
 /**
+ * Raised by {@link claimNewInboxBatch} when a message of the batch was claimed before (a
+ * redelivery, or a duplicate claimed concurrently): the transaction is aborted, and the caller
+ * runs the batch again with {@link claimInboxBatch}, which tells each message's story.
+ */
+export class InboxSeenBefore extends Error {
+  override readonly name = 'InboxSeenBefore';
+}
+
+/** Marks the error {@link claimNewInboxBatch} raises inside PostgreSQL. */
+const SEEN_BEFORE = 'inbox messages claimed before';
+
+/**
+ * Claims a batch of deliveries for `consumer` in one statement, on the bet that every one is
+ * new, so the statements that perform their effects can be sent behind it in the same round
+ * trip: if any message was claimed before, the statement fails inside PostgreSQL, which aborts
+ * the transaction and every statement sent after it, and the promise rejects with
+ * {@link InboxSeenBefore}. Distinct ids only (callers drop a second copy of a message first).
+ * The same guarantees as {@link claimInboxBatch}: a concurrent duplicate waits on the primary key.
+ */
+export async function claimNewInboxBatch(
+  sql: SqlExecutor,
+  consumer: string,
+  deliveries: readonly Omit<InboxDelivery, 'consumer'>[],
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  const rows = JSON.stringify(
+    deliveries.map((d) => ({
+      message_id: d.messageId,
+      message_type: d.messageType,
+      correlation_id: d.correlationId,
+    })),
+  );
+  try {
+    await sql`
+      with claimed as (
+        insert into inbox (consumer, message_id, message_type, correlation_id)
+        select ${consumer}, r.message_id, r.message_type, r.correlation_id
+        from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, message_type text, correlation_id uuid)
+        order by r.message_id
+        on conflict (consumer, message_id) do nothing
+        returning 1)
+      select sagaport_expect_rows(${deliveries.length}, (select count(*) from claimed), ${`${SEEN_BEFORE} by ${consumer}`})`;
+  } catch (error) {
+    if ((error as { code?: string }).code === '40001' && (error as Error).message.includes(SEEN_BEFORE)) {
+      throw new InboxSeenBefore((error as Error).message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
  * Stores the replies of a batch claimed with {@link claimInboxBatch}, in one prepared statement.
  * A reply without its inbox row fails inside PostgreSQL, so a COMMIT sent behind this statement
  * rolls the transaction back.

@@ -48,7 +48,14 @@ export {
   outboxBacklog,
 } from './outbox.js';
 export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';
-export { claimInbox, claimInboxBatch, storeInboxReplies, storeInboxReply } from './inbox.js';
+export {
+  claimInbox,
+  claimInboxBatch,
+  claimNewInboxBatch,
+  InboxSeenBefore,
+  storeInboxReplies,
+  storeInboxReply,
+} from './inbox.js';
 export type { BatchInboxClaim, InboxClaim, InboxDelivery, InboxReply, SqlExecutor } from './inbox.js';
 export { DatabaseGate, isDatabaseOutage } from './outage.js';
 export type { DatabaseGateOptions } from './outage.js';

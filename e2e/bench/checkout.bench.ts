@@ -178,6 +178,12 @@ console.log(
     cpu_pct: usage.cpuPct,
     mean_batch: batchSizes,
     pg_transactions_per_saga: Number((transactionsDuring / Math.max(1, latencies.length)).toFixed(1)),
+    writes_per_saga: Object.fromEntries(
+      Object.entries(usage.writes).map(([role, n]) => [
+        role,
+        Number((n / Math.max(1, latencies.length)).toFixed(1)),
+      ]),
+    ),
     consistent,
     mode: rate ? `rate=${rate}` : `concurrency=${concurrency}`,
     duration_s: durationS,

@@ -17,6 +17,8 @@ interface Snapshot {
   readonly machineBusy: number;
   /** CPU ticks of each process of each role, by pid. */
   readonly byRole: Record<string, Map<number, number>>;
+  /** Write system calls (`syscw` of /proc/<pid>/io) of each process of each role, by pid. */
+  readonly writesByRole: Record<string, Map<number, number>>;
 }
 
 function machineBusyTicks(): number {
@@ -35,6 +37,16 @@ function processTicks(pid: number): number {
     return Number(fields[11]) + Number(fields[12]); // utime + stime
   } catch {
     return 0; // the process ended
+  }
+}
+
+/** Write-type system calls the process made so far (write, writev, sendmsg…); 0 when unreadable. */
+function processWrites(pid: number): number {
+  try {
+    const match = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -58,17 +70,22 @@ export class CpuMeter {
   constructor(private readonly roles: CpuRoles) {}
 
   private snapshot(): Snapshot {
-    const sum = (pids: readonly number[]) => new Map(pids.map((pid) => [pid, processTicks(pid)]));
+    const pids: Record<string, readonly number[]> = {
+      orchestrator: this.roles.orchestrator(),
+      workers: this.roles.workers(),
+      postgres: pidsByCommand('postgres'),
+      rabbitmq: pidsByCommand('beam.smp'),
+      driver: this.roles.driver(),
+    };
+    const each = (read: (pid: number) => number) =>
+      Object.fromEntries(
+        Object.entries(pids).map(([role, list]) => [role, new Map(list.map((pid) => [pid, read(pid)]))]),
+      );
     return {
       at: performance.now(),
       machineBusy: machineBusyTicks(),
-      byRole: {
-        orchestrator: sum(this.roles.orchestrator()),
-        workers: sum(this.roles.workers()),
-        postgres: sum(pidsByCommand('postgres')),
-        rabbitmq: sum(pidsByCommand('beam.smp')),
-        driver: sum(this.roles.driver()),
-      },
+      byRole: each(processTicks),
+      writesByRole: each(processWrites),
     };
   }
 
@@ -80,20 +97,38 @@ export class CpuMeter {
    * Machine busy milliseconds over the window, and each role's share as percent of one core
    * (a process that ended during the window is left out, so a role may read low).
    */
-  stop(): { busyMs: number; seconds: number; cpuPct: Record<string, number>; machinePct: number } {
+  stop(): {
+    busyMs: number;
+    seconds: number;
+    cpuPct: Record<string, number>;
+    machinePct: number;
+    /** Write system calls of each role over the window. */
+    writes: Record<string, number>;
+  } {
     const first = this.first;
     if (!first) throw new Error('CpuMeter.stop() before start()');
     const last = this.snapshot();
     const seconds = (last.at - first.at) / 1000;
     const pct = (ticks: number) => Number(((100 * ticks) / TICKS_PER_SECOND / seconds).toFixed(1));
+    // A process that started during the window counts from zero; one that ended is left out.
+    const delta = (before: Map<number, number> | undefined, after: Map<number, number>) => {
+      let total = 0;
+      for (const [pid, now] of after) total += now - (before?.get(pid) ?? 0);
+      return total;
+    };
     const cpuPct: Record<string, number> = {};
-    for (const [role, pids] of Object.entries(last.byRole)) {
-      // A process that started during the window counts from zero; one that ended is left out.
-      let ticks = 0;
-      for (const [pid, now] of pids) ticks += now - (first.byRole[role]!.get(pid) ?? 0);
-      cpuPct[role] = pct(ticks);
-    }
+    for (const [role, pids] of Object.entries(last.byRole))
+      cpuPct[role] = pct(delta(first.byRole[role], pids));
+    const writes: Record<string, number> = {};
+    for (const [role, pids] of Object.entries(last.writesByRole))
+      writes[role] = delta(first.writesByRole[role], pids);
     const busyTicks = last.machineBusy - first.machineBusy;
-    return { busyMs: (busyTicks * 1000) / TICKS_PER_SECOND, seconds, cpuPct, machinePct: pct(busyTicks) };
+    return {
+      busyMs: (busyTicks * 1000) / TICKS_PER_SECOND,
+      seconds,
+      cpuPct,
+      machinePct: pct(busyTicks),
+      writes,
+    };
   }
 }

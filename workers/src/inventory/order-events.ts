@@ -1,8 +1,8 @@
 // The inventory's reaction to order events: a confirmed order commits its hold, so expiry never releases sold stock.
-import { claimInboxBatch } from '@sagaport/db';
+import { claimInboxBatch, claimNewInboxBatch, InboxSeenBefore } from '@sagaport/db';
 import { pipelinedTransaction } from '@sagaport/runtime';
 import type postgres from 'postgres';
-import type { InboundMessage, Logger, OrderCancelled, OrderConfirmed } from '@sagaport/rabbitmq';
+import type { InboundMessage, Logger, OrderConfirmed } from '@sagaport/rabbitmq';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { commitReservation, ReservationStatus } from './reservations.js';
 
@@ -11,41 +11,62 @@ export const orderEventsConsumer = 'inventory-order-events';
 
 type OrderEvent = Pick<InboundMessage, 'messageId' | 'type' | 'correlationId' | 'payload'>;
 
+/** A promise's value or error, for awaiting pipelined statements together and judging them in order. */
+function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 /**
  * Builds the handler of `inventory.order-events`, a batch at a time: `order.confirmed` commits
  * the order's held reservation; `order.cancelled` needs nothing (the saga releases stock with
- * `inventory.release`). The batch's events are claimed in the inbox with one statement in the
- * same transaction, so a redelivery does nothing.
+ * `inventory.release`). The batch's events are claimed in the inbox in the same transaction, so
+ * a redelivery does nothing. Betting that every event is new, the claim, the commits and the
+ * COMMIT leave in one round trip; a batch holding an event seen before is rolled back by its
+ * claim and run again with the claims read first (two round trips).
  */
 export function createOrderEventHandler(
   sql: postgres.Sql,
   logger: Logger = silentLogger,
 ): (events: readonly OrderEvent[]) => Promise<void> {
-  return (events) =>
+  const inbox = (list: readonly OrderEvent[]) =>
+    list.map((event) => ({
+      messageId: event.messageId,
+      messageType: event.type,
+      correlationId: event.correlationId ?? null,
+    }));
+  const apply = (events: readonly OrderEvent[], expectNew: boolean) =>
     pipelinedTransaction(sql, async (tx, commit) => {
-      const claims = await claimInboxBatch(
-        tx,
-        orderEventsConsumer,
-        events.map((event) => ({
-          messageId: event.messageId,
-          messageType: event.type,
-          correlationId: event.correlationId ?? null,
-        })),
-      );
-      const handled = new Set<string>();
-      const confirmed: { orderId: string; sagaId: string | undefined }[] = [];
-      for (const event of events) {
-        const first = claims.get(event.messageId)?.firstDelivery === true && !handled.has(event.messageId);
-        handled.add(event.messageId);
-        if (!first || event.type !== 'order.confirmed') continue;
-        const { orderId } = event.payload as OrderConfirmed | OrderCancelled;
-        confirmed.push({ orderId, sagaId: event.correlationId });
+      const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
+      let bet: Promise<{ error: unknown } | undefined> | undefined;
+      let fresh: readonly OrderEvent[] = distinct;
+      if (expectNew) {
+        bet = claimNewInboxBatch(tx, orderEventsConsumer, inbox(distinct)).then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
+      } else {
+        const claims = await claimInboxBatch(tx, orderEventsConsumer, inbox(distinct));
+        fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
       }
-      // Every hold committed and the COMMIT in one round trip.
-      const [statuses] = await Promise.all([
-        Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId))),
-        commit(),
+      const confirmed = fresh.flatMap((event) =>
+        event.type === 'order.confirmed'
+          ? [{ orderId: (event.payload as OrderConfirmed).orderId, sagaId: event.correlationId }]
+          : [],
+      );
+      // The claims, every hold committed and the COMMIT: one round trip when betting.
+      const [claimFailure, committed, done] = await Promise.all([
+        bet,
+        settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
+        settle(commit()),
       ]);
+      // A failed claim aborted the statements behind it: its error is the one that explains.
+      if (claimFailure) throw claimFailure.error;
+      if ('error' in committed) throw committed.error;
+      if ('error' in done) throw done.error;
+      const statuses = committed.value;
       confirmed.forEach(({ orderId, sagaId }, index) => {
         if (statuses[index] === ReservationStatus.released) {
           // The hold expired before the order was confirmed: the stock went back on sale.
@@ -55,4 +76,12 @@ export function createOrderEventHandler(
         }
       });
     });
+  return async (events) => {
+    try {
+      await apply(events, true);
+    } catch (error) {
+      if (!(error instanceof InboxSeenBefore)) throw error;
+      await apply(events, false);
+    }
+  };
 }

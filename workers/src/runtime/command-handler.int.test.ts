@@ -40,9 +40,12 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
   let failWith: Error | undefined;
 
   // A handler that refuses first (as every handler must, before it writes), or inserts a shipment
-  // and then fails as told: the test of what rolls back what.
+  // and then fails as told: the test of what rolls back what. `effects` stands for a call outside
+  // PostgreSQL, made (as the rule says) only after a statement succeeded, which proves the
+  // command's claim did: a redelivered command's handler may start, but never gets that far.
   const handlers: CommandHandlers<'shipping'> = {
     'shipping.schedule': async ({ sql, sagaId, payload, emit }) => {
+      await sql`select 1`;
       effects += 1;
       if (failWith instanceof BusinessRefusal) throw failWith;
       const id = randomUUID();
@@ -73,6 +76,8 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
     const second = await processCommand(command);
 
     expect(effects).toBe(1);
+    const written = await database.db.select().from(shipments);
+    expect(written.filter((s) => s.sagaId === command.correlationId)).toHaveLength(1);
     expect(first.duplicate).toBe(false);
     expect(second).toEqual({ duplicate: true, reply: first.reply });
     const replies = (await outboxOf(database.db, command.correlationId!)).filter((r) =>
@@ -193,5 +198,46 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
     const claimed = await inboxOf(database.db, 'shipping');
     expect(claimed.some((row) => row.messageId === commands[0]!.messageId)).toBe(false);
     expect(claimed.some((row) => row.messageId === commands[1]!.messageId)).toBe(true);
+  });
+  it('runs a batch holding a redelivered command again with its claims read first: each effect once, the old reply resent', async () => {
+    const sent = new Map<string, number>();
+    const batch = createCommandBatchProcessor({
+      worker: 'shipping',
+      sql: database.sql,
+      topology,
+      handlers: {
+        'shipping.schedule': async ({ sql, sagaId, payload }) => {
+          const id = randomUUID();
+          await sql`
+            insert into shipping.shipments (id, saga_id, order_id, country, address, status)
+            values (${id}, ${sagaId}, ${payload.orderId}, 'DE', ${JSON.stringify(payload.address)}::jsonb, 'scheduled')`;
+          // A call outside PostgreSQL, after a statement succeeded (see the handler above).
+          sent.set(payload.orderId, (sent.get(payload.orderId) ?? 0) + 1);
+          return { shipmentId: id };
+        },
+        'shipping.cancel': async () => ({}),
+      },
+    });
+    const old = schedule();
+    const [first] = (await batch([old])).processed;
+    const fresh = [schedule(), schedule()];
+
+    // The old command again, between two new ones, one of them twice.
+    const { processed, rejected } = await batch([fresh[0]!, old, fresh[1]!, fresh[0]!]);
+
+    expect(rejected).toEqual([]);
+    expect(processed.map((p) => [p.command, p.outcome.duplicate])).toEqual([
+      [fresh[0], false],
+      [old, true],
+      [fresh[1], false],
+      [fresh[0], true],
+    ]);
+    expect(processed[1]!.outcome.reply).toEqual(first!.outcome.reply);
+    expect(processed[3]!.outcome.reply).toEqual(processed[0]!.outcome.reply);
+    const orderOf = (c: (typeof fresh)[number]) => (c.payload as { orderId: string }).orderId;
+    expect([old, ...fresh].map((c) => sent.get(orderOf(c)))).toEqual([1, 1, 1]);
+    const written = await database.db.select().from(shipments);
+    for (const command of [old, ...fresh])
+      expect(written.filter((row) => row.sagaId === command.correlationId)).toHaveLength(1);
   });
 });

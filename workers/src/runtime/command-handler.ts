@@ -1,6 +1,14 @@
 // The idempotent command pattern every worker shares, a batch at a time: inbox claims, pipelined effects, stored replies.
 import { randomUUID } from 'node:crypto';
-import { claimInboxBatch, insertOutboxRows, storeInboxReplies, type NewOutboxMessage } from '@sagaport/db';
+import {
+  claimInboxBatch,
+  claimNewInboxBatch,
+  InboxSeenBefore,
+  insertOutboxRows,
+  storeInboxReplies,
+  type BatchInboxClaim,
+  type NewOutboxMessage,
+} from '@sagaport/db';
 import {
   BusinessRefusal,
   ContractViolationError,
@@ -37,6 +45,11 @@ export type CommandResult<T extends CommandType> = Extract<
  * statement whose result tells whether it refused (and then wrote nothing): a BusinessRefusal
  * thrown after a write would keep that write. Anything else it throws fails the whole batch,
  * which the consumer then runs again one command at a time.
+ *
+ * A handler starts before its command's inbox claim has answered (they share a round trip). If
+ * the command was seen before, the claim aborts the transaction and the handler's statements
+ * fail. So a handler that calls anything outside PostgreSQL (a payment provider) must await one
+ * of its statements first: a statement that succeeded means the claim did.
  */
 export interface CommandContext<T extends CommandType> {
   readonly sql: WorkerSql;
@@ -104,10 +117,11 @@ interface Accepted<C> {
 
 /**
  * Builds the function that processes a batch of command deliveries for worker `W` in ONE
- * transaction and a handful of round trips: claim every message in the inbox with one
- * statement; run the new commands' effects side by side, pipelined (see {@link CommandContext});
- * store each reply, with the events its effect raised, in the inbox row with one statement; then
- * commit. With `publish`, the replies and events are published after the commit and the batch
+ * transaction and two round trips: claim every message in the inbox with one statement and run
+ * the commands' effects side by side behind it, pipelined (see {@link CommandContext}); store
+ * each reply, with the events its effect raised, in the inbox row with one statement; then
+ * commit. A batch holding a redelivered command is rolled back by its claim and run again with
+ * the claims read first, so only the new commands' effects run. With `publish`, the replies and events are published after the commit and the batch
  * resolves only once the broker confirmed them all: the consumer acks the commands after that.
  * If the process dies or the publish fails first, the commands are delivered again, found in the
  * inbox, and their stored reply and events are published again (consumers are idempotent):
@@ -132,14 +146,21 @@ export function createCommandBatchProcessor<W extends Worker>(
       }
     }
     if (accepted.length === 0) return { processed: [], rejected };
+    // Bet that every command is new (a redelivery is rare): claims and effects share a round trip.
+    let expectNew = true;
     for (;;) {
       try {
         const done = await pipelinedTransaction(options.sql, (sql, commit) =>
-          processInTransaction(sql, accepted, options, commit),
+          processInTransaction(sql, accepted, options, commit, expectNew),
         );
         await options.publish?.(done.produced);
         return { processed: done.processed, rejected };
       } catch (error) {
+        if (error instanceof InboxSeenBefore && expectNew) {
+          // Rolled back before any effect: run it again, reading each message's claim first.
+          expectNew = false;
+          continue;
+        }
         if (!(error instanceof MembersFailed)) throw error;
         // Rolled back: run the others again, without the commands that failed.
         for (const failure of error.failures) {
@@ -154,34 +175,55 @@ export function createCommandBatchProcessor<W extends Worker>(
     }
   };
 
-  /** Three round trips: BEGIN and the claims; the effects; the replies (and outbox rows) and COMMIT. */
+  /**
+   * Two round trips: BEGIN, the claims and the effects; the replies (and outbox rows) and
+   * COMMIT. With `expectNew` the claims are sent with the effects behind them, betting that no
+   * command was seen before; if one was, the claim fails inside PostgreSQL, so no effect is
+   * written, and the batch is run again without the bet: the claims are read first (three round
+   * trips) and only the new commands' effects run.
+   */
   async function processInTransaction<C extends CommandDelivery>(
     sql: postgres.ReservedSql,
     accepted: readonly Accepted<C>[],
     opts: CommandProcessorOptions<W>,
     commit: Commit,
+    expectNew: boolean,
   ) {
-    const claims = await claimInboxBatch(
-      sql,
-      worker,
-      accepted.map(({ command, sagaId }) => ({
-        messageId: command.messageId,
-        messageType: command.type,
-        correlationId: sagaId,
-      })),
-    );
-    const fresh = new Set<string>();
-    const isFirst = (command: CommandDelivery) => {
-      if (!claims.get(command.messageId)?.firstDelivery || fresh.has(command.messageId)) return false;
-      fresh.add(command.messageId);
+    const delivery = ({ command, sagaId }: Accepted<C>) => ({
+      messageId: command.messageId,
+      messageType: command.type,
+      correlationId: sagaId,
+    });
+    const distinct = new Set<string>();
+    const firstCopies = accepted.filter(({ command }) => {
+      if (distinct.has(command.messageId)) return false;
+      distinct.add(command.messageId);
       return true;
-    };
-    const candidates = accepted.filter(({ command }) => isFirst(command));
-    const [, ...settled] = await Promise.all([
-      opts.beforeEffects?.(
-        sql,
-        candidates.map((f) => f.command),
-      ),
+    });
+    let claims: Map<string, BatchInboxClaim>;
+    let betOnNew: Promise<{ error: unknown } | undefined> | undefined;
+    if (expectNew) {
+      // Its failure aborts every statement sent after it: handlers see errors, not effects.
+      betOnNew = claimNewInboxBatch(sql, worker, firstCopies.map(delivery)).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
+      claims = new Map(firstCopies.map(({ command }) => [command.messageId, { firstDelivery: true }]));
+    } else {
+      claims = await claimInboxBatch(sql, worker, firstCopies.map(delivery));
+    }
+    const candidates = firstCopies.filter(({ command }) => claims.get(command.messageId)?.firstDelivery);
+    const [claimFailure, locked, ...settled] = await Promise.all([
+      betOnNew,
+      opts
+        .beforeEffects?.(
+          sql,
+          candidates.map((f) => f.command),
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        ),
       ...candidates.map((item) =>
         runEffect(sql, item).then(
           (effect) => ({ effect }),
@@ -189,6 +231,8 @@ export function createCommandBatchProcessor<W extends Worker>(
         ),
       ),
     ]);
+    if (claimFailure) throw claimFailure.error;
+    if (locked) throw locked.error;
     // A handler that threw one of our errors (a provider's 503, a concurrent duplicate) failed
     // for its own command: the batch is rolled back and run again without it, and only that
     // command is retried or dead-lettered. Anything else (a failed statement, a lost connection,
