@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutBody, postCheckout, type CheckoutBody } from './client.js';
 import { sagaOutcomes, settledBooks } from './consistency.js';
@@ -153,6 +154,24 @@ describe('the checkout saga end to end (real processes, broker and database)', (
         { operation: 'refund', status: 201, amount_cents: 1_250 },
       ],
     });
+  });
+
+  it('answers a waiting client with exactly what GET /checkouts/{id} reads, completed or compensated', async () => {
+    const served = checkoutBody({ items: [{ sku: 'SKU-001', quantity: 1 }] });
+    const unserved = checkoutBody({ items: [{ sku: 'SKU-001', quantity: 1 }] });
+    unserved.shippingAddress.country = 'US';
+    for (const body of [served, unserved]) {
+      const waited = await fetch(`http://127.0.0.1:${api.port}/checkouts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), prefer: 'wait=20' },
+        body: JSON.stringify(body),
+      });
+      expect(waited.status).toBe(200);
+      const answer = (await waited.json()) as { sagaId: string; status: string };
+      expect(['completed', 'compensated']).toContain(answer.status);
+      const read = await fetch(`http://127.0.0.1:${api.port}/checkouts/${answer.sagaId}`);
+      expect(await read.json()).toEqual(answer);
+    }
   });
 
   it('leaves the books straight after checkouts of every outcome at once', async () => {

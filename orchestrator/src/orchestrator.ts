@@ -92,6 +92,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     duplicatePublishes: settings.duplicatePublishes ?? false,
     onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
   });
+  const ended = new SagaEndedSignal(database);
   const engine = new SagaEngine({
     sql: database.sql,
     dispatcher,
@@ -102,6 +103,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     maxSends: settings.maxSends,
     onTransition: (before, after, createdAt) =>
       observeTransition(metrics, checkoutSaga.name, before, after, createdAt),
+    onEnded: (saga) => ended.endedHere(saga),
   });
   const relay = new OutboxRelay({
     database,
@@ -113,7 +115,6 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     duplicatePublishes: settings.duplicatePublishes ?? false,
     onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
   });
-  const ended = new SagaEndedSignal(database);
   await ended.start();
   await relay.start();
   const gate = new DatabaseGate({

@@ -6,6 +6,7 @@ import type postgres from 'postgres';
 import type { CheckoutRequest, CheckoutStatus } from '../http/checkout-schema.js';
 import type { FieldError } from '../http/problem.js';
 import type { SagaEngine } from '../saga/engine.js';
+import type { EndedSaga } from '../saga/store.js';
 import { type CheckoutData, type SagaState, terminalStatuses } from '../saga/types.js';
 
 export type StartResult =
@@ -77,6 +78,23 @@ export class CheckoutService {
     return winner.requestHash === requestHash
       ? { kind: 'replayed', sagaId: winner.sagaId }
       : { kind: 'key-reused', sagaId: winner.sagaId };
+  }
+
+  /** The public view of a saga this process just ended, as {@link status} would read it. */
+  static statusOf(saga: EndedSaga): CheckoutStatus {
+    const { state } = saga;
+    return {
+      sagaId: saga.id,
+      status: state.status,
+      currentStep: state.awaiting?.step ?? null,
+      outcome: state.status,
+      reason: state.failure ? { code: state.failure.code, message: state.failure.message } : null,
+      orderId: state.data.orderId,
+      totalCents: state.data.totalCents,
+      currency: state.data.currency,
+      createdAt: saga.createdAt.toISOString(),
+      updatedAt: saga.updatedAt.toISOString(),
+    };
   }
 
   /** The public view of a checkout, or undefined for an unknown id. */

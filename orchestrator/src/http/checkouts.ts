@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import type { CheckoutService } from '../checkout/service.js';
+import { CheckoutService } from '../checkout/service.js';
 import type { SagaEndedSignal } from '../saga/ended-signal.js';
 import { CheckoutRequest, MAX_CHECKOUT_BODY_BYTES, MAX_WAIT_SECONDS } from './checkout-schema.js';
 import { fieldErrors, problem } from './problem.js';
@@ -100,7 +100,9 @@ export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
         const done = watch
           ? await watch.wait(wait * 1000)
           : await ended.waitForEnd(result.sagaId, wait * 1000, () => service.hasEnded(result.sagaId));
-        const status = await service.status(result.sagaId);
+        // A saga this process ended comes with its row: no need to read it back.
+        const endedHere = watch?.endedAs;
+        const status = endedHere ? CheckoutService.statusOf(endedHere) : await service.status(result.sagaId);
         return c.json(status, done ? 200 : 202);
       }
       return c.json(await service.status(result.sagaId), 202);

@@ -1,10 +1,11 @@
-// Tells waiting HTTP requests when a saga ends, from PostgreSQL NOTIFY (any orchestrator may end it).
+// Tells waiting HTTP requests when a saga ends: from the engine when this process ended it, else from PostgreSQL NOTIFY.
 import type { DatabaseHandle } from '@sagaport/db';
 import { SAGA_ENDED_CHANNEL } from './engine.js';
+import type { EndedSaga } from './store.js';
 
 /** One LISTEN per process; requests register for a saga id and are resolved when it ends. */
 export class SagaEndedSignal {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Map<string, Set<(saga?: EndedSaga) => void>>();
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly database: DatabaseHandle) {}
@@ -27,16 +28,36 @@ export class SagaEndedSignal {
   }
 
   /**
-   * Resolves true when the saga ends within `timeoutMs`, false otherwise. `alreadyEnded` is
-   * checked after registering, so an end that lands between the check and the wait is not missed.
+   * Tells the waiters of a saga that this process ended it, with the row as it committed; the
+   * NOTIFY that follows finds no one waiting. Waiters of sagas other processes end hear only
+   * the NOTIFY.
    */
+  endedHere(saga: EndedSaga): void {
+    const waiting = this.waiters.get(saga.id);
+    if (!waiting) return;
+    this.waiters.delete(saga.id);
+    for (const resolve of waiting) resolve(saga);
+  }
+
   /**
    * Starts listening for the end of `sagaId` now, before anything could end it (a saga this
    * process is about to start): `wait` then needs no check of the saga's current state.
    */
-  register(sagaId: string): { wait(timeoutMs: number): Promise<boolean>; cancel(): void } {
-    let resolveEnded!: () => void;
-    const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+  register(sagaId: string): {
+    wait(timeoutMs: number): Promise<boolean>;
+    cancel(): void;
+    /** The saga as it ended, when this process ended it (see {@link endedHere}). */
+    readonly endedAs: EndedSaga | undefined;
+  } {
+    let resolveEnded!: (saga?: EndedSaga) => void;
+    let endedAs: EndedSaga | undefined;
+    const ended = new Promise<void>(
+      (resolve) =>
+        (resolveEnded = (saga) => {
+          endedAs = saga;
+          resolve();
+        }),
+    );
     const waiting = this.waiters.get(sagaId) ?? new Set();
     waiting.add(resolveEnded);
     this.waiters.set(sagaId, waiting);
@@ -46,6 +67,9 @@ export class SagaEndedSignal {
     };
     return {
       cancel,
+      get endedAs() {
+        return endedAs;
+      },
       wait: async (timeoutMs) => {
         let timer: NodeJS.Timeout | undefined;
         try {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createDatabase, outbox, sagaEvents, sagaInstances, type DatabaseHandle } from '@sagaport/db';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
-import { buildTopology } from '@sagaport/rabbitmq';
+import { buildTopology, silentLogger, type ConfirmPublisher } from '@sagaport/rabbitmq';
+import { OutboxDispatcher } from '@sagaport/runtime';
 import { eventually } from '@sagaport/rabbitmq/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -250,5 +251,78 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     // The batch lost the race on `contested` (or won it): either way exactly one reply was ignored there.
     expect((await events(contested)).filter((e) => e.kind === 'reply.ignored')).toHaveLength(1);
     expect((await events(bystander)).filter((e) => e.kind === 'reply.ignored')).toHaveLength(0);
+  });
+});
+
+describe('saga engine with a dispatcher (commands published after the commit)', () => {
+  let database: MigratedTestDatabase;
+  beforeEach(async () => {
+    database = await createMigratedTestDatabase(4, 'engine-dispatch');
+  });
+  afterEach(async () => {
+    await database.dispose();
+  });
+
+  it('deletes the commands the broker confirmed inside the next batch of replies, with no transaction of their own', async () => {
+    const published: string[] = [];
+    // The broker is not the subject here: a publisher that confirms every message at once.
+    const dispatcher = new OutboxDispatcher({
+      db: database.db,
+      publisher: {
+        publish: async (message) => void published.push(message.properties.type),
+      } as ConfirmPublisher,
+      logger: silentLogger,
+      graceMs: 60_000,
+      flushMs: 3_600_000, // never by timer in this test
+    });
+    const engine = new SagaEngine({
+      db: database.db,
+      sql: database.sql,
+      dispatcher,
+      topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
+      definition: checkoutSaga,
+      stepTimeoutMs: 60_000,
+      maxSends: 3,
+    });
+    const { items, ...body } = checkoutBody(`cust-${randomUUID()}`, 'ada@example.com');
+    const sagaId = randomUUID();
+    const started = await engine.startCheckout({
+      idempotencyKey: randomUUID(),
+      requestHash: 'test',
+      sagaId,
+      data: {
+        ...body,
+        orderId: randomUUID(),
+        items: items.map((line) => ({ ...line, unitPriceCents: 500 })),
+        currency: 'EUR',
+        totalCents: 1000,
+      },
+    });
+    await engine.dispatch(started!);
+    const inOutbox = async () =>
+      (await database.db.select().from(outbox).where(eq(outbox.correlationId, sagaId))).map(
+        (r) => r.messageType,
+      );
+    expect(published).toEqual(['order.create']);
+    expect(await inOutbox()).toEqual(['order.create']); // confirmed, waiting to be deleted
+
+    await engine.handleReplies([
+      {
+        sagaId,
+        ref: 1,
+        reply: {
+          type: 'order.create.reply',
+          messageId: randomUUID(),
+          causationId: started![0]!.messageId,
+          body: { outcome: 'succeeded', result: {} },
+        },
+      },
+    ]);
+
+    expect(published).toEqual(['order.create', 'inventory.reserve']);
+    // Nothing else deletes (no timer, no relay): the batch's transaction took the confirmed row.
+    expect(await inOutbox()).toEqual(['inventory.reserve']);
+    const [reserve] = await database.db.select().from(outbox).where(eq(outbox.correlationId, sagaId));
+    expect(dispatcher.takeConfirmed().map(String)).toEqual([String(reserve!.id)]);
   });
 });

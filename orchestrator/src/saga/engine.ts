@@ -21,6 +21,7 @@ import {
   SAGA_ENDED_CHANNEL,
   VersionConflict,
   writeTransitions,
+  type EndedSaga,
   type LoadedSaga,
   type OutboxRow,
   type SagaEventRow,
@@ -54,6 +55,11 @@ export interface EngineOptions {
   readonly dispatcher?: OutboxDispatcher;
   /** Called after each committed transition (metrics). */
   readonly onTransition?: (before: SagaState | null, after: Transition, sagaCreatedAt: Date) => void;
+  /**
+   * Called after the commit of each saga a batch of replies ended, with the row as written:
+   * a client waiting for that saga is answered without reading it back.
+   */
+  readonly onEnded?: (saga: EndedSaga) => void;
 }
 
 /** Stamps the awaited command with the time it is sent, for the step-duration metric. */
@@ -128,8 +134,10 @@ export class SagaEngine {
     for (let attempt = 1; ; attempt += 1) {
       const results: ReplyResult<R>[] = [];
       const applied: { before: SagaState; after: Transition; createdAt: Date }[] = [];
+      // The commands of earlier batches that the broker confirmed leave the outbox with this one.
+      const confirmedOutbox = this.options.dispatcher?.takeConfirmed() ?? [];
       try {
-        const rows = await pipelinedTransaction(this.options.sql, async (sql, commit) => {
+        const written = await pipelinedTransaction(this.options.sql, async (sql, commit) => {
           const ids = [...new Set(items.flatMap((i) => (i.sagaId ? [i.sagaId] : [])))];
           const sagas = ids.length > 0 ? await loadSagas(sql, ids) : new Map<string, LoadedSaga>();
           const current = new Map<string, { state: SagaState; version: number; deadlineAt: Date | null }>();
@@ -161,15 +169,23 @@ export class SagaEngine {
             outbox.push(...this.outboxRows(saga.id, transition, item.reply.messageId));
             results.push({ ref: item.ref, transition });
           }
-          const writes = { updates: [...updates.values()], events, outbox, graceMs: this.graceMs };
+          const writes = {
+            updates: [...updates.values()],
+            events,
+            outbox,
+            graceMs: this.graceMs,
+            confirmedOutbox,
+          };
           const [written] = await Promise.all([writeTransitions(sql, writes), commit()]);
           return written;
         });
         for (const { before, after, createdAt } of applied)
           this.options.onTransition?.(before, after, createdAt);
-        await this.dispatch(rows);
+        for (const saga of written.ended) this.options.onEnded?.(saga);
+        await this.dispatch(written.outbox);
         return results;
       } catch (error) {
+        this.options.dispatcher?.giveBack(confirmedOutbox);
         if (!(error instanceof VersionConflict) || attempt >= 10) throw error;
       }
     }

@@ -50,6 +50,22 @@ export interface SagaWrites {
   readonly outbox: readonly OutboxRow[];
   /** How long outbox rows stay hidden from relays; 0 makes them due at once (and NOTIFYs the relay). */
   readonly graceMs: number;
+  /** Outbox rows published and confirmed since, deleted in the same transaction. */
+  readonly confirmedOutbox?: readonly number[];
+}
+
+/** A saga a batch of transitions ended, with its row's times as PostgreSQL wrote them. */
+export interface EndedSaga {
+  readonly id: string;
+  readonly state: SagaState;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What {@link writeTransitions} wrote: the outbox rows (with their ids) and the sagas it ended. */
+export interface WrittenTransitions {
+  readonly outbox: OutboxMessage[];
+  readonly ended: EndedSaga[];
 }
 
 /** Raised when another process moved a saga first; the caller reloads and tries again. */
@@ -58,6 +74,12 @@ export class VersionConflict extends Error {
 }
 
 type Sql = postgres.Sql | postgres.TransactionSql | postgres.ReservedSql;
+
+interface EndedRow {
+  id: string;
+  created_ms: number;
+  updated_ms: number;
+}
 
 interface SagaRow {
   id: string;
@@ -102,14 +124,15 @@ export function eventsJson(rows: readonly SagaEventRow[]): string {
 
 /**
  * Writes a batch of transitions inside `sql`'s transaction: the new states with their version
- * checks, the event log rows and the outbox rows, as set-based statements sent together (call
+ * checks, the event log rows, the outbox rows and the deletion of outbox rows confirmed since
+ * the last batch, as set-based statements sent together (call
  * the transaction's COMMIT in the same tick to send it with them), plus one NOTIFY per ended
  * saga. When any saga moved on meanwhile, the update fails inside PostgreSQL (SQLSTATE 40001),
  * which aborts the transaction; the promise rejects with {@link VersionConflict}. Returns the
  * outbox rows written, with their ids.
  */
-export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<OutboxMessage[]> {
-  const { updates, events, outbox, graceMs } = writes;
+export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<WrittenTransitions> {
+  const { updates, events, outbox, graceMs, confirmedOutbox = [] } = writes;
   const ended = updates.filter((u) => u.ended).map((u) => `${u.id}:${u.state.status}`);
   const updateJson = JSON.stringify(
     updates.map((u) => ({
@@ -143,8 +166,11 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Ou
               updates.map((u) => u.id),
               2950,
             )}::uuid[])
-          returning s.id)
-        select sagaport_expect_rows(${updates.length}, (select count(*) from updated), 'sagas')`,
+          returning s.id, r.ended, s.created_at, s.updated_at)
+        select sagaport_expect_rows(${updates.length}, (select count(*) from updated), 'sagas') as checked,
+          (select json_agg(json_build_object('id', id,
+             'created_ms', extract(epoch from created_at) * 1000, 'updated_ms', extract(epoch from updated_at) * 1000))
+           from updated where ended) as ended`,
     events.length === 0
       ? Promise.resolve([])
       : sql`
@@ -156,10 +182,23 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Ou
     ended.length === 0
       ? Promise.resolve([])
       : sql`select pg_notify(${SAGA_ENDED_CHANNEL}, x) from unnest(${sql.array(ended, 25)}::text[]) as x`,
+    confirmedOutbox.length === 0
+      ? Promise.resolve([])
+      : sql`delete from outbox where id = any(${sql.array([...confirmedOutbox], 20)}::bigint[])`,
   ]);
   try {
-    const [, , written] = await pending;
-    return written;
+    const [checked, , written] = await pending;
+    const endedRows = (checked[0] as { ended?: EndedRow[] | null } | undefined)?.ended ?? [];
+    const states = new Map(updates.map((u) => [u.id, u.state]));
+    return {
+      outbox: written,
+      ended: endedRows.map((row) => ({
+        id: row.id,
+        state: states.get(row.id)!,
+        createdAt: new Date(Number(row.created_ms)),
+        updatedAt: new Date(Number(row.updated_ms)),
+      })),
+    };
   } catch (error) {
     if ((error as { code?: string }).code === '40001' && /version conflict/.test((error as Error).message)) {
       throw new VersionConflict((error as Error).message, { cause: error });

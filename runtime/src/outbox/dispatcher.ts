@@ -3,13 +3,20 @@ import { deleteOutboxMessages, type Database, type OutboxMessage } from '@sagapo
 import { type ConfirmPublisher, type Logger, PublishError } from '@sagaport/rabbitmq';
 import { toMessage } from './relay.js';
 
+/**
+ * Confirmed rows wait this long for a writer's next transaction to delete them (see
+ * {@link OutboxDispatcher.takeConfirmed}) before a statement of their own does; well under the
+ * grace, so a relay never republishes them.
+ */
+const DEFAULT_FLUSH_MS = 250;
+
 export interface DispatcherOptions {
   readonly db: Database;
   readonly publisher: ConfirmPublisher;
   readonly logger: Logger;
   /** How long rows written for dispatch stay hidden from relays (`enqueueOutboxForDispatch`). */
   readonly graceMs: number;
-  /** Confirmed rows are deleted together once this many wait, or after `flushMs`. */
+  /** Confirmed rows are deleted together once this many wait, or after `flushMs` (default 250). */
   readonly deleteBatchSize?: number;
   readonly flushMs?: number;
   /** Fault injection (FAULT_DUPLICATE_PUBLISHES): publish every message twice. */
@@ -39,6 +46,24 @@ export class OutboxDispatcher {
   async dispatch(rows: readonly OutboxMessage[]): Promise<void> {
     if (rows.length === 0) return;
     await Promise.all(rows.map((row) => this.publishOne(row)));
+  }
+
+  /**
+   * Hands over the ids of the confirmed rows not deleted yet, for a writer to delete them inside
+   * its next transaction (no transaction of their own). If that transaction fails, the writer
+   * gives them back with {@link giveBack}; rows it never deletes are republished after the grace.
+   */
+  takeConfirmed(): number[] {
+    const ids = this.confirmed;
+    this.confirmed = [];
+    return ids;
+  }
+
+  /** Takes back ids from {@link takeConfirmed} whose deletion did not commit. */
+  giveBack(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    this.confirmed.push(...ids);
+    this.flushTimer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? DEFAULT_FLUSH_MS);
   }
 
   /** Deletes every confirmed row still pending; call before shutting down. */
@@ -79,6 +104,6 @@ export class OutboxDispatcher {
     this.options.onPublished?.('confirmed', 1);
     this.confirmed.push(row.id);
     if (this.confirmed.length >= (this.options.deleteBatchSize ?? 500)) void this.flush();
-    else this.flushTimer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? 20);
+    else this.flushTimer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? DEFAULT_FLUSH_MS);
   }
 }
