@@ -2,12 +2,13 @@
 // books afterwards, and prints one JSON line. Closed loop with C clients, or open loop at --rate R.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { type CheckoutBody, postCheckout } from '../src/client.js';
+import type { CheckoutBody } from '../src/client.js';
 import { checkConsistency, waitForAllEnded } from '../src/consistency.js';
 import { System } from '../src/harness.js';
 import { mixedCheckout } from '../src/load.js';
 import { waitForQuiescence } from '../src/quiescence.js';
 import { CpuMeter } from './cpu.js';
+import { postWaitingCheckout } from './http-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,12 +63,15 @@ interface Sample {
 
 async function one(checkout: CheckoutBody, startedAt: number, samples: Sample[]): Promise<void> {
   try {
-    const answer = await postCheckout(port(), checkout, { waitSeconds: 30, idempotencyKey: randomUUID() });
+    const status = await postWaitingCheckout(port(), checkout, {
+      waitSeconds: 30,
+      idempotencyKey: randomUUID(),
+    });
     const ms = performance.now() - startedAt;
-    samples.push(answer.httpStatus === 200 ? { ms } : { ms, error: `http-${answer.httpStatus}` });
+    samples.push(status === 200 ? { ms } : { ms, error: `http-${status}` });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    samples.push({ ms: performance.now() - startedAt, error: cause?.code ?? (error as Error).name });
+    const code = (error as { code?: string }).code;
+    samples.push({ ms: performance.now() - startedAt, error: code ?? (error as Error).name });
   }
 }
 

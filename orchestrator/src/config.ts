@@ -17,6 +17,7 @@ const HttpEnv = z.object({
   OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
   FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
   TABLE_MAINTENANCE: z.enum(['auto', 'on', 'off']).default('auto'),
+  CATALOGUE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   ADMIN_EMAIL: z.string().email().default(defaultAdminSettings.bootstrapEmail),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(defaultAdminSettings.sessionTtlHours),
@@ -48,6 +49,8 @@ export interface SagaSettings {
   readonly duplicatePublishes?: boolean;
   /** When to vacuum the tables that churn: `auto` where autovacuum is off, `on`, `off`. */
   readonly tableMaintenance?: 'auto' | 'on' | 'off';
+  /** How long a product's price read for a checkout is reused; 0 reads it for every checkout. */
+  readonly catalogueCacheMs?: number;
 }
 
 export interface OrchestratorConfig {
@@ -94,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       outboxPollMs: e.OUTBOX_POLL_MS,
       dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
       tableMaintenance: e.TABLE_MAINTENANCE,
+      catalogueCacheMs: e.CATALOGUE_CACHE_MS,
       duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES === '1' || e.FAULT_DUPLICATE_PUBLISHES === 'true',
     },
     admin: {

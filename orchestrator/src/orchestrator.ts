@@ -189,7 +189,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   maintenance.start();
 
-  const service = new CheckoutService(database.db, database.sql, engine);
+  const service = new CheckoutService(database.db, database.sql, engine, {
+    catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
+  });
   const adminDeps: AdminDeps = {
     database,
     broker,

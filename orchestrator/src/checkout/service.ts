@@ -32,12 +32,32 @@ interface StatusRow {
   updated_ms: string | number;
 }
 
+/** A product's price as a checkout reads it, and when it was read (`performance.now()`). */
+interface PricedProduct {
+  readonly sku: string;
+  readonly priceCents: number;
+  readonly currency: string;
+  readonly readAt: number;
+}
+
+export interface CheckoutServiceOptions {
+  /**
+   * How long a price read for one checkout serves the next ones (0: read for every checkout).
+   * A price changed in the catalogue reaches new checkouts at most this much later; a sku the
+   * catalogue does not hold is never remembered, so a new product sells at once.
+   */
+  readonly catalogueCacheMs?: number;
+}
+
 export class CheckoutService {
+  private readonly prices = new Map<string, PricedProduct>();
+
   constructor(
     private readonly db: Database,
     /** The postgres.js client under `db`: the per-request reads are prepared statements on it. */
     private readonly sql: postgres.Sql,
     private readonly engine: SagaEngine,
+    private readonly options: CheckoutServiceOptions = {},
   ) {}
 
   /**
@@ -138,15 +158,37 @@ export class CheckoutService {
     return row;
   }
 
+  /** The catalogue's products among `skus` (prices remembered for `catalogueCacheMs`). */
+  private async productsOf(skus: readonly string[]): Promise<Map<string, PricedProduct>> {
+    const now = performance.now();
+    const maxAge = this.options.catalogueCacheMs ?? 0;
+    const found = new Map<string, PricedProduct>();
+    const missing: string[] = [];
+    for (const sku of new Set(skus)) {
+      const known = this.prices.get(sku);
+      if (known && now - known.readAt < maxAge) found.set(sku, known);
+      else missing.push(sku);
+    }
+    if (missing.length === 0) return found;
+    const rows = await this.sql<{ sku: string; priceCents: number; currency: string }[]>`
+      select sku, price_cents as "priceCents", currency from inventory.products
+      where sku = any(${this.sql.array(missing, 25)}::text[])`;
+    for (const row of rows) {
+      const product = { sku: row.sku, priceCents: row.priceCents, currency: row.currency, readAt: now };
+      found.set(row.sku, product);
+      if (maxAge > 0) this.prices.set(row.sku, product);
+    }
+    // A catalogue has few products, but bound what an attacker's invented skus could not add anyway.
+    if (this.prices.size > 100_000) this.prices.clear();
+    return found;
+  }
+
   /** Prices every line from the catalogue; an unknown sku is a field error. */
   private async price(
     request: CheckoutRequest,
   ): Promise<{ data: Omit<CheckoutData, 'orderId'> } | { errors: FieldError[] }> {
-    const skus = request.items.map((i) => i.sku);
-    const rows = await this.sql<{ sku: string; priceCents: number; currency: string }[]>`
-      select sku, price_cents as "priceCents", currency from inventory.products
-      where sku = any(${this.sql.array(skus, 25)}::text[])`;
-    const bySku = new Map(rows.map((r) => [r.sku, r]));
+    const bySku = await this.productsOf(request.items.map((i) => i.sku));
+    const rows = [...bySku.values()];
     const errors = request.items.flatMap((line, index) =>
       bySku.has(line.sku) ? [] : [{ field: `items.${index}.sku`, message: `unknown sku ${line.sku}` }],
     );
