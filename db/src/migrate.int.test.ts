@@ -330,6 +330,20 @@ describe('migrateDatabase', () => {
     expect.soft(actual.indexes).toEqual(expected.indexes);
   });
 
+  it('indexes no column of saga.instances that changes at every step, so those updates stay HOT', async () => {
+    const { indexes } = await schemaSnapshot(sql);
+    const perStep = ['state', 'version', 'current_step', 'deadline_at', 'updated_at'];
+    const onSagas = indexes.filter((index) => index.schema === 'saga' && index.table === 'instances');
+    expect(onSagas.length).toBeGreaterThan(1); // guards the filter itself
+    for (const index of onSagas) expect(index.columns.filter((c) => perStep.includes(c))).toEqual([]);
+    // Nor does an index predicate: a partial index on "deadline_at is not null" breaks HOT as well.
+    const [predicates] = await sql<{ n: number }[]>`
+      select count(*)::int as n from pg_index i
+      where i.indrelid = 'saga.instances'::regclass and i.indpred is not null
+        and pg_get_expr(i.indpred, i.indrelid) ~ '(deadline_at|current_step|updated_at|version|state)'`;
+    expect(predicates!.n).toBe(0);
+  });
+
   it('changes nothing when run again, one after another or two at once', async () => {
     const before = await schemaSnapshot(sql);
     expect(before.migrations).toHaveLength(journalTags.length);

@@ -1,8 +1,12 @@
 // The timeout scanner: finds sagas past their step deadline and lets the engine resend or compensate.
 import { sagaInstances, type Database } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
-import { and, asc, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { SagaEngine } from './engine.js';
+import { SagaStatus, terminalStatuses } from './types.js';
+
+/** The statuses a saga can wait for a reply in: only these have a deadline. */
+const unfinished = Object.values(SagaStatus).filter((status) => !terminalStatuses.includes(status));
 
 export interface TimeoutScannerOptions {
   readonly db: Database;
@@ -45,7 +49,14 @@ export class TimeoutScanner {
     const due = await this.options.db
       .select({ id: sagaInstances.id })
       .from(sagaInstances)
-      .where(and(isNotNull(sagaInstances.deadlineAt), lte(sagaInstances.deadlineAt, sql`now()`)))
+      // Through the status index: deadline_at changes at every step and is not indexed (HOT updates).
+      .where(
+        and(
+          inArray(sagaInstances.status, unfinished),
+          isNotNull(sagaInstances.deadlineAt),
+          lte(sagaInstances.deadlineAt, sql`now()`),
+        ),
+      )
       .orderBy(asc(sagaInstances.deadlineAt))
       .limit(this.options.batchSize ?? 200);
     let moved = 0;
