@@ -60,7 +60,7 @@ export class TableMaintenance {
     await this.running;
   }
 
-  /** One pass: vacuums every watched table past the threshold; returns the tables it vacuumed. */
+  /** One pass: vacuums (or only analyzes) every watched table past its threshold; returns their names. */
   async pass(): Promise<string[]> {
     const { sql, tables } = this.options;
     this.enabled ??=
@@ -76,11 +76,12 @@ export class TableMaintenance {
       order by n_dead_tup desc`;
     // Vacuum by dead rows; analyze as autovacuum would (50 rows + 10 % changed), so the planner's
     // statistics, and the plans cached on them, follow a table growing from empty.
-    const due = counted.filter(
-      ({ name, dead, changed, live }) =>
-        dead >= (this.options.thresholds?.[name] ?? this.options.deadRowThreshold ?? 2_000) ||
-        changed >= 50 + 0.1 * live,
-    );
+    // A table that only grew needs its statistics, not a vacuum: ANALYZE reads a sample, while a
+    // VACUUM of a large, growing table (the inbox) reads every page not yet all-visible.
+    const due = counted.flatMap(({ name, dead, changed, live }) => {
+      const vacuum = dead >= (this.options.thresholds?.[name] ?? this.options.deadRowThreshold ?? 2_000);
+      return vacuum || changed >= 50 + 0.1 * live ? [{ name, dead, vacuum }] : [];
+    });
     if (due.length === 0) return [];
     const connection = await sql.reserve();
     try {
@@ -89,10 +90,14 @@ export class TableMaintenance {
       >`select pg_try_advisory_lock(${VACUUM_LOCK_KEY}::bigint) as locked`;
       if (!lock?.locked) return [];
       try {
-        for (const { name, dead } of due) {
+        for (const { name, dead, vacuum } of due) {
           const started = performance.now();
           // VACUUM takes no parameters; the name comes from pg_stat_user_tables and our own list.
           // ANALYZE too: without autovacuum nothing else keeps the planner's statistics current.
+          if (!vacuum) {
+            await connection.unsafe(`analyze ${quoteQualified(name)}`);
+            continue;
+          }
           await connection.unsafe(`vacuum (analyze) ${quoteQualified(name)}`);
           const durationMs = performance.now() - started;
           this.options.onVacuum?.(name, dead, durationMs);
