@@ -39,7 +39,8 @@ export const sagaInstances = sagaSchema.table(
       .where(sql`${t.deadlineAt} is not null`),
     index('instances_order_idx').on(t.orderId),
     index('instances_customer_idx').on(t.customerId),
-    index('instances_email_idx').on(t.email),
+    // The console finds a customer's sagas by email, ignoring case: `lower(email) = lower($1)`.
+    index('instances_email_lower_idx').on(sql`lower(email)`),
   ],
 );
 
