@@ -209,7 +209,9 @@ function expectedSnapshot() {
         unique: index.config.unique,
         method: index.config.method ?? 'btree',
         // An expression (`lower(email)`) has no column name; the catalogue lists only plain columns.
-        columns: index.config.columns.flatMap((c) => ((c as IndexedColumn).name ? [(c as IndexedColumn).name!] : [])),
+        columns: index.config.columns.flatMap((c) =>
+          (c as IndexedColumn).name ? [(c as IndexedColumn).name!] : [],
+        ),
         predicate: normalisePredicate(index.config.where ? sqlText(index.config.where) : null),
       });
     }
