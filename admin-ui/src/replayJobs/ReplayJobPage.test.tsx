@@ -1,4 +1,4 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { ReplayJobDetail } from '../api/types.js';
 import { fakeApi, renderConsole } from '../test/render.js';
@@ -113,19 +113,19 @@ describe('a bulk replay job', () => {
       },
     });
     renderConsole(<ReplayJobPage id="job-1" />);
-    expect(await screen.findByText('2500 of 10000 processed')).toBeTruthy();
+    expect(await screen.findByText('2500 of 10000 processed', {}, { timeout: 5_000 })).toBeTruthy();
     expect(screen.getByRole('progressbar', { name: 'Replay progress' })).toBeTruthy();
-    const results = screen.getByRole('table');
-    // A header row and one page of items: not 10,000 rows.
-    expect(within(results).getAllByRole('row')).toHaveLength(ITEMS_PER_PAGE + 1);
+    // One page of items, not 10,000 rows (role queries are slow in jsdom: count the rows directly).
+    const rows = () => document.querySelectorAll('table tbody tr');
+    expect(rows()).toHaveLength(ITEMS_PER_PAGE);
     expect(api.requests[0]!.url.searchParams.get('limit')).toBe(String(ITEMS_PER_PAGE));
 
     fireEvent.click(screen.getByRole('button', { name: 'Next page' }));
-    expect(await screen.findByText('Page 2')).toBeTruthy();
-    expect(await screen.findByRole('link', { name: ids[ITEMS_PER_PAGE]!.slice(0, 8) })).toBeTruthy();
-    expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(ITEMS_PER_PAGE + 1);
+    expect(await screen.findByText('Page 2', {}, { timeout: 5_000 })).toBeTruthy();
+    expect(await screen.findByText(ids[ITEMS_PER_PAGE]!.slice(0, 8), {}, { timeout: 5_000 })).toBeTruthy();
+    expect(rows()).toHaveLength(ITEMS_PER_PAGE);
     expect(api.requests.at(-1)!.url.searchParams.get('cursor')).toBe(String(ITEMS_PER_PAGE));
-  });
+  }, 20_000);
 
   it('asks for one result at a time when filtered, from the first page', async () => {
     const api = fakeApi({ 'GET /api/admin/replay-jobs/{id}': () => job({}) });
