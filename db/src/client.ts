@@ -17,6 +17,16 @@ export type DbExecutor = Database | Transaction;
 export interface CreateDatabaseOptions extends DbConfig {
   /** Shown in pg_stat_activity so an operator can tell which process holds a connection. */
   readonly applicationName?: string;
+  /**
+   * Cancels any statement of this pool that runs longer (PostgreSQL's `statement_timeout`, SQLSTATE
+   * 57014). Unset: no limit, as the saga engine's pool needs.
+   */
+  readonly statementTimeoutMs?: number;
+  /**
+   * PostgreSQL's `plan_cache_mode`. Default `force_generic_plan`: the hot path's prepared statements
+   * are planned once. A pool of ad-hoc filters wants `auto`, so a search value's selectivity counts.
+   */
+  readonly planCacheMode?: 'auto' | 'force_generic_plan' | 'force_custom_plan';
 }
 
 /** A connected database: the raw postgres.js client, drizzle on top of it, and a way to close both. */
@@ -41,7 +51,8 @@ export function createDatabase(config: CreateDatabaseOptions): DatabaseHandle {
     onnotice: () => {},
     connection: {
       application_name: config.applicationName ?? 'sagaport',
-      plan_cache_mode: 'force_generic_plan',
+      plan_cache_mode: config.planCacheMode ?? 'force_generic_plan',
+      ...(config.statementTimeoutMs === undefined ? {} : { statement_timeout: config.statementTimeoutMs }),
     },
   });
   const db = drizzle(sql, { schema });

@@ -14,6 +14,7 @@ export {
   DeadLetterStatus,
   deadLetters,
   messageRetries,
+  replayBudget,
   ReplayJobStatus,
   replayJobItems,
   replayJobs,

@@ -208,7 +208,10 @@ function expectedSnapshot() {
         name: index.config.name!,
         unique: index.config.unique,
         method: index.config.method ?? 'btree',
-        columns: index.config.columns.map((c) => (c as IndexedColumn).name!),
+        // An expression (`lower(email)`) has no column name; the catalogue lists only plain columns.
+        columns: index.config.columns.flatMap((c) =>
+          (c as IndexedColumn).name ? [(c as IndexedColumn).name!] : [],
+        ),
         predicate: normalisePredicate(index.config.where ? sqlText(index.config.where) : null),
       });
     }

@@ -32,6 +32,36 @@ const HttpEnv = z.object({
     .min(1)
     .max(10_000)
     .default(defaultAdminSettings.replayRatePerSecond),
+  REPLAY_BUDGET_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(defaultAdminSettings.replayBudgetPerSecond),
+  REPLAY_JOB_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(defaultAdminSettings.replayJobConcurrency),
+  REPLAY_OPEN_JOBS_PER_OPERATOR: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000)
+    .default(defaultAdminSettings.openReplayJobsPerOperator),
+  ADMIN_DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(defaultAdminSettings.databasePoolSize),
+  ADMIN_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(defaultAdminSettings.statementTimeoutMs),
   RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
 });
 
@@ -106,6 +136,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionTtlHours: e.SESSION_TTL_HOURS,
       loginAttemptsPer15Min: e.LOGIN_ATTEMPTS_PER_15_MIN,
       replayRatePerSecond: e.REPLAY_RATE_PER_SECOND,
+      replayBudgetPerSecond: e.REPLAY_BUDGET_PER_SECOND,
+      replayJobConcurrency: e.REPLAY_JOB_CONCURRENCY,
+      openReplayJobsPerOperator: e.REPLAY_OPEN_JOBS_PER_OPERATOR,
+      databasePoolSize: e.ADMIN_DATABASE_POOL_SIZE,
+      statementTimeoutMs: e.ADMIN_STATEMENT_TIMEOUT_MS,
       managementUrl: e.RABBITMQ_MANAGEMENT_URL,
     },
   };

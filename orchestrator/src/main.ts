@@ -7,6 +7,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, migrateDatabase } from '@sagaport/db';
 import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
+import { createAdminDatabase } from './admin/database.js';
 import { loadConfig } from './config.js';
 import { createLogger } from '@sagaport/runtime';
 import { startOrchestrator } from './orchestrator.js';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const migrated = await migrateDatabase(config.database.url);
   log.info({ applied: migrated.applied }, 'database migrated');
   const database = createDatabase({ ...config.database, applicationName: 'sagaport-orchestrator' });
+  const adminDatabase = createAdminDatabase(config.database, config.admin);
 
   const broker = connectBroker({
     url: config.broker.url,
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
 
   const orchestrator = await startOrchestrator({
     database,
+    adminDatabase,
     broker,
     topology,
     settings: config.saga,
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     await orchestrator.stop();
     await topologyChannel.close();
     await broker.close();
+    await adminDatabase.close();
     await database.close();
     process.exit(0);
   };

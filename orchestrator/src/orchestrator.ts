@@ -17,7 +17,8 @@ import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
 import type { AdminDeps } from './admin/env.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 import { DeadLetterArchiver } from './admin/dead-letters/archiver.js';
-import { REPLAY_JOBS_CHANNEL, ReplayJobRunner } from './admin/dead-letters/jobs.js';
+import { REPLAY_JOBS_CHANNEL } from './admin/dead-letters/jobs.js';
+import { ReplayJobRunner } from './admin/dead-letters/runner.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
@@ -34,6 +35,11 @@ import { observeTransition } from './saga/observe.js';
 
 export interface OrchestratorOptions {
   readonly database: DatabaseHandle;
+  /**
+   * The admin API's own pool (small, with a statement timeout; see `createAdminDatabase`), also used
+   * by the bulk replay runner. Defaults to `database` (tests); the caller closes it.
+   */
+  readonly adminDatabase?: DatabaseHandle;
   readonly broker: AmqpConnectionManager;
   readonly topology: Topology;
   readonly settings: SagaSettings;
@@ -160,12 +166,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       metrics.deadLettersArchived.inc({ queue: row.originalQueue, error_class: row.errorClass }),
   });
   await archiver.start();
+  const adminSettings: AdminSettings = { ...defaultAdminSettings, ...options.admin };
+  const adminDatabase = options.adminDatabase ?? database;
   const replayJobs = new ReplayJobRunner({
-    db: database.db,
+    db: adminDatabase.db,
     logger,
     runner: options.consumerName,
+    concurrency: adminSettings.replayJobConcurrency,
+    budgetPerSecond: adminSettings.replayBudgetPerSecond,
     listen: async (wake) => {
-      const listener = await database.sql.listen(REPLAY_JOBS_CHANNEL, wake);
+      const listener = await adminDatabase.sql.listen(REPLAY_JOBS_CHANNEL, wake);
       return () => listener.unlisten();
     },
   });
@@ -193,11 +203,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
   });
   const adminDeps: AdminDeps = {
-    database,
+    database: adminDatabase,
     broker,
     topology,
     engine,
-    settings: { ...defaultAdminSettings, ...options.admin },
+    settings: adminSettings,
     logger,
   };
   await ensureBootstrapOperator(adminDeps);

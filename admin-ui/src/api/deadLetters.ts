@@ -10,6 +10,7 @@ import type {
   ReplayAccepted,
   ReplayJob,
   ReplayJobDetail,
+  ReplayJobItemStatus,
   ValidationResult,
 } from './types.js';
 
@@ -76,8 +77,16 @@ export async function listReplayJobs(): Promise<readonly ReplayJob[]> {
   return page.items;
 }
 
-export function fetchReplayJob(id: string): Promise<ReplayJobDetail> {
-  return unwrap(api.GET('/api/admin/replay-jobs/{id}', { params: { path: { id } } }));
+/** Which page of a job's items to read: after `cursor`, only those with `status`. */
+export interface ReplayJobItemsQuery {
+  readonly cursor?: string;
+  readonly status?: ReplayJobItemStatus;
+  readonly limit?: number;
+}
+
+/** A job's progress and one page of its items. */
+export function fetchReplayJob(id: string, query: ReplayJobItemsQuery = {}): Promise<ReplayJobDetail> {
+  return unwrap(api.GET('/api/admin/replay-jobs/{id}', { params: { path: { id }, query } }));
 }
 
 export function cancelReplayJob(id: string): Promise<ReplayJob> {

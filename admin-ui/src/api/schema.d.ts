@@ -805,7 +805,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Bulk replay jobs, newest first */
+    /** Bulk replay jobs, newest first, each with a summary of what it selected */
     get: {
       parameters: {
         query?: {
@@ -849,7 +849,10 @@ export interface paths {
       };
     };
     put?: never;
-    /** Starts a throttled bulk replay of chosen ids, a group (fingerprint) or a filter */
+    /**
+     * Starts a throttled bulk replay of chosen ids, a group (fingerprint) or a filter
+     * @description Every id must name a dead letter (422 lists those that do not). An operator may have a bounded number of queued or running jobs (409 beyond it).
+     */
     post: {
       parameters: {
         query?: never;
@@ -914,6 +917,15 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
         /** @description Invalid input; `errors` names each field at fault */
         422: {
           headers: {
@@ -938,10 +950,15 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A bulk replay job with its progress and the result of each dead letter */
+    /** A bulk replay job with its progress and one page of its items (the result of each dead letter) */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          limit?: number;
+          cursor?: string;
+          /** @description Only items with this result */
+          status?: 'pending' | 'replayed' | 'skipped' | 'failed';
+        };
         header?: never;
         path: {
           id: string;
@@ -950,15 +967,13 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description The job */
+        /** @description The job and a page of its items; `nextCursor` reads on */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['ReplayJob'] & {
-              items: components['schemas']['ReplayJobItem'][];
-            };
+            'application/json': components['schemas']['ReplayJobPage'];
           };
         };
         /** @description Not signed in */
@@ -1687,9 +1702,31 @@ export interface components {
       replayed: number;
       skipped: number;
       failed: number;
-      selector: {
-        [key: string]: unknown;
-      };
+      selector: components['schemas']['ReplayJobSelector'];
+    };
+    ReplayJobSelector:
+      | {
+          /** @enum {string} */
+          kind: 'ids';
+          /** @description How many ids were chosen */
+          count: number;
+        }
+      | {
+          /** @enum {string} */
+          kind: 'fingerprint';
+          fingerprint: string;
+        }
+      | {
+          /** @enum {string} */
+          kind: 'filter';
+          /** @description The filter, as given */
+          filter: {
+            [key: string]: string;
+          };
+        };
+    ReplayJobPage: components['schemas']['ReplayJob'] & {
+      items: components['schemas']['ReplayJobItem'][];
+      nextCursor: string | null;
     };
     ReplayJobItem: {
       /** Format: uuid */

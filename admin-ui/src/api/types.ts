@@ -37,6 +37,8 @@ export type ReplayAccepted = PostAnswer<'/api/admin/dead-letters/{id}/replay', 2
 export type ReplayJobStatus = Schemas['ReplayJob']['status'];
 export type ReplayJob = Schemas['ReplayJob'];
 export type ReplayJobItem = Schemas['ReplayJobItem'];
+export type ReplayJobItemStatus = ReplayJobItem['status'];
+export type ReplayJobSelector = Schemas['ReplayJobSelector'];
 export type ReplayJobDetail = GetAnswer<'/api/admin/replay-jobs/{id}'>;
 
 export type SagaStatus = Schemas['SagaStatus'];

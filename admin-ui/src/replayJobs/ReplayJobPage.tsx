@@ -1,14 +1,19 @@
-// One bulk replay: live progress while it runs, then the result of every dead letter it covered.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+// One bulk replay: live progress while it runs, and the result of each dead letter it covered, a page at a time.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { cancelReplayJob, fetchReplayJob } from '../api/deadLetters.js';
-import type { ReplayJob, ReplayJobDetail } from '../api/types.js';
+import type { ReplayJob, ReplayJobItemStatus } from '../api/types.js';
 import { OperatorOnly } from '../auth/session.js';
 import { PageHeader } from '../Layout.js';
-import { buildPath } from '../router/match.js';
 import { Link } from '../router/router.js';
 import { StatusBadge } from '../ui/badges.js';
 import { formatTime, shortId } from '../ui/format.js';
 import { ErrorState, QueryView } from '../ui/states.js';
+import { JobItemsTable } from './JobItemsTable.js';
+import { describeSelector } from './selector.js';
+
+/** Items shown at once: a job may cover 10,000 dead letters, the page shows this many rows. */
+export const ITEMS_PER_PAGE = 50;
 
 /** Whether the job may still change (and so is polled). */
 export function isLive(job: Pick<ReplayJob, 'status'>): boolean {
@@ -21,9 +26,19 @@ export function progressOf(job: Pick<ReplayJob, 'total' | 'replayed' | 'skipped'
 }
 
 export function ReplayJobPage({ id }: { id: string }) {
+  // The cursors of the pages before the one shown: going back pops one.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [status, setStatus] = useState<ReplayJobItemStatus | undefined>(undefined);
+  const cursor = cursors.at(-1);
   const job = useQuery({
-    queryKey: ['replay-jobs', id],
-    queryFn: () => fetchReplayJob(id),
+    queryKey: ['replay-jobs', id, { cursor, status }],
+    queryFn: () =>
+      fetchReplayJob(id, {
+        limit: ITEMS_PER_PAGE,
+        ...(cursor ? { cursor } : {}),
+        ...(status ? { status } : {}),
+      }),
+    placeholderData: keepPreviousData,
     refetchInterval: (query) => (query.state.data && !isLive(query.state.data) ? false : 1_000),
   });
   return (
@@ -32,13 +47,30 @@ export function ReplayJobPage({ id }: { id: string }) {
         <Link to="/replay-jobs">Replay jobs</Link> / <span>{shortId(id)}</span>
       </p>
       <QueryView query={job} loadingLabel="Loading the replay job…">
-        {(data) => <JobView job={data} />}
+        {(data) => (
+          <>
+            <JobView job={data} />
+            <JobItemsTable
+              items={data.items}
+              status={status}
+              onStatusChange={(next) => {
+                setStatus(next);
+                setCursors([]);
+              }}
+              page={cursors.length + 1}
+              hasNext={data.nextCursor !== null}
+              onPrevious={() => setCursors((stack) => stack.slice(0, -1))}
+              onNext={() => data.nextCursor && setCursors((stack) => [...stack, data.nextCursor!])}
+              loading={job.isPlaceholderData}
+            />
+          </>
+        )}
       </QueryView>
     </>
   );
 }
 
-function JobView({ job }: { job: ReplayJobDetail }) {
+function JobView({ job }: { job: ReplayJob }) {
   const client = useQueryClient();
   const cancel = useMutation({
     mutationFn: () => cancelReplayJob(job.id),
@@ -54,7 +86,7 @@ function JobView({ job }: { job: ReplayJobDetail }) {
             Bulk replay <StatusBadge status={job.status} />
           </>
         }
-        subtitle={`Started by ${job.createdBy} at ${formatTime(job.createdAt)}, ${job.ratePerSecond} messages per second.`}
+        subtitle={`Started by ${job.createdBy} at ${formatTime(job.createdAt)}, ${job.ratePerSecond} messages per second: ${describeSelector(job.selector)}.`}
         actions={
           isLive(job) ? (
             <OperatorOnly>
@@ -98,40 +130,6 @@ function JobView({ job }: { job: ReplayJobDetail }) {
             {job.failed} failed.
           </p>
         ) : null}
-      </section>
-      <section className="panel" aria-label="Results">
-        <h2 className="panel__title">Results</h2>
-        <div className="table-wrap">
-          <table className="table table--compact">
-            <caption className="sr-only">Result of each dead letter</caption>
-            <thead>
-              <tr>
-                <th scope="col">Dead letter</th>
-                <th scope="col">Result</th>
-                <th scope="col">Detail</th>
-                <th scope="col">Replay message</th>
-                <th scope="col">Processed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {job.items.map((item) => (
-                <tr key={item.deadLetterId}>
-                  <td className="mono">
-                    <Link to={buildPath('/dead-letters/:id', { id: item.deadLetterId })}>
-                      {shortId(item.deadLetterId)}
-                    </Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={item.status} />
-                  </td>
-                  <td>{item.detail ?? '—'}</td>
-                  <td className="mono small">{item.replayMessageId ?? '—'}</td>
-                  <td>{formatTime(item.processedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
       </section>
     </>
   );

@@ -8,6 +8,7 @@ import { StatusBadge } from '../ui/badges.js';
 import { formatAgo, formatTime, shortId } from '../ui/format.js';
 import { Empty, QueryView } from '../ui/states.js';
 import { isLive } from './ReplayJobPage.js';
+import { describeSelector } from './selector.js';
 
 export function ReplayJobsPage() {
   const jobs = useQuery({
@@ -32,6 +33,7 @@ export function ReplayJobsPage() {
                   <tr>
                     <th scope="col">Job</th>
                     <th scope="col">Status</th>
+                    <th scope="col">Selected</th>
                     <th scope="col" className="num">
                       Replayed
                     </th>
@@ -57,6 +59,7 @@ export function ReplayJobsPage() {
                       <td>
                         <StatusBadge status={job.status} />
                       </td>
+                      <td>{describeSelector(job.selector)}</td>
                       <td className="num">{job.replayed}</td>
                       <td className="num">{job.skipped}</td>
                       <td className="num">{job.failed}</td>

@@ -1,6 +1,7 @@
 // The admin console's tables: users, sessions, the audit log and bulk replay jobs.
 import {
   bigserial,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -65,6 +66,8 @@ export const auditLog = adminSchema.table(
     index('audit_log_at_idx').on(t.at, t.id),
     index('audit_log_action_idx').on(t.action, t.at),
     index('audit_log_target_idx').on(t.targetType, t.targetId),
+    // The actor filter is a case-insensitive substring (`ILIKE '%…%'`): a trigram index serves it.
+    index('audit_log_actor_trgm_idx').using('gin', t.actorEmail.op('gin_trgm_ops')),
   ],
 );
 
@@ -102,6 +105,16 @@ export const replayJobs = adminSchema.table(
   },
   (t) => [index('replay_jobs_status_idx').on(t.status, t.createdAt)],
 );
+
+/**
+ * The publish budget all running bulk replay jobs share, across every orchestrator: a token bucket
+ * (one row, id 1) refilled at the configured rate by whoever takes from it.
+ */
+export const replayBudget = adminSchema.table('replay_budget', {
+  id: integer('id').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  refilledAt: timestamp('refilled_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** One dead letter of a bulk replay job and what became of it. */
 export const replayJobItems = adminSchema.table(

@@ -71,6 +71,10 @@ export const deadLetters = pgTable(
       .on(t.sagaId)
       .where(sql`${t.sagaId} is not null`),
     index('dead_letters_message_idx').on(t.messageId),
+    // The console's text search (`ILIKE '%…%'` on the error, message id and body): trigram indexes.
+    index('dead_letters_error_message_trgm_idx').using('gin', t.errorMessage.op('gin_trgm_ops')),
+    index('dead_letters_message_id_trgm_idx').using('gin', t.messageId.op('gin_trgm_ops')),
+    index('dead_letters_body_trgm_idx').using('gin', t.body.op('gin_trgm_ops')),
   ],
 );
 

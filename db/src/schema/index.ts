@@ -12,6 +12,7 @@ export {
   adminSessions,
   adminUsers,
   auditLog,
+  replayBudget,
   ReplayJobStatus,
   replayJobItems,
   replayJobs,

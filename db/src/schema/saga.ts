@@ -1,5 +1,5 @@
 // The orchestrator's tables: saga instances (read model), their event log, and checkout idempotency keys.
-
+import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const sagaSchema = pgSchema('saga');
@@ -39,7 +39,8 @@ export const sagaInstances = sagaSchema.table(
     // through the status index.
     index('instances_order_idx').on(t.orderId),
     index('instances_customer_idx').on(t.customerId),
-    index('instances_email_idx').on(t.email),
+    // The console finds a customer's sagas by email, ignoring case: `lower(email) = lower($1)`.
+    index('instances_email_lower_idx').on(sql`lower(email)`),
   ],
 );
 

@@ -363,8 +363,9 @@ describe('the admin console in a browser (real processes, broker and database)',
           await rows.first().waitFor();
           expect(await rows.count()).toBe(1);
           const cells = await rows.first().locator('td').allTextContents();
-          expect(cells.slice(1, 6)).toEqual([
+          expect(cells.slice(1, 7)).toEqual([
             'completed',
+            expect.stringMatching(/^every open dead letter of group [0-9a-f]+$/),
             `${OUTAGE_CHARGES}`,
             '0',
             '0',
@@ -420,5 +421,39 @@ describe('the admin console in a browser (real processes, broker and database)',
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth');
       expect(overflow, `${path} fits 390 px`).toBeLessThanOrEqual(390);
     }
+  });
+
+  it('shows a job of 10,000 dead letters as a progress bar and one page of rows, and pages on', async () => {
+    // A finished job of 10,000 items, written as a runner would have left it (nothing to publish).
+    const sql = stack.system.database.sql;
+    const [job] = await sql<{ id: string }[]>`
+      insert into admin.replay_jobs (created_by_id, created_by, status, selector, rate_per_second, total,
+        replayed, started_at, finished_at)
+      values (gen_random_uuid(), ${operatorLogin.email}, 'completed', ${JSON.stringify({ kind: 'ids', count: 10_000 })}::jsonb,
+        50, 10000, 10000, now(), now())
+      returning id`;
+    await sql`
+      insert into admin.replay_job_items (job_id, seq, dead_letter_id, status, replay_message_id, processed_at)
+      select ${job!.id}, n, gen_random_uuid(), 'replayed', gen_random_uuid(), now()
+        from generate_series(0, 9999) as n`;
+    await page.setViewportSize(desktop);
+    await open(page, `/replay-jobs/${job!.id}`);
+    await page.getByRole('progressbar', { name: 'Replay progress' }).waitFor();
+    expect(await page.getByText('10000 of 10000 processed').count()).toBe(1);
+    const table = page.getByRole('table', { name: 'Result of each dead letter' });
+    await table.locator('tbody tr').first().waitFor();
+    expect(await table.locator('tbody tr').count(), 'rows on the page').toBe(50);
+    // The whole page stays small: not the 80,000 nodes of every item at once.
+    expect(await page.evaluate<number>('document.querySelectorAll("*").length')).toBeLessThan(2_000);
+    const firstPage = await table.locator('tbody tr td a').first().textContent();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Page 2', { exact: true }).waitFor();
+    await waitFor(
+      'the second page',
+      () => table.locator('tbody tr td a').first().textContent(),
+      (text) => text !== firstPage,
+    );
+    expect(await table.locator('tbody tr').count()).toBe(50);
+    expect(await page.getByRole('button', { name: 'Previous page' }).isEnabled()).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
 import { deadLetterRoutes } from './dead-letters/routes.js';
+import { isStatementTimeout } from './database.js';
 import type { AdminDeps, AdminEnv } from './env.js';
 import { validationHook } from './openapi.js';
 import { queueRoutes } from './queues/routes.js';
@@ -40,6 +41,14 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   app.onError((error, c) => {
     // Malformed JSON (400) and a wrong media type (415) keep their status, as problems.
     if (error instanceof HTTPException) return httpErrorsAsProblems(error, c);
+    if (isStatementTimeout(error)) {
+      deps.logger.warn({ path: c.req.path }, 'admin query cancelled by its statement timeout');
+      return problem(c, {
+        title: 'Query took too long',
+        status: 503,
+        detail: `The database gave up after ${deps.settings.statementTimeoutMs} ms. Narrow the filter (a time range, a queue or type, a longer search text) and try again.`,
+      });
+    }
     deps.logger.error({ err: error, path: c.req.path }, 'admin API error');
     return problem(c, {
       title: 'Internal error',

@@ -11,6 +11,16 @@ export const adminSettingsSchema = z.object({
   loginAttemptsPer15Min: z.number().int().positive(),
   /** Default pace of a bulk replay job, in messages per second. */
   replayRatePerSecond: z.number().int().positive(),
+  /** Replays per second all running jobs share, summed over every orchestrator (a token bucket in PostgreSQL). */
+  replayBudgetPerSecond: z.number().int().positive(),
+  /** Jobs one orchestrator runs at once; the others wait their turn (or another orchestrator). */
+  replayJobConcurrency: z.number().int().positive(),
+  /** Queued or running jobs one operator may have at a time. */
+  openReplayJobsPerOperator: z.number().int().positive(),
+  /** Connections of the admin API's own pool (separate from the saga engine's). */
+  databasePoolSize: z.number().int().positive(),
+  /** Longest an admin query may run before PostgreSQL cancels it (the request answers 503). */
+  statementTimeoutMs: z.number().int().positive(),
   /** RabbitMQ management API, for queue depths and rates (user info in the URL). */
   managementUrl: z.string().url(),
 });
@@ -21,5 +31,10 @@ export const defaultAdminSettings: AdminSettings = {
   sessionTtlHours: 12,
   loginAttemptsPer15Min: 10,
   replayRatePerSecond: 50,
+  replayBudgetPerSecond: 200,
+  replayJobConcurrency: 4,
+  openReplayJobsPerOperator: 3,
+  databasePoolSize: 4,
+  statementTimeoutMs: 5_000,
   managementUrl: 'http://guest:guest@127.0.0.1:15672',
 };

@@ -3,12 +3,17 @@ import { products } from '@sagaport/db';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { createTestBroker, type TestBroker } from '@sagaport/rabbitmq/testing';
+import type { DatabaseHandle } from '@sagaport/db';
+import { createAdminDatabase } from '../admin/database.js';
+import { defaultAdminSettings, type AdminSettings } from '../admin/settings.js';
 import type { SagaSettings } from '../config.js';
 import { startOrchestrator, type Orchestrator } from '../orchestrator.js';
 
 export interface TestStack {
   readonly orchestrator: Orchestrator;
   readonly database: MigratedTestDatabase;
+  /** The admin API's own pool, as in production: small, with a statement timeout. */
+  readonly adminDatabase: DatabaseHandle;
   readonly broker: TestBroker;
   cleanup(): Promise<void>;
 }
@@ -22,13 +27,24 @@ export const testCatalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
   available: 100,
 }));
 
-/** Starts the stack; `settings` overrides the saga settings (a short step timeout, say). */
-export async function startTestStack(settings: Partial<SagaSettings> = {}): Promise<TestStack> {
+/** Starts the stack; `settings` overrides the saga settings (a short step timeout, say), `admin` the admin API's. */
+export async function startTestStack(
+  settings: Partial<SagaSettings> = {},
+  admin: Partial<AdminSettings> = {},
+): Promise<TestStack> {
   const database = await createMigratedTestDatabase(5, 'sagaport-orchestrator-test');
+  const adminSettings = { ...defaultAdminSettings, ...admin };
+  const adminDatabase = createAdminDatabase(
+    { url: database.url, poolMax: adminSettings.databasePoolSize },
+    adminSettings,
+    'sagaport-admin-test',
+  );
   await database.db.insert(products).values(testCatalogue);
   const broker = await createTestBroker({ retryTiers: [{ name: '200ms', delayMs: 200 }] });
   const orchestrator = await startOrchestrator({
     database,
+    adminDatabase,
+    admin,
     broker: broker.connection,
     topology: broker.topology,
     settings: {
@@ -51,9 +67,11 @@ export async function startTestStack(settings: Partial<SagaSettings> = {}): Prom
   return {
     orchestrator,
     database,
+    adminDatabase,
     broker,
     async cleanup() {
       await orchestrator.stop();
+      await adminDatabase.close();
       await broker.cleanup();
       await database.dispose();
     },

@@ -41,7 +41,8 @@ export function readAuditCursor(value: string): AuditPosition | undefined {
   return { at, id };
 }
 
-function filters(
+/** The WHERE clause of a page: the filters, then the position after the previous page. */
+export function auditConditions(
   query: z.output<typeof AuditQuerySchema>,
   after: AuditPosition | undefined,
 ): SQL | undefined {
@@ -81,7 +82,7 @@ export function auditRoutes(deps: AdminDeps) {
         detail: auditLog.detail,
       })
       .from(auditLog)
-      .where(filters(query, after))
+      .where(auditConditions(query, after))
       .orderBy(desc(auditLog.at), desc(auditLog.id))
       .limit(query.limit + 1);
     const page = rows.slice(0, query.limit);

@@ -1,4 +1,4 @@
-// Mutating dead-letter routes: validate an edit, replay one, discard one, and bulk replay jobs.
+// Mutating dead-letter routes: validate an edit, replay one, discard one; bulk replay jobs from job-routes.ts.
 import { createRoute, z } from '@hono/zod-openapi';
 import { deadLetters, sagaInstances } from '@sagaport/db';
 import { and, eq, sql } from 'drizzle-orm';
@@ -7,17 +7,10 @@ import { recordAudit } from '../audit/record.js';
 import type { AdminDeps } from '../env.js';
 import { filterText } from '../filters.js';
 import { adminRouter, IdParams, jsonBody, jsonResponse, problems } from '../openapi.js';
-import { cancelReplayJob, createReplayJob, listReplayJobs, replayJobDetail, toJob } from './jobs.js';
+import { replayJobRoutes } from './job-routes.js';
 import { toSummary } from './queries.js';
 import { checkReplay, findDeadLetter, replayDeadLetters } from './replay.js';
-import {
-  CreateReplayJobSchema,
-  DeadLetterSummarySchema,
-  FieldErrorSchema,
-  ReplayBodySchema,
-  ReplayJobItemSchema,
-  ReplayJobSchema,
-} from './schemas.js';
+import { DeadLetterSummarySchema, FieldErrorSchema, ReplayBodySchema } from './schemas.js';
 
 const tags = ['Dead letters'];
 
@@ -60,57 +53,12 @@ const discard = createRoute({
   },
 });
 
-const createJob = createRoute({
-  method: 'post',
-  path: '/replay-jobs',
-  tags,
-  summary: 'Starts a throttled bulk replay of chosen ids, a group (fingerprint) or a filter',
-  request: { body: jsonBody(CreateReplayJobSchema) },
-  responses: { 202: jsonResponse(ReplayJobSchema, 'The job, queued'), ...problems(401, 403, 422) },
-});
-
-const listJobs = createRoute({
-  method: 'get',
-  path: '/replay-jobs',
-  tags,
-  summary: 'Bulk replay jobs, newest first',
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }) },
-  responses: {
-    200: jsonResponse(z.object({ items: z.array(ReplayJobSchema) }), 'Jobs'),
-    ...problems(401, 422),
-  },
-});
-
-const getJob = createRoute({
-  method: 'get',
-  path: '/replay-jobs/{id}',
-  tags,
-  summary: 'A bulk replay job with its progress and the result of each dead letter',
-  request: { params: IdParams },
-  responses: {
-    200: jsonResponse(ReplayJobSchema.extend({ items: z.array(ReplayJobItemSchema) }), 'The job'),
-    ...problems(401, 404, 422),
-  },
-});
-
-const cancelJob = createRoute({
-  method: 'post',
-  path: '/replay-jobs/{id}/cancel',
-  tags,
-  summary: 'Cancels a queued or running job; what was replayed stays replayed',
-  request: { params: IdParams },
-  responses: {
-    200: jsonResponse(ReplayJobSchema, 'The cancelled job'),
-    ...problems(401, 403, 404, 409, 422),
-  },
-});
-
 const notFound = { title: 'Not found', status: 404, detail: 'No dead letter has this id.' } as const;
 
 export function deadLetterActionRoutes(deps: AdminDeps) {
   // Read lazily: routers are also built without connections, for the OpenAPI document.
   const database = () => deps.database.db;
-  return adminRouter()
+  const router = adminRouter()
     .openapi(validate, async (c) => {
       const row = await findDeadLetter(database(), c.req.valid('param').id);
       if (!row) return routeProblem(c, notFound);
@@ -174,45 +122,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
         status: 409,
         detail: `dead letter ${id} is ${existing.status}; only open dead letters can be discarded`,
       });
-    })
-    .openapi(createJob, async (c) => {
-      const job = await createReplayJob(
-        database(),
-        c.get('actor'),
-        c.req.valid('json'),
-        deps.settings.replayRatePerSecond,
-      );
-      if (!job) {
-        return routeProblem(c, {
-          title: 'Nothing to replay',
-          status: 422,
-          detail: 'No open dead letter matches the selection.',
-          errors: [{ field: 'ids', message: 'selects no open dead letter' }],
-        });
-      }
-      return c.json(toJob(job), 202);
-    })
-    .openapi(listJobs, async (c) => {
-      const rows = await listReplayJobs(database(), c.req.valid('query').limit);
-      return c.json({ items: rows.map(toJob) }, 200);
-    })
-    .openapi(getJob, async (c) => {
-      const job = await replayJobDetail(database(), c.req.valid('param').id);
-      if (!job)
-        return routeProblem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' });
-      return c.json(job, 200);
-    })
-    .openapi(cancelJob, async (c) => {
-      const id = c.req.valid('param').id;
-      const job = await cancelReplayJob(database(), c.get('actor'), id);
-      if (job) return c.json(toJob(job), 200);
-      const existing = await replayJobDetail(database(), id);
-      if (!existing)
-        return routeProblem(c, { title: 'Not found', status: 404, detail: 'No replay job has this id.' });
-      return routeProblem(c, {
-        title: 'Cannot cancel this job',
-        status: 409,
-        detail: `job ${id} is already ${existing.status}`,
-      });
     });
+  router.route('/', replayJobRoutes(deps));
+  return router;
 }

@@ -7,14 +7,15 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertDeadLetter } from '../../test-support/saga-fixtures.js';
 import type { Actor } from '../env.js';
-import { cancelReplayJob, createReplayJob, ReplayJobRunner } from './jobs.js';
+import { cancelReplayJob, createReplayJob } from './jobs.js';
+import { ReplayJobRunner } from './runner.js';
 
 /**
  * Bulk replay jobs against the real PostgreSQL. A replay is an outbox row (the relay publishes it
  * and has its own tests), and no relay runs here: the outbox keeps every replay ever written, so
  * "replayed once" is exactly "one outbox row".
  */
-describe('bulk replay jobs: resuming after a crash, cancelling (real PostgreSQL)', () => {
+describe('bulk replay jobs: resuming, cancelling, running side by side within one budget (real PostgreSQL)', () => {
   let database: MigratedTestDatabase;
   const runners: ReplayJobRunner[] = [];
   const actor: Actor = {
@@ -32,13 +33,14 @@ describe('bulk replay jobs: resuming after a crash, cancelling (real PostgreSQL)
     await database.dispose();
   });
 
-  /** A runner process; `stop()` ends it after its current chunk, as a crash after a commit would. */
-  async function startRunner(name: string) {
+  /** A runner process; `stop({ releaseClaims: false })` ends it after its current chunk, as a crash after a commit would. */
+  async function startRunner(name: string, options: { budgetPerSecond?: number } = {}) {
     const runner = new ReplayJobRunner({
       db: database.db,
       logger: silentLogger,
       runner: name,
       pollMs: 50,
+      budgetPerSecond: options.budgetPerSecond ?? 10_000,
     });
     runners.push(runner);
     await runner.start();
@@ -61,9 +63,20 @@ describe('bulk replay jobs: resuming after a crash, cancelling (real PostgreSQL)
     return ids;
   }
 
-  /** Ten a second: one dead letter per chunk, a chunk every 100 ms. */
-  const createJob = async (ids: string[]) =>
-    (await createReplayJob(database.db, actor, { ids, ratePerSecond: 10 }, 10))!;
+  /** Ten a second by default: one dead letter per chunk, a chunk every 100 ms. */
+  async function createJob(ids: string[], ratePerSecond = 10) {
+    const created = await createReplayJob(
+      database.db,
+      actor,
+      { ids, ratePerSecond },
+      {
+        defaultRate: 10,
+        openJobLimit: 100,
+      },
+    );
+    if (!created.ok) throw new Error(`job refused: ${created.reason}`);
+    return created.job;
+  }
 
   const job = async (id: string) =>
     (await database.db.select().from(replayJobs).where(eq(replayJobs.id, id)))[0]!;
@@ -91,7 +104,7 @@ describe('bulk replay jobs: resuming after a crash, cancelling (real PostgreSQL)
     const created = await createJob(letters);
     const first = await startRunner('runner-a');
     expect(await eventually(async () => (await job(created.id)).replayed >= 5, 15_000)).toBe(true);
-    await first.stop();
+    await first.stop({ releaseClaims: false });
 
     // What the dead runner left: a job still `running` in its name, some items done.
     const left = await job(created.id);
@@ -150,13 +163,8 @@ describe('bulk replay jobs: resuming after a crash, cancelling (real PostgreSQL)
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.replayed).toBeLessThan(30);
 
-    // The runner works on one job at a time: once a later job has completed, it has left the
-    // cancelled one, and whatever it was going to do to it is done.
-    const later = await createJob(await deadLettersOf(2));
-    expect(
-      await eventually(async () => (await job(later.id)).status === 'completed', 15_000),
-      'the runner completes the later job',
-    ).toBe(true);
+    // Stopping waits for the chunk in progress: whatever the runner was going to do to the job is done.
+    await runners.pop()!.stop();
 
     const final = await job(created.id);
     expect(final).toMatchObject({ status: 'cancelled', replayed: cancelled.replayed, skipped: 0, failed: 0 });
@@ -167,10 +175,7 @@ describe('bulk replay jobs: resuming after a crash, cancelling (real PostgreSQL)
     expect(replayed).toHaveLength(cancelled.replayed);
     expect(pending).toHaveLength(30 - cancelled.replayed);
     // Only what was replayed before the cancel reached the outbox; the rest stays open.
-    const laterIds = (await items(later.id)).map((i) => i.deadLetterId);
-    expect(await outboxMessageIds()).toEqual(
-      await messageIdsOf([...replayed.map((i) => i.deadLetterId), ...laterIds]),
-    );
+    expect(await outboxMessageIds()).toEqual(await messageIdsOf(replayed.map((i) => i.deadLetterId)));
     const stillOpen = await database.db
       .select({ id: deadLetters.id })
       .from(deadLetters)
@@ -181,5 +186,50 @@ describe('bulk replay jobs: resuming after a crash, cancelling (real PostgreSQL)
       .from(auditLog)
       .where(and(eq(auditLog.action, 'replay-job.cancel'), eq(auditLog.targetId, created.id)));
     expect(audit).toHaveLength(1);
+  });
+
+  it('runs jobs side by side: a fast job finishes while a slow one (1 a second) started before it still runs', async () => {
+    const slow = await createJob(await deadLettersOf(20), 1);
+    await startRunner('runner-a');
+    expect(await eventually(async () => (await job(slow.id)).status === 'running', 5_000)).toBe(true);
+    const fast = await createJob(await deadLettersOf(20), 100);
+    expect(
+      await eventually(async () => (await job(fast.id)).status === 'completed', 5_000),
+      'the fast job completes without waiting for the slow one',
+    ).toBe(true);
+    const slowNow = await job(slow.id);
+    expect(slowNow.status).toBe('running');
+    expect(slowNow.replayed).toBeLessThan(20);
+  });
+
+  it('keeps every job of every runner within one shared publish budget', async () => {
+    const perSecond = 20;
+    const jobs = [];
+    for (let i = 0; i < 3; i += 1) jobs.push(await createJob(await deadLettersOf(60), 1_000));
+    const started = Date.now();
+    // Two orchestrators, each able to run all three jobs at once, each at 1,000 a second alone.
+    await startRunner('runner-a', { budgetPerSecond: perSecond });
+    await startRunner('runner-b', { budgetPerSecond: perSecond });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const replayed = (await Promise.all(jobs.map((j) => job(j.id)))).reduce((n, j) => n + j.replayed, 0);
+    const seconds = (Date.now() - started) / 1_000;
+    // The bucket holds a fifth of a second's worth, and refills at `perSecond`.
+    expect(replayed).toBeGreaterThan(0);
+    expect(replayed).toBeLessThanOrEqual(Math.ceil(perSecond / 5 + perSecond * seconds));
+  });
+
+  it('a runner stopped gracefully hands its job back: another runner resumes it at once, not after 30 s', async () => {
+    const letters = await deadLettersOf(30);
+    const created = await createJob(letters);
+    const first = await startRunner('runner-a');
+    expect(await eventually(async () => (await job(created.id)).replayed >= 3, 15_000)).toBe(true);
+    await startRunner('runner-b');
+    await first.stop();
+    expect(
+      await eventually(async () => (await job(created.id)).runner === 'runner-b', 5_000),
+      'runner-b claims the job without waiting for a stale heartbeat',
+    ).toBe(true);
+    expect(await eventually(async () => (await job(created.id)).status === 'completed', 15_000)).toBe(true);
+    expect(await outboxMessageIds()).toEqual(await messageIdsOf(letters));
   });
 });

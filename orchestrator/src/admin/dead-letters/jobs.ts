@@ -1,4 +1,4 @@
-// Bulk replay: a job of many dead letters, replayed at a set pace by whichever orchestrator claims it.
+// Bulk replay jobs as the API sees them: create (validated, bounded per operator), cancel, list, one job's page of items.
 import {
   deadLetters,
   replayJobItems,
@@ -7,21 +7,38 @@ import {
   type DbExecutor,
   type ReplayJobStatus,
 } from '@sagaport/db';
-import type { Logger } from '@sagaport/rabbitmq';
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import type { Actor } from '../env.js';
 import { whereOf } from './queries.js';
-import { replayDeadLetters } from './replay.js';
-import type { CreateReplayJob } from './schemas.js';
+import type { CreateReplayJob, ReplayJobItemStatus, ReplayJobSelector } from './schemas.js';
 
-/** NOTIFY channel that wakes the runners when a job is created. */
+/** NOTIFY channel that wakes the runners when a job is created or handed back. */
 export const REPLAY_JOBS_CHANNEL = 'sagaport_replay_jobs';
-/** A running job whose runner has not reported for this long is taken over by another. */
-const STALE_AFTER_SECONDS = 30;
 const MAX_JOB_SIZE = 10_000;
+/** Statuses of a job that still holds a place in its operator's quota. */
+const OPEN_STATUSES: ReplayJobStatus[] = ['queued', 'running'];
 
-type JobRow = typeof replayJobs.$inferSelect;
+export type JobRow = typeof replayJobs.$inferSelect;
+
+/**
+ * What a job selected, in a few bytes: how many ids, or the group, or the filter. Rows written
+ * before summaries were stored hold the request itself (`ids` being up to 10,000 uuids).
+ */
+export function summarizeSelector(selector: Record<string, unknown>): ReplayJobSelector {
+  if (selector.kind === 'ids' && typeof selector.count === 'number')
+    return { kind: 'ids', count: selector.count };
+  if (Array.isArray(selector.ids)) return { kind: 'ids', count: selector.ids.length };
+  const fingerprint = selector.fingerprint;
+  if (typeof fingerprint === 'string') return { kind: 'fingerprint', fingerprint };
+  const filter = (selector.filter ?? {}) as Record<string, unknown>;
+  return {
+    kind: 'filter',
+    filter: Object.fromEntries(
+      Object.entries(filter).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    ),
+  };
+}
 
 export function toJob(row: JobRow) {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -37,11 +54,17 @@ export function toJob(row: JobRow) {
     replayed: row.replayed,
     skipped: row.skipped,
     failed: row.failed,
-    selector: row.selector,
+    selector: summarizeSelector(row.selector),
   };
 }
 
-/** The open dead letters a request selects, oldest failure first, capped at 10,000. */
+/** Why a job was not created. */
+export type JobRefusal =
+  | { readonly reason: 'unknown-ids'; readonly unknownIds: readonly string[] }
+  | { readonly reason: 'nothing-open' }
+  | { readonly reason: 'too-many-open'; readonly openJobIds: readonly string[]; readonly limit: number };
+
+/** The dead letters a request selects, oldest failure first, capped at 10,000; ids as given, deduplicated. */
 async function selectIds(db: DbExecutor, request: CreateReplayJob): Promise<string[]> {
   if (request.ids) return [...new Set(request.ids)];
   const where = request.fingerprint
@@ -56,24 +79,60 @@ async function selectIds(db: DbExecutor, request: CreateReplayJob): Promise<stri
   return rows.map((r) => r.id);
 }
 
-/** Creates a job for the selected dead letters (undefined when none is selected), audited. */
+/** Of `ids`, those naming no dead letter, and whether any names an open one. */
+async function checkIds(db: DbExecutor, ids: readonly string[]) {
+  const rows = await db
+    .select({ id: deadLetters.id, status: deadLetters.status })
+    .from(deadLetters)
+    .where(inArray(deadLetters.id, [...ids]));
+  const known = new Set(rows.map((r) => r.id));
+  return { unknownIds: ids.filter((id) => !known.has(id)), anyOpen: rows.some((r) => r.status === 'open') };
+}
+
+/**
+ * Creates a job for the selected dead letters, audited. Refused when an id names no dead letter,
+ * when nothing open is selected, or when the operator already has `openJobLimit` open jobs (checked
+ * under a per-operator lock, so two requests at once cannot both take the last place).
+ */
 export async function createReplayJob(
   db: Database,
   actor: Actor,
   request: CreateReplayJob,
-  defaultRate: number,
-): Promise<JobRow | undefined> {
+  limits: { readonly defaultRate: number; readonly openJobLimit: number },
+): Promise<{ ok: true; job: JobRow } | ({ ok: false } & JobRefusal)> {
   return db.transaction(async (tx) => {
     const ids = await selectIds(tx, request);
-    if (ids.length === 0) return undefined;
-    const { ratePerSecond, ...selector } = request;
+    if (request.ids) {
+      const { unknownIds, anyOpen } = await checkIds(tx, ids);
+      if (unknownIds.length > 0) return { ok: false, reason: 'unknown-ids', unknownIds };
+      if (!anyOpen) return { ok: false, reason: 'nothing-open' };
+    }
+    if (ids.length === 0) return { ok: false, reason: 'nothing-open' };
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext('sagaport.replay-jobs'), hashtext(${actor.id}))`,
+    );
+    const open = await tx
+      .select({ id: replayJobs.id })
+      .from(replayJobs)
+      .where(and(eq(replayJobs.createdById, actor.id), inArray(replayJobs.status, OPEN_STATUSES)))
+      .orderBy(asc(replayJobs.createdAt));
+    if (open.length >= limits.openJobLimit) {
+      return {
+        ok: false,
+        reason: 'too-many-open',
+        openJobIds: open.map((j) => j.id),
+        limit: limits.openJobLimit,
+      };
+    }
+    const { ratePerSecond, ...chosen } = request;
+    const selector = summarizeSelector(chosen);
     const [job] = await tx
       .insert(replayJobs)
       .values({
         createdById: actor.id,
         createdBy: actor.email,
-        selector: selector as Record<string, unknown>,
-        ratePerSecond: ratePerSecond ?? defaultRate,
+        selector,
+        ratePerSecond: ratePerSecond ?? limits.defaultRate,
         total: ids.length,
       })
       .returning();
@@ -84,19 +143,16 @@ export async function createReplayJob(
           ids.slice(i, i + 1_000).map((deadLetterId, n) => ({ jobId: job!.id, seq: i + n, deadLetterId })),
         );
     }
+    // The summary, not the ids: the items table has them, and an audit row stays small.
     await recordAudit(
       tx,
       actor,
       'dead-letter.bulk-replay',
       { type: 'replay-job', id: job!.id },
-      {
-        total: ids.length,
-        ratePerSecond: job!.ratePerSecond,
-        selector,
-      },
+      { total: ids.length, ratePerSecond: job!.ratePerSecond, selector },
     );
     await tx.execute(sql`select pg_notify(${REPLAY_JOBS_CHANNEL}, ${job!.id})`);
-    return job;
+    return { ok: true, job: job! };
   });
 }
 
@@ -106,7 +162,7 @@ export async function cancelReplayJob(db: Database, actor: Actor, id: string): P
     const [job] = await tx
       .update(replayJobs)
       .set({ status: 'cancelled', finishedAt: sql`coalesce(${replayJobs.finishedAt}, now())` })
-      .where(and(eq(replayJobs.id, id), inArray(replayJobs.status, ['queued', 'running'])))
+      .where(and(eq(replayJobs.id, id), inArray(replayJobs.status, OPEN_STATUSES)))
       .returning();
     if (job) await recordAudit(tx, actor, 'replay-job.cancel', { type: 'replay-job', id });
     return job;
@@ -117,187 +173,39 @@ export async function listReplayJobs(db: DbExecutor, limit: number) {
   return db.select().from(replayJobs).orderBy(desc(replayJobs.createdAt)).limit(limit);
 }
 
-export async function replayJobDetail(db: DbExecutor, id: string) {
+export async function findReplayJob(db: DbExecutor, id: string): Promise<JobRow | undefined> {
   const [job] = await db.select().from(replayJobs).where(eq(replayJobs.id, id));
-  if (!job) return undefined;
-  const items = await db
+  return job;
+}
+
+/** A page of a job's items in selection order, after item `afterSeq`, optionally of one status. */
+export async function replayJobItemsPage(
+  db: DbExecutor,
+  jobId: string,
+  page: { readonly limit: number; readonly afterSeq?: number; readonly status?: ReplayJobItemStatus },
+) {
+  const i = replayJobItems;
+  const rows = await db
     .select()
-    .from(replayJobItems)
-    .where(eq(replayJobItems.jobId, id))
-    .orderBy(asc(replayJobItems.seq));
+    .from(i)
+    .where(
+      and(
+        eq(i.jobId, jobId),
+        page.status ? eq(i.status, page.status) : undefined,
+        page.afterSeq === undefined ? undefined : gt(i.seq, page.afterSeq),
+      ),
+    )
+    .orderBy(asc(i.seq))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit);
   return {
-    ...toJob(job),
-    items: items.map((i) => ({
-      deadLetterId: i.deadLetterId,
-      status: i.status as 'pending' | 'replayed' | 'skipped' | 'failed',
-      detail: i.detail,
-      replayMessageId: i.replayMessageId,
-      processedAt: i.processedAt ? i.processedAt.toISOString() : null,
+    items: items.map((item) => ({
+      deadLetterId: item.deadLetterId,
+      status: item.status as ReplayJobItemStatus,
+      detail: item.detail,
+      replayMessageId: item.replayMessageId,
+      processedAt: item.processedAt ? item.processedAt.toISOString() : null,
     })),
+    nextSeq: rows.length > page.limit ? items.at(-1)!.seq : undefined,
   };
-}
-
-export interface ReplayJobRunnerOptions {
-  readonly db: Database;
-  readonly logger: Logger;
-  /** Names this process in `replay_jobs.runner`. */
-  readonly runner: string;
-  readonly pollMs?: number;
-  /** Subscribes to job notifications; returns an unsubscribe function. */
-  readonly listen?: (wake: () => void) => Promise<() => Promise<void>>;
-}
-
-/**
- * Runs bulk replay jobs: claims one (queued, or running with a stale heartbeat), replays its
- * pending items in chunks at the job's rate — each chunk's replays, item results, counters and
- * heartbeat in one transaction, so a crash resumes exactly where it stopped, nothing twice.
- */
-export class ReplayJobRunner {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
-
-  constructor(private readonly options: ReplayJobRunnerOptions) {}
-
-  async start(): Promise<void> {
-    this.running = true;
-    this.unlisten = await this.options.listen?.(() => this.wakeUp?.());
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
-    await this.unlisten?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const job = await this.claim();
-        if (job) {
-          await this.work(job);
-          continue;
-        }
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'replay job runner failed; retrying');
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollMs ?? 1_000);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  private async claim(): Promise<JobRow | undefined> {
-    const [job] = await this.options.db
-      .update(replayJobs)
-      .set({
-        status: 'running',
-        runner: this.options.runner,
-        heartbeatAt: sql`now()`,
-        startedAt: sql`coalesce(${replayJobs.startedAt}, now())`,
-      })
-      .where(
-        eq(
-          replayJobs.id,
-          sql`(select id from admin.replay_jobs
-                where status = 'queued'
-                   or (status = 'running' and heartbeat_at < now() - make_interval(secs => ${STALE_AFTER_SECONDS}))
-                order by created_at limit 1 for update skip locked)`,
-        ),
-      )
-      .returning();
-    return job;
-  }
-
-  private async work(job: JobRow): Promise<void> {
-    // About ten chunks a second: smooth pacing and visible progress.
-    const chunk = Math.max(1, Math.min(100, Math.ceil(job.ratePerSecond / 10)));
-    const intervalMs = (chunk / job.ratePerSecond) * 1_000;
-    const actor: Actor = { id: job.createdById, email: job.createdBy, name: job.createdBy, role: 'operator' };
-    this.options.logger.info(
-      { jobId: job.id, total: job.total, rate: job.ratePerSecond },
-      'bulk replay started',
-    );
-    while (this.running) {
-      const started = Date.now();
-      const status = await this.options.db.transaction((tx) => this.replayChunk(tx, job, actor, chunk));
-      if (status !== 'running') {
-        this.options.logger.info({ jobId: job.id, status }, 'bulk replay finished');
-        return;
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
-    }
-  }
-
-  /** Replays the next `size` pending items; returns the job's status afterwards. */
-  private async replayChunk(
-    tx: DbExecutor,
-    job: JobRow,
-    actor: Actor,
-    size: number,
-  ): Promise<ReplayJobStatus> {
-    const [current] = await tx
-      .select({ status: replayJobs.status, runner: replayJobs.runner })
-      .from(replayJobs)
-      .where(eq(replayJobs.id, job.id))
-      .for('update');
-    if (!current || current.status !== 'running' || current.runner !== this.options.runner) {
-      return current?.status === 'running' ? 'queued' : (current?.status ?? 'cancelled');
-    }
-    const items = await tx
-      .select()
-      .from(replayJobItems)
-      .where(and(eq(replayJobItems.jobId, job.id), eq(replayJobItems.status, 'pending')))
-      .orderBy(asc(replayJobItems.seq))
-      .limit(size);
-    if (items.length === 0) {
-      await tx
-        .update(replayJobs)
-        .set({ status: 'completed', finishedAt: sql`now()`, heartbeatAt: sql`now()` })
-        .where(eq(replayJobs.id, job.id));
-      return 'completed';
-    }
-    const results = await replayDeadLetters(
-      tx,
-      actor,
-      items.map((i) => i.deadLetterId),
-      { jobId: job.id },
-    );
-    const tally = { replayed: 0, skipped: 0, failed: 0 };
-    const outcomes = items.map((item) => {
-      const result = results.get(item.deadLetterId)!;
-      const status = result.ok ? 'replayed' : result.outcome;
-      tally[status] += 1;
-      return {
-        seq: item.seq,
-        status,
-        detail: result.ok ? null : result.detail,
-        replay_message_id: result.ok ? result.replayMessageId : null,
-      };
-    });
-    // Every item's result in one statement.
-    await tx.execute(sql`
-      update admin.replay_job_items i
-         set status = o.status, detail = o.detail, replay_message_id = o.replay_message_id, processed_at = now()
-        from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
-             as o(seq int, status text, detail text, replay_message_id uuid)
-       where i.job_id = ${job.id} and i.seq = o.seq`);
-    await tx
-      .update(replayJobs)
-      .set({
-        replayed: sql`${replayJobs.replayed} + ${tally.replayed}`,
-        skipped: sql`${replayJobs.skipped} + ${tally.skipped}`,
-        failed: sql`${replayJobs.failed} + ${tally.failed}`,
-        heartbeatAt: sql`now()`,
-      })
-      .where(eq(replayJobs.id, job.id));
-    return 'running';
-  }
 }

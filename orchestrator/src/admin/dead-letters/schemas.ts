@@ -90,6 +90,22 @@ export const ReplayBodySchema = z
   })
   .strict();
 
+/** What a job selected, summarized: lists and audit rows never carry the 10,000 ids themselves. */
+export const ReplayJobSelectorSchema = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('ids'),
+      count: z.number().int().openapi({ description: 'How many ids were chosen' }),
+    }),
+    z.object({ kind: z.literal('fingerprint'), fingerprint: z.string() }),
+    z.object({
+      kind: z.literal('filter'),
+      filter: z.record(z.string(), z.string()).openapi({ description: 'The filter, as given' }),
+    }),
+  ])
+  .openapi('ReplayJobSelector');
+export type ReplayJobSelector = z.infer<typeof ReplayJobSelectorSchema>;
+
 export const ReplayJobSchema = z
   .object({
     id: z.uuid(),
@@ -103,19 +119,32 @@ export const ReplayJobSchema = z
     replayed: z.number().int(),
     skipped: z.number().int(),
     failed: z.number().int(),
-    selector: z.record(z.string(), z.unknown()),
+    selector: ReplayJobSelectorSchema,
   })
   .openapi('ReplayJob');
+
+export const ReplayJobItemStatusSchema = z.enum(['pending', 'replayed', 'skipped', 'failed']);
+export type ReplayJobItemStatus = z.infer<typeof ReplayJobItemStatusSchema>;
 
 export const ReplayJobItemSchema = z
   .object({
     deadLetterId: z.uuid(),
-    status: z.enum(['pending', 'replayed', 'skipped', 'failed']),
+    status: ReplayJobItemStatusSchema,
     detail: z.string().nullable(),
     replayMessageId: z.uuid().nullable(),
     processedAt: z.string().nullable(),
   })
   .openapi('ReplayJobItem');
+
+/** A job with one page of its items, in selection order. */
+export const ReplayJobPageSchema = ReplayJobSchema.extend({
+  items: z.array(ReplayJobItemSchema),
+  nextCursor: z.string().nullable(),
+}).openapi('ReplayJobPage');
+
+export const ReplayJobItemsQuerySchema = PageQuerySchema.extend({
+  status: ReplayJobItemStatusSchema.optional().openapi({ description: 'Only items with this result' }),
+});
 
 export const CreateReplayJobSchema = z
   .object({

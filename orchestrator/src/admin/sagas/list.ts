@@ -1,8 +1,7 @@
 // GET /sagas: filters as drizzle conditions, newest first, keyset pagination on (created_at, id).
 import { sagaInstances, type DbExecutor } from '@sagaport/db';
-import { and, desc, eq, ilike, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, not, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { escapeLike } from '../filters.js';
 import { cursor } from '../openapi.js';
 import { selectSummaries, stuckCondition, toSummaries } from './query.js';
 import type { SagaListQuery, SagaSummary } from './schemas.js';
@@ -28,9 +27,12 @@ export function readCursor(value: string): [string, string] | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Matches a saga id or order id (when `q` is a uuid), a customer id, or an email ignoring case. */
-function searchCondition(q: string): SQL | undefined {
-  const byPerson = [eq(s.customerId, q), ilike(s.email, escapeLike(q))];
+/**
+ * Matches a saga id or order id (when `q` is a uuid), a customer id, or an email ignoring case
+ * (`lower(email)`, which the `instances_email_lower_idx` index serves).
+ */
+export function searchCondition(q: string): SQL | undefined {
+  const byPerson = [eq(s.customerId, q), sql`lower(${s.email}) = lower(${q})`];
   if (!z.uuid().safeParse(q).success) return or(...byPerson);
   return or(eq(s.id, q), eq(s.orderId, q), ...byPerson);
 }
