@@ -12,6 +12,7 @@ export {
   adminSessions,
   adminUsers,
   auditLog,
+  loginThrottle,
   ReplayJobStatus,
   replayJobItems,
   replayJobs,
