@@ -23,6 +23,7 @@ export interface UserView {
   readonly role: AdminRole;
   readonly createdAt: string;
   readonly lastLoginAt: string | null;
+  readonly disabledAt: string | null;
 }
 
 /** A live session and its (enabled) user. */
@@ -51,6 +52,7 @@ export const userColumns = {
   role: adminUsers.role,
   createdAt: adminUsers.createdAt,
   lastLoginAt: adminUsers.lastLoginAt,
+  disabledAt: adminUsers.disabledAt,
 };
 
 /** Turns a row selected with {@link userColumns} into the API's shape (ISO times). */
@@ -61,11 +63,13 @@ export function toUserView(row: {
   role: AdminRole;
   createdAt: Date;
   lastLoginAt: Date | null;
+  disabledAt: Date | null;
 }): UserView {
   return {
     ...row,
     createdAt: row.createdAt.toISOString(),
     lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
+    disabledAt: row.disabledAt?.toISOString() ?? null,
   };
 }
 
