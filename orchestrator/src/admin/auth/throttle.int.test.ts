@@ -17,12 +17,12 @@ const socketFrom = (remoteAddress: string) => ({ incoming: { socket: { remoteAdd
 
 describe('login throttle in PostgreSQL (3 per account, 5 per address, per 15 minutes)', () => {
   let stack: TestStack;
-  const settings = {
+  const settings: AdminSettings = {
     ...defaultAdminSettings,
     loginAttemptsPerAccount: 3,
     loginAttemptsPerAddress: 5,
     trustedProxies: [PROXY],
-  } as AdminSettings;
+  };
   const newApp = (): Pick<Hono, 'request'> =>
     createAdminApp({
       database: stack.database,
