@@ -1,6 +1,7 @@
 // The console: the sign-in gate, then the frame and the page the URL names.
 import { useEffect } from 'react';
-import { LoginPage, safeNext } from './auth/LoginPage.js';
+import { LoginPage } from './auth/LoginPage.js';
+import { safeNext } from './auth/next.js';
 import { SessionGate } from './auth/session.js';
 import { Layout } from './Layout.js';
 import { resolveRoute } from './routes.js';

@@ -12,6 +12,7 @@ const sections = [
   { to: '/sagas', label: 'Sagas' },
   { to: '/queues', label: 'Queues' },
   { to: '/audit', label: 'Audit log' },
+  { to: '/users', label: 'Users' },
 ] as const;
 
 /** The section a path belongs to: `/sagas/abc` is under Sagas. */
@@ -57,9 +58,15 @@ export function Layout({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <div className="user">
-          <span className="user__email" title={user.email}>
+          <Link
+            to="/account"
+            className="user__email"
+            title={user.email}
+            aria-current={pathname === '/account' ? 'page' : undefined}
+          >
             {user.name || user.email}
-          </span>
+            <span className="sr-only"> (your account)</span>
+          </Link>
           <Badge tone={user.role === 'operator' ? 'info' : 'neutral'}>{user.role}</Badge>
           <button type="button" className="btn btn--ghost btn--small" onClick={() => void signOut()}>
             Sign out

@@ -1,6 +1,7 @@
 // The console's pages by path; the first pattern that matches wins.
 import type { ReactNode } from 'react';
 import { AuditPage } from './audit/AuditPage.js';
+import { AccountPage } from './auth/AccountPage.js';
 import { DeadLetterDetailPage } from './deadLetters/DeadLetterDetailPage.js';
 import { DeadLettersPage } from './deadLetters/DeadLettersPage.js';
 import { OverviewPage } from './overview/OverviewPage.js';
@@ -10,6 +11,7 @@ import { ReplayJobsPage } from './replayJobs/ReplayJobsPage.js';
 import { matchPath } from './router/match.js';
 import { SagaDetailPage } from './sagas/SagaDetailPage.js';
 import { SagasPage } from './sagas/SagasPage.js';
+import { UsersPage } from './users/UsersPage.js';
 
 interface Route {
   readonly pattern: string;
@@ -35,6 +37,8 @@ export const routes: readonly Route[] = [
   { pattern: '/sagas/:id', title: 'Saga', render: (p) => <SagaDetailPage key={p.id} id={p.id!} /> },
   { pattern: '/queues', title: 'Queues', render: () => <QueuesPage /> },
   { pattern: '/audit', title: 'Audit log', render: () => <AuditPage /> },
+  { pattern: '/users', title: 'Users', render: () => <UsersPage /> },
+  { pattern: '/account', title: 'Your account', render: () => <AccountPage /> },
 ];
 
 /** The page for `pathname` and its title, or null when no route matches. */

@@ -11,6 +11,7 @@ export {
   adminSessions,
   adminUsers,
   auditLog,
+  loginThrottle,
   DeadLetterStatus,
   deadLetters,
   messageRetries,

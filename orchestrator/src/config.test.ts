@@ -36,4 +36,23 @@ describe('loadConfig', () => {
       /REPLAY_OPEN_JOBS_PER_OPERATOR/,
     );
   });
+
+  it('trusts no proxy and limits logins per account and per address by default', () => {
+    expect(loadConfig({}).admin).toMatchObject({
+      trustedProxies: [],
+      loginAttemptsPerAccount: 10,
+      loginAttemptsPerAddress: 50,
+      sessionIdleMinutes: 30,
+    });
+  });
+
+  it('reads TRUST_PROXY as addresses and CIDR ranges, and names it when an entry is neither', () => {
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).admin.trustedProxies).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: '127.0.0.1,proxy.internal' })).toThrow(
+      /TRUST_PROXY.*proxy\.internal/,
+    );
+  });
 });

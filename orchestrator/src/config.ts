@@ -2,6 +2,7 @@
 import { loadDbConfig, type DbConfig } from '@sagaport/db';
 import { loadBrokerConfig, type BrokerConfig } from '@sagaport/rabbitmq';
 import { z } from 'zod';
+import { parseTrustedProxies } from './admin/auth/client-address.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 
 const HttpEnv = z.object({
@@ -21,11 +22,28 @@ const HttpEnv = z.object({
   ADMIN_EMAIL: z.string().email().default(defaultAdminSettings.bootstrapEmail),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(defaultAdminSettings.sessionTtlHours),
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(defaultAdminSettings.sessionIdleMinutes),
   LOGIN_ATTEMPTS_PER_15_MIN: z.coerce
     .number()
     .int()
     .positive()
-    .default(defaultAdminSettings.loginAttemptsPer15Min),
+    .default(defaultAdminSettings.loginAttemptsPerAccount),
+  LOGIN_ATTEMPTS_PER_ADDRESS_PER_15_MIN: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(defaultAdminSettings.loginAttemptsPerAddress),
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((spec, ctx) => {
+      try {
+        return parseTrustedProxies(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   REPLAY_RATE_PER_SECOND: z.coerce
     .number()
     .int()
@@ -134,7 +152,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bootstrapEmail: e.ADMIN_EMAIL,
       ...(e.ADMIN_PASSWORD ? { bootstrapPassword: e.ADMIN_PASSWORD } : {}),
       sessionTtlHours: e.SESSION_TTL_HOURS,
-      loginAttemptsPer15Min: e.LOGIN_ATTEMPTS_PER_15_MIN,
+      sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+      loginAttemptsPerAccount: e.LOGIN_ATTEMPTS_PER_15_MIN,
+      loginAttemptsPerAddress: e.LOGIN_ATTEMPTS_PER_ADDRESS_PER_15_MIN,
+      trustedProxies: e.TRUST_PROXY,
       replayRatePerSecond: e.REPLAY_RATE_PER_SECOND,
       replayBudgetPerSecond: e.REPLAY_BUDGET_PER_SECOND,
       replayJobConcurrency: e.REPLAY_JOB_CONCURRENCY,

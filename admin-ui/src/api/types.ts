@@ -55,3 +55,6 @@ export type QueueList = Schemas['QueueList'];
 
 export type AuditEntry = Schemas['AuditEntry'];
 export type AuditQuery = Query<'/api/admin/audit'>;
+
+export type SessionInfo = Schemas['SessionInfo'];
+export type UserUpdate = Schemas['UserUpdate'];

@@ -5,12 +5,8 @@ import { login } from '../api/auth.js';
 import { ApiError } from '../api/client.js';
 import { useNavigate, useSearchParams } from '../router/router.js';
 import { describeError } from '../ui/states.js';
+import { safeNext } from './next.js';
 import { sessionKey } from './session.js';
-
-/** Where to go after signing in: a local path only (never another site). */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/';
-}
 
 function loginError(error: unknown): string {
   if (error instanceof ApiError && error.status === 401) return 'Wrong email or password.';

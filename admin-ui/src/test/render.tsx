@@ -14,6 +14,7 @@ export const operator: User = {
   role: 'operator',
   createdAt: '2025-01-01T00:00:00.000Z',
   lastLoginAt: null,
+  disabledAt: null,
 };
 export const viewer: User = {
   ...operator,

@@ -1,4 +1,4 @@
-// The admin console's tables: users, sessions, the audit log and bulk replay jobs.
+// The admin console's tables: users, sessions, the login throttle, the audit log and bulk replay jobs.
 import {
   bigserial,
   doublePrecision,
@@ -36,6 +36,8 @@ export const adminSessions = adminSchema.table(
   'sessions',
   {
     tokenHash: text('token_hash').primaryKey(),
+    /** The session's public name, for listing and revoking it; the token hash never leaves the server. */
+    id: uuid('id').notNull().unique().defaultRandom(),
     userId: uuid('user_id')
       .notNull()
       .references(() => adminUsers.id, { onDelete: 'cascade' }),
@@ -43,11 +45,24 @@ export const adminSessions = adminSchema.table(
     csrfToken: text('csrf_token').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Last request seen, to a minute; a session idle longer than the idle timeout ends. */
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     userAgent: text('user_agent'),
+    /** The client address at sign-in. */
+    address: text('address'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
+
+/**
+ * Login attempt counters shared by every orchestrator (rate-limiter-flexible's Drizzle store:
+ * the column names are the library's). A key is a kind and a client address or an email's hash.
+ */
+export const loginThrottle = adminSchema.table('login_throttle', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: timestamp('expire', { withTimezone: true }),
+});
 
 /** Every mutation made through the admin API: who, what, on what, with which details, when. */
 export const auditLog = adminSchema.table(

@@ -12,6 +12,7 @@ export {
   adminSessions,
   adminUsers,
   auditLog,
+  loginThrottle,
   replayBudget,
   ReplayJobStatus,
   replayJobItems,

@@ -35,6 +35,8 @@ interface OpenApiDocument {
 const VIEWER_MAY_CALL: Record<string, string> = {
   'post /api/admin/auth/login': 'signing in needs no session at all',
   'post /api/admin/auth/logout': 'every signed-in user may sign out, a viewer too',
+  'post /api/admin/account/password': 'every user changes their own password, a viewer too',
+  'delete /api/admin/account/sessions/{sessionId}': 'every user ends their own sessions, a viewer too',
 };
 const NEEDS_NO_SESSION = new Set(['post /api/admin/auth/login']);
 

@@ -13,10 +13,21 @@ export interface Actor {
   readonly role: AdminRole;
 }
 
-/** Hono environment of the admin API: `c.get('actor')` is set on every authenticated route. */
+/** How a request proved who it is: a console session (cookie plus CSRF token on mutations). */
+export interface SessionCredential {
+  readonly kind: 'session';
+  /** The session's public id: the account page marks it and a password change keeps it. */
+  readonly sessionId: string;
+}
+
+/** Every kind of credential the admin API accepts. */
+export type Credential = SessionCredential;
+
+/** Hono environment of the admin API: `actor` and `credential` are set on every authenticated route. */
 export interface AdminEnv {
   Variables: {
     actor: Actor;
+    credential: Credential;
   };
 }
 

@@ -6,9 +6,16 @@ export const adminSettingsSchema = z.object({
   bootstrapEmail: z.string().email(),
   /** Its password; when unset a random one is generated and logged once. */
   bootstrapPassword: z.string().min(12).optional(),
+  /** How long a session lasts at most, active or not. */
   sessionTtlHours: z.number().positive(),
-  /** Failed logins allowed per (client address, email) in 15 minutes. */
-  loginAttemptsPer15Min: z.number().int().positive(),
+  /** A session with no request for this long ends. */
+  sessionIdleMinutes: z.number().positive(),
+  /** Login attempts allowed per account (email), from any address, in 15 minutes. */
+  loginAttemptsPerAccount: z.number().int().positive(),
+  /** Login attempts allowed per client address, to any account, in 15 minutes. */
+  loginAttemptsPerAddress: z.number().int().positive(),
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; empty: none. */
+  trustedProxies: z.array(z.string()),
   /** Default pace of a bulk replay job, in messages per second. */
   replayRatePerSecond: z.number().int().positive(),
   /** Replays per second all running jobs share, summed over every orchestrator (a token bucket in PostgreSQL). */
@@ -29,7 +36,10 @@ export type AdminSettings = z.infer<typeof adminSettingsSchema>;
 export const defaultAdminSettings: AdminSettings = {
   bootstrapEmail: 'admin@sagaport.local',
   sessionTtlHours: 12,
-  loginAttemptsPer15Min: 10,
+  sessionIdleMinutes: 30,
+  loginAttemptsPerAccount: 10,
+  loginAttemptsPerAddress: 50,
+  trustedProxies: [],
   replayRatePerSecond: 50,
   replayBudgetPerSecond: 200,
   replayJobConcurrency: 4,

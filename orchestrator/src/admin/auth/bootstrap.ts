@@ -48,7 +48,7 @@ export async function ensureBootstrapOperator(
   } else {
     deps.logger.warn(
       { email },
-      `first operator created: ${email} / ${password} — change it after signing in, or set ADMIN_PASSWORD before the first start`,
+      `first operator created: ${email} / ${password} — change it on the console's account page (/account) after signing in, or set ADMIN_PASSWORD before the first start`,
     );
   }
   return { created: true, email, generatedPassword: !bootstrapPassword };

@@ -5,10 +5,11 @@ import type { AdminDeps } from '../env.js';
 import { adminRouter, problems } from '../openapi.js';
 import { routeProblem } from './errors.js';
 import { csrfRefused, notSignedIn } from './middleware.js';
-import { clientAddress, loginKey, type LoginRateLimiter } from './rate-limit.js';
+import { clientAddress, type TrustedProxies } from './client-address.js';
 import { LoginBodySchema, SessionSchema } from './schemas.js';
 import { clearSessionCookie, csrfMatches, loadSession, setSessionCookie } from './session.js';
 import { checkCredentials, closeSession, openSession, recordFailedLogin } from './sign-in.js';
+import type { AttemptDecision, LoginThrottle } from './throttle.js';
 
 const loginRoute = createRoute({
   method: 'post',
@@ -41,6 +42,22 @@ const meRoute = createRoute({
   },
 });
 
+/** What guards the login: the shared throttle and the proxies whose forwarded addresses are believed. */
+export interface LoginDefences {
+  readonly throttle: LoginThrottle;
+  readonly proxies: TrustedProxies;
+}
+
+/** 429 problem with `Retry-After` for a refused attempt. */
+export function tooManyAttempts(c: Context, decision: Extract<AttemptDecision, { allowed: false }>): never {
+  c.header('Retry-After', String(decision.retryAfterSeconds));
+  return routeProblem(c, {
+    title: 'Too many login attempts',
+    status: 429,
+    detail: `Wait ${decision.retryAfterSeconds} seconds before trying again.`,
+  });
+}
+
 function invalidCredentials(c: Context): never {
   return routeProblem(c, {
     title: 'Invalid email or password',
@@ -49,30 +66,23 @@ function invalidCredentials(c: Context): never {
   });
 }
 
-/** The session routes; `limiter()` throttles logins per client address and email. */
-export function sessionRoutes(deps: AdminDeps, limiter: () => LoginRateLimiter) {
+/** The session routes; `defences()` throttles logins per account and per client address. */
+export function sessionRoutes(deps: AdminDeps, defences: () => LoginDefences) {
   return adminRouter()
     .openapi(loginRoute, async (c) => {
       const { db } = deps.database;
+      const { throttle, proxies } = defences();
       const body = c.req.valid('json');
       const email = body.email.toLowerCase();
-      const key = loginKey(c, email);
-      const decision = limiter().attempt(key);
-      if (!decision.allowed) {
-        c.header('Retry-After', String(decision.retryAfterSeconds));
-        return routeProblem(c, {
-          title: 'Too many login attempts',
-          status: 429,
-          detail: `Wait ${decision.retryAfterSeconds} seconds before trying again.`,
-        });
-      }
-      const address = clientAddress(c);
+      const address = clientAddress(c, proxies);
+      const decision = await throttle.attempt(email, address);
+      if (!decision.allowed) return tooManyAttempts(c, decision);
       const check = await checkCredentials(db, email, body.password);
       if (!check.ok) {
-        await recordFailedLogin(db, email, check, address);
+        await recordFailedLogin(db, check, address);
         return invalidCredentials(c);
       }
-      limiter().reset(key);
+      await throttle.succeeded(email, address);
       const ttlHours = deps.settings.sessionTtlHours;
       const session = await openSession(db, check.userId, {
         ttlHours,
@@ -83,7 +93,7 @@ export function sessionRoutes(deps: AdminDeps, limiter: () => LoginRateLimiter) 
       return c.json({ user: session.user, csrfToken: session.csrfToken }, 200);
     })
     .openapi(logoutRoute, async (c) => {
-      const session = await loadSession(deps.database.db, c);
+      const session = await loadSession(deps.database.db, c, deps.settings.sessionIdleMinutes);
       if (!session) return notSignedIn(c);
       if (!csrfMatches(c, session)) return csrfRefused(c);
       await closeSession(deps.database.db, session);
@@ -91,7 +101,7 @@ export function sessionRoutes(deps: AdminDeps, limiter: () => LoginRateLimiter) 
       return c.body(null, 204);
     })
     .openapi(meRoute, async (c) => {
-      const session = await loadSession(deps.database.db, c);
+      const session = await loadSession(deps.database.db, c, deps.settings.sessionIdleMinutes);
       if (!session) return notSignedIn(c);
       return c.json({ user: session.user, csrfToken: session.csrfToken }, 200);
     });

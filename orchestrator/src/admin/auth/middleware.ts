@@ -1,7 +1,7 @@
-// The gate in front of every admin route: a live session, and for mutations the operator role and the CSRF token.
+// The gate in front of every admin route: who is calling, and for mutations the role and the CSRF token.
 import type { Context, MiddlewareHandler } from 'hono';
-import { problem } from '../../http/problem.js';
-import type { AdminDeps, AdminEnv } from '../env.js';
+import type { AdminRole } from '@sagaport/db';
+import type { Actor, AdminDeps, AdminEnv, Credential } from '../env.js';
 import { routeProblem } from './errors.js';
 import { actorOf, CSRF_HEADER, csrfMatches, loadSession } from './session.js';
 
@@ -18,7 +18,8 @@ export function notSignedIn(c: Context): never {
   return routeProblem(c, {
     title: 'Not signed in',
     status: 401,
-    detail: 'Sign in with POST /api/admin/auth/login; the session may have expired or been signed out.',
+    detail:
+      'Sign in with POST /api/admin/auth/login; the session may have expired, been idle too long or been revoked.',
   });
 }
 
@@ -31,23 +32,59 @@ export function csrfRefused(c: Context): never {
   });
 }
 
-/** Loads the session; 401 without one; on mutations 403 for viewers and without a CSRF token. */
-export function requireSession(deps: AdminDeps): MiddlewareHandler<AdminEnv> {
+/** 403 problem for a caller without the operator role. */
+export function operatorRequired(c: Context): never {
+  return routeProblem(c, {
+    title: 'Operator role required',
+    status: 403,
+    detail:
+      'Your account may only read. Ask an operator to make this change or to give you the operator role.',
+  });
+}
+
+/** Who is calling and how they proved it, or a problem response to send instead. */
+type Authentication =
+  | { readonly ok: true; readonly actor: Actor; readonly credential: Credential }
+  | { readonly ok: false; readonly refuse: (c: Context) => never };
+
+/**
+ * Finds the caller's credential: a console session cookie, whose mutations must carry its CSRF
+ * token. Another kind of credential is one more branch here, returning its actor.
+ */
+async function authenticate(deps: AdminDeps, c: Context): Promise<Authentication> {
+  const session = await loadSession(deps.database.db, c, deps.settings.sessionIdleMinutes);
+  if (!session) return { ok: false, refuse: notSignedIn };
+  if (isMutation(c.req.method) && !csrfMatches(c, session)) return { ok: false, refuse: csrfRefused };
+  return { ok: true, actor: actorOf(session.user), credential: { kind: 'session', sessionId: session.id } };
+}
+
+/** Who may make changes behind a gate: operators (the default), or anyone signed in (their own account). */
+export interface GateOptions {
+  readonly mutationsBy?: AdminRole | 'anyone';
+}
+
+/**
+ * The session gate: 401 without a credential; on mutations 403 without the CSRF token and, unless
+ * `mutationsBy: 'anyone'`, 403 for viewers. Sets `actor` and `credential`.
+ */
+export function requireSession(deps: AdminDeps, options: GateOptions = {}): MiddlewareHandler<AdminEnv> {
+  const mutationsBy = options.mutationsBy ?? 'operator';
   return async (c, next) => {
-    const session = await loadSession(deps.database.db, c);
-    if (!session) return notSignedIn(c);
-    if (isMutation(c.req.method)) {
-      if (session.user.role !== 'operator') {
-        return problem(c, {
-          title: 'Operator role required',
-          status: 403,
-          detail:
-            'Your account may only read. Ask an operator to make this change or to give you the operator role.',
-        });
-      }
-      if (!csrfMatches(c, session)) return csrfRefused(c);
+    const auth = await authenticate(deps, c);
+    if (!auth.ok) return auth.refuse(c);
+    if (isMutation(c.req.method) && mutationsBy !== 'anyone' && auth.actor.role !== mutationsBy) {
+      return operatorRequired(c);
     }
-    c.set('actor', actorOf(session.user));
+    c.set('actor', auth.actor);
+    c.set('credential', auth.credential);
+    await next();
+  };
+}
+
+/** After the gate: 403 unless the actor is an operator, for reads that only operators may make. */
+export function requireOperator(): MiddlewareHandler<AdminEnv> {
+  return async (c, next) => {
+    if (c.get('actor').role !== 'operator') return operatorRequired(c);
     await next();
   };
 }

@@ -2,16 +2,30 @@
 import type { AdminDeps } from '../env.js';
 import { adminRouter } from '../openapi.js';
 import { httpErrorsAsProblems } from './errors.js';
-import { sessionRoutes } from './login.js';
-import { LoginRateLimiter } from './rate-limit.js';
+import { accountRoutes } from './account.js';
+import { TrustedProxies } from './client-address.js';
+import { sessionRoutes, type LoginDefences } from './login.js';
+import { LoginThrottle } from './throttle.js';
+import { userAdminRoutes } from './user-admin.js';
 import { userRoutes } from './users.js';
 
-/** POST /auth/login, POST /auth/logout, GET /auth/me, GET /users, POST /users. */
+/** The session routes, the caller's own account, and the users (managed by operators). */
 export function authRoutes(deps: AdminDeps) {
   // Made on first login: building the routers must read no dependency (the OpenAPI CLI passes none).
-  let limiter: LoginRateLimiter | undefined;
-  const loginLimiter = () => (limiter ??= new LoginRateLimiter(deps.settings.loginAttemptsPer15Min));
-  const router = adminRouter().route('/', sessionRoutes(deps, loginLimiter)).route('/', userRoutes(deps));
+  let built: LoginDefences | undefined;
+  const defences = () =>
+    (built ??= {
+      throttle: new LoginThrottle(deps.database.db, {
+        perAccount: deps.settings.loginAttemptsPerAccount,
+        perAddress: deps.settings.loginAttemptsPerAddress,
+      }),
+      proxies: new TrustedProxies(deps.settings.trustedProxies),
+    });
+  const router = adminRouter()
+    .route('/', sessionRoutes(deps, defences))
+    .route('/', accountRoutes(deps, defences))
+    .route('/', userRoutes(deps))
+    .route('/', userAdminRoutes(deps));
   router.onError(httpErrorsAsProblems);
   return router;
 }

@@ -23,14 +23,26 @@ export interface UserView {
   readonly role: AdminRole;
   readonly createdAt: string;
   readonly lastLoginAt: string | null;
+  readonly disabledAt: string | null;
 }
 
 /** A live session and its (enabled) user. */
 export interface LoadedSession {
+  /** The session's public id (listing, revoking). */
+  readonly id: string;
   readonly tokenHash: string;
   readonly csrfToken: string;
   readonly user: UserView;
 }
+
+/** How long sessions live: at most `ttlHours` after sign-in, and `idleMinutes` after the last request. */
+export interface SessionLifetime {
+  readonly ttlHours: number;
+  readonly idleMinutes: number;
+}
+
+/** A session's last-seen time is written at most this often, so reads do not each cost a write. */
+const LAST_SEEN_RESOLUTION_SECONDS = 60;
 
 /** The columns of admin.users that make a {@link UserView}. */
 export const userColumns = {
@@ -40,6 +52,7 @@ export const userColumns = {
   role: adminUsers.role,
   createdAt: adminUsers.createdAt,
   lastLoginAt: adminUsers.lastLoginAt,
+  disabledAt: adminUsers.disabledAt,
 };
 
 /** Turns a row selected with {@link userColumns} into the API's shape (ISO times). */
@@ -50,11 +63,13 @@ export function toUserView(row: {
   role: AdminRole;
   createdAt: Date;
   lastLoginAt: Date | null;
+  disabledAt: Date | null;
 }): UserView {
   return {
     ...row,
     createdAt: row.createdAt.toISOString(),
     lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
+    disabledAt: row.disabledAt?.toISOString() ?? null,
   };
 }
 
@@ -73,7 +88,7 @@ export async function createSession(
   tx: DbExecutor,
   userId: string,
   ttlHours: number,
-  userAgent: string | undefined,
+  client: { readonly userAgent: string | undefined; readonly address: string },
 ): Promise<{ token: string; csrfToken: string }> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
@@ -82,30 +97,54 @@ export async function createSession(
     userId,
     csrfToken,
     expiresAt: new Date(Date.now() + ttlHours * 3_600_000),
-    userAgent: userAgent?.slice(0, 500) ?? null,
+    userAgent: client.userAgent?.slice(0, 500) ?? null,
+    address: client.address.slice(0, 100),
   });
   return { token, csrfToken };
 }
 
-/** The live session named by the request's cookie, or undefined (no cookie, unknown, expired, user disabled). */
-export async function loadSession(db: Database, c: Context): Promise<LoadedSession | undefined> {
+/** SQL condition: the session has neither expired nor been idle longer than `idleMinutes`. */
+export function sessionIsLive(idleMinutes: number) {
+  return and(
+    gt(adminSessions.expiresAt, sql`now()`),
+    gt(adminSessions.lastSeenAt, sql`now() - make_interval(secs => ${idleMinutes * 60})`),
+  );
+}
+
+/**
+ * The live session named by the request's cookie, or undefined (no cookie, unknown, expired, idle
+ * too long, user disabled). Marks the session as seen, at most once a minute.
+ */
+export async function loadSession(
+  db: Database,
+  c: Context,
+  idleMinutes: number,
+): Promise<LoadedSession | undefined> {
   const token = getCookie(c, SESSION_COOKIE);
   // A real token is 43 base64url characters; anything else cannot match, so spare the query.
   if (!token || !/^[\w-]{20,200}$/.test(token)) return undefined;
   const tokenHash = hashToken(token);
   const [row] = await db
-    .select({ csrfToken: adminSessions.csrfToken, user: userColumns })
+    .select({
+      id: adminSessions.id,
+      csrfToken: adminSessions.csrfToken,
+      seenRecently: sql<boolean>`${adminSessions.lastSeenAt} > now() - make_interval(secs => ${LAST_SEEN_RESOLUTION_SECONDS})`,
+      user: userColumns,
+    })
     .from(adminSessions)
     .innerJoin(adminUsers, eq(adminUsers.id, adminSessions.userId))
     .where(
-      and(
-        eq(adminSessions.tokenHash, tokenHash),
-        gt(adminSessions.expiresAt, sql`now()`),
-        isNull(adminUsers.disabledAt),
-      ),
+      and(eq(adminSessions.tokenHash, tokenHash), sessionIsLive(idleMinutes), isNull(adminUsers.disabledAt)),
     )
     .limit(1);
-  return row ? { tokenHash, csrfToken: row.csrfToken, user: toUserView(row.user) } : undefined;
+  if (!row) return undefined;
+  if (!row.seenRecently) {
+    await db
+      .update(adminSessions)
+      .set({ lastSeenAt: sql`now()` })
+      .where(eq(adminSessions.tokenHash, tokenHash));
+  }
+  return { id: row.id, tokenHash, csrfToken: row.csrfToken, user: toUserView(row.user) };
 }
 
 /** True when the request's `X-CSRF-Token` equals the session's token (compared in constant time). */

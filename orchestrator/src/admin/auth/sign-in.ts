@@ -39,16 +39,21 @@ export async function checkCredentials(
   return { ok: true, userId: user.id };
 }
 
-/** Appends `auth.login-failed` for `email`, with no actor id (nobody is signed in). */
+/** The actor of an audit row written for someone not signed in (a failed login). */
+export const ANONYMOUS_ACTOR = { id: null, email: '(not signed in)' } as const;
+
+/**
+ * Appends `auth.login-failed`: the user's id when the email named one, the reason and the client
+ * address. What was typed is never stored: it is sometimes a password typed into the email field.
+ */
 export async function recordFailedLogin(
   db: Database,
-  email: string,
   failure: Extract<CredentialCheck, { ok: false }>,
   address: string,
 ): Promise<void> {
   await recordAudit(
     db,
-    { id: null, email },
+    ANONYMOUS_ACTOR,
     'auth.login-failed',
     { type: 'user', id: failure.userId },
     { reason: failure.reason, address },
@@ -71,7 +76,7 @@ export async function openSession(
     await tx
       .delete(adminSessions)
       .where(and(eq(adminSessions.userId, userId), lt(adminSessions.expiresAt, sql`now()`)));
-    const created = await createSession(tx, userId, options.ttlHours, options.userAgent);
+    const created = await createSession(tx, userId, options.ttlHours, options);
     const user = toUserView(updated!);
     await recordAudit(
       tx,

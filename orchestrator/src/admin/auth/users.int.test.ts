@@ -13,6 +13,7 @@ interface UserBody {
   role: string;
   createdAt: string;
   lastLoginAt: string | null;
+  disabledAt: string | null;
 }
 
 describe('users (real PostgreSQL)', () => {
@@ -50,6 +51,7 @@ describe('users (real PostgreSQL)', () => {
       role: 'viewer',
       createdAt: expect.any(String) as string,
       lastLoginAt: null,
+      disabledAt: null,
     });
     expect(JSON.stringify(user)).not.toMatch(/password|scrypt/i);
 

@@ -4,6 +4,7 @@ import { routeProblem } from '../auth/errors.js';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, IdParams, jsonResponse, problems } from '../openapi.js';
 import { deadLetterActionRoutes } from './actions.js';
+import { deadLetterForRole } from './visibility.js';
 import {
   BadCursor,
   deadLetterDetail,
@@ -70,7 +71,8 @@ const detail = createRoute({
   method: 'get',
   path: '/dead-letters/{id}',
   tags,
-  summary: 'One dead letter with payload, headers, error, history, saga and whether it can be replayed',
+  summary:
+    'One dead letter with payload, headers, error, history, saga and whether it can be replayed; viewers get the stack without its frames',
   request: { params: IdParams },
   responses: { 200: jsonResponse(DeadLetterDetailSchema, 'The dead letter'), ...problems(401, 404, 422) },
 });
@@ -108,7 +110,7 @@ export function deadLetterRoutes(deps: AdminDeps) {
           detail: 'No dead letter has this id.',
         });
       }
-      return c.json(found, 200);
+      return c.json(deadLetterForRole(c.get('actor').role, found), 200);
     });
   router.route('/', deadLetterActionRoutes(deps));
   return router;
