@@ -10,7 +10,10 @@ export interface Actor {
   readonly id: string;
   readonly email: string;
   readonly name: string;
+  /** What the request may do: the user's role, or for a token the lower of its scope and that role. */
   readonly role: AdminRole;
+  /** The API token the request came with; absent for a console session. */
+  readonly token?: { readonly id: string; readonly name: string };
 }
 
 /** Hono environment of the admin API: `c.get('actor')` is set on every authenticated route. */

@@ -11,6 +11,10 @@ export const adminSettingsSchema = z.object({
   loginAttemptsPer15Min: z.number().int().positive(),
   /** Default pace of a bulk replay job, in messages per second. */
   replayRatePerSecond: z.number().int().positive(),
+  /** Lifetime of an API token created without `expiresInDays`. */
+  apiTokenDefaultDays: z.number().int().positive(),
+  /** The longest lifetime an API token may be given. */
+  apiTokenMaxDays: z.number().int().positive(),
   /** RabbitMQ management API, for queue depths and rates (user info in the URL). */
   managementUrl: z.string().url(),
 });
@@ -21,5 +25,7 @@ export const defaultAdminSettings: AdminSettings = {
   sessionTtlHours: 12,
   loginAttemptsPer15Min: 10,
   replayRatePerSecond: 50,
+  apiTokenDefaultDays: 30,
+  apiTokenMaxDays: 365,
   managementUrl: 'http://guest:guest@127.0.0.1:15672',
 };

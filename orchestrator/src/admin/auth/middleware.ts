@@ -1,7 +1,8 @@
-// The gate in front of every admin route: a live session, and for mutations the operator role and the CSRF token.
+// The gate in front of every admin route: a live session or API token, and for mutations the operator role (and a session's CSRF token).
 import type { Context, MiddlewareHandler } from 'hono';
 import { problem } from '../../http/problem.js';
 import type { AdminDeps, AdminEnv } from '../env.js';
+import { authenticateToken, bearerToken, tokenScopeRefused } from '../tokens/authenticate.js';
 import { routeProblem } from './errors.js';
 import { actorOf, CSRF_HEADER, csrfMatches, loadSession } from './session.js';
 
@@ -31,13 +32,34 @@ export function csrfRefused(c: Context): never {
   });
 }
 
-/** Loads the session; 401 without one; on mutations 403 for viewers and without a CSRF token. */
-export function requireSession(deps: AdminDeps): MiddlewareHandler<AdminEnv> {
+/** Options of {@link requireSession}. */
+export interface GateOptions {
+  /** Lets viewers through on mutations too: the route checks what each role may do (API tokens). */
+  readonly viewersMayMutate?: boolean;
+}
+
+/**
+ * Authenticates the request; 401 without credentials. `Authorization: Bearer` is an API token
+ * (acting with its scope; no CSRF token, since browsers never send it on their own); otherwise
+ * the session cookie. On mutations 403 for viewers and, for sessions, without a CSRF token.
+ */
+export function requireSession(deps: AdminDeps, options: GateOptions = {}): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
+    const bearer = bearerToken(c);
+    if (bearer !== undefined) {
+      const actor = await authenticateToken(deps, c, bearer);
+      if (actor instanceof Response) return actor;
+      if (isMutation(c.req.method) && !options.viewersMayMutate && actor.role !== 'operator') {
+        return tokenScopeRefused(deps, c, actor);
+      }
+      c.set('actor', actor);
+      await next();
+      return;
+    }
     const session = await loadSession(deps.database.db, c);
     if (!session) return notSignedIn(c);
     if (isMutation(c.req.method)) {
-      if (session.user.role !== 'operator') {
+      if (session.user.role !== 'operator' && !options.viewersMayMutate) {
         return problem(c, {
           title: 'Operator role required',
           status: 403,
