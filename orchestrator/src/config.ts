@@ -4,52 +4,48 @@ import { loadBrokerConfig, type BrokerConfig } from '@sagaport/rabbitmq';
 import { z } from 'zod';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 
-const HttpEnv = z
-  .object({
-    PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    STEP_MAX_SENDS: z.coerce.number().int().min(1).max(100).default(3),
-    TIMEOUT_SCAN_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
-    OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
-    OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(2),
-    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
-    OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
-    FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
-    TABLE_MAINTENANCE: z.enum(['auto', 'on', 'off']).default('auto'),
-    ADMIN_EMAIL: z.string().email().default(defaultAdminSettings.bootstrapEmail),
-    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-    SESSION_TTL_HOURS: z.coerce.number().positive().default(defaultAdminSettings.sessionTtlHours),
-    LOGIN_ATTEMPTS_PER_15_MIN: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(defaultAdminSettings.loginAttemptsPer15Min),
-    REPLAY_RATE_PER_SECOND: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(10_000)
-      .default(defaultAdminSettings.replayRatePerSecond),
-    RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
-    API_TOKEN_DEFAULT_DAYS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(3_650)
-      .default(defaultAdminSettings.apiTokenDefaultDays),
-    API_TOKEN_MAX_DAYS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(3_650)
-      .default(defaultAdminSettings.apiTokenMaxDays),
-  })
-  .refine((e) => e.API_TOKEN_DEFAULT_DAYS <= e.API_TOKEN_MAX_DAYS, {
-    path: ['API_TOKEN_DEFAULT_DAYS'],
-    message: 'must not exceed API_TOKEN_MAX_DAYS',
-  });
+const HttpEnv = z.object({
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  STEP_MAX_SENDS: z.coerce.number().int().min(1).max(100).default(3),
+  TIMEOUT_SCAN_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
+  OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(2),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
+  FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
+  TABLE_MAINTENANCE: z.enum(['auto', 'on', 'off']).default('auto'),
+  ADMIN_EMAIL: z.string().email().default(defaultAdminSettings.bootstrapEmail),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(defaultAdminSettings.sessionTtlHours),
+  LOGIN_ATTEMPTS_PER_15_MIN: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(defaultAdminSettings.loginAttemptsPer15Min),
+  REPLAY_RATE_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(defaultAdminSettings.replayRatePerSecond),
+  RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
+  API_TOKEN_DEFAULT_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3_650)
+    .default(defaultAdminSettings.apiTokenDefaultDays),
+  API_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3_650).default(defaultAdminSettings.apiTokenMaxDays),
+});
+
+/** Rules between variables, checked once each is valid on its own. */
+const CheckedEnv = HttpEnv.refine((e) => e.API_TOKEN_DEFAULT_DAYS <= e.API_TOKEN_MAX_DAYS, {
+  path: ['API_TOKEN_DEFAULT_DAYS'],
+  message: 'must not exceed API_TOKEN_MAX_DAYS',
+});
 
 /** The saga and outbox settings, parsed from STEP_* / TIMEOUT_* / OUTBOX_* variables. */
 export interface SagaSettings {
@@ -80,7 +76,7 @@ export interface OrchestratorConfig {
 /** Parses every variable the orchestrator reads; the error names each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): OrchestratorConfig {
   const problems: string[] = [];
-  const http = HttpEnv.safeParse(env);
+  const http = CheckedEnv.safeParse(env);
   if (!http.success) problems.push(...http.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const attempt = <T>(load: () => T): T | undefined => {
     try {
