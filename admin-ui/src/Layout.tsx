@@ -12,6 +12,7 @@ const sections = [
   { to: '/sagas', label: 'Sagas' },
   { to: '/queues', label: 'Queues' },
   { to: '/audit', label: 'Audit log' },
+  { to: '/tokens', label: 'API tokens' },
 ] as const;
 
 /** The section a path belongs to: `/sagas/abc` is under Sagas. */

@@ -10,6 +10,7 @@ import { ReplayJobsPage } from './replayJobs/ReplayJobsPage.js';
 import { matchPath } from './router/match.js';
 import { SagaDetailPage } from './sagas/SagaDetailPage.js';
 import { SagasPage } from './sagas/SagasPage.js';
+import { TokensPage } from './tokens/TokensPage.js';
 
 interface Route {
   readonly pattern: string;
@@ -35,6 +36,7 @@ export const routes: readonly Route[] = [
   { pattern: '/sagas/:id', title: 'Saga', render: (p) => <SagaDetailPage key={p.id} id={p.id!} /> },
   { pattern: '/queues', title: 'Queues', render: () => <QueuesPage /> },
   { pattern: '/audit', title: 'Audit log', render: () => <AuditPage /> },
+  { pattern: '/tokens', title: 'API tokens', render: () => <TokensPage /> },
 ];
 
 /** The page for `pathname` and its title, or null when no route matches. */

@@ -53,3 +53,7 @@ export type QueueList = Schemas['QueueList'];
 
 export type AuditEntry = Schemas['AuditEntry'];
 export type AuditQuery = Query<'/api/admin/audit'>;
+
+export type ApiToken = Schemas['ApiToken'];
+export type NewApiToken = Schemas['NewApiToken'];
+export type CreatedApiToken = Schemas['CreatedApiToken'];
