@@ -89,9 +89,7 @@ function CreatedToken({ created, onDone }: { created: CreatedApiToken; onDone: (
   };
   return (
     <section className="token-secret" aria-labelledby={`${inputId}-title`}>
-      <h3 id={`${inputId}-title`}>
-        Token “{created.token.name}” created
-      </h3>
+      <h3 id={`${inputId}-title`}>Token “{created.token.name}” created</h3>
       <p role="alert">
         Copy it now: it is shown only this once. It acts as you with the {created.token.scope} scope until{' '}
         {formatTime(created.token.expiresAt)}.
