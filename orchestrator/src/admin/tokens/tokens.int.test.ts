@@ -228,6 +228,17 @@ describe('API tokens (real admin API and PostgreSQL)', () => {
     expect(await auditOf('token.rejected', child.token.id)).toHaveLength(1);
   });
 
+  it('refuses the token of a disabled account with 401 saying so, and accepts it again once enabled', async () => {
+    const owner = await createTestSession(stack.database.db, stack.orchestrator.app, 'operator');
+    const { secret } = await create(owner, { name: 'owner disabled', scope: 'viewer' });
+    const setDisabled = (at: Date | null) =>
+      stack.database.db.update(adminUsers).set({ disabledAt: at }).where(eq(adminUsers.id, owner.userId));
+    await setDisabled(new Date());
+    await expectProblem(await withToken(secret, '/sagas'), 401, 'Account disabled');
+    await setDisabled(null);
+    expect((await withToken(secret, '/sagas')).status).toBe(200);
+  });
+
   it('refuses unknown and malformed tokens with 401, storing nothing of what was sent', async () => {
     const unknown = `sgp_${'A'.repeat(43)}`;
     await expectProblem(await withToken(unknown, '/sagas'), 401, 'Unknown API token');
