@@ -91,4 +91,16 @@ describe('the API tokens page in a browser (real orchestrator and database)', ()
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(await refused.json()).toMatchObject({ title: 'API token revoked' });
   });
+
+  it('stays readable on a narrow screen, the secret panel included', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const form = page.getByRole('form', { name: 'Create a token' });
+    await form.getByLabel('Name').fill('narrow screen');
+    await form.getByRole('button', { name: 'Create token' }).click();
+    await page.getByLabel('Token', { exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width, '/tokens fits 390 px').toBeLessThanOrEqual(390);
+    await page.getByRole('button', { name: 'Done' }).click();
+  });
 });
