@@ -13,6 +13,7 @@ const sections = [
   { to: '/queues', label: 'Queues' },
   { to: '/audit', label: 'Audit log' },
   { to: '/users', label: 'Users' },
+  { to: '/tokens', label: 'API tokens' },
 ] as const;
 
 /** The section a path belongs to: `/sagas/abc` is under Sagas. */

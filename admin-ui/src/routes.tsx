@@ -12,6 +12,7 @@ import { matchPath } from './router/match.js';
 import { SagaDetailPage } from './sagas/SagaDetailPage.js';
 import { SagasPage } from './sagas/SagasPage.js';
 import { UsersPage } from './users/UsersPage.js';
+import { TokensPage } from './tokens/TokensPage.js';
 
 interface Route {
   readonly pattern: string;
@@ -39,6 +40,7 @@ export const routes: readonly Route[] = [
   { pattern: '/audit', title: 'Audit log', render: () => <AuditPage /> },
   { pattern: '/users', title: 'Users', render: () => <UsersPage /> },
   { pattern: '/account', title: 'Your account', render: () => <AccountPage /> },
+  { pattern: '/tokens', title: 'API tokens', render: () => <TokensPage /> },
 ];
 
 /** The page for `pathname` and its title, or null when no route matches. */

@@ -10,6 +10,7 @@ export {
   adminSchema,
   adminSessions,
   adminUsers,
+  apiTokens,
   auditLog,
   loginThrottle,
   DeadLetterStatus,

@@ -56,3 +56,15 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('API token lifetimes', () => {
+  it('defaults to 30 days, at most 365', () => {
+    expect(loadConfig({}).admin).toMatchObject({ apiTokenDefaultDays: 30, apiTokenMaxDays: 365 });
+  });
+
+  it('refuses a default lifetime beyond the maximum, naming the variable', () => {
+    expect(() => loadConfig({ API_TOKEN_DEFAULT_DAYS: '90', API_TOKEN_MAX_DAYS: '30' })).toThrow(
+      /API_TOKEN_DEFAULT_DAYS: must not exceed API_TOKEN_MAX_DAYS/,
+    );
+  });
+});

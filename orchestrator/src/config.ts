@@ -81,6 +81,19 @@ const HttpEnv = z.object({
     .max(3_600_000)
     .default(defaultAdminSettings.statementTimeoutMs),
   RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
+  API_TOKEN_DEFAULT_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3_650)
+    .default(defaultAdminSettings.apiTokenDefaultDays),
+  API_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3_650).default(defaultAdminSettings.apiTokenMaxDays),
+});
+
+/** Rules between variables, checked once each is valid on its own. */
+const CheckedEnv = HttpEnv.refine((e) => e.API_TOKEN_DEFAULT_DAYS <= e.API_TOKEN_MAX_DAYS, {
+  path: ['API_TOKEN_DEFAULT_DAYS'],
+  message: 'must not exceed API_TOKEN_MAX_DAYS',
 });
 
 /** The saga and outbox settings, parsed from STEP_* / TIMEOUT_* / OUTBOX_* variables. */
@@ -114,7 +127,7 @@ export interface OrchestratorConfig {
 /** Parses every variable the orchestrator reads; the error names each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): OrchestratorConfig {
   const problems: string[] = [];
-  const http = HttpEnv.safeParse(env);
+  const http = CheckedEnv.safeParse(env);
   if (!http.success) problems.push(...http.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const attempt = <T>(load: () => T): T | undefined => {
     try {
@@ -163,6 +176,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       databasePoolSize: e.ADMIN_DATABASE_POOL_SIZE,
       statementTimeoutMs: e.ADMIN_STATEMENT_TIMEOUT_MS,
       managementUrl: e.RABBITMQ_MANAGEMENT_URL,
+      apiTokenDefaultDays: e.API_TOKEN_DEFAULT_DAYS,
+      apiTokenMaxDays: e.API_TOKEN_MAX_DAYS,
     },
   };
 }

@@ -738,6 +738,190 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** API tokens, newest first, without their secrets (a viewer sees only their own) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description `active` (default) or `all`, which includes expired and revoked tokens */
+          status?: 'active' | 'all';
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of tokens */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ApiTokenPage'];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Invalid input; `errors` names each field at fault */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create an API token for yourself, at most your own role; its secret is shown only here */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['NewApiToken'];
+        };
+      };
+      responses: {
+        /** @description Created; store the secret now, it cannot be shown again */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CreatedApiToken'];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Signed in without the right role, or missing CSRF token */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Invalid input; `errors` names each field at fault */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/tokens/{id}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Revoke a token and every token made with it (your own; an operator may revoke any) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The token, revoked */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ApiToken'];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Signed in without the right role, or missing CSRF token */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Invalid input; `errors` names each field at fault */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/dead-letters': {
     parameters: {
       query?: never;
@@ -2104,6 +2288,52 @@ export interface components {
     };
     Revoked: {
       revoked: number;
+    };
+    ApiTokenPage: {
+      items: components['schemas']['ApiToken'][];
+      nextCursor: string | null;
+    };
+    ApiToken: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      scope: components['schemas']['TokenScope'];
+      /** @enum {string} */
+      status: 'active' | 'expired' | 'revoked';
+      hint: string;
+      owner: {
+        /** Format: uuid */
+        id: string;
+        email: string;
+      };
+      /** Format: uuid */
+      createdByTokenId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @description Precise to about a minute
+       */
+      lastUsedAt: string | null;
+      /** Format: date-time */
+      revokedAt: string | null;
+      revokedBy: string | null;
+    };
+    /** @enum {string} */
+    TokenScope: 'viewer' | 'operator';
+    CreatedApiToken: {
+      token: components['schemas']['ApiToken'];
+      /** @description Send as `Authorization: Bearer <secret>`. Shown only in this answer; only its hash is kept. */
+      secret: string;
+    };
+    NewApiToken: {
+      /** @description What the token is for, e.g. "nightly replay job" */
+      name: string;
+      scope: components['schemas']['TokenScope'];
+      /** @description Lifetime in days; the server has a default and a maximum */
+      expiresInDays?: number;
     };
     DeadLetterSummary: {
       /** Format: uuid */

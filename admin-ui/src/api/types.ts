@@ -58,3 +58,6 @@ export type AuditQuery = Query<'/api/admin/audit'>;
 
 export type SessionInfo = Schemas['SessionInfo'];
 export type UserUpdate = Schemas['UserUpdate'];
+export type ApiToken = Schemas['ApiToken'];
+export type NewApiToken = Schemas['NewApiToken'];
+export type CreatedApiToken = Schemas['CreatedApiToken'];

@@ -18,6 +18,9 @@ const tones: Record<string, Tone> = {
   stuck: 'danger',
   operator: 'info',
   viewer: 'neutral',
+  active: 'success',
+  expired: 'neutral',
+  revoked: 'neutral',
 };
 
 /** The tone of a status word (unknown words are neutral). */

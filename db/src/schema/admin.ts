@@ -1,4 +1,4 @@
-// The admin console's tables: users, sessions, the login throttle, the audit log and bulk replay jobs.
+// The admin console's tables: users, sessions, API tokens, the login throttle, the audit log and bulk replay jobs.
 import {
   bigserial,
   doublePrecision,
@@ -10,6 +10,7 @@ import {
   text,
   timestamp,
   uuid,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
 export const adminSchema = pgSchema('admin');
@@ -63,6 +64,40 @@ export const loginThrottle = adminSchema.table('login_throttle', {
   points: integer('points').notNull().default(0),
   expire: timestamp('expire', { withTimezone: true }),
 });
+
+/**
+ * A named, scoped, expiring credential for automation (the CLI, scripts). The bearer holds
+ * `sgp_<secret>`; only its SHA-256 is stored. Acts as its user, with at most `scope`.
+ */
+export const apiTokens = adminSchema.table(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => adminUsers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The most the token may do; its user's current role caps it further. */
+    scope: text('scope').$type<AdminRole>().notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    /** The first characters of the token, so a person can tell tokens apart; never enough to use one. */
+    hint: text('hint').notNull(),
+    /** Set when a token made this one: revoking that token revokes this one too. */
+    createdByTokenId: uuid('created_by_token_id').references((): AnyPgColumn => apiTokens.id, {
+      onDelete: 'set null',
+    }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Updated at most once a minute, so using a token rarely writes. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedBy: text('revoked_by'),
+  },
+  (t) => [
+    index('api_tokens_user_idx').on(t.userId, t.createdAt),
+    index('api_tokens_created_by_token_idx').on(t.createdByTokenId),
+  ],
+);
 
 /** Every mutation made through the admin API: who, what, on what, with which details, when. */
 export const auditLog = adminSchema.table(

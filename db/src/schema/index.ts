@@ -11,6 +11,7 @@ export {
   adminSchema,
   adminSessions,
   adminUsers,
+  apiTokens,
   auditLog,
   loginThrottle,
   replayBudget,

@@ -15,6 +15,7 @@ import { count, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSession, type TestSession } from '../test-support/admin.js';
+import { createTestToken } from '../test-support/tokens.js';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
 
 interface Operation {
@@ -37,6 +38,8 @@ const VIEWER_MAY_CALL: Record<string, string> = {
   'post /api/admin/auth/logout': 'every signed-in user may sign out, a viewer too',
   'post /api/admin/account/password': 'every user changes their own password, a viewer too',
   'delete /api/admin/account/sessions/{sessionId}': 'every user ends their own sessions, a viewer too',
+  'post /api/admin/tokens': 'a viewer may create viewer-scoped tokens (the route caps the scope at the role)',
+  'post /api/admin/tokens/{id}/revoke': 'a viewer may revoke their own tokens (the route checks the owner)',
 };
 const NEEDS_NO_SESSION = new Set(['post /api/admin/auth/login']);
 
@@ -154,6 +157,41 @@ describe('admin API access rules, for every operation in the OpenAPI document', 
     }
     expect(refused).toEqual(Object.fromEntries(Object.keys(refused).map((k) => [k, '403'])));
     expect(await auditRows()).toBe(before);
+  });
+
+  it('refuses every mutation to a viewer-scoped API token, which needs no CSRF header (403 problem), and audits only the refusals', async () => {
+    const token = await createTestToken(stack.database.db, operator.userId, 'viewer');
+    const refused: Record<string, string> = {};
+    for (const op of mutations().filter((o) => !(key(o) in VIEWER_MAY_CALL))) {
+      refused[key(op)] = await problemStatus(await send(op, { authorization: `Bearer ${token.secret}` }));
+    }
+    expect(Object.keys(refused).length).toBeGreaterThan(0);
+    expect(refused).toEqual(Object.fromEntries(Object.keys(refused).map((k) => [k, '403'])));
+    const audited = await stack.database.db
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(sql`${auditLog.targetId} = ${token.id}`);
+    expect(audited.map((row) => row.action)).toEqual(Object.keys(refused).map(() => 'token.refused'));
+  });
+
+  it('refuses every operation but login to an expired API token with 401 saying it expired', async () => {
+    const token = await createTestToken(stack.database.db, operator.userId, 'operator', -1_000);
+    const refused: Record<string, string> = {};
+    for (const op of operations.filter((o) => !NEEDS_NO_SESSION.has(key(o)))) {
+      const response = await send(op, { authorization: `Bearer ${token.secret}` });
+      const status = await problemStatus(response.clone());
+      refused[key(op)] = `${status} ${((await response.json()) as { title?: string }).title}`;
+    }
+    // The session routes read the cookie only: a token is no session there.
+    const sessionOnly = new Set(['post /api/admin/auth/logout', 'get /api/admin/auth/me']);
+    expect(refused).toEqual(
+      Object.fromEntries(
+        Object.keys(refused).map((k) => [
+          k,
+          sessionOnly.has(k) ? '401 Not signed in' : '401 API token expired',
+        ]),
+      ),
+    );
   });
 
   it('refuses every operation but login without a session cookie (401 problem)', async () => {

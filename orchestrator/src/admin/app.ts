@@ -13,6 +13,8 @@ import type { AdminDeps, AdminEnv } from './env.js';
 import { validationHook } from './openapi.js';
 import { queueRoutes } from './queues/routes.js';
 import { sagaRoutes } from './sagas/routes.js';
+import { SESSION_COOKIE } from './auth/session.js';
+import { tokenRoutes } from './tokens/routes.js';
 
 /** The OpenAPI document's header; the paths come from the routers. */
 export const adminDocument = {
@@ -29,7 +31,20 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
   // nosniff and friends: answers are JSON and must never be rendered as HTML.
   app.use('*', secureHeaders());
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: 'The console session from POST /auth/login; mutations also need its X-CSRF-Token header.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (`sgp_…`) from POST /tokens; acts with its scope and needs no CSRF token.',
+  });
   app.route('/', authRoutes(deps));
+  // Before the global gate: viewers may manage their own tokens, which that gate would refuse.
+  app.route('/', tokenRoutes(deps));
   app.use('*', requireSession(deps));
   app.route('/', deadLetterRoutes(deps));
   app.route('/', sagaRoutes(deps));

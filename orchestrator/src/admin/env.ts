@@ -10,7 +10,10 @@ export interface Actor {
   readonly id: string;
   readonly email: string;
   readonly name: string;
+  /** What the request may do: the user's role, or for a token the lower of its scope and that role. */
   readonly role: AdminRole;
+  /** The API token the request came with; absent for a console session. */
+  readonly token?: { readonly id: string; readonly name: string };
 }
 
 /** How a request proved who it is: a console session (cookie plus CSRF token on mutations). */
@@ -20,8 +23,19 @@ export interface SessionCredential {
   readonly sessionId: string;
 }
 
+/** How a request proved who it is: an API token (`Authorization: Bearer`), no CSRF token needed. */
+export interface TokenCredential {
+  readonly kind: 'token';
+  readonly tokenId: string;
+}
+
 /** Every kind of credential the admin API accepts. */
-export type Credential = SessionCredential;
+export type Credential = SessionCredential | TokenCredential;
+
+/** The console session a request came with, if it came with one (not with an API token). */
+export function sessionIdOf(credential: Credential): string | undefined {
+  return credential.kind === 'session' ? credential.sessionId : undefined;
+}
 
 /** Hono environment of the admin API: `actor` and `credential` are set on every authenticated route. */
 export interface AdminEnv {

@@ -28,6 +28,10 @@ export const adminSettingsSchema = z.object({
   databasePoolSize: z.number().int().positive(),
   /** Longest an admin query may run before PostgreSQL cancels it (the request answers 503). */
   statementTimeoutMs: z.number().int().positive(),
+  /** Lifetime of an API token created without `expiresInDays`. */
+  apiTokenDefaultDays: z.number().int().positive(),
+  /** The longest lifetime an API token may be given. */
+  apiTokenMaxDays: z.number().int().positive(),
   /** RabbitMQ management API, for queue depths and rates (user info in the URL). */
   managementUrl: z.string().url(),
 });
@@ -46,5 +50,7 @@ export const defaultAdminSettings: AdminSettings = {
   openReplayJobsPerOperator: 3,
   databasePoolSize: 4,
   statementTimeoutMs: 5_000,
+  apiTokenDefaultDays: 30,
+  apiTokenMaxDays: 365,
   managementUrl: 'http://guest:guest@127.0.0.1:15672',
 };

@@ -3,7 +3,7 @@ import { auditLog, type DbExecutor } from '@sagaport/db';
 import type { Actor } from '../env.js';
 
 /** Who is recorded: a signed-in {@link Actor}, or someone unknown (`id: null`, e.g. a failed login). */
-export type AuditActor = Pick<Actor, 'email'> & { readonly id: string | null };
+export type AuditActor = Pick<Actor, 'email' | 'token'> & { readonly id: string | null };
 
 /** What was changed: a kind of thing and its id. */
 export interface AuditTarget {
@@ -11,7 +11,7 @@ export interface AuditTarget {
   readonly id?: string | null;
 }
 
-/** Appends who did `action` to `target`, with `detail`, at the transaction's time. */
+/** Appends who did `action` to `target`, with `detail` (and the API token used, if any), at the transaction's time. */
 export async function recordAudit(
   tx: DbExecutor,
   actor: AuditActor,
@@ -25,6 +25,6 @@ export async function recordAudit(
     action,
     targetType: target.type,
     targetId: target.id ?? null,
-    detail: detail ?? null,
+    detail: actor.token ? { ...detail, token: actor.token } : (detail ?? null),
   });
 }

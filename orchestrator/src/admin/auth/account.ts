@@ -3,7 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { adminUsers } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { AdminDeps } from '../env.js';
+import { sessionIdOf, type AdminDeps } from '../env.js';
 import { adminRouter, problems } from '../openapi.js';
 import { routeProblem } from './errors.js';
 import { tooManyAttempts, type LoginDefences } from './login.js';
@@ -74,7 +74,13 @@ export function accountRoutes(deps: AdminDeps, defences: () => LoginDefences) {
       await db.transaction(async (tx) => {
         await tx.update(adminUsers).set({ passwordHash }).where(eq(adminUsers.id, actor.id));
         // Whoever else holds a session of this account (a lost laptop, a shared screen) is signed out.
-        const ended = await revokeSessions(tx, actor, actor.id, { allBut: credential.sessionId });
+        const current = sessionIdOf(credential);
+        const ended = await revokeSessions(
+          tx,
+          actor,
+          actor.id,
+          current === undefined ? { all: true } : { allBut: current },
+        );
         await recordAudit(
           tx,
           actor,
@@ -87,7 +93,7 @@ export function accountRoutes(deps: AdminDeps, defences: () => LoginDefences) {
     })
     .openapi(listRoute, async (c) => {
       const actor = c.get('actor');
-      const current = c.get('credential').sessionId;
+      const current = sessionIdOf(c.get('credential'));
       const items = await listSessions(deps.database.db, actor.id, deps.settings.sessionIdleMinutes, current);
       return c.json({ items }, 200);
     })
@@ -104,7 +110,7 @@ export function accountRoutes(deps: AdminDeps, defences: () => LoginDefences) {
           detail: 'You have no live session with this id; reload the list.',
         });
       }
-      if (sessionId === c.get('credential').sessionId) clearSessionCookie(c);
+      if (sessionId === sessionIdOf(c.get('credential'))) clearSessionCookie(c);
       return c.body(null, 204);
     });
 }

@@ -1,7 +1,8 @@
-// The gate in front of every admin route: who is calling, and for mutations the role and the CSRF token.
+// The gate in front of every admin route: a live session or API token, and for mutations the role (and a session's CSRF token).
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AdminRole } from '@sagaport/db';
 import type { Actor, AdminDeps, AdminEnv, Credential } from '../env.js';
+import { authenticateToken, bearerToken, tokenScopeRefused } from '../tokens/authenticate.js';
 import { routeProblem } from './errors.js';
 import { actorOf, CSRF_HEADER, csrfMatches, loadSession } from './session.js';
 
@@ -48,17 +49,27 @@ type Authentication =
   | { readonly ok: false; readonly refuse: (c: Context) => never };
 
 /**
- * Finds the caller's credential: a console session cookie, whose mutations must carry its CSRF
- * token. Another kind of credential is one more branch here, returning its actor.
+ * Finds the caller's credential: `Authorization: Bearer` is an API token (acting with its scope;
+ * no CSRF token, since browsers never send that header on their own); otherwise the console
+ * session cookie, whose mutations must carry its CSRF token.
  */
-async function authenticate(deps: AdminDeps, c: Context): Promise<Authentication> {
+async function authenticate(deps: AdminDeps, c: Context): Promise<Authentication | Response> {
+  const bearer = bearerToken(c);
+  if (bearer !== undefined) {
+    const actor = await authenticateToken(deps, c, bearer);
+    if (actor instanceof Response) return actor;
+    return { ok: true, actor, credential: { kind: 'token', tokenId: actor.token!.id } };
+  }
   const session = await loadSession(deps.database.db, c, deps.settings.sessionIdleMinutes);
   if (!session) return { ok: false, refuse: notSignedIn };
   if (isMutation(c.req.method) && !csrfMatches(c, session)) return { ok: false, refuse: csrfRefused };
   return { ok: true, actor: actorOf(session.user), credential: { kind: 'session', sessionId: session.id } };
 }
 
-/** Who may make changes behind a gate: operators (the default), or anyone signed in (their own account). */
+/**
+ * Who may make changes behind a gate: operators (the default), or anyone signed in, when the
+ * route checks what each role may do itself (their own account, their own API tokens).
+ */
 export interface GateOptions {
   readonly mutationsBy?: AdminRole | 'anyone';
 }
@@ -71,8 +82,11 @@ export function requireSession(deps: AdminDeps, options: GateOptions = {}): Midd
   const mutationsBy = options.mutationsBy ?? 'operator';
   return async (c, next) => {
     const auth = await authenticate(deps, c);
+    if (auth instanceof Response) return auth;
     if (!auth.ok) return auth.refuse(c);
     if (isMutation(c.req.method) && mutationsBy !== 'anyone' && auth.actor.role !== mutationsBy) {
+      // A token's refusal is audited: a narrow token used for a change is worth knowing about.
+      if (auth.credential.kind === 'token') return tokenScopeRefused(deps, c, auth.actor);
       return operatorRequired(c);
     }
     c.set('actor', auth.actor);

@@ -4,7 +4,7 @@ import { adminUsers, type DbExecutor } from '@sagaport/db';
 import { eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record.js';
-import type { Actor, AdminDeps } from '../env.js';
+import { sessionIdOf, type Actor, type AdminDeps } from '../env.js';
 import { adminRouter, IdParams, problems } from '../openapi.js';
 import { routeProblem } from './errors.js';
 import { requireOperator, requireSession } from './middleware.js';
@@ -146,7 +146,7 @@ export function userAdminRoutes(deps: AdminDeps) {
     })
     .openapi(listRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const current = c.get('credential').sessionId;
+      const current = sessionIdOf(c.get('credential'));
       const items = await listSessions(deps.database.db, id, deps.settings.sessionIdleMinutes, current);
       return c.json({ items }, 200);
     })
