@@ -35,4 +35,9 @@ describe('health routes', () => {
     expect(response.headers.get('content-type')).toContain('text/plain');
     expect(await response.text()).toBe(await registry.metrics());
   });
+
+  it('serves no /metrics without a registry (a public port keeps its metrics elsewhere)', async () => {
+    const response = await healthRoutes({}).request('/metrics');
+    expect(response.status).toBe(404);
+  });
 });

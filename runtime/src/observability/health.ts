@@ -5,9 +5,12 @@ import type { Registry } from 'prom-client';
 /** A named dependency check; resolves true when the dependency answers. */
 export type ReadinessCheck = () => Promise<boolean>;
 
-/** `/healthz` (the process runs), `/readyz` (its dependencies answer) and `/metrics`. */
-export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: Registry) {
-  return new Hono()
+/**
+ * `/healthz` (the process runs), `/readyz` (its dependencies answer) and, given a registry, `/metrics`.
+ * Without one, the metrics stay off this app: a process with a public port serves them on another address.
+ */
+export function healthRoutes(checks: Record<string, ReadinessCheck>, registry?: Registry) {
+  const app = new Hono()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       const entries = await Promise.all(
@@ -24,9 +27,10 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: R
         { status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(entries) },
         ready ? 200 : 503,
       );
-    })
-    .get('/metrics', async (c) => {
-      c.header('Content-Type', registry.contentType);
-      return c.body(await registry.metrics());
     });
+  if (!registry) return app;
+  return app.get('/metrics', async (c) => {
+    c.header('Content-Type', registry.contentType);
+    return c.body(await registry.metrics());
+  });
 }
