@@ -1,8 +1,9 @@
 // The admin API under /api/admin: auth first, then every feature router behind the session check.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
+import { bodyLimits, type BodyLimitRule } from '../http/body-limits.js';
 import { problem } from '../http/problem.js';
+import { securityHeaders } from '../http/security-headers.js';
 import { httpErrorsAsProblems } from './auth/errors.js';
 import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';
@@ -23,11 +24,26 @@ export const adminDocument = {
   },
 } as const;
 
+/**
+ * The largest body each admin route accepts; 16 KiB elsewhere (small JSON commands). Sign-in is
+ * unauthenticated, so it takes only what an email and a 1,024-character password need.
+ */
+export const adminBodyLimits: readonly BodyLimitRule[] = [
+  { method: 'POST', path: /\/auth\/login$/, maxBytes: 8 * 1024 },
+  // An edited message body to validate or replay.
+  { method: 'POST', path: /\/dead-letters\/[^/]+\/(?:validate|replay)$/, maxBytes: 1024 * 1024 },
+  // Up to 10,000 dead-letter ids.
+  { method: 'POST', path: /\/replay-jobs$/, maxBytes: 512 * 1024 },
+];
+const ADMIN_DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
 /** Builds the admin API; mount it at `/api/admin`. */
 export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
   // nosniff and friends: answers are JSON and must never be rendered as HTML.
-  app.use('*', secureHeaders());
+  app.use('*', securityHeaders());
+  // Before anything reads a body: the unauthenticated login too.
+  app.use('*', bodyLimits(adminBodyLimits, ADMIN_DEFAULT_MAX_BODY_BYTES));
   app.route('/', authRoutes(deps));
   app.use('*', requireSession(deps));
   app.route('/', deadLetterRoutes(deps));

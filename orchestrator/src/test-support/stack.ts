@@ -4,7 +4,7 @@ import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport
 import { silentLogger } from '@sagaport/rabbitmq';
 import { createTestBroker, type TestBroker } from '@sagaport/rabbitmq/testing';
 import type { SagaSettings } from '../config.js';
-import { startOrchestrator, type Orchestrator } from '../orchestrator.js';
+import { startOrchestrator, type Orchestrator, type OrchestratorOptions } from '../orchestrator.js';
 
 export interface TestStack {
   readonly orchestrator: Orchestrator;
@@ -22,8 +22,14 @@ export const testCatalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
   available: 100,
 }));
 
-/** Starts the stack; `settings` overrides the saga settings (a short step timeout, say). */
-export async function startTestStack(settings: Partial<SagaSettings> = {}): Promise<TestStack> {
+/**
+ * Starts the stack; `settings` overrides the saga settings (a short step timeout, say), `options`
+ * any other orchestrator option (a console to serve, say).
+ */
+export async function startTestStack(
+  settings: Partial<SagaSettings> = {},
+  options: Pick<OrchestratorOptions, 'consoleRoot'> = {},
+): Promise<TestStack> {
   const database = await createMigratedTestDatabase(5, 'sagaport-orchestrator-test');
   await database.db.insert(products).values(testCatalogue);
   const broker = await createTestBroker({ retryTiers: [{ name: '200ms', delayMs: 200 }] });
@@ -47,6 +53,7 @@ export async function startTestStack(settings: Partial<SagaSettings> = {}): Prom
     maxInFlight: 200,
     logger: silentLogger,
     consumerName: 'orchestrator-test',
+    ...options,
   });
   return {
     orchestrator,

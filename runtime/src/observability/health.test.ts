@@ -1,7 +1,7 @@
 import { testClient } from 'hono/testing';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { healthRoutes } from './health.js';
+import { healthRoutes, readinessRoutes } from './health.js';
 
 describe('health routes', () => {
   const registry = new Registry();
@@ -37,7 +37,7 @@ describe('health routes', () => {
   });
 
   it('serves no /metrics without a registry (a public port keeps its metrics elsewhere)', async () => {
-    const response = await healthRoutes({}).request('/metrics');
+    const response = await readinessRoutes({}).request('/metrics');
     expect(response.status).toBe(404);
   });
 });

@@ -5,12 +5,9 @@ import type { Registry } from 'prom-client';
 /** A named dependency check; resolves true when the dependency answers. */
 export type ReadinessCheck = () => Promise<boolean>;
 
-/**
- * `/healthz` (the process runs), `/readyz` (its dependencies answer) and, given a registry, `/metrics`.
- * Without one, the metrics stay off this app: a process with a public port serves them on another address.
- */
-export function healthRoutes(checks: Record<string, ReadinessCheck>, registry?: Registry) {
-  const app = new Hono()
+/** `/healthz` (the process runs) and `/readyz` (its dependencies answer), without metrics: for a public port. */
+export function readinessRoutes(checks: Record<string, ReadinessCheck>) {
+  return new Hono()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       const entries = await Promise.all(
@@ -28,8 +25,11 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, registry?: 
         ready ? 200 : 503,
       );
     });
-  if (!registry) return app;
-  return app.get('/metrics', async (c) => {
+}
+
+/** `/healthz`, `/readyz` and `/metrics`: the operational endpoints, on an address of their own. */
+export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: Registry) {
+  return readinessRoutes(checks).get('/metrics', async (c) => {
     c.header('Content-Type', registry.contentType);
     return c.body(await registry.metrics());
   });
