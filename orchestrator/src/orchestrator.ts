@@ -13,7 +13,8 @@ import {
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { adminOpenApiDocument, createAdminApp } from './admin/app.js';
+import { createAdminApp } from './admin/app.js';
+import { adminOpenApiDocument } from './admin/document.js';
 import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
 import type { AdminDeps } from './admin/env.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';

@@ -14,16 +14,6 @@ import { validationHook } from './openapi.js';
 import { queueRoutes } from './queues/routes.js';
 import { sagaRoutes } from './sagas/routes.js';
 
-/** The OpenAPI document's header; the paths come from the routers. */
-export const adminDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Sagaport admin API',
-    version: '1.0.0',
-    description: 'Dead letters, replay, sagas, queues and the audit log, for the Sagaport console.',
-  },
-} as const;
-
 /**
  * The largest body each admin route accepts; 16 KiB elsewhere (small JSON commands). Sign-in is
  * unauthenticated, so it takes only what an email and a 1,024-character password need.
@@ -64,10 +54,4 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
     });
   });
   return app;
-}
-
-/** The OpenAPI document of the admin API (paths prefixed with /api/admin). */
-export function adminOpenApiDocument(app: OpenAPIHono<AdminEnv>) {
-  const outer = new OpenAPIHono().route('/api/admin', app);
-  return outer.getOpenAPI31Document(adminDocument);
 }

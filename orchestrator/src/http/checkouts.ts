@@ -3,7 +3,12 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CheckoutService } from '../checkout/service.js';
 import type { SagaEndedSignal } from '../saga/ended-signal.js';
-import { CheckoutRequest, MAX_CHECKOUT_BODY_BYTES, MAX_WAIT_SECONDS } from './checkout-schema.js';
+import {
+  CheckoutRequest,
+  IdempotencyKey,
+  MAX_CHECKOUT_BODY_BYTES,
+  MAX_WAIT_SECONDS,
+} from './checkout-schema.js';
 import { bodyLimits, type BodyLimitRule } from './body-limits.js';
 import { fieldErrors, problem } from './problem.js';
 
@@ -17,12 +22,6 @@ export function preferredWaitSeconds(prefer: string | undefined): number | undef
   const match = prefer ? /(?:^|[,;\s])wait=(\d+)/i.exec(prefer) : null;
   return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : undefined;
 }
-
-const IdempotencyKey = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 /** The checkout API's body limits: a checkout (at most 100 lines) fits 64 KiB; reads take no body. */
 export const checkoutBodyLimits: readonly BodyLimitRule[] = [
