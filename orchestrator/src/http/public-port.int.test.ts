@@ -163,7 +163,7 @@ describe('the public port (real PostgreSQL and RabbitMQ)', () => {
       expect(answers).toEqual(Object.fromEntries(Object.keys(answers).map((k) => [k, 413])));
     });
 
-    it('still accepts a normal login body and checkout under the limits', async () => {
+    it('lets a sign-in of ordinary size through to the credential check (401, not 413)', async () => {
       const login = await stack.orchestrator.app.request('/api/admin/auth/login', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
