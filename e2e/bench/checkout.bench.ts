@@ -148,7 +148,7 @@ log('waiting for every saga to end, then checking the books');
 await waitForAllEnded(system.database, 120_000);
 // The books are read once nothing is in flight: the last holds are committed after their sagas end.
 await waitForQuiescence(system).catch((error: unknown) => log(String(error)));
-const batchSizes = await meanBatchSizes([...apis, ...workerProcesses].map((p) => p.port));
+const batchSizes = await meanBatchSizes([...apis, ...workerProcesses].map((p) => p.metricsPort));
 const report = await checkConsistency(system.database, new Map(catalogue.map((p) => [p.sku, p.available])));
 // A graceful stop lets each process finish its work and write what it was asked to (NODE_OPTIONS=--cpu-prof).
 await Promise.all([...apis, ...workerProcesses].map((p) => p.kill('SIGTERM')));

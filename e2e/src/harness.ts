@@ -56,6 +56,8 @@ export class ManagedProcess {
     private readonly args: string[],
     private readonly env: Record<string, string>,
     readonly port: number,
+    /** Port of this process's /metrics (the orchestrator serves them apart from its API port). */
+    readonly metricsPort: number = port,
   ) {}
 
   async start(): Promise<void> {
@@ -87,7 +89,7 @@ export class ManagedProcess {
    * (`{ queue: '…' }`), so a test can tell which process did the work.
    */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
     let sum = 0;
     for (const line of text.split('\n')) {
       const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
@@ -162,14 +164,16 @@ export class System {
     return new System(database, prefix, env, options.nodeArgs);
   }
 
-  /** Starts the orchestrator (API on its own port); it declares the topology. */
+  /** Starts the orchestrator (API and metrics on their own ports); it declares the topology. */
   async startOrchestrator(env: Record<string, string> = {}): Promise<ManagedProcess> {
     const port = await freePort();
+    const metricsPort = await freePort();
     const process = new ManagedProcess(
       'orchestrator',
       [...this.nodeArgs, entryPoints.orchestrator],
-      { ...this.env, ...env, PORT: String(port) },
+      { ...this.env, ...env, PORT: String(port), METRICS_PORT: String(metricsPort) },
       port,
+      metricsPort,
     );
     await process.start();
     this.processes.push(process);

@@ -8,6 +8,8 @@ import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 const HttpEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   STEP_MAX_SENDS: z.coerce.number().int().min(1).max(100).default(3),
@@ -117,6 +119,8 @@ export interface SagaSettings {
 export interface OrchestratorConfig {
   readonly port: number;
   readonly host: string;
+  /** Where /metrics (and /healthz, /readyz) are served, apart from the public port; port 0 = any free port. */
+  readonly metrics: { readonly host: string; readonly port: number };
   readonly logLevel: z.infer<typeof HttpEnv>['LOG_LEVEL'];
   readonly database: DbConfig;
   readonly broker: BrokerConfig;
@@ -146,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     host: e.HOST,
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     logLevel: e.LOG_LEVEL,
     database,
     broker,

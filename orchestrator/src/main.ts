@@ -1,15 +1,13 @@
 // `node orchestrator/dist/main.js`: migrate, declare the topology, seed nothing, run the orchestrator on PORT.
 import { serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, migrateDatabase } from '@sagaport/db';
 import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
 import { createAdminDatabase } from './admin/database.js';
 import { loadConfig } from './config.js';
-import { createLogger } from '@sagaport/runtime';
+import { createLogger, serveOperationalEndpoints } from '@sagaport/runtime';
 import { startOrchestrator } from './orchestrator.js';
 
 const consoleDist = fileURLToPath(new URL('../../admin-ui/dist', import.meta.url));
@@ -52,18 +50,16 @@ async function main(): Promise<void> {
     logger: log,
     consumerName: `orchestrator@${hostname()}:${process.pid}`,
     admin: config.admin,
+    ...(existsSync(consoleDist) ? { consoleRoot: consoleDist } : {}),
   });
-  if (existsSync(consoleDist)) {
-    const root = relative(process.cwd(), consoleDist);
-    orchestrator.app.use('/*', serveStatic({ root }));
-    // The console routes in the browser: a page request for a deep link (/sagas/…) gets index.html;
-    // /api and missing assets keep their own answers.
-    orchestrator.app.get('*', async (c, next) =>
-      c.req.path.startsWith('/api/') || !c.req.header('accept')?.includes('text/html')
-        ? next()
-        : serveStatic({ path: `${root}/index.html` })(c, next),
-    );
-  }
+  // Metrics are for the scraper, not the public: their own address, loopback by default.
+  const metricsServer = await serveOperationalEndpoints({
+    host: config.metrics.host,
+    port: config.metrics.port,
+    checks: orchestrator.readiness,
+    registry: orchestrator.metrics.registry,
+  });
+  log.info({ url: `http://${config.metrics.host}:${metricsServer.port}/metrics` }, 'metrics are served');
 
   const server = serve({ fetch: orchestrator.app.fetch, port: config.port, hostname: config.host }, (info) =>
     log.info({ url: `http://${config.host}:${info.port}` }, 'Sagaport orchestrator is listening'),
@@ -75,6 +71,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight work');
     server.close();
+    metricsServer.server.close();
     await orchestrator.stop();
     await topologyChannel.close();
     await broker.close();

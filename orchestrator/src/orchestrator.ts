@@ -12,7 +12,9 @@ import {
   Header,
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
-import { adminOpenApiDocument, createAdminApp } from './admin/app.js';
+import { HTTPException } from 'hono/http-exception';
+import { createAdminApp } from './admin/app.js';
+import { adminOpenApiDocument } from './admin/document.js';
 import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
 import type { AdminDeps } from './admin/env.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
@@ -22,9 +24,18 @@ import { ReplayJobRunner } from './admin/dead-letters/runner.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
-import { docsPage } from './http/docs-page.js';
+import { consoleRoutes } from './http/console.js';
+import { docsRoutes } from './http/docs-page.js';
 import { openApiDocument } from './http/openapi.js';
-import { healthRoutes, OutboxDispatcher, OutboxRelay, TableMaintenance } from '@sagaport/runtime';
+import { problem } from './http/problem.js';
+import { securityHeaders } from './http/security-headers.js';
+import {
+  readinessRoutes,
+  OutboxDispatcher,
+  OutboxRelay,
+  type ReadinessCheck,
+  TableMaintenance,
+} from '@sagaport/runtime';
 import { createOrchestratorMetrics } from './observability/metrics.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
@@ -51,12 +62,16 @@ export interface OrchestratorOptions {
   readonly consumerName: string;
   /** Admin API settings; defaults when omitted (tests). */
   readonly admin?: Partial<AdminSettings>;
+  /** Absolute path of the built console (admin-ui/dist), served on the same port; none when omitted. */
+  readonly consoleRoot?: string;
 }
 
 export interface Orchestrator {
   readonly app: Hono;
   readonly engine: SagaEngine;
   readonly metrics: ReturnType<typeof createOrchestratorMetrics>;
+  /** The dependency checks of /readyz, for the metrics address's own /readyz. */
+  readonly readiness: Record<string, ReadinessCheck>;
   stop(): Promise<void>;
 }
 
@@ -213,27 +228,44 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
   const adminDoc = adminOpenApiDocument(admin);
+  const readiness: Record<string, ReadinessCheck> = {
+    postgres: async () => (await database.sql`select 1`).length === 1,
+    rabbitmq: () => Promise.resolve(broker.isConnected()),
+  };
+  // /metrics is not on this (public) app: it is served on the metrics address (see main.ts).
   const app = new Hono()
+    .use('*', securityHeaders())
     .route('/', checkoutRoutes({ service, ended }))
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
     .route('/api/admin', admin)
     .get('/openapi.json', (c) => c.json(openApiDocument()))
-    .get('/docs', (c) => c.html(docsPage()))
-    .route(
-      '/',
-      healthRoutes(
-        {
-          postgres: async () => (await database.sql`select 1`).length === 1,
-          rabbitmq: () => Promise.resolve(broker.isConnected()),
-        },
-        metrics.registry,
-      ),
-    );
+    .route('/', docsRoutes())
+    .route('/', readinessRoutes(readiness));
+  if (options.consoleRoot) app.route('/', consoleRoutes(options.consoleRoot));
+  app.notFound((c) =>
+    problem(c, {
+      title: 'Not found',
+      status: 404,
+      detail: `Nothing is served at ${c.req.path}; /openapi.json and /api/admin/openapi.json list the API routes.`,
+    }),
+  );
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      return problem(c, { title: error.message || 'Request refused', status: error.status });
+    }
+    logger.error({ err: error, path: c.req.path }, 'HTTP request failed');
+    return problem(c, {
+      title: 'Internal error',
+      status: 500,
+      detail: 'The server failed; the orchestrator log has the details.',
+    });
+  });
 
   return {
     app,
     engine,
     metrics,
+    readiness,
     async stop() {
       await scanner.stop();
       await maintenance.stop();

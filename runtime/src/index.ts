@@ -3,7 +3,7 @@ export { OutboxDispatcher } from './outbox/dispatcher.js';
 export type { DispatcherOptions } from './outbox/dispatcher.js';
 export { OutboxRelay, retryDelayMs, toMessage } from './outbox/relay.js';
 export type { RelayOptions } from './outbox/relay.js';
-export { healthRoutes } from './observability/health.js';
+export { healthRoutes, readinessRoutes } from './observability/health.js';
 export type { ReadinessCheck } from './observability/health.js';
 export { createLogger } from './observability/logger.js';
 export type { Logger } from './observability/logger.js';

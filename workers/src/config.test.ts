@@ -42,6 +42,13 @@ describe('loadWorkerConfig', () => {
     expect(config.broker.prefetch).toBe(7);
   });
 
+  it('serves its metrics on loopback unless METRICS_HOST (or the older HOST) names another address', () => {
+    expect(loadWorkerConfig({}).host).toBe('127.0.0.1');
+    expect(loadWorkerConfig({ METRICS_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadWorkerConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadWorkerConfig({ METRICS_HOST: '10.0.0.5', HOST: '0.0.0.0' }).host).toBe('10.0.0.5');
+  });
+
   it('names every bad variable, its own and the broker and database ones', () => {
     const load = () =>
       loadWorkerConfig({

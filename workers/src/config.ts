@@ -55,6 +55,8 @@ const flag = (fallback: boolean) =>
 
 const WorkerEnv = z.object({
   METRICS_PORT: integer(0, 65_535, 0),
+  METRICS_HOST: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
+  /** The older name of METRICS_HOST, still read. */
   HOST: z.preprocess(unsetIfEmpty, z.string().min(1).default('127.0.0.1')),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
@@ -83,6 +85,7 @@ export type LogLevel = z.infer<typeof WorkerEnv>['LOG_LEVEL'];
 export interface WorkerConfig {
   /** Port of /healthz, /readyz and /metrics; 0 binds any free port (several workers on one host). */
   readonly metricsPort: number;
+  /** Address of /healthz, /readyz and /metrics (METRICS_HOST, else HOST): loopback unless set. */
   readonly host: string;
   readonly logLevel: LogLevel;
   readonly settings: WorkerSettings;
@@ -123,7 +126,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
   const e = parsed.data;
   return {
     metricsPort: e.METRICS_PORT,
-    host: e.HOST,
+    host: e.METRICS_HOST ?? e.HOST,
     logLevel: e.LOG_LEVEL,
     settings: {
       reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,

@@ -252,6 +252,34 @@ describe('admin API access rules, for every operation in the OpenAPI document', 
     expect(await snapshotTables()).toEqual(before);
   });
 
+  it('answers a crafted cursor on every paged list with 422 problem naming `cursor`, never 500', async () => {
+    const encode = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const crafted = [
+      encode(['not a time', randomUUID()]),
+      encode(['2030-05-06T07:08:09.123Z', "1' or '1'='1"]),
+      encode(['2030-02-31T00:00:00.000Z', randomUUID()]),
+      encode([1, 2]),
+      encode({ at: 'x' }),
+    ];
+    const paged = operations.filter((o) => o.method === 'get' && o.queryParameters.includes('cursor'));
+    expect(paged.map(key)).toEqual(
+      expect.arrayContaining(['get /api/admin/dead-letters', 'get /api/admin/sagas']),
+    );
+    const answers: Record<string, string> = {};
+    for (const op of paged) {
+      for (const value of crafted) {
+        const response = await stack.orchestrator.app.request(`${op.path}?cursor=${value}`, {
+          headers: { cookie: operator.cookie },
+        });
+        const status = await problemStatus(response.clone());
+        const body = (await response.json()) as { errors?: { field: string }[] };
+        const fields = (body.errors ?? []).map((e) => e.field).join(',');
+        answers[`${key(op)} ?cursor=${value}`] = `${status} ${fields}`;
+      }
+    }
+    expect(answers).toEqual(Object.fromEntries(Object.keys(answers).map((k) => [k, '422 cursor'])));
+  });
+
   it('answers a NUL character in any query parameter with 422 (PostgreSQL cannot take it in text), never 500', async () => {
     const before = await snapshotTables();
     expect(await probeQueries('ada\u0000@example.com')).toEqual([]);

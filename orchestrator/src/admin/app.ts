@@ -1,8 +1,9 @@
 // The admin API under /api/admin: auth first, then every feature router behind the session check.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
+import { bodyLimits, type BodyLimitRule } from '../http/body-limits.js';
 import { problem } from '../http/problem.js';
+import { securityHeaders } from '../http/security-headers.js';
 import { httpErrorsAsProblems } from './auth/errors.js';
 import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';
@@ -13,35 +14,28 @@ import type { AdminDeps, AdminEnv } from './env.js';
 import { validationHook } from './openapi.js';
 import { queueRoutes } from './queues/routes.js';
 import { sagaRoutes } from './sagas/routes.js';
-import { SESSION_COOKIE } from './auth/session.js';
 import { tokenRoutes } from './tokens/routes.js';
 
-/** The OpenAPI document's header; the paths come from the routers. */
-export const adminDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Sagaport admin API',
-    version: '1.0.0',
-    description: 'Dead letters, replay, sagas, queues and the audit log, for the Sagaport console.',
-  },
-} as const;
+/**
+ * The largest body each admin route accepts; 16 KiB elsewhere (small JSON commands). Sign-in is
+ * unauthenticated, so it takes only what an email and a 1,024-character password need.
+ */
+export const adminBodyLimits: readonly BodyLimitRule[] = [
+  { method: 'POST', path: /\/auth\/login$/, maxBytes: 8 * 1024 },
+  // An edited message body to validate or replay.
+  { method: 'POST', path: /\/dead-letters\/[^/]+\/(?:validate|replay)$/, maxBytes: 1024 * 1024 },
+  // Up to 10,000 dead-letter ids.
+  { method: 'POST', path: /\/replay-jobs$/, maxBytes: 512 * 1024 },
+];
+const ADMIN_DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 /** Builds the admin API; mount it at `/api/admin`. */
 export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
   // nosniff and friends: answers are JSON and must never be rendered as HTML.
-  app.use('*', secureHeaders());
-  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
-    type: 'apiKey',
-    in: 'cookie',
-    name: SESSION_COOKIE,
-    description: 'The console session from POST /auth/login; mutations also need its X-CSRF-Token header.',
-  });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'An API token (`sgp_…`) from POST /tokens; acts with its scope and needs no CSRF token.',
-  });
+  app.use('*', securityHeaders());
+  // Before anything reads a body: the unauthenticated login too.
+  app.use('*', bodyLimits(adminBodyLimits, ADMIN_DEFAULT_MAX_BODY_BYTES));
   app.route('/', authRoutes(deps));
   // Before the global gate: viewers may manage their own tokens, which that gate would refuse.
   app.route('/', tokenRoutes(deps));
@@ -72,10 +66,4 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
     });
   });
   return app;
-}
-
-/** The OpenAPI document of the admin API (paths prefixed with /api/admin). */
-export function adminOpenApiDocument(app: OpenAPIHono<AdminEnv>) {
-  const outer = new OpenAPIHono().route('/api/admin', app);
-  return outer.getOpenAPI31Document(adminDocument);
 }

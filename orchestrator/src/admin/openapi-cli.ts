@@ -1,6 +1,7 @@
 // `node orchestrator/dist/admin/openapi-cli.js [file]`: writes the admin API's OpenAPI document (for the console's typed client).
 import { writeFileSync } from 'node:fs';
-import { adminOpenApiDocument, createAdminApp } from './app.js';
+import { createAdminApp } from './app.js';
+import { adminOpenApiDocument } from './document.js';
 import type { AdminDeps } from './env.js';
 
 // Building the routers reads no dependency; only handlers do. The document needs no connections.

@@ -17,7 +17,15 @@ export const ProblemSchema = z
 
 const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 
-/** Problem responses to list on a route, by status. */
+/** The header a 429 carries: when to try again. */
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds until another attempt may succeed',
+    schema: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+/** Problem responses to list on a route, by status (a 429 with its Retry-After header). */
 export function problems(...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 429 | 503)[]) {
   const descriptions: Record<number, string> = {
     400: 'Malformed request',
@@ -30,7 +38,14 @@ export function problems(...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 429 |
     503: 'A dependency is unavailable',
   };
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: descriptions[s]!, content: problemContent }]),
+    statuses.map((s) => [
+      s,
+      {
+        description: descriptions[s]!,
+        content: problemContent,
+        ...(s === 429 ? { headers: retryAfter } : {}),
+      },
+    ]),
   ) as Record<number, { description: string; content: typeof problemContent }>;
 }
 

@@ -54,6 +54,18 @@ export const ProblemDetails = z.object({
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 
+/** The 409 of an Idempotency-Key reused with another body: the problem and the checkout the key started. */
+export const KeyReusedProblem = ProblemDetails.extend({
+  sagaId: z.uuid().describe('The checkout this key already started'),
+});
+
+/** An Idempotency-Key: 1–200 printable ASCII characters without spaces (a UUID, say). */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
 /** Largest accepted request body; larger ones get 413. */
 export const MAX_CHECKOUT_BODY_BYTES = 64 * 1024;
 /** Longest `Prefer: wait` honoured, in seconds. */

@@ -183,8 +183,8 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
     await expectProblem(await stack.orchestrator.app.request('/checkouts/not-a-uuid'), 404, 'id');
   });
 
-  it('exposes saga, relay and outbox metrics on /metrics', async () => {
-    const text = await (await stack.orchestrator.app.request('/metrics')).text();
+  it('records saga, relay and outbox metrics', async () => {
+    const text = await stack.orchestrator.metrics.registry.metrics();
     expect(text).toMatch(
       /^sagaport_sagas_started_total\{saga="checkout",service="orchestrator"\} [1-9]\d*$/m,
     );
@@ -206,7 +206,10 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
       expect.arrayContaining(['customerId', 'email', 'items', 'paymentToken', 'shippingAddress']),
     );
     const docs = await (await stack.orchestrator.app.request('/docs')).text();
-    expect(docs).toContain("fetch('/openapi.json')");
+    expect(docs).toContain('src="/docs.js"');
     expect(docs).not.toMatch(/https?:\/\//);
+    const script = await (await stack.orchestrator.app.request('/docs.js')).text();
+    expect(script).toContain("fetch('/openapi.json')");
+    expect(script).not.toMatch(/https?:\/\//);
   });
 });

@@ -1,10 +1,15 @@
 // The checkout API: POST /checkouts (idempotent, can wait for the outcome) and GET /checkouts/:id.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { CheckoutService } from '../checkout/service.js';
 import type { SagaEndedSignal } from '../saga/ended-signal.js';
-import { CheckoutRequest, MAX_CHECKOUT_BODY_BYTES, MAX_WAIT_SECONDS } from './checkout-schema.js';
+import {
+  CheckoutRequest,
+  IdempotencyKey,
+  MAX_CHECKOUT_BODY_BYTES,
+  MAX_WAIT_SECONDS,
+} from './checkout-schema.js';
+import { bodyLimits, type BodyLimitRule } from './body-limits.js';
 import { fieldErrors, problem } from './problem.js';
 
 export interface CheckoutRoutesOptions {
@@ -18,96 +23,85 @@ export function preferredWaitSeconds(prefer: string | undefined): number | undef
   return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : undefined;
 }
 
-const IdempotencyKey = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+/** The checkout API's body limits: a checkout (at most 100 lines) fits 64 KiB; reads take no body. */
+export const checkoutBodyLimits: readonly BodyLimitRule[] = [
+  { method: 'POST', path: /^\/checkouts$/, maxBytes: MAX_CHECKOUT_BODY_BYTES },
+];
+const READ_MAX_BODY_BYTES = 1024;
 
 export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
   const app = new Hono();
+  app.use('/checkouts/*', bodyLimits(checkoutBodyLimits, READ_MAX_BODY_BYTES));
 
-  app.post(
-    '/checkouts',
-    bodyLimit({
-      maxSize: MAX_CHECKOUT_BODY_BYTES,
-      onError: (c) =>
-        problem(c, {
-          title: 'Payload too large',
-          status: 413,
-          detail: `the body may be at most ${MAX_CHECKOUT_BODY_BYTES} bytes`,
-        }),
-    }),
-    async (c) => {
-      const contentType = c.req.header('content-type') ?? '';
-      if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-        return problem(c, {
-          title: 'Unsupported media type',
-          status: 415,
-          detail: 'send the body as application/json',
-        });
-      }
-      const keyHeader = c.req.header('idempotency-key');
-      if (keyHeader === undefined) {
-        return problem(c, {
-          title: 'Idempotency-Key required',
-          status: 428,
-          detail: 'send an Idempotency-Key header (for example a UUID) so the request can be retried safely',
-          errors: [{ field: 'Idempotency-Key', message: 'missing header' }],
-        });
-      }
-      const key = IdempotencyKey.safeParse(keyHeader);
-      if (!key.success) {
-        return problem(c, {
-          title: 'Invalid Idempotency-Key',
-          status: 400,
-          errors: fieldErrors(key.error, 'Idempotency-Key'),
-        });
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch (error) {
-        return problem(c, { title: 'Malformed JSON', status: 400, detail: (error as Error).message });
-      }
-      const parsed = CheckoutRequest.safeParse(body);
-      if (!parsed.success) {
-        return problem(c, { title: 'Invalid checkout', status: 422, errors: fieldErrors(parsed.error) });
-      }
-      const wait = preferredWaitSeconds(c.req.header('prefer'));
-      // A new saga is watched from before its first command, so its end cannot be missed.
-      let watch: ReturnType<typeof ended.register> | undefined;
-      const result = await service.start(
-        key.data,
-        parsed.data,
-        wait === undefined ? undefined : (sagaId) => (watch = ended.register(sagaId)),
-      );
-      if (result.kind === 'invalid')
-        return problem(c, { title: 'Invalid checkout', status: 422, errors: [...result.errors] });
-      if (result.kind === 'key-reused') {
-        return problem(c, {
-          title: 'Idempotency-Key reused',
-          status: 409,
-          detail: `this key already started checkout ${result.sagaId} with a different body; use a new key for a new checkout`,
-          sagaId: result.sagaId,
-        });
-      }
-      const location = `/checkouts/${result.sagaId}`;
-      c.header('Location', location);
-      if (result.kind === 'replayed') c.header('Idempotent-Replayed', 'true');
-      if (wait !== undefined) {
-        c.header('Preference-Applied', `wait=${wait}`);
-        const done = watch
-          ? await watch.wait(wait * 1000)
-          : await ended.waitForEnd(result.sagaId, wait * 1000, () => service.hasEnded(result.sagaId));
-        // A saga this process ended comes with its row: no need to read it back.
-        const endedHere = watch?.endedAs;
-        const status = endedHere ? CheckoutService.statusOf(endedHere) : await service.status(result.sagaId);
-        return c.json(status, done ? 200 : 202);
-      }
-      return c.json(await service.status(result.sagaId), 202);
-    },
-  );
+  app.post('/checkouts', async (c) => {
+    const contentType = c.req.header('content-type') ?? '';
+    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+      return problem(c, {
+        title: 'Unsupported media type',
+        status: 415,
+        detail: 'send the body as application/json',
+      });
+    }
+    const keyHeader = c.req.header('idempotency-key');
+    if (keyHeader === undefined) {
+      return problem(c, {
+        title: 'Idempotency-Key required',
+        status: 428,
+        detail: 'send an Idempotency-Key header (for example a UUID) so the request can be retried safely',
+        errors: [{ field: 'Idempotency-Key', message: 'missing header' }],
+      });
+    }
+    const key = IdempotencyKey.safeParse(keyHeader);
+    if (!key.success) {
+      return problem(c, {
+        title: 'Invalid Idempotency-Key',
+        status: 400,
+        errors: fieldErrors(key.error, 'Idempotency-Key'),
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch (error) {
+      return problem(c, { title: 'Malformed JSON', status: 400, detail: (error as Error).message });
+    }
+    const parsed = CheckoutRequest.safeParse(body);
+    if (!parsed.success) {
+      return problem(c, { title: 'Invalid checkout', status: 422, errors: fieldErrors(parsed.error) });
+    }
+    const wait = preferredWaitSeconds(c.req.header('prefer'));
+    // A new saga is watched from before its first command, so its end cannot be missed.
+    let watch: ReturnType<typeof ended.register> | undefined;
+    const result = await service.start(
+      key.data,
+      parsed.data,
+      wait === undefined ? undefined : (sagaId) => (watch = ended.register(sagaId)),
+    );
+    if (result.kind === 'invalid')
+      return problem(c, { title: 'Invalid checkout', status: 422, errors: [...result.errors] });
+    if (result.kind === 'key-reused') {
+      return problem(c, {
+        title: 'Idempotency-Key reused',
+        status: 409,
+        detail: `this key already started checkout ${result.sagaId} with a different body; use a new key for a new checkout`,
+        sagaId: result.sagaId,
+      });
+    }
+    const location = `/checkouts/${result.sagaId}`;
+    c.header('Location', location);
+    if (result.kind === 'replayed') c.header('Idempotent-Replayed', 'true');
+    if (wait !== undefined) {
+      c.header('Preference-Applied', `wait=${wait}`);
+      const done = watch
+        ? await watch.wait(wait * 1000)
+        : await ended.waitForEnd(result.sagaId, wait * 1000, () => service.hasEnded(result.sagaId));
+      // A saga this process ended comes with its row: no need to read it back.
+      const endedHere = watch?.endedAs;
+      const status = endedHere ? CheckoutService.statusOf(endedHere) : await service.status(result.sagaId);
+      return c.json(status, done ? 200 : 202);
+    }
+    return c.json(await service.status(result.sagaId), 202);
+  });
 
   app.get('/checkouts/:id', async (c) => {
     const id = z.uuid().safeParse(c.req.param('id'));

@@ -1,19 +1,52 @@
 // The OpenAPI 3.1 document of the checkout API, generated from the same zod schemas that validate requests.
 import { z } from 'zod';
-import { CheckoutRequest, CheckoutStatus, MAX_WAIT_SECONDS, ProblemDetails } from './checkout-schema.js';
+import {
+  CheckoutRequest,
+  CheckoutStatus,
+  IdempotencyKey,
+  KeyReusedProblem,
+  MAX_CHECKOUT_BODY_BYTES,
+  MAX_WAIT_SECONDS,
+  ProblemDetails,
+} from './checkout-schema.js';
 
-const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') =>
-  z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(s, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  });
+  return rest;
+};
 
-const problemResponse = (description: string) => ({
+const problemResponse = (description: string, ref = '#/components/schemas/Problem') => ({
   description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  content: { 'application/problem+json': { schema: { $ref: ref } } },
 });
 
-const statusResponse = (description: string) => ({
+/** The headers a started or replayed checkout answers with. */
+const checkoutHeaders = {
+  Location: {
+    description: 'The checkout: GET it for the outcome',
+    schema: { type: 'string', examples: ['/checkouts/0191e4b4-6f4e-7cc1-9c2b-5a4f2d3e1a01'] },
+  },
+  'Idempotent-Replayed': {
+    description: 'Present (`true`) when the key and body were seen before: this is the same checkout',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Preference-Applied': {
+    description: 'Present when `Prefer: wait=N` was honoured: the wait applied, `wait=N` (N capped)',
+    schema: { type: 'string', examples: ['wait=10'] },
+  },
+};
+
+const statusResponse = (description: string, headers?: typeof checkoutHeaders) => ({
   description,
+  ...(headers ? { headers } : {}),
   content: { 'application/json': { schema: { $ref: '#/components/schemas/CheckoutStatus' } } },
 });
+
+const kib = (bytes: number) => `${bytes / 1024} KiB`;
 
 /** Builds the document served at /openapi.json. */
 export function openApiDocument() {
@@ -23,20 +56,25 @@ export function openApiDocument() {
       title: 'Sagaport checkout API',
       version: '1.0.0',
       description:
-        'Starts checkout sagas and reports their outcome. Errors are RFC 9457 problem details naming the field at fault.',
+        'Starts checkout sagas and reports their outcome. No authentication: put it behind your own ' +
+        'gateway. Errors are RFC 9457 problem details naming the field at fault.',
     },
+    servers: [{ url: '/', description: 'The orchestrator serving this document' }],
+    security: [],
     paths: {
       '/checkouts': {
         post: {
+          operationId: 'startCheckout',
           summary: 'Start a checkout',
           parameters: [
             {
               name: 'Idempotency-Key',
               in: 'header',
               required: true,
-              schema: { type: 'string', maxLength: 200 },
+              schema: schema(IdempotencyKey, 'input'),
               description:
-                'The same key with the same body returns the same checkout; with another body, 409.',
+                'The same key with the same body returns the same checkout; with another body, 409. ' +
+                '1–200 printable ASCII characters without spaces; a UUID is a good key.',
             },
             {
               name: 'Prefer',
@@ -51,11 +89,14 @@ export function openApiDocument() {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/CheckoutRequest' } } },
           },
           responses: {
-            '200': statusResponse('The saga ended while the request waited (Prefer: wait)'),
-            '202': statusResponse('Accepted; follow Location for the outcome'),
+            '200': statusResponse('The saga ended while the request waited (Prefer: wait)', checkoutHeaders),
+            '202': statusResponse('Accepted; follow Location for the outcome', checkoutHeaders),
             '400': problemResponse('Malformed JSON or an invalid Idempotency-Key'),
-            '409': problemResponse('The Idempotency-Key was used with a different body'),
-            '413': problemResponse('Body larger than 64 KiB'),
+            '409': problemResponse(
+              'The Idempotency-Key was used with a different body; `sagaId` is the checkout it started',
+              '#/components/schemas/KeyReusedProblem',
+            ),
+            '413': problemResponse(`Body larger than ${kib(MAX_CHECKOUT_BODY_BYTES)}`),
             '415': problemResponse('Body is not application/json'),
             '422': problemResponse('Invalid fields (errors[] names each one)'),
             '428': problemResponse('Idempotency-Key header missing'),
@@ -64,11 +105,15 @@ export function openApiDocument() {
       },
       '/checkouts/{id}': {
         get: {
+          operationId: 'getCheckout',
           summary: 'Read a checkout',
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
           ],
-          responses: { '200': statusResponse('The checkout'), '404': problemResponse('No such checkout') },
+          responses: {
+            '200': statusResponse('The checkout'),
+            '404': problemResponse('No such checkout'),
+          },
         },
       },
     },
@@ -77,6 +122,7 @@ export function openApiDocument() {
         CheckoutRequest: schema(CheckoutRequest, 'input'),
         CheckoutStatus: schema(CheckoutStatus),
         Problem: schema(ProblemDetails),
+        KeyReusedProblem: schema(KeyReusedProblem),
       },
     },
   };

@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '@sagaport/db';
 import { createAdminDatabase } from '../admin/database.js';
 import { defaultAdminSettings, type AdminSettings } from '../admin/settings.js';
 import type { SagaSettings } from '../config.js';
-import { startOrchestrator, type Orchestrator } from '../orchestrator.js';
+import { startOrchestrator, type Orchestrator, type OrchestratorOptions } from '../orchestrator.js';
 
 export interface TestStack {
   readonly orchestrator: Orchestrator;
@@ -27,10 +27,14 @@ export const testCatalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
   available: 100,
 }));
 
-/** Starts the stack; `settings` overrides the saga settings (a short step timeout, say), `admin` the admin API's. */
+/**
+ * Starts the stack; `settings` overrides the saga settings (a short step timeout, say), `admin`
+ * the admin API's, `options` any other orchestrator option (a console to serve, say).
+ */
 export async function startTestStack(
   settings: Partial<SagaSettings> = {},
   admin: Partial<AdminSettings> = {},
+  options: Pick<OrchestratorOptions, 'consoleRoot'> = {},
 ): Promise<TestStack> {
   const database = await createMigratedTestDatabase(5, 'sagaport-orchestrator-test');
   const adminSettings = { ...defaultAdminSettings, ...admin };
@@ -63,6 +67,7 @@ export async function startTestStack(
     maxInFlight: 200,
     logger: silentLogger,
     consumerName: 'orchestrator-test',
+    ...options,
   });
   return {
     orchestrator,

@@ -26,4 +26,20 @@ describe('consumer metrics', () => {
     expect(text).toContain('sagaport_consumer_batch_size_count{queue="payment.commands"} 1');
     expect(text).toContain('sagaport_consumer_batch_size_sum{queue="payment.commands"} 3');
   });
+
+  it('labels a message type outside the contracts `unknown`: crafted types add no series', async () => {
+    const registry = new Registry();
+    const onOutcome = createConsumerMetrics(registry).observe('orchestrator.replies');
+    for (let i = 0; i < 50; i += 1) onOutcome('dead-lettered', `crafted.${i}`, 1);
+    onOutcome('acked', 'payment.charge.reply', 1);
+
+    const text = await registry.metrics();
+    expect(text).not.toContain('crafted.');
+    expect(text).toContain(
+      'sagaport_messages_consumed_total{queue="orchestrator.replies",type="unknown",outcome="dead-lettered"} 50',
+    );
+    expect(text).toContain(
+      'sagaport_messages_consumed_total{queue="orchestrator.replies",type="payment.charge.reply",outcome="acked"} 1',
+    );
+  });
 });

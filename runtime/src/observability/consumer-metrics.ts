@@ -1,5 +1,5 @@
 // Prometheus metrics of every consumer: deliveries by outcome, handling time and batch sizes.
-import type { DeliveryOutcome } from '@sagaport/rabbitmq';
+import { sagaContracts, type DeliveryOutcome } from '@sagaport/rabbitmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** The consumer metrics of one process, registered on one registry. */
@@ -10,8 +10,18 @@ export interface ConsumerMetrics {
   readonly observeBatch: (queue: string) => (size: number) => void;
 }
 
-/** Creates and registers the consumer metrics on `registry`. */
-export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
+/** The `type` label of a message whose type is not in the contracts: anyone can publish any type. */
+export const UNKNOWN_MESSAGE_TYPE = 'unknown';
+
+/**
+ * Creates and registers the consumer metrics on `registry`. The `type` label takes only the
+ * `knownTypes` (every contract by default) and `unknown`, so crafted types cannot create series.
+ */
+export function createConsumerMetrics(
+  registry: Registry,
+  knownTypes: Iterable<string> = Object.keys(sagaContracts),
+): ConsumerMetrics {
+  const known = new Set(knownTypes);
   const consumed = new Counter({
     name: 'sagaport_messages_consumed_total',
     help: 'Deliveries consumed, by queue, message type and outcome (acked, refused, retried, dead-lettered, requeued).',
@@ -33,7 +43,8 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
     registers: [registry],
   });
   return {
-    observe: (queue) => (outcome, type, durationMs) => {
+    observe: (queue) => (outcome, messageType, durationMs) => {
+      const type = known.has(messageType) ? messageType : UNKNOWN_MESSAGE_TYPE;
       consumed.inc({ queue, type, outcome });
       duration.observe({ queue, type, outcome }, durationMs / 1000);
     },

@@ -1,7 +1,7 @@
 import { testClient } from 'hono/testing';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { healthRoutes } from './health.js';
+import { healthRoutes, readinessRoutes } from './health.js';
 
 describe('health routes', () => {
   const registry = new Registry();
@@ -34,5 +34,10 @@ describe('health routes', () => {
     const response = await client.metrics.$get();
     expect(response.headers.get('content-type')).toContain('text/plain');
     expect(await response.text()).toBe(await registry.metrics());
+  });
+
+  it('serves no /metrics without a registry (a public port keeps its metrics elsewhere)', async () => {
+    const response = await readinessRoutes({}).request('/metrics');
+    expect(response.status).toBe(404);
   });
 });

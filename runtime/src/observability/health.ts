@@ -5,8 +5,8 @@ import type { Registry } from 'prom-client';
 /** A named dependency check; resolves true when the dependency answers. */
 export type ReadinessCheck = () => Promise<boolean>;
 
-/** `/healthz` (the process runs), `/readyz` (its dependencies answer) and `/metrics`. */
-export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: Registry) {
+/** `/healthz` (the process runs) and `/readyz` (its dependencies answer), without metrics: for a public port. */
+export function readinessRoutes(checks: Record<string, ReadinessCheck>) {
   return new Hono()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
@@ -24,9 +24,13 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: R
         { status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(entries) },
         ready ? 200 : 503,
       );
-    })
-    .get('/metrics', async (c) => {
-      c.header('Content-Type', registry.contentType);
-      return c.body(await registry.metrics());
     });
+}
+
+/** `/healthz`, `/readyz` and `/metrics`: the operational endpoints, on an address of their own. */
+export function healthRoutes(checks: Record<string, ReadinessCheck>, registry: Registry) {
+  return readinessRoutes(checks).get('/metrics', async (c) => {
+    c.header('Content-Type', registry.contentType);
+    return c.body(await registry.metrics());
+  });
 }

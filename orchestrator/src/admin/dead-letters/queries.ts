@@ -1,6 +1,7 @@
 // Reads of the dead-letter archive: filtered pages, groups by fingerprint, facets and one detail.
 import { deadLetters, sagaInstances, type DbExecutor } from '@sagaport/db';
 import { and, asc, count, desc, eq, gte, ilike, lt, max, min, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import { containsPattern } from '../filters.js';
 import { cursor } from '../openapi.js';
 import { checkReplay, type DeadLetterRow } from './replay.js';
@@ -56,6 +57,25 @@ export function toSummary(row: DeadLetterRow) {
 
 export class BadCursor extends Error {}
 
+/** The sort key of a page's last row as this API writes it: the failure time (`toISOString`) and the id. */
+const CursorKey = z.tuple([
+  z
+    .string()
+    .regex(/^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    // Only a real calendar date survives the round trip (no 31 February, no month 13).
+    .refine((t) => {
+      const date = new Date(t);
+      return !Number.isNaN(date.getTime()) && date.toISOString() === t;
+    }),
+  z.uuid(),
+]);
+
+/** Reads a cursor; undefined when it is not one this API wrote. */
+export function readDeadLetterCursor(value: string): [string, string] | undefined {
+  const parsed = CursorKey.safeParse(cursor.decode(value));
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** A page of dead letters, newest failure first, continuing after `after`. */
 export async function listDeadLetters(
   db: DbExecutor,
@@ -63,11 +83,11 @@ export async function listDeadLetters(
   limit: number,
   after?: string,
 ) {
-  const key = cursor.decode(after);
-  if (after && (!key || typeof key[0] !== 'string' || typeof key[1] !== 'string')) throw new BadCursor();
+  const key = after === undefined ? undefined : readDeadLetterCursor(after);
+  if (after !== undefined && !key) throw new BadCursor();
   const t = deadLetters;
   const afterKey = key
-    ? sql`(${t.lastFailedAt}, ${t.id}) < (${new Date(key[0] as string)}, ${key[1] as string}::uuid)`
+    ? sql`(${t.lastFailedAt}, ${t.id}) < (${new Date(key[0])}, ${key[1]}::uuid)`
     : undefined;
   const rows = await db
     .select()
