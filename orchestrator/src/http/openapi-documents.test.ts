@@ -66,21 +66,24 @@ describe('the OpenAPI documents', () => {
     }
   });
 
-  it('declare their security: none on the checkout API; the session cookie, plus X-CSRF-Token on admin mutations', () => {
+  it('declare their security: none on the checkout API; the session cookie (plus X-CSRF-Token on admin mutations) or an API token', () => {
     expect(checkoutDocument().security).toEqual([]);
     const admin = adminDocument();
     expect(admin.components.securitySchemes).toMatchObject({
       sessionCookie: { type: 'apiKey', in: 'cookie', name: 'sagaport_session' },
       csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
+      bearerAuth: { type: 'http', scheme: 'bearer' },
     });
+    const sessionOnly = ['get /api/admin/auth/me', 'post /api/admin/auth/logout'];
     const security = Object.fromEntries(operations(admin).map(({ key, op }) => [key, op.security]));
     for (const [key, required] of Object.entries(security)) {
+      const session = key.startsWith('get ') ? { sessionCookie: [] } : { sessionCookie: [], csrfToken: [] };
       const expected =
         key === 'post /api/admin/auth/login'
           ? []
-          : key.startsWith('get ')
-            ? [{ sessionCookie: [] }]
-            : [{ sessionCookie: [], csrfToken: [] }];
+          : sessionOnly.includes(key)
+            ? [session]
+            : [session, { bearerAuth: [] }];
       expect({ key, required }).toEqual({ key, required: expected });
     }
   });
