@@ -265,10 +265,24 @@ describe('admin API access rules, for every operation in the OpenAPI document', 
     expect(paged.map(key)).toEqual(
       expect.arrayContaining(['get /api/admin/dead-letters', 'get /api/admin/sagas']),
     );
+    const [job] = await stack.database.db
+      .insert(replayJobs)
+      .values({
+        createdById: operator.userId,
+        createdBy: 'operator@example.com',
+        status: 'completed',
+        selector: { kind: 'ids', count: 0 },
+        ratePerSecond: 10,
+        total: 0,
+      })
+      .returning({ id: replayJobs.id });
+    const jobId = job!.id;
     const answers: Record<string, string> = {};
     for (const op of paged) {
       for (const value of crafted) {
-        const response = await stack.orchestrator.app.request(`${op.path}?cursor=${value}`, {
+        // A list under one resource (a replay job's items) is asked of a real one.
+        const path = op.path.replace('{id}', jobId);
+        const response = await stack.orchestrator.app.request(`${path}?cursor=${value}`, {
           headers: { cookie: operator.cookie },
         });
         const status = await problemStatus(response.clone());

@@ -76,9 +76,11 @@ export function tokenRoutes(deps: AdminDeps) {
       const { status, limit, cursor: after } = c.req.valid('query');
       const key = cursor.decode(after);
       const [createdAt, id] = key ?? [];
+      // Only a time this API wrote survives the round trip (no 31 February, no month 13).
       const keyValid =
         typeof createdAt === 'string' &&
         !Number.isNaN(Date.parse(createdAt)) &&
+        new Date(createdAt).toISOString() === createdAt &&
         typeof id === 'string' &&
         UUID.test(id);
       if (after !== undefined && (key?.length !== 2 || !keyValid)) return unreadableCursor(c);
