@@ -1,11 +1,19 @@
 // Batch consumption against the real broker: batches form from what is ready, and one bad message never costs its neighbours.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sagaContracts } from './contracts/index.js';
+import { AckFlusher } from './ack-flusher.js';
 import { Consumer, type BatchHandler, type DeliveryOutcome } from './consumer.js';
 import type { InboundMessage } from './envelope.js';
 import { PermanentError } from './errors.js';
 import { ConfirmPublisher } from './publisher.js';
-import { createTestBroker, drainQueue, eventually, settledQueue, type TestBroker } from './testing.js';
+import {
+  closeConnection,
+  createTestBroker,
+  drainQueue,
+  eventually,
+  settledQueue,
+  type TestBroker,
+} from './testing.js';
 import { orderConfirm } from './test-support/messages.js';
 
 describe('batch consumption', () => {
@@ -29,8 +37,9 @@ describe('batch consumption', () => {
 
   const idOf = (message: InboundMessage) => message.messageId;
 
-  function start(handle: BatchHandler) {
+  function start(handle: BatchHandler, ackFlusher?: AckFlusher) {
     consumer = new Consumer({
+      ...(ackFlusher ? { ackFlusher } : {}),
       connection: broker.connection,
       topology: broker.topology,
       queue: broker.topology.queues.commands.order,
@@ -131,5 +140,24 @@ describe('batch consumption', () => {
     expect(await settledQueue(await broker.admin(), broker.topology.queues.commands.order)).toBe(0);
     // Each message was handed over exactly once.
     expect(batches.flat().sort()).toEqual([...ids].sort());
+  });
+
+  it.each([
+    ['holds the acks of settled batches until the flusher sends them', 60_000, 20],
+    ['sends the held acks a few milliseconds later, so a lost connection redelivers nothing', 50, 0],
+  ])('%s', async (_name, delayMs, redelivered) => {
+    await publishWaiting(20);
+    const deliveries: { id: string; redelivered: boolean }[] = [];
+    await start(async (messages) => {
+      for (const message of messages)
+        deliveries.push({ id: message.messageId, redelivered: message.raw.fields.redelivered });
+    }, new AckFlusher(delayMs));
+    expect(await eventually(async () => deliveries.length === 20)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The broker drops the connection: whatever was not acked comes again on the next one.
+    expect(await closeConnection(broker.connectionName)).toBe(1);
+    await eventually(async () => deliveries.length >= 20 + redelivered, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(deliveries.filter((d) => d.redelivered)).toHaveLength(redelivered);
   });
 });

@@ -1,4 +1,5 @@
 // What a Consumer is given and reports: its options, the batch handler's contract, delivery outcomes.
+import type { AckFlusher } from './ack-flusher.js';
 import type { AmqpConnectionManager } from './connection.js';
 import type { ContractRegistry } from './contracts/index.js';
 import type { InboundMessage } from './envelope.js';
@@ -66,6 +67,8 @@ export interface ConsumerOptions {
   /** Names the failing process in dead letters (`x-failed-by`). */
   readonly consumerName: string;
   readonly prefetch?: number;
+  /** Holds batch acks and sends them together (default: one flusher per process, 20 ms). */
+  readonly ackFlusher?: AckFlusher;
   readonly classify?: (error: unknown) => FailureClass;
   /** Turns a BusinessRefusal into a failed reply; without it a refusal is dead-lettered. */
   readonly onBusinessRefusal?: (message: InboundMessage, refusal: BusinessRefusal) => Promise<void>;

@@ -1,6 +1,7 @@
 // The consumer: validates, runs the handler, acks after success, and retries or dead-letters failures.
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
+import { sharedAckFlusher, type HeldAck, type PendingAck } from './ack-flusher.js';
 import { DeliveryOutcome, type ConsumerOptions, type RejectedMessage } from './consumer-options.js';
 import { parseInbound, type InboundMessage } from './envelope.js';
 import { type BusinessRefusal, classifyError, FailureClass } from './errors.js';
@@ -19,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * requeued, so nothing is lost. Re-subscribes after a reconnect, a server-side cancel (the queue
  * was deleted) or a channel error.
  */
-export class Consumer {
+export class Consumer implements HeldAck {
   private wrapper: ChannelWrapper;
   private channel: Channel | undefined;
   private consumerTag: string | undefined;
@@ -32,6 +33,8 @@ export class Consumer {
   /** Deliveries waiting for the next batch (batch mode). */
   private ready: { channel: Channel; raw: ConsumeMessage }[] = [];
   private pumping = false;
+  /** A settled batch's `multiple` ack, held by the ack flusher (batch mode only). */
+  private pendingAck: PendingAck | undefined;
   private markStarted!: () => void;
   /** Resolves when the consumer first subscribed. */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
@@ -58,7 +61,23 @@ export class Consumer {
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.inFlight]), sleep(Math.max(0, deadline - Date.now()))]);
     }
+    this.flushAck();
     await this.wrapper.close();
+  }
+
+  /** Sends the held ack of the last settled batch, if its channel is still the current one. */
+  flushAck(): void {
+    const pending = this.pendingAck;
+    this.pendingAck = undefined;
+    if (!pending || pending.channel !== this.channel) return; // a closed channel's deliveries come again
+    try {
+      pending.channel.ack(pending.raw, true);
+    } catch (error) {
+      this.log.warn(
+        { err: error, queue: this.options.queue },
+        'could not ack a batch; the broker will redeliver it',
+      );
+    }
   }
 
   private createWrapper(): ChannelWrapper {
@@ -289,18 +308,16 @@ export class Consumer {
     const allAcked = batch.every(
       ({ channel, raw }) => channel === last?.channel && outcomes.get(raw) !== DeliveryOutcome.requeued,
     );
-    if (last && allAcked && batch.length > 1 && this.channel === last.channel) {
-      try {
-        last.channel.ack(last.raw, true);
-        return;
-      } catch (error) {
-        this.log.warn(
-          { err: error, queue: this.options.queue },
-          'could not ack a batch; the broker will redeliver it',
-        );
-        return;
-      }
+    if (last && allAcked && this.channel === last.channel) {
+      // Batches run one at a time and every earlier delivery of the channel is settled or in the
+      // held ack, so one `multiple` ack on the last delivery covers them all: hold it (see AckFlusher).
+      if (this.pendingAck && this.pendingAck.channel !== last.channel) this.pendingAck = undefined;
+      this.pendingAck = last;
+      (this.options.ackFlusher ?? sharedAckFlusher).hold(this);
+      return;
     }
+    // Settled one by one: the held ack goes first, so it covers only the batches before this one.
+    this.flushAck();
     for (const { channel, raw } of batch) {
       this.settle(channel, raw, outcomes.get(raw) !== DeliveryOutcome.requeued);
     }
