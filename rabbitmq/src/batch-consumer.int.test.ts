@@ -160,4 +160,22 @@ describe('batch consumption', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(deliveries.filter((d) => d.redelivered)).toHaveLength(redelivered);
   });
+
+  it('sends a held ack at once when the deliveries it covers reach half the prefetch window', async () => {
+    await publishWaiting(45); // prefetch 50: past 25 held deliveries the ack leaves
+    const deliveries: boolean[] = [];
+    await start(async (messages) => {
+      for (const message of messages) deliveries.push(message.raw.fields.redelivered);
+    }, new AckFlusher(60_000));
+    expect(await eventually(async () => deliveries.length === 45)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await closeConnection(broker.connectionName)).toBe(1);
+    // A message published now is delivered after every requeued one: once it is seen, they all were.
+    await publishWaiting(1);
+    expect(await eventually(async () => deliveries.length > 45 && deliveries.at(-1) === false, 15_000)).toBe(
+      true,
+    );
+    // Only what came after the last early ack may come again: fewer than half the window.
+    expect(deliveries.filter(Boolean).length).toBeLessThan(25);
+  });
 });

@@ -35,6 +35,8 @@ export class Consumer implements HeldAck {
   private pumping = false;
   /** A settled batch's `multiple` ack, held by the ack flusher (batch mode only). */
   private pendingAck: PendingAck | undefined;
+  /** Deliveries the held ack covers: they occupy the prefetch window until it is sent. */
+  private heldDeliveries = 0;
   private markStarted!: () => void;
   /** Resolves when the consumer first subscribed. */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
@@ -69,6 +71,7 @@ export class Consumer implements HeldAck {
   flushAck(): void {
     const pending = this.pendingAck;
     this.pendingAck = undefined;
+    this.heldDeliveries = 0;
     if (!pending || pending.channel !== this.channel) return; // a closed channel's deliveries come again
     try {
       pending.channel.ack(pending.raw, true);
@@ -311,9 +314,13 @@ export class Consumer implements HeldAck {
     if (last && allAcked && this.channel === last.channel) {
       // Batches run one at a time and every earlier delivery of the channel is settled or in the
       // held ack, so one `multiple` ack on the last delivery covers them all: hold it (see AckFlusher).
-      if (this.pendingAck && this.pendingAck.channel !== last.channel) this.pendingAck = undefined;
+      if (this.pendingAck && this.pendingAck.channel !== last.channel) this.heldDeliveries = 0;
       this.pendingAck = last;
-      (this.options.ackFlusher ?? sharedAckFlusher).hold(this);
+      this.heldDeliveries += batch.length;
+      // Held deliveries still count against the prefetch window: past half of it, the broker
+      // would soon stop sending, so the ack leaves now.
+      if (this.heldDeliveries * 2 >= (this.options.prefetch ?? 50)) this.flushAck();
+      else (this.options.ackFlusher ?? sharedAckFlusher).hold(this);
       return;
     }
     // Settled one by one: the held ack goes first, so it covers only the batches before this one.
