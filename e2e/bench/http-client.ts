@@ -3,7 +3,9 @@
 import { Agent, request } from 'node:http';
 import type { CheckoutBody } from '../src/client.js';
 
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+// Idle sockets are dropped after 4 s, before the server's 5 s keep-alive timeout closes them
+// under a request just sent (an ECONNRESET that says nothing about the system under test).
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4_000 });
 
 /** POSTs a checkout that waits for its saga's end; resolves the HTTP status, rejects on a network error (with its code). */
 export function postWaitingCheckout(
