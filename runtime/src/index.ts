@@ -12,5 +12,5 @@ export { createConsumerMetrics } from './observability/consumer-metrics.js';
 export type { ConsumerMetrics } from './observability/consumer-metrics.js';
 export { TableMaintenance } from './maintenance/table-maintenance.js';
 export type { TableMaintenanceMode, TableMaintenanceOptions } from './maintenance/table-maintenance.js';
-export { pipelinedTransaction, TransactionAborted } from './database/pipelined-transaction.js';
-export type { Commit } from './database/pipelined-transaction.js';
+export { pipelinedTransaction, settle, TransactionAborted } from './database/pipelined-transaction.js';
+export type { Commit, Settled } from './database/pipelined-transaction.js';

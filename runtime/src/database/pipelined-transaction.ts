@@ -4,6 +4,21 @@ import type postgres from 'postgres';
 /** Sends COMMIT now, behind the statements already sent; resolves when PostgreSQL answered it. */
 export type Commit = () => Promise<void>;
 
+/** A promise's outcome: its value, or the error it rejected with. */
+export type Settled<T> = { readonly value: T } | { readonly error: unknown };
+
+/**
+ * Waits for `promise` without rejecting. Statements pipelined in one transaction answer in the
+ * order they were sent, and the first that fails makes the ones behind it fail too: settling them
+ * all and judging them in order lets the caller report the error that explains the others.
+ */
+export function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 /** The COMMIT came back as ROLLBACK: a statement sent before it failed, so nothing was written. */
 export class TransactionAborted extends Error {
   override readonly name = 'TransactionAborted';

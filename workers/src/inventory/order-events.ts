@@ -1,6 +1,6 @@
 // The inventory's reaction to order events: a confirmed order commits its hold, so expiry never releases sold stock.
 import { claimInboxBatch, claimNewInboxBatch, InboxSeenBefore } from '@sagaport/db';
-import { pipelinedTransaction } from '@sagaport/runtime';
+import { pipelinedTransaction, settle, type Settled } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import type { InboundMessage, Logger, OrderConfirmed } from '@sagaport/rabbitmq';
 import { silentLogger } from '@sagaport/rabbitmq';
@@ -10,14 +10,6 @@ import { commitReservation, ReservationStatus } from './reservations.js';
 export const orderEventsConsumer = 'inventory-order-events';
 
 type OrderEvent = Pick<InboundMessage, 'messageId' | 'type' | 'correlationId' | 'payload'>;
-
-/** A promise's value or error, for awaiting pipelined statements together and judging them in order. */
-function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
-  return promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-}
 
 /**
  * Builds the handler of `inventory.order-events`, a batch at a time: `order.confirmed` commits
@@ -40,13 +32,10 @@ export function createOrderEventHandler(
   const apply = (events: readonly OrderEvent[], expectNew: boolean) =>
     pipelinedTransaction(sql, async (tx, commit) => {
       const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
-      let bet: Promise<{ error: unknown } | undefined> | undefined;
+      let bet: Promise<Settled<void>> | undefined;
       let fresh: readonly OrderEvent[] = distinct;
       if (expectNew) {
-        bet = claimNewInboxBatch(tx, orderEventsConsumer, inbox(distinct)).then(
-          () => undefined,
-          (error: unknown) => ({ error }),
-        );
+        bet = settle(claimNewInboxBatch(tx, orderEventsConsumer, inbox(distinct)));
       } else {
         const claims = await claimInboxBatch(tx, orderEventsConsumer, inbox(distinct));
         fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
@@ -57,13 +46,13 @@ export function createOrderEventHandler(
           : [],
       );
       // The claims, every hold committed and the COMMIT: one round trip when betting.
-      const [claimFailure, committed, done] = await Promise.all([
+      const [claimed, committed, done] = await Promise.all([
         bet,
         settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
         settle(commit()),
       ]);
       // A failed claim aborted the statements behind it: its error is the one that explains.
-      if (claimFailure) throw claimFailure.error;
+      if (claimed && 'error' in claimed) throw claimed.error;
       if ('error' in committed) throw committed.error;
       if ('error' in done) throw done.error;
       const statuses = committed.value;

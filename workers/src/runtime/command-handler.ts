@@ -26,7 +26,7 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { pipelinedTransaction, type Commit } from '@sagaport/runtime';
+import { pipelinedTransaction, settle, type Commit, type Settled } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import { outboxRowOf, StoredReply, type CommandDelivery, type ProducedMessage } from './messages.js';
 import type { WorkerSql } from './sql.js';
@@ -201,38 +201,29 @@ export function createCommandBatchProcessor<W extends Worker>(
       return true;
     });
     let claims: Map<string, BatchInboxClaim>;
-    let betOnNew: Promise<{ error: unknown } | undefined> | undefined;
+    let betOnNew: Promise<Settled<void>> | undefined;
     if (expectNew) {
       // Its failure aborts every statement sent after it: handlers see errors, not effects.
-      betOnNew = claimNewInboxBatch(sql, worker, firstCopies.map(delivery)).then(
-        () => undefined,
-        (error: unknown) => ({ error }),
-      );
+      betOnNew = settle(claimNewInboxBatch(sql, worker, firstCopies.map(delivery)));
       claims = new Map(firstCopies.map(({ command }) => [command.messageId, { firstDelivery: true }]));
     } else {
       claims = await claimInboxBatch(sql, worker, firstCopies.map(delivery));
     }
     const candidates = firstCopies.filter(({ command }) => claims.get(command.messageId)?.firstDelivery);
-    const [claimFailure, locked, ...settled] = await Promise.all([
+    const [claimed, locked, ...settled] = await Promise.all([
       betOnNew,
-      opts
-        .beforeEffects?.(
-          sql,
-          candidates.map((f) => f.command),
-        )
-        .then(
-          () => undefined,
-          (error: unknown) => ({ error }),
-        ),
-      ...candidates.map((item) =>
-        runEffect(sql, item).then(
-          (effect) => ({ effect }),
-          (error: unknown) => ({ error }),
+      settle(
+        Promise.resolve(
+          opts.beforeEffects?.(
+            sql,
+            candidates.map((f) => f.command),
+          ),
         ),
       ),
+      ...candidates.map((item) => settle(runEffect(sql, item))),
     ]);
-    if (claimFailure) throw claimFailure.error;
-    if (locked) throw locked.error;
+    if (claimed && 'error' in claimed) throw claimed.error;
+    if ('error' in locked) throw locked.error;
     // A handler that threw one of our errors (a provider's 503, a concurrent duplicate) failed
     // for its own command: the batch is rolled back and run again without it, and only that
     // command is retried or dead-lettered. Anything else (a failed statement, a lost connection,
@@ -245,7 +236,7 @@ export function createCommandBatchProcessor<W extends Worker>(
     if (foreign) throw foreign.error;
     if (failures.length > 0) throw new MembersFailed(failures);
     const firsts = candidates;
-    const effects = settled.flatMap((outcome) => ('effect' in outcome ? [outcome.effect] : []));
+    const effects = settled.flatMap((outcome) => ('value' in outcome ? [outcome.value] : []));
     const stored = new Map<string, StoredReply>();
     firsts.forEach(({ command }, index) => {
       const effect = effects[index]!;
