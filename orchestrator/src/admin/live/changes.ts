@@ -115,7 +115,7 @@ export function parseChange(payload: string): { origin: string; change: Change }
   try {
     const parsed = JSON.parse(payload) as { o?: unknown; c?: unknown };
     if (typeof parsed.o !== 'string' || typeof parsed.c !== 'object' || parsed.c === null) return undefined;
-    return { origin: parsed.o, change: parsed.c as Change };
+    return { origin: parsed.o, change: parsed.c };
   } catch {
     return undefined;
   }

@@ -129,6 +129,6 @@ export function liveRoutes(deps: AdminDeps) {
     // Proxies (nginx) must not buffer the stream.
     response.headers.set('X-Accel-Buffering', 'no');
     response.headers.set('Cache-Control', 'no-cache, no-store');
-    return response as never;
+    return response;
   });
 }
