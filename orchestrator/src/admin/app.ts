@@ -25,9 +25,13 @@ import { tokenRoutes } from './tokens/routes.js';
 export const adminBodyLimits: readonly BodyLimitRule[] = [
   { method: 'POST', path: /\/auth\/login$/, maxBytes: 8 * 1024 },
   // An edited message body to validate or replay.
-  { method: 'POST', path: /\/dead-letters\/[^/]+\/(?:validate|replay)$/, maxBytes: 1024 * 1024 },
+  {
+    method: 'POST',
+    path: /\/dead-letters\/[^/]+\/(?:validate|replay|replay-preview)$/,
+    maxBytes: 1024 * 1024,
+  },
   // Up to 10,000 dead-letter ids.
-  { method: 'POST', path: /\/replay-jobs$/, maxBytes: 512 * 1024 },
+  { method: 'POST', path: /\/(?:replay-jobs|dead-letters\/replay-preview)$/, maxBytes: 512 * 1024 },
 ];
 const ADMIN_DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
