@@ -8,6 +8,7 @@ import { Link } from '../router/router.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { formatAgo, formatTime } from '../ui/format.js';
 import { Empty, QueryView } from '../ui/states.js';
+import { BulkDryRun } from './ReplayPreview.js';
 import { useStartReplayJob } from './useReplayJob.js';
 
 export function GroupsTable({
@@ -103,6 +104,7 @@ export function GroupsTable({
                   Every open dead letter of <strong>{replaying.title}</strong> is republished to its original
                   exchange, at a steady pace. Progress and the result of each one show on the next page.
                 </p>
+                <BulkDryRun selection={{ fingerprint: replaying.fingerprint }} />
               </ConfirmDialog>
             ) : null}
           </div>
