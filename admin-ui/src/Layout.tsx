@@ -4,6 +4,7 @@ import { useAuth } from './auth/session.js';
 import { Link, useLocation } from './router/router.js';
 import { Badge } from './ui/badges.js';
 import { ErrorBoundary } from './ui/ErrorBoundary.js';
+import { LiveIndicator } from './live/LiveUpdates.js';
 
 const sections = [
   { to: '/', label: 'Overview' },
@@ -58,6 +59,7 @@ export function Layout({ children }: { children: ReactNode }) {
             ))}
           </ul>
         </nav>
+        <LiveIndicator />
         <div className="user">
           <Link
             to="/account"

@@ -10,6 +10,7 @@ import { formatAgo, formatTime } from '../ui/format.js';
 import { Empty, QueryView } from '../ui/states.js';
 import { BulkDryRun } from './ReplayPreview.js';
 import { useStartReplayJob } from './useReplayJob.js';
+import { usePollInterval } from '../live/LiveUpdates.js';
 
 export function GroupsTable({
   query,
@@ -21,7 +22,7 @@ export function GroupsTable({
   const groups = useQuery({
     queryKey: ['dead-letter-groups', query],
     queryFn: () => listDeadLetterGroups(query),
-    refetchInterval: 10_000,
+    refetchInterval: usePollInterval(),
   });
   const [replaying, setReplaying] = useState<DeadLetterGroup | null>(null);
   const replay = useStartReplayJob();

@@ -141,7 +141,8 @@ function BulkDryRunPanel({ query }: { query: ReturnType<typeof useBulkDryRun> })
         <ul className="compact-list" aria-label="Why some would not be replayed">
           {dry.reasons.map((r) => (
             <li key={r.code}>
-              {r.count} {r.outcome}: {codeLabel[r.code]} <span className="muted small">(e.g. {r.example})</span>
+              {r.count} {r.outcome}: {codeLabel[r.code]}{' '}
+              <span className="muted small">(e.g. {r.example})</span>
             </li>
           ))}
         </ul>
