@@ -5,6 +5,7 @@ import { Link, useLocation } from './router/router.js';
 import { Badge } from './ui/badges.js';
 import { ErrorBoundary } from './ui/ErrorBoundary.js';
 import { LiveIndicator } from './live/LiveUpdates.js';
+import { KeyboardShortcuts } from './keyboard/KeyboardHelp.js';
 
 const sections = [
   { to: '/', label: 'Overview' },
@@ -60,6 +61,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <LiveIndicator />
+        <KeyboardShortcuts />
         <div className="user">
           <Link
             to="/account"
