@@ -46,6 +46,7 @@ export class LiveHub {
   private flushing: Promise<void> = Promise.resolve();
   private readonly recent: LiveEvent[] = [];
   private readonly subscribers = new Set<(event: LiveEvent) => void>();
+  private readonly closers = new Set<() => void>();
   private listener: postgres.ListenMeta | undefined;
   private listens = 0;
   private stopped = false;
@@ -66,9 +67,10 @@ export class LiveHub {
     );
   }
 
-  /** Sends what is pending, then stops listening. Streams end on their own (see the route). */
+  /** Ends every open stream (their clients reconnect, to another process if this one is gone), sends what is pending, stops listening. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const close of this.closers) close();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
@@ -107,6 +109,13 @@ export class LiveHub {
   subscribe(deliver: (event: LiveEvent) => void): () => void {
     this.subscribers.add(deliver);
     return () => this.subscribers.delete(deliver);
+  }
+
+  /** Calls `close` when the hub stops; returns the function that forgets it. */
+  onStop(close: () => void): () => void {
+    if (this.stopped) close();
+    this.closers.add(close);
+    return () => this.closers.delete(close);
   }
 
   get streams(): number {

@@ -105,8 +105,10 @@ export function liveRoutes(deps: AdminDeps) {
       const unsubscribe = hub.subscribe(send);
       let heartbeat: NodeJS.Timeout | undefined;
       let maxAge: NodeJS.Timeout | undefined;
+      let offStop = () => {};
       const done = new Promise<void>((resolve) => {
         stream.onAbort(resolve);
+        offStop = hub.onStop(resolve);
         // Ends now and then: the client reconnects (with Last-Event-ID), and the session is checked again.
         maxAge = setTimeout(resolve, deps.settings.liveStreamMaxMs);
         heartbeat = setInterval(
@@ -120,6 +122,7 @@ export function liveRoutes(deps: AdminDeps) {
       } finally {
         clearTimeout(maxAge);
         clearInterval(heartbeat);
+        offStop();
         unsubscribe();
         const left = (openStreams.get(key) ?? 1) - 1;
         if (left > 0) openStreams.set(key, left);
