@@ -180,16 +180,14 @@ describe('the admin console in a browser (real processes, broker and database)',
     expect(await marked.textContent()).toBe('"1"');
     const listed = await page.getByRole('list', { name: 'Contract errors' }).textContent();
     const [, line, column] = /line (\d+), column (\d+)/.exec(listed ?? '') ?? [];
-    const shown = await marked.evaluate((mark) => {
-      const row = mark.closest('.cm-line')!;
-      const before = mark.ownerDocument.createRange();
+    const shown = await page.evaluate<{ line: number; column: number }>(`(() => {
+      const mark = document.querySelector('.json-editor .cm-lintRange-error');
+      const row = mark.closest('.cm-line');
+      const before = document.createRange();
       before.setStart(row, 0);
       before.setEndBefore(mark);
-      return {
-        line: [...row.parentElement!.children].indexOf(row) + 1,
-        column: before.toString().length + 1,
-      };
-    });
+      return { line: [...row.parentElement.children].indexOf(row) + 1, column: before.toString().length + 1 };
+    })()`);
     expect(shown).toEqual({ line: Number(line), column: Number(column) });
     const body = JSON.parse(await editor.innerText()) as { items: { quantity: unknown }[] };
     body.items[0]!.quantity = Number(body.items[0]!.quantity);
