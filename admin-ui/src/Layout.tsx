@@ -61,7 +61,6 @@ export function Layout({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <LiveIndicator />
-        <KeyboardShortcuts />
         <div className="user">
           <Link
             to="/account"
@@ -73,6 +72,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <span className="sr-only"> (your account)</span>
           </Link>
           <Badge tone={user.role === 'operator' ? 'info' : 'neutral'}>{user.role}</Badge>
+          <KeyboardShortcuts />
           <button type="button" className="btn btn--ghost btn--small" onClick={() => void signOut()}>
             Sign out
           </button>

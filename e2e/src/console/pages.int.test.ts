@@ -269,7 +269,10 @@ describe('every console page under its Content-Security-Policy, checked with axe
     const shownAt = Date.now();
     const [saga] = await stack.system.database.sql<{ ended_at: Date }[]>`
       select ended_at from saga.instances where id = ${held.sagaId}`;
-    expect(shownAt - saga!.ended_at.getTime(), 'ms from the end to the page showing it').toBeLessThan(1_000);
+    expect(
+      shownAt - new Date(saga!.ended_at).getTime(),
+      'ms from the end to the page showing it',
+    ).toBeLessThan(1_000);
     await page.locator('[data-kind="saga.completed"]').waitFor();
     page.off('request', record);
     // Only the page's own data, read again because the stream said it changed.
