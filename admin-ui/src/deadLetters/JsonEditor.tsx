@@ -71,7 +71,12 @@ export const JsonEditor = forwardRef<JsonEditorHandle, JsonEditorProps>(function
           json(),
           syntaxHighlighting(defaultHighlightStyle),
           contractErrors,
-          linter((v) => diagnosticsOf(v.state), { delay: 150 }),
+          linter((v) => diagnosticsOf(v.state), {
+            delay: 150,
+            // New contract errors lint again, as an edit does.
+            needsRefresh: (update) =>
+              update.transactions.some((tr) => tr.effects.some((e) => e.is(setContractErrors))),
+          }),
           lintGutter(),
           // Tab is left to the browser: keyboard users move on to the next control.
           keymap.of([...defaultKeymap, ...historyKeymap]),
