@@ -1,5 +1,5 @@
 // What changed, in a few bytes: the console's live updates carry kinds, counts and some ids, never data.
-import type { Actor } from '../env.js';
+import type { AdminRole } from '@sagaport/db';
 
 /** What one code path reports: ids that changed (or, for audit rows, how many were written). */
 export interface LiveSignal {
@@ -102,7 +102,10 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
  * The change as `actor` may see it: operators everything; viewers neither the user list (which
  * they may not read) nor other people's API tokens. Undefined when nothing is left to send.
  */
-export function changeForActor(change: Change, actor: Pick<Actor, 'id' | 'role'>): Change | undefined {
+export function changeForActor(
+  change: Change,
+  actor: { readonly id: string; readonly role: AdminRole },
+): Change | undefined {
   if (actor.role === 'operator') return change;
   const { users: _users, tokens, ...rest } = change;
   const own = tokens?.owners.includes(actor.id) ? { tokens: { count: 1, owners: [actor.id] } } : {};
