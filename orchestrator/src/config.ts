@@ -83,6 +83,18 @@ const HttpEnv = z.object({
     .max(3_600_000)
     .default(defaultAdminSettings.statementTimeoutMs),
   RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
+  ADMIN_LIVE_STREAMS_PER_SESSION: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(defaultAdminSettings.liveStreamsPerSession),
+  ADMIN_LIVE_HEARTBEAT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(defaultAdminSettings.liveHeartbeatMs / 1_000),
   API_TOKEN_DEFAULT_DAYS: z.coerce
     .number()
     .int()
@@ -183,6 +195,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       managementUrl: e.RABBITMQ_MANAGEMENT_URL,
       apiTokenDefaultDays: e.API_TOKEN_DEFAULT_DAYS,
       apiTokenMaxDays: e.API_TOKEN_MAX_DAYS,
+      liveStreamsPerSession: e.ADMIN_LIVE_STREAMS_PER_SESSION,
+      liveHeartbeatMs: e.ADMIN_LIVE_HEARTBEAT_SECONDS * 1_000,
+      liveStreamMaxMs: defaultAdminSettings.liveStreamMaxMs,
     },
   };
 }

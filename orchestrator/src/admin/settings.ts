@@ -34,6 +34,12 @@ export const adminSettingsSchema = z.object({
   apiTokenMaxDays: z.number().int().positive(),
   /** RabbitMQ management API, for queue depths and rates (user info in the URL). */
   managementUrl: z.string().url(),
+  /** Live-update streams (console tabs) one session or API token may hold open at once. */
+  liveStreamsPerSession: z.number().int().positive(),
+  /** Interval of the keep-alive comment on a live stream, so proxies keep it open. */
+  liveHeartbeatMs: z.number().int().positive(),
+  /** A live stream ends after this long; the client reconnects, and its session is checked again. */
+  liveStreamMaxMs: z.number().int().positive(),
 });
 export type AdminSettings = z.infer<typeof adminSettingsSchema>;
 
@@ -53,4 +59,7 @@ export const defaultAdminSettings: AdminSettings = {
   apiTokenDefaultDays: 30,
   apiTokenMaxDays: 365,
   managementUrl: 'http://guest:guest@127.0.0.1:15672',
+  liveStreamsPerSession: 4,
+  liveHeartbeatMs: 15_000,
+  liveStreamMaxMs: 10 * 60_000,
 };
