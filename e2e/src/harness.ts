@@ -44,6 +44,10 @@ export interface SystemOptions {
   readonly env?: Record<string, string>;
   /** Extra Node.js options for every process (`--cpu-prof`, …). */
   readonly nodeArgs?: readonly string[];
+  /** The broker (a `PrivateBroker`'s url, or several comma-separated); AMQP_URL's by default. */
+  readonly amqpUrl?: string;
+  /** The PostgreSQL server (a `PrivatePostgres`'s url); DATABASE_URL's by default. */
+  readonly databaseServerUrl?: string;
 }
 
 /** One running process of the system, restartable after a kill. */
@@ -141,19 +145,21 @@ export class System {
     readonly prefix: string,
     readonly env: Record<string, string>,
     private readonly nodeArgs: readonly string[] = [],
+    /** The broker the processes use. */
+    readonly amqpUrl: string = amqpUrl,
   ) {
     this.topology = buildTopology({ prefix, retryTiers });
   }
 
   static async create(options: SystemOptions): Promise<System> {
-    const database = await createMigratedTestDatabase(4, 'sagaport-e2e');
+    const database = await createMigratedTestDatabase(4, 'sagaport-e2e', options.databaseServerUrl);
     await database.db
       .insert(products)
       .values(options.catalogue.map((p) => ({ ...p, name: `Product ${p.sku}`, currency: 'EUR' })));
     const prefix = `e2e-${randomUUID()}.`;
     const env = {
       DATABASE_URL: database.url,
-      AMQP_URL: amqpUrl,
+      AMQP_URL: options.amqpUrl ?? amqpUrl,
       TOPOLOGY_PREFIX: prefix,
       LOG_LEVEL: 'warn',
       RETRY_TIERS: retryTiers.map((t) => t.name).join(','),
@@ -161,7 +167,7 @@ export class System {
       TIMEOUT_SCAN_INTERVAL_MS: '500',
       ...options.env,
     };
-    return new System(database, prefix, env, options.nodeArgs);
+    return new System(database, prefix, env, options.nodeArgs, options.amqpUrl ?? amqpUrl);
   }
 
   /** Starts the orchestrator (API and metrics on their own ports); it declares the topology. */
@@ -196,10 +202,14 @@ export class System {
 
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
-    const admin = await connectAdmin();
-    const channel = await admin.createChannel();
-    await deleteTopology(channel, this.topology);
-    await admin.close();
+    // A private broker may be gone already (its test disposes it): nothing to delete there then.
+    const timeoutMs = this.amqpUrl === amqpUrl ? 60_000 : 5_000;
+    const admin = await connectAdmin(timeoutMs, this.amqpUrl.split(',')[0]!).catch(() => undefined);
+    if (admin) {
+      const channel = await admin.createChannel();
+      await deleteTopology(channel, this.topology);
+      await admin.close();
+    }
     await this.database.dispose();
   }
 }
