@@ -75,7 +75,17 @@ export class PrivatePostgres {
     await chmod(dir, 0o700);
     if (user) await chown(dir, user.uid, user.gid);
     const server = new PrivatePostgres(dir, await freePort(), user);
-    await server.tool('initdb', ['-D', server.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+    await server.tool('initdb', [
+      '-D',
+      server.dataDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
     await server.start();
     running.add(server);
     return server;
@@ -106,7 +116,16 @@ export class PrivatePostgres {
       '-c full_page_writes=off',
       '-c max_connections=200',
     ].join(' ');
-    await this.tool('pg_ctl', ['-D', this.dataDir, '-o', options, '-l', join(this.dir, 'server.log'), '-w', 'start']);
+    await this.tool('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-o',
+      options,
+      '-l',
+      join(this.dir, 'server.log'),
+      '-w',
+      'start',
+    ]);
   }
 
   /** Stops the server (fast shutdown: every session is cut). */

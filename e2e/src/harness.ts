@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { products } from '@sagaport/db';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
-import { buildTopology, deleteTopology, type Topology } from '@sagaport/rabbitmq';
+import { brokerUrls, buildTopology, deleteTopology, type Topology } from '@sagaport/rabbitmq';
 import { amqpUrl, connectAdmin } from '@sagaport/rabbitmq/testing';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -106,6 +106,11 @@ export class ManagedProcess {
     return sum;
   }
 
+  /** Sends `signal` (SIGSTOP, SIGCONT, …) without waiting for anything. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exited) this.child?.kill(signal);
+  }
+
   /** Kills the process without warning (SIGKILL) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
@@ -200,11 +205,26 @@ export class System {
     return process;
   }
 
+  /** A plain connection to the system's broker: the first of its nodes that answers. */
+  async connectAdmin(timeoutMs = 60_000): Promise<Awaited<ReturnType<typeof connectAdmin>>> {
+    const urls = brokerUrls(this.amqpUrl);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const url of urls) {
+        try {
+          return await connectAdmin(0, url.replace(/\?.*$/, ''));
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
     // A private broker may be gone already (its test disposes it): nothing to delete there then.
-    const timeoutMs = this.amqpUrl === amqpUrl ? 60_000 : 5_000;
-    const admin = await connectAdmin(timeoutMs, this.amqpUrl.split(',')[0]!).catch(() => undefined);
+    const admin = await this.connectAdmin(this.amqpUrl === amqpUrl ? 60_000 : 5_000).catch(() => undefined);
     if (admin) {
       const channel = await admin.createChannel();
       await deleteTopology(channel, this.topology);

@@ -70,52 +70,49 @@ describe('outages (real processes, RabbitMQ and PostgreSQL)', () => {
     expect(workers.exited).toBe(false);
   }, 180_000);
 
-  it(
-    'holds deliveries while PostgreSQL is down for 30 s under load: no dead letter, every saga ends',
-    async () => {
-      postgres = await PrivatePostgres.start();
-      const server = postgres;
-      system = await System.create({
-        catalogue,
-        env: { STEP_TIMEOUT_MS: '10000' },
-        databaseServerUrl: server.url,
-      });
-      const current = system;
-      const api = await system.startOrchestrator();
-      await system.startWorkers();
-      let stoppedAt = 0;
-      let outage: Promise<void> | undefined;
-      const initialStock = new Map(catalogue.map((p) => [p.sku, p.available]));
-      const accepted = await driveCheckouts({
-        total: 150,
-        concurrency: 8,
-        port: () => api.port,
-        body: mixedCheckout(catalogue.map((p) => p.sku)),
-        retryForMs: 120_000,
-        onAccepted: (n) => {
-          if (n === 40) outage = server.outage(30_000, () => (stoppedAt = Date.now())).then(() =>
-              console.info(`PostgreSQL back after ${Date.now() - stoppedAt} ms`),
-            );
-        },
-      }).catch((error: unknown) => {
-        console.error(api.output.join(''));
-        throw error;
-      });
-      await outage;
-      if (api.exited) console.error(api.output.join(''));
-      expect(api.exited).toBe(false);
-      expect(stoppedAt).toBeGreaterThan(0);
-      expect(accepted).toHaveLength(150);
-      const report = await settledBooks(current, initialStock, 120_000);
-      // The outage was waited out, not retried away: nothing reached a DLQ.
-      expect(await deadLetterCount(current)).toBe(0);
-      expect(report.problems).toEqual([]);
-      // Every saga ended as its checkout calls for: the outage changed no outcome.
-      expect(report).toMatchObject(expectedMixedTotals(150));
-      expect(await sagaOutcomes(current.database, accepted)).toEqual(
-        accepted.map((_, i) => expectedMixedOutcome(i)),
-      );
-    },
-    300_000,
-  );
+  it('holds deliveries while PostgreSQL is down for 30 s under load: no dead letter, every saga ends', async () => {
+    postgres = await PrivatePostgres.start();
+    const server = postgres;
+    system = await System.create({
+      catalogue,
+      env: { STEP_TIMEOUT_MS: '10000' },
+      databaseServerUrl: server.url,
+    });
+    const current = system;
+    const api = await system.startOrchestrator();
+    await system.startWorkers();
+    let stoppedAt = 0;
+    let outage: Promise<void> | undefined;
+    const initialStock = new Map(catalogue.map((p) => [p.sku, p.available]));
+    const accepted = await driveCheckouts({
+      total: 150,
+      concurrency: 8,
+      port: () => api.port,
+      body: mixedCheckout(catalogue.map((p) => p.sku)),
+      retryForMs: 120_000,
+      onAccepted: (n) => {
+        if (n === 40)
+          outage = server
+            .outage(30_000, () => (stoppedAt = Date.now()))
+            .then(() => console.info(`PostgreSQL back after ${Date.now() - stoppedAt} ms`));
+      },
+    }).catch((error: unknown) => {
+      console.error(api.output.join(''));
+      throw error;
+    });
+    await outage;
+    if (api.exited) console.error(api.output.join(''));
+    expect(api.exited).toBe(false);
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(accepted).toHaveLength(150);
+    const report = await settledBooks(current, initialStock, 120_000);
+    // The outage was waited out, not retried away: nothing reached a DLQ.
+    expect(await deadLetterCount(current)).toBe(0);
+    expect(report.problems).toEqual([]);
+    // Every saga ended as its checkout calls for: the outage changed no outcome.
+    expect(report).toMatchObject(expectedMixedTotals(150));
+    expect(await sagaOutcomes(current.database, accepted)).toEqual(
+      accepted.map((_, i) => expectedMixedOutcome(i)),
+    );
+  }, 300_000);
 });

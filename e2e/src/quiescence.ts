@@ -36,7 +36,7 @@ export async function waitForQuiescence(system: System, options: QuiescenceOptio
   const timeoutMs = options.timeoutMs ?? 60_000;
   const settleMs = options.settleMs ?? 300;
   const started = Date.now();
-  const connection = await connectAdmin();
+  const connection = await system.connectAdmin();
   try {
     const channel = await connection.createChannel();
     let previous: Look | undefined;

@@ -18,6 +18,7 @@ const HttpEnv = z.object({
   OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(2),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
+  OUTBOX_MAX_AGE_SECONDS: z.coerce.number().min(0).default(60),
   FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
   TABLE_MAINTENANCE: z.enum(['auto', 'on', 'off']).default('auto'),
   CATALOGUE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
@@ -114,6 +115,8 @@ export interface SagaSettings {
   readonly tableMaintenance?: 'auto' | 'on' | 'off';
   /** How long a product's price read for a checkout is reused; 0 reads it for every checkout. */
   readonly catalogueCacheMs?: number;
+  /** New checkouts get 503 while the oldest outbox row is older than this; 0 turns it off. */
+  readonly outboxMaxAgeSeconds?: number;
 }
 
 export interface OrchestratorConfig {
@@ -164,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
       tableMaintenance: e.TABLE_MAINTENANCE,
       catalogueCacheMs: e.CATALOGUE_CACHE_MS,
+      outboxMaxAgeSeconds: e.OUTBOX_MAX_AGE_SECONDS,
       duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES === '1' || e.FAULT_DUPLICATE_PUBLISHES === 'true',
     },
     admin: {
