@@ -38,6 +38,7 @@ import {
   TableMaintenance,
 } from '@sagaport/runtime';
 import { createOrchestratorMetrics } from './observability/metrics.js';
+import { RetentionRunner } from './retention/runner.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
 import { SagaEngine } from './saga/engine.js';
@@ -214,6 +215,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onVacuum: (table) => metrics.tableVacuums.inc({ table }),
   });
   maintenance.start();
+  const retention = new RetentionRunner({
+    database,
+    intervalMs: settings.retention?.intervalMs ?? 0,
+    batchSize: settings.retention?.batchSize,
+    ages: settings.retention?.ages,
+    logger,
+    onPruned: (table, rows) => metrics.retentionPruned.inc({ table }, rows),
+  });
+  retention.start();
 
   const service = new CheckoutService(database.db, database.sql, engine, {
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
@@ -280,6 +290,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     readiness,
     async stop() {
       backpressure.stop();
+      await retention.stop();
       await scanner.stop();
       await maintenance.stop();
       await replayJobs.stop();
