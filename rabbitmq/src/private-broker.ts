@@ -224,3 +224,58 @@ export async function createBrokerHome(parent?: string): Promise<string> {
   await chmod(cookie, 0o400);
   return home;
 }
+
+/**
+ * A cluster of `size` private nodes (one HOME, so one Erlang cookie): the first starts alone, the
+ * others join it. `url` lists every node, comma-separated, as AMQP_URL takes them.
+ */
+export class PrivateCluster {
+  private constructor(
+    readonly nodes: readonly PrivateBroker[],
+    private readonly home: string,
+  ) {}
+
+  static async start(size = 3): Promise<PrivateCluster> {
+    const home = await createBrokerHome();
+    const nodes = await Promise.all(Array.from({ length: size }, () => PrivateBroker.start({ home })));
+    const [first, ...others] = nodes;
+    for (const node of others) {
+      await node.ctl('stop_app');
+      await node.ctl('join_cluster', first!.nodeName);
+      await node.startApp();
+    }
+    return new PrivateCluster(nodes, home);
+  }
+
+  get url(): string {
+    return this.nodes.map((node) => node.url).join(',');
+  }
+
+  /** The node that leads quorum queue `queue`. */
+  async leaderOf(queue: string): Promise<PrivateBroker> {
+    for (const node of this.nodes) {
+      try {
+        const listing = await node.ctl('list_queues', '-q', '--no-table-headers', 'name', 'leader');
+        const line = listing.split('\n').find((l) => l.split('\t')[0] === queue);
+        const leader = line?.split('\t')[1]?.trim();
+        const found = this.nodes.find((n) => n.nodeName === leader);
+        if (found) return found;
+      } catch {
+        // that node is down: ask the next
+      }
+    }
+    throw new Error(`no leader found for ${queue}`);
+  }
+
+  /** The nodes holding a replica of quorum queue `queue`. */
+  async membersOf(queue: string): Promise<string[]> {
+    const listing = await this.nodes[0]!.ctl('list_queues', '-q', '--no-table-headers', 'name', 'members');
+    const line = listing.split('\n').find((l) => l.split('\t')[0] === queue);
+    return [...(line ?? '').matchAll(/'?([\w.-]+@[\w.-]+)'?/g)].map((m) => m[1]!);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.dispose()));
+    await rm(this.home, { recursive: true, force: true });
+  }
+}
