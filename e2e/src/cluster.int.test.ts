@@ -22,7 +22,7 @@ describe('a three-node broker cluster losing the leader of the work queues', () 
   afterAll(async () => {
     await system?.stop();
     await cluster?.dispose();
-  });
+  }, 120_000);
 
   it('fails over to the other nodes (AMQP_URL lists all three) and every saga ends with the books straight', async () => {
     system = await System.create({ catalogue, amqpUrl: cluster.url });
