@@ -180,4 +180,6 @@ const line = {
 console.log(JSON.stringify(line));
 await system.stop();
 await node.dispose();
-process.exit(line.lost === 0 && doubled === 0 && oversold === 0 && deadLetters === 0 && line.consistent ? 0 : 1);
+process.exit(
+  line.lost === 0 && doubled === 0 && oversold === 0 && deadLetters === 0 && line.consistent ? 0 : 1,
+);

@@ -1,5 +1,5 @@
 // "Nothing is in flight any more": the condition to wait for before asserting that something did not happen.
-import { connectAdmin } from '@sagaport/rabbitmq/testing';
+import type { connectAdmin } from '@sagaport/rabbitmq/testing';
 import type { System } from './harness.js';
 
 type Channel = Awaited<ReturnType<Awaited<ReturnType<typeof connectAdmin>>['createChannel']>>;

@@ -16,13 +16,13 @@ export class TcpProxy {
 
   /** Listens on a free loopback port and forwards to `targetPort` on 127.0.0.1. */
   static async start(targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy!.accept(client, targetPort));
+    const created: { proxy?: TcpProxy } = {};
+    const server = createServer((client) => created.proxy!.accept(client, targetPort));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (typeof address !== 'object' || !address) throw new Error('proxy has no port');
-    proxy = new TcpProxy(server, address.port);
-    return proxy;
+    created.proxy = new TcpProxy(server, address.port);
+    return created.proxy;
   }
 
   /** The URL to give the processes instead of the broker's. */
