@@ -127,6 +127,8 @@ export class PrivateBroker {
     const out = openSync(join(this.dir, 'server.out'), 'a');
     this.child = spawn(join(bin, 'rabbitmq-server'), [], {
       env: this.env(),
+      // Erlang writes crash dumps (MnesiaCore.*) to its working directory: keep them in the temp dir.
+      cwd: this.dir,
       stdio: ['ignore', out, out],
     });
     try {
