@@ -108,6 +108,7 @@ describe('broker faults under load (private RabbitMQ node, real processes)', () 
     });
     await restart;
     expect(runningAtRestart).toBeGreaterThan(0);
+    if (api.exited) console.error(api.output.join(''));
     expect(api.exited).toBe(false);
     expect(workers.exited).toBe(false);
     await expectBooksStraight(system, sagaIds);
