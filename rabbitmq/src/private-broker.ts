@@ -229,7 +229,7 @@ export class PrivateBroker {
 
 /** A HOME with an Erlang cookie of its own, for the nodes of one test and their CLI. */
 export async function createBrokerHome(parent?: string): Promise<string> {
-  const home = await mkdtemp(join(parent ?? tmpdir(), 'home-'));
+  const home = await mkdtemp(join(parent ?? tmpdir(), 'sagaport-broker-home-'));
   const cookie = join(home, '.erlang.cookie');
   await writeFile(cookie, `SAGAPORTTEST${Math.random().toString(36).slice(2).toUpperCase()}`);
   await chmod(cookie, 0o400);
