@@ -1,11 +1,11 @@
 // Test support: a throwaway database per test file on the server DATABASE_URL points at.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { DEFAULT_DATABASE_URL } from './config.js';
 import { createDatabase, type DatabaseHandle } from './client.js';
 import { migrateDatabase } from './migrate.js';
+
+export { PrivatePostgres } from './private-server.js';
 
 /** A freshly created, empty database and the means to remove it. */
 export interface TestDatabase {
@@ -91,12 +91,16 @@ export interface MigratedTestDatabase extends DatabaseHandle {
   dispose(): Promise<void>;
 }
 
-/** Creates a fresh database, applies every migration, and connects a pool of `poolMax`. */
+/**
+ * Creates a fresh database, applies every migration, and connects a pool of `poolMax`. The
+ * server is DATABASE_URL's unless `serverUrl` names another (a `PrivatePostgres`'s url).
+ */
 export async function createMigratedTestDatabase(
   poolMax = 8,
   applicationName = 'sagaport-test',
+  serverUrl?: string,
 ): Promise<MigratedTestDatabase> {
-  const testDatabase = await createTestDatabase();
+  const testDatabase = await createTestDatabase(serverUrl);
   await migrateDatabase(testDatabase.url);
   const handle = createDatabase({ url: testDatabase.url, poolMax, applicationName });
   return {
@@ -107,46 +111,4 @@ export async function createMigratedTestDatabase(
       await testDatabase.drop();
     },
   };
-}
-
-const runFile = promisify(execFile);
-
-/** The local cluster serving `port` (Debian's pg_lsclusters), or undefined when there is none to control. */
-async function localCluster(port: number): Promise<{ version: string; name: string } | undefined> {
-  try {
-    const { stdout } = await runFile('pg_lsclusters', ['-h'], { timeout: 10_000 });
-    const line = stdout
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/))
-      .find((fields) => fields[2] === String(port));
-    return line ? { version: line[0]!, name: line[1]! } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const serverPort = () => Number(new URL(process.env.DATABASE_URL || DEFAULT_DATABASE_URL).port || 5432);
-
-/** Whether tests may stop and start the PostgreSQL server (a local Debian cluster on DATABASE_URL's port). */
-export async function canControlPostgres(): Promise<boolean> {
-  return (await localCluster(serverPort())) !== undefined;
-}
-
-/**
- * Stops the PostgreSQL server (fast shutdown: sessions are cut), keeps it down for `downMs`,
- * then starts it and waits until it accepts connections. For outage tests only.
- */
-export async function restartPostgres(downMs: number, onStopped?: () => void): Promise<void> {
-  const cluster = await localCluster(serverPort());
-  if (!cluster) throw new Error('no local PostgreSQL cluster to control (pg_lsclusters found none)');
-  const ctl = (action: string, ...extra: string[]) =>
-    runFile('pg_ctlcluster', [cluster.version, cluster.name, action, ...extra], { timeout: 120_000 });
-  await ctl('stop', '-m', 'fast');
-  onStopped?.();
-  try {
-    await new Promise((r) => setTimeout(r, downMs));
-  } finally {
-    await ctl('start');
-    await onMaintenanceDatabase(process.env.DATABASE_URL || DEFAULT_DATABASE_URL, waitUntilReady);
-  }
 }

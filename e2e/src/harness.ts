@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { products } from '@sagaport/db';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
-import { buildTopology, deleteTopology, type Topology } from '@sagaport/rabbitmq';
+import { brokerUrls, buildTopology, deleteTopology, type Topology } from '@sagaport/rabbitmq';
 import { amqpUrl, connectAdmin } from '@sagaport/rabbitmq/testing';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,6 +44,10 @@ export interface SystemOptions {
   readonly env?: Record<string, string>;
   /** Extra Node.js options for every process (`--cpu-prof`, …). */
   readonly nodeArgs?: readonly string[];
+  /** The broker (a `PrivateBroker`'s url, or several comma-separated); AMQP_URL's by default. */
+  readonly amqpUrl?: string;
+  /** The PostgreSQL server (a `PrivatePostgres`'s url); DATABASE_URL's by default. */
+  readonly databaseServerUrl?: string;
 }
 
 /** One running process of the system, restartable after a kill. */
@@ -102,6 +106,11 @@ export class ManagedProcess {
     return sum;
   }
 
+  /** Sends `signal` (SIGSTOP, SIGCONT, …) without waiting for anything. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exited) this.child?.kill(signal);
+  }
+
   /** Kills the process without warning (SIGKILL) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
@@ -141,19 +150,21 @@ export class System {
     readonly prefix: string,
     readonly env: Record<string, string>,
     private readonly nodeArgs: readonly string[] = [],
+    /** The broker the processes use. */
+    readonly amqpUrl: string = amqpUrl,
   ) {
     this.topology = buildTopology({ prefix, retryTiers });
   }
 
   static async create(options: SystemOptions): Promise<System> {
-    const database = await createMigratedTestDatabase(4, 'sagaport-e2e');
+    const database = await createMigratedTestDatabase(4, 'sagaport-e2e', options.databaseServerUrl);
     await database.db
       .insert(products)
       .values(options.catalogue.map((p) => ({ ...p, name: `Product ${p.sku}`, currency: 'EUR' })));
     const prefix = `e2e-${randomUUID()}.`;
     const env = {
       DATABASE_URL: database.url,
-      AMQP_URL: amqpUrl,
+      AMQP_URL: options.amqpUrl ?? amqpUrl,
       TOPOLOGY_PREFIX: prefix,
       LOG_LEVEL: 'warn',
       RETRY_TIERS: retryTiers.map((t) => t.name).join(','),
@@ -161,7 +172,7 @@ export class System {
       TIMEOUT_SCAN_INTERVAL_MS: '500',
       ...options.env,
     };
-    return new System(database, prefix, env, options.nodeArgs);
+    return new System(database, prefix, env, options.nodeArgs, options.amqpUrl ?? amqpUrl);
   }
 
   /** Starts the orchestrator (API and metrics on their own ports); it declares the topology. */
@@ -194,12 +205,31 @@ export class System {
     return process;
   }
 
+  /** A plain connection to the system's broker: the first of its nodes that answers. */
+  async connectAdmin(timeoutMs = 60_000): Promise<Awaited<ReturnType<typeof connectAdmin>>> {
+    const urls = brokerUrls(this.amqpUrl);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const url of urls) {
+        try {
+          return await connectAdmin(0, url.replace(/\?.*$/, ''));
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
-    const admin = await connectAdmin();
-    const channel = await admin.createChannel();
-    await deleteTopology(channel, this.topology);
-    await admin.close();
+    // A private broker may be gone already (its test disposes it): nothing to delete there then.
+    const admin = await this.connectAdmin(this.amqpUrl === amqpUrl ? 60_000 : 5_000).catch(() => undefined);
+    if (admin) {
+      const channel = await admin.createChannel();
+      await deleteTopology(channel, this.topology);
+      await admin.close();
+    }
     await this.database.dispose();
   }
 }

@@ -1,5 +1,5 @@
 // "Nothing is in flight any more": the condition to wait for before asserting that something did not happen.
-import { connectAdmin } from '@sagaport/rabbitmq/testing';
+import type { connectAdmin } from '@sagaport/rabbitmq/testing';
 import type { System } from './harness.js';
 
 type Channel = Awaited<ReturnType<Awaited<ReturnType<typeof connectAdmin>>['createChannel']>>;
@@ -36,7 +36,7 @@ export async function waitForQuiescence(system: System, options: QuiescenceOptio
   const timeoutMs = options.timeoutMs ?? 60_000;
   const settleMs = options.settleMs ?? 300;
   const started = Date.now();
-  const connection = await connectAdmin();
+  const connection = await system.connectAdmin();
   try {
     const channel = await connection.createChannel();
     let previous: Look | undefined;

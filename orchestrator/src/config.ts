@@ -4,6 +4,7 @@ import { loadBrokerConfig, type BrokerConfig } from '@sagaport/rabbitmq';
 import { z } from 'zod';
 import { parseTrustedProxies } from './admin/auth/client-address.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
+import { defaultRetentionAges, type RetentionAges } from './retention/runner.js';
 
 const HttpEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
@@ -18,6 +19,16 @@ const HttpEnv = z.object({
   OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(2),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   OUTBOX_DISPATCH_GRACE_MS: z.coerce.number().int().min(100).default(5_000),
+  OUTBOX_MAX_AGE_SECONDS: z.coerce.number().min(0).default(60),
+  RETENTION_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  RETENTION_SAGA_EVENTS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.sagaEventsDays),
+  RETENTION_INBOX_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.inboxDays),
+  RETENTION_DEAD_LETTERS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.deadLettersDays),
+  RETENTION_RETRIES_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.retriesDays),
+  RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.auditDays),
+  RETENTION_REPLAY_JOBS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.replayJobsDays),
+  RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.sessionsDays),
   FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
   TABLE_MAINTENANCE: z.enum(['auto', 'on', 'off']).default('auto'),
   CATALOGUE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
@@ -126,6 +137,14 @@ export interface SagaSettings {
   readonly tableMaintenance?: 'auto' | 'on' | 'off';
   /** How long a product's price read for a checkout is reused; 0 reads it for every checkout. */
   readonly catalogueCacheMs?: number;
+  /** New checkouts get 503 while the oldest outbox row is older than this; 0 turns it off. */
+  readonly outboxMaxAgeSeconds?: number;
+  /** Pruning of old rows (see retention/runner.ts); absent or interval 0 = off. */
+  readonly retention?: {
+    readonly intervalMs: number;
+    readonly batchSize: number;
+    readonly ages: RetentionAges;
+  };
 }
 
 export interface OrchestratorConfig {
@@ -176,6 +195,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,
       tableMaintenance: e.TABLE_MAINTENANCE,
       catalogueCacheMs: e.CATALOGUE_CACHE_MS,
+      outboxMaxAgeSeconds: e.OUTBOX_MAX_AGE_SECONDS,
+      retention: {
+        intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
+        batchSize: e.RETENTION_BATCH_SIZE,
+        ages: {
+          sagaEventsDays: e.RETENTION_SAGA_EVENTS_DAYS,
+          inboxDays: e.RETENTION_INBOX_DAYS,
+          deadLettersDays: e.RETENTION_DEAD_LETTERS_DAYS,
+          retriesDays: e.RETENTION_RETRIES_DAYS,
+          auditDays: e.RETENTION_AUDIT_DAYS,
+          replayJobsDays: e.RETENTION_REPLAY_JOBS_DAYS,
+          sessionsDays: e.RETENTION_SESSIONS_DAYS,
+        },
+      },
       duplicatePublishes: e.FAULT_DUPLICATE_PUBLISHES === '1' || e.FAULT_DUPLICATE_PUBLISHES === 'true',
     },
     admin: {

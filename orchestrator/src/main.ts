@@ -34,6 +34,13 @@ async function main(): Promise<void> {
   const topologyChannel = broker.createChannel({
     setup: (channel: Parameters<typeof declareTopology>[0]) => declareTopology(channel, topology),
   });
+  // Without a listener, a setup cut short by a broker restart would crash the process.
+  topologyChannel.on('error', (err: Error) =>
+    log.warn(
+      { err },
+      'topology setup failed (the connection dropped during it); it runs again on the next connection',
+    ),
+  );
   await topologyChannel.waitForConnect();
   log.info({ queues: topology.declarations.queues.length }, 'topology declared');
 

@@ -27,6 +27,7 @@ import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
+import { Backpressure } from './http/backpressure.js';
 import { openApiDocument } from './http/openapi.js';
 import { problem } from './http/problem.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -38,6 +39,7 @@ import {
   TableMaintenance,
 } from '@sagaport/runtime';
 import { createOrchestratorMetrics } from './observability/metrics.js';
+import { RetentionRunner } from './retention/runner.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
 import { SagaEngine } from './saga/engine.js';
@@ -221,6 +223,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onVacuum: (table) => metrics.tableVacuums.inc({ table }),
   });
   maintenance.start();
+  const retention = new RetentionRunner({
+    database,
+    intervalMs: settings.retention?.intervalMs ?? 0,
+    batchSize: settings.retention?.batchSize,
+    ages: settings.retention?.ages,
+    logger,
+    onPruned: (table, rows) => metrics.retentionPruned.inc({ table }, rows),
+  });
+  retention.start();
 
   const service = new CheckoutService(database.db, database.sql, engine, {
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
@@ -237,14 +248,25 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
   const adminDoc = adminOpenApiDocument(admin);
+  const backpressure = new Backpressure({
+    broker,
+    sql: database.sql,
+    outboxMaxAgeSeconds: settings.outboxMaxAgeSeconds ?? 0,
+    onChange: (reason) =>
+      reason
+        ? logger.warn({ reason }, 'refusing new checkouts (503)')
+        : logger.info({}, 'accepting checkouts again'),
+  });
+  backpressure.start();
   const readiness: Record<string, ReadinessCheck> = {
     postgres: async () => (await database.sql`select 1`).length === 1,
     rabbitmq: () => Promise.resolve(broker.isConnected()),
+    backpressure: backpressure.check,
   };
   // /metrics is not on this (public) app: it is served on the metrics address (see main.ts).
   const app = new Hono()
     .use('*', securityHeaders())
-    .route('/', checkoutRoutes({ service, ended }))
+    .route('/', checkoutRoutes({ service, ended, backpressure }))
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
     .route('/api/admin', admin)
     .get('/openapi.json', (c) => c.json(openApiDocument()))
@@ -276,6 +298,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     metrics,
     readiness,
     async stop() {
+      backpressure.stop();
+      await retention.stop();
       await scanner.stop();
       await maintenance.stop();
       await replayJobs.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadBrokerConfig, parseRetryTiers } from './config.js';
+import { brokerUrls, loadBrokerConfig, parseRetryTiers } from './config.js';
 
 describe('loadBrokerConfig', () => {
   it('has working defaults', () => {
@@ -15,6 +15,18 @@ describe('loadBrokerConfig', () => {
       /RETRY_TIERS: "soon" is not a duration/,
     );
     expect(() => loadBrokerConfig({ AMQP_PREFETCH: '0' })).toThrow(/AMQP_PREFETCH/);
+  });
+
+  it('takes the nodes of a cluster as comma-separated URLs, and refuses a bad one among them', () => {
+    const urls = 'amqp://u:p@node-a:5672, amqp://u:p@node-b:5672,amqp://u:p@node-c:5672';
+    expect(brokerUrls(loadBrokerConfig({ AMQP_URL: urls }).url)).toEqual([
+      'amqp://u:p@node-a:5672',
+      'amqp://u:p@node-b:5672',
+      'amqp://u:p@node-c:5672',
+    ]);
+    expect(() => loadBrokerConfig({ AMQP_URL: 'amqp://node-a,http://node-b' })).toThrow(
+      /AMQP_URL: must be an amqp/,
+    );
   });
 
   it('parses durations in every unit', () => {

@@ -18,12 +18,23 @@ export function parseRetryTiers(text: string): RetryTier[] {
     });
 }
 
+/** The node URLs of AMQP_URL: one, or several separated by commas (a cluster's nodes, tried in turn). */
+export function brokerUrls(text: string): string[] {
+  return text
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+}
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const BrokerEnv = z.object({
   AMQP_URL: z
     .string()
-    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+    .refine(
+      (text) => brokerUrls(text).every((url) => /^amqps?:\/\/[^,\s]+$/.test(url)),
+      'must be an amqp:// or amqps:// URL, or several separated by commas (the nodes of a cluster)',
+    )
     .default('amqp://guest:guest@127.0.0.1:5672'),
   AMQP_PREFETCH: positiveInt(50),
   AMQP_PUBLISH_TIMEOUT_MS: positiveInt(10_000),

@@ -1,9 +1,11 @@
 // The broker connection: amqp-connection-manager reconnects; every channel of a process shares it.
 import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
+import { brokerUrls } from './config.js';
 
 export type { AmqpConnectionManager } from 'amqp-connection-manager';
 
 export interface ConnectOptions {
+  /** One node's URL, or several separated by commas: a lost connection fails over to the next. */
   readonly url: string;
   /** Shown in the management UI's connection list. */
   readonly connectionName: string;
@@ -18,7 +20,7 @@ export interface ConnectOptions {
 
 /** Opens a self-healing connection; channels created on it re-run their setup after a reconnect. */
 export function connectBroker(options: ConnectOptions): AmqpConnectionManager {
-  return amqp.connect([options.url], {
+  return amqp.connect(brokerUrls(options.url), {
     heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
     reconnectTimeInSeconds: options.reconnectSeconds ?? 1,
     // TCP_NODELAY: without it Nagle's algorithm and delayed ACKs hold small frames (a confirm,

@@ -3,9 +3,11 @@ import {
   BusinessRefusal,
   classifyError,
   ContractViolationError,
+  FailureClass,
   PermanentError,
   TransientError,
 } from './errors.js';
+import { PublishError } from './publisher.js';
 
 describe('classifyError', () => {
   it('honours the explicit classes', () => {
@@ -24,6 +26,20 @@ describe('classifyError', () => {
   it('finds the code in a wrapped cause (drizzle wraps driver errors)', () => {
     const driver = Object.assign(new Error('connection closed'), { code: 'CONNECTION_CLOSED' });
     expect(classifyError(new Error('Failed query: select 1', { cause: driver }))).toBe('transient');
+  });
+
+  it('treats a publish the broker could not take now (connection lost, timeout, nack) as transient, an unroutable one as permanent', () => {
+    expect(classifyError(new PublishError('timeout', 'not connected to the broker within 10000 ms'))).toBe(
+      FailureClass.transient,
+    );
+    expect(classifyError(new PublishError('connection-lost', 'connection closed'))).toBe(
+      FailureClass.transient,
+    );
+    expect(classifyError(new PublishError('nacked', 'nacked by the broker'))).toBe(FailureClass.transient);
+    expect(
+      classifyError(new Error('reply not sent', { cause: new PublishError('timeout', 'no confirm') })),
+    ).toBe(FailureClass.transient);
+    expect(classifyError(new PublishError('unroutable', 'no queue bound'))).toBe(FailureClass.permanent);
   });
 
   it('treats anything else, such as a bug, as permanent', () => {

@@ -81,6 +81,9 @@ const transientCodes = new Set([
   '53300', // too_many_connections
 ]);
 
+/** `PublishError` reasons that mean "the broker is away", not "this message is wrong" (`unroutable`). */
+const transientPublishReasons = new Set(['connection-lost', 'timeout', 'nacked', 'closed']);
+
 /**
  * The default classification: explicit classes win; known network and database codes are
  * transient (PostgreSQL class 08 is a connection exception), also when wrapped as a `cause`;
@@ -92,6 +95,13 @@ export function classifyError(error: unknown): FailureClass {
   if (error instanceof PermanentError) return FailureClass.permanent;
   // Walk the cause chain: drizzle and other wrappers keep the driver's error as `cause`.
   for (let current: unknown = error, depth = 0; current && depth < 8; depth += 1) {
+    // A publish (a worker's reply, an event) the broker could not take now: the connection was
+    // lost, none came back in time, or the broker refused it under pressure. The broker is away,
+    // not the message at fault: retry it, never dead-letter it.
+    const { name, reason } = current as { name?: unknown; reason?: unknown };
+    if (name === 'PublishError' && typeof reason === 'string' && transientPublishReasons.has(reason)) {
+      return FailureClass.transient;
+    }
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && (transientCodes.has(code) || code.startsWith('08'))) {
       return FailureClass.transient;

@@ -44,7 +44,7 @@ export { Consumer, DeliveryOutcome } from './consumer.js';
 export type { BatchHandler, ConsumerOptions, DependencyGate, RejectedMessage } from './consumer.js';
 export { planRetry } from './retry.js';
 export type { RetryPolicy, RetryPlan } from './retry.js';
-export { loadBrokerConfig, parseRetryTiers } from './config.js';
+export { brokerUrls, loadBrokerConfig, parseRetryTiers } from './config.js';
 export type { BrokerConfig } from './config.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';

@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfirmPublisher, PublishError } from './publisher.js';
-import { brokerCtl, canControlBroker, createTestBroker, eventually, type TestBroker } from './testing.js';
+import { createTestBroker, eventually, PrivateBroker, type TestBroker } from './testing.js';
 import { orderConfirm } from './test-support/messages.js';
 
-// Blocking publishers takes a memory alarm raised with `rabbitmqctl`, which holds every publisher
-// on the broker: run this file alone (the exclusive services lock). Only an explicit opt-out skips it.
-const optedOut = process.env.SAGAPORT_SKIP_BROKER_RESTART === '1';
-const controllable = optedOut ? false : await canControlBroker();
-if (!optedOut && !controllable) {
-  throw new Error(
-    'rabbitmqctl cannot control the broker: set RABBITMQCTL, or SAGAPORT_SKIP_BROKER_RESTART=1 for a remote broker',
-  );
-}
-
-/** Whether the broker's memory alarm is in effect. */
-async function memoryAlarm(): Promise<boolean> {
-  return (await brokerCtl('eval', 'rabbit_alarm:get_alarms().')).includes('memory');
-}
+// The memory alarm is raised on a RabbitMQ node of this test's own (PrivateBroker): an alarm on
+// the shared broker would block every publisher on it.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,16 +19,16 @@ function within<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?
   ]);
 }
 
-describe.skipIf(!controllable)('a publish the broker never confirms', () => {
+describe('a publish the broker never confirms', () => {
+  let node: PrivateBroker;
   let broker: TestBroker;
-  let watermark: string;
   beforeAll(async () => {
-    broker = await createTestBroker();
-    watermark = (await brokerCtl('eval', 'vm_memory_monitor:get_vm_memory_high_watermark().')).trim();
+    node = await PrivateBroker.start();
+    broker = await createTestBroker({ url: node.url });
   });
   afterAll(async () => {
-    await brokerCtl('set_vm_memory_high_watermark', watermark);
-    await broker.cleanup();
+    await broker?.cleanup();
+    await node?.dispose();
   });
 
   it('rejects with a timeout error and gives back its in-flight slot', async () => {
@@ -53,16 +41,16 @@ describe.skipIf(!controllable)('a publish the broker never confirms', () => {
     broker.connection.on('unblocked', () => (unblocked = true));
 
     // A memory alarm: the broker stops reading from publishing connections, so no confirm comes.
-    await brokerCtl('set_vm_memory_high_watermark', '0');
+    await node.raiseMemoryAlarm();
     let outcome: Awaited<ReturnType<typeof within>>;
     let started = 0;
     try {
-      expect(await eventually(memoryAlarm)).toBe(true);
+      expect(await eventually(() => node.memoryAlarm())).toBe(true);
       started = Date.now();
       outcome = await within(publisher.publish(orderConfirm(broker.topology)), 10_000);
       expect(blocked).toBe(true);
     } finally {
-      await brokerCtl('set_vm_memory_high_watermark', watermark);
+      await node.clearMemoryAlarm();
     }
     const elapsed = Date.now() - started;
     expect(outcome).not.toBe('pending');
@@ -73,7 +61,7 @@ describe.skipIf(!controllable)('a publish the broker never confirms', () => {
     expect(publisher.pending).toBe(0);
 
     // Once the broker reads again, the slot is free and the next publish is confirmed.
-    expect(await eventually(async () => !(await memoryAlarm()))).toBe(true);
+    expect(await eventually(async () => !(await node.memoryAlarm()))).toBe(true);
     expect(await eventually(() => unblocked)).toBe(true);
     expect(await within(publisher.publish(orderConfirm(broker.topology)), 10_000)).toEqual({
       value: undefined,

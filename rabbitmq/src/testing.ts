@@ -13,13 +13,15 @@ import {
 } from './topology.js';
 
 export const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export { createBrokerHome, freeLoopbackPort, PrivateBroker, PrivateCluster } from './private-broker.js';
+export type { PrivateBrokerOptions } from './private-broker.js';
 
 /** Connects with plain amqplib, retrying until the broker is ready (up to `timeoutMs`). */
-export async function connectAdmin(timeoutMs = 60_000): Promise<ChannelModel> {
+export async function connectAdmin(timeoutMs = 60_000, url: string = amqpUrl): Promise<ChannelModel> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await amqplib.connect(amqpUrl);
+      return await amqplib.connect(url);
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 500));
@@ -38,23 +40,31 @@ export interface TestBroker {
   cleanup(): Promise<void>;
 }
 
+export interface TestBrokerOptions extends Omit<TopologyOptions, 'prefix'> {
+  /** The broker to use (a `PrivateBroker`'s url); AMQP_URL's by default. */
+  readonly url?: string;
+}
+
 /** Declares a `test-<uuid>.`-prefixed topology and opens connections to it. */
-export async function createTestBroker(options: Omit<TopologyOptions, 'prefix'> = {}): Promise<TestBroker> {
+export async function createTestBroker({
+  url = amqpUrl,
+  ...options
+}: TestBrokerOptions = {}): Promise<TestBroker> {
   const id = randomUUID();
   const topology = buildTopology({ ...options, prefix: `test-${id}.` });
-  let adminConnection = await connectAdmin();
+  let adminConnection = await connectAdmin(60_000, url);
   let channel = await adminConnection.createChannel();
   await declareTopology(channel, topology);
   // Unique, so a test can close exactly its own connection from the broker side.
   const connectionName = `sagaport-test-${id}`;
-  const connection = connectBroker({ url: amqpUrl, connectionName });
+  const connection = connectBroker({ url, connectionName });
   await waitForBroker(connection);
   const admin = async () => {
     try {
       await channel.checkExchange(topology.exchanges.commands);
       return channel;
     } catch {
-      adminConnection = await connectAdmin();
+      adminConnection = await connectAdmin(60_000, url);
       channel = await adminConnection.createChannel();
       return channel;
     }
@@ -132,17 +142,6 @@ export async function canControlBroker(): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Stops the RabbitMQ application (connections drop), waits `downMs`, starts it again. */
-export async function restartBrokerApp(downMs: number): Promise<void> {
-  await brokerCtl('stop_app');
-  try {
-    await new Promise((r) => setTimeout(r, downMs));
-  } finally {
-    await brokerCtl('start_app');
-    await brokerCtl('await_startup');
   }
 }
 

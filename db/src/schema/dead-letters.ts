@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-/** Where a dead letter stands; rows are never deleted, a discarded one is only marked. */
+/** Where a dead letter stands. Open ones are never deleted; retention prunes those resolved long ago. */
 export const DeadLetterStatus = {
   /** Archived and waiting for an operator. */
   open: 'open',
@@ -101,5 +101,7 @@ export const messageRetries = pgTable(
     index('message_retries_saga_idx')
       .on(t.sagaId, t.failedAt)
       .where(sql`${t.sagaId} is not null`),
+    // Retention finds old retries by age (rows arrive in time order: BRIN is enough).
+    index('message_retries_failed_at_brin_idx').using('brin', t.failedAt),
   ],
 );

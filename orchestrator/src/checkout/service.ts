@@ -91,7 +91,7 @@ export class CheckoutService {
     });
     if (rows) {
       onCommitted?.(sagaId);
-      await this.engine.dispatch(rows);
+      await settledWithin(this.engine.dispatch(rows), MAX_DISPATCH_WAIT_MS);
       return { kind: 'started', sagaId };
     }
     const winner = (await this.findByKey(idempotencyKey))!;
@@ -209,4 +209,18 @@ export class CheckoutService {
       },
     };
   }
+}
+
+/**
+ * How long a checkout waits for its first command's confirm after the commit. The saga is safe
+ * once committed (the relay publishes what the direct publish does not); a broker that stopped
+ * confirming (a memory or disk alarm blocks the connection) must not hold the answer.
+ */
+const MAX_DISPATCH_WAIT_MS = 2_000;
+
+/** Waits for `work` (which never rejects) for at most `ms`; the work goes on after that. */
+async function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -9,12 +9,15 @@ import {
   MAX_CHECKOUT_BODY_BYTES,
   MAX_WAIT_SECONDS,
 } from './checkout-schema.js';
+import type { Backpressure } from './backpressure.js';
 import { bodyLimits, type BodyLimitRule } from './body-limits.js';
 import { fieldErrors, problem } from './problem.js';
 
 export interface CheckoutRoutesOptions {
   readonly service: CheckoutService;
   readonly ended: SagaEndedSignal;
+  /** Refuses new checkouts (503) while the broker blocks publishing or the outbox lags. */
+  readonly backpressure?: Backpressure;
 }
 
 /** Parses `Prefer: wait=N` (RFC 7240); N is capped at MAX_WAIT_SECONDS. */
@@ -29,9 +32,10 @@ export const checkoutBodyLimits: readonly BodyLimitRule[] = [
 ];
 const READ_MAX_BODY_BYTES = 1024;
 
-export function checkoutRoutes({ service, ended }: CheckoutRoutesOptions) {
+export function checkoutRoutes({ service, ended, backpressure }: CheckoutRoutesOptions) {
   const app = new Hono();
   app.use('/checkouts/*', bodyLimits(checkoutBodyLimits, READ_MAX_BODY_BYTES));
+  if (backpressure) app.post('/checkouts', backpressure.middleware());
 
   app.post('/checkouts', async (c) => {
     const contentType = c.req.header('content-type') ?? '';

@@ -57,6 +57,12 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
       registers: register,
     }),
     consumers: createConsumerMetrics(registry),
+    retentionPruned: new Counter({
+      name: 'sagaport_retention_pruned_rows_total',
+      help: 'Rows deleted by the retention runner, by table',
+      labelNames: ['table'],
+      registers: register,
+    }),
     tableVacuums: new Counter({
       name: 'sagaport_table_vacuums_total',
       help: 'VACUUMs run by the table maintenance on tables that churn, by table',

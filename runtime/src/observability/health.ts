@@ -2,8 +2,11 @@
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 
-/** A named dependency check; resolves true when the dependency answers. */
-export type ReadinessCheck = () => Promise<boolean>;
+/**
+ * A named dependency check; resolves true when the dependency answers, false when it does not,
+ * or a sentence saying why the process should not take traffic now (shown under `reasons`).
+ */
+export type ReadinessCheck = () => Promise<boolean | string>;
 
 /** `/healthz` (the process runs) and `/readyz` (its dependencies answer), without metrics: for a public port. */
 export function readinessRoutes(checks: Record<string, ReadinessCheck>) {
@@ -16,12 +19,19 @@ export function readinessRoutes(checks: Record<string, ReadinessCheck>) {
             check().catch(() => false),
             new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
           ]);
-          return [name, up ? 'up' : 'down'] as const;
+          return [name, up === true ? 'up' : 'down', typeof up === 'string' ? up : undefined] as const;
         }),
       );
       const ready = entries.every(([, state]) => state === 'up');
+      const reasons = entries.filter(([, , reason]) => reason !== undefined);
       return c.json(
-        { status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(entries) },
+        {
+          status: ready ? 'ready' : 'not-ready',
+          checks: Object.fromEntries(entries.map(([name, state]) => [name, state])),
+          ...(reasons.length > 0
+            ? { reasons: Object.fromEntries(reasons.map(([name, , reason]) => [name, reason])) }
+            : {}),
+        },
         ready ? 200 : 503,
       );
     });

@@ -81,6 +81,12 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       name: 'workers-topology',
       setup: (channel: Parameters<typeof declareTopology>[0]) => declareTopology(channel, topology),
     });
+    setupChannel.on('error', (err: Error) =>
+      log.warn(
+        { err },
+        'topology setup failed (the connection dropped during it); it runs again on the next connection',
+      ),
+    );
     cleanups.push(() => setupChannel.close());
     await setupChannel.waitForConnect();
 

@@ -65,6 +65,13 @@ export class DeadLetterArchiver {
         }
       },
     });
+    // Without a listener, a setup cut short by a broker restart would crash the process.
+    this.wrapper.on('error', (err: Error) =>
+      this.options.logger.warn(
+        { err },
+        'dead-letter archiver setup failed; it runs again on the next connection',
+      ),
+    );
     await this.wrapper.waitForConnect();
   }
 

@@ -1,0 +1,2 @@
+CREATE INDEX "inbox_received_at_brin_idx" ON "inbox" USING brin ("received_at");--> statement-breakpoint
+CREATE INDEX "message_retries_failed_at_brin_idx" ON "message_retries" USING brin ("failed_at");
