@@ -28,8 +28,10 @@ import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { openApiDocument } from './http/openapi.js';
 import { problem } from './http/problem.js';
+import { observeRequests } from './http/observe.js';
 import { securityHeaders } from './http/security-headers.js';
 import {
+  deliveryTracer,
   readinessRoutes,
   OutboxDispatcher,
   OutboxRelay,
@@ -162,6 +164,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
           sagaId: message.correlationId,
           reply: toReplyInput(message),
           ref: message,
+          headers: message.headers,
         })),
       );
       return results.flatMap((result) =>
@@ -170,6 +173,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     },
     onBatch: metrics.consumers.observeBatch(topology.queues.replies),
     onOutcome: metrics.consumers.observe(topology.queues.replies),
+    tracer: deliveryTracer(topology.queues.replies),
   });
   const archiver = new DeadLetterArchiver({
     db: database.db,
@@ -234,6 +238,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   };
   // /metrics is not on this (public) app: it is served on the metrics address (see main.ts).
   const app = new Hono()
+    .use(
+      '*',
+      observeRequests({ logger, requests: metrics.httpRequests, duration: metrics.httpRequestDuration }),
+    )
     .use('*', securityHeaders())
     .route('/', checkoutRoutes({ service, ended }))
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))

@@ -20,7 +20,7 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { createConsumerMetrics } from '@sagaport/runtime';
+import { createConsumerMetrics, deliveryTracer } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import { Counter, Registry } from 'prom-client';
 import { defaultWorkerSettings, type WorkerSettings } from '../config.js';
@@ -149,6 +149,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
           consumerName: `${subscription.name}@${instance}`,
           prefetch: options.prefetch,
           onOutcome: metrics.observe(subscription.queue),
+          tracer: deliveryTracer(subscription.queue),
           gate,
           logger: log,
         }),
