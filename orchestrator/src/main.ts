@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     logger: log,
     consumerName: `orchestrator@${hostname()}:${process.pid}`,
     admin: config.admin,
+    metricsSampleIntervalMs: config.metrics.sampleIntervalMs,
     ...(existsSync(consoleDist) ? { consoleRoot: consoleDist } : {}),
   });
   // Metrics are for the scraper, not the public: their own address, loopback by default.

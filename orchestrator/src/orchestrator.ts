@@ -32,6 +32,7 @@ import { observeRequests } from './http/observe.js';
 import { securityHeaders } from './http/security-headers.js';
 import {
   deliveryTracer,
+  observePublisher,
   readinessRoutes,
   OutboxDispatcher,
   OutboxRelay,
@@ -39,6 +40,7 @@ import {
   TableMaintenance,
 } from '@sagaport/runtime';
 import { createOrchestratorMetrics } from './observability/metrics.js';
+import { MetricsSampler } from './observability/sampler.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
 import { SagaEngine } from './saga/engine.js';
@@ -66,6 +68,8 @@ export interface OrchestratorOptions {
   readonly admin?: Partial<AdminSettings>;
   /** Absolute path of the built console (admin-ui/dist), served on the same port; none when omitted. */
   readonly consoleRoot?: string;
+  /** How often the sampled gauges (sagas, dead letters, queues, replay jobs) are read; default 15 s. */
+  readonly metricsSampleIntervalMs?: number;
 }
 
 export interface Orchestrator {
@@ -107,6 +111,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     timeoutMs: options.publishTimeoutMs,
     maxInFlight: options.maxInFlight,
   });
+  observePublisher(metrics.registry, publisher, 'orchestrator');
   const dispatcher = new OutboxDispatcher({
     db: database.db,
     publisher,
@@ -186,6 +191,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   await archiver.start();
   const adminSettings: AdminSettings = { ...defaultAdminSettings, ...options.admin };
+  const sampler = new MetricsSampler({
+    registry: metrics.registry,
+    db: database.db,
+    topology,
+    logger,
+    managementUrl: adminSettings.managementUrl,
+    intervalMs: options.metricsSampleIntervalMs ?? 15_000,
+  });
+  sampler.start();
   const adminDatabase = options.adminDatabase ?? database;
   const replayJobs = new ReplayJobRunner({
     db: adminDatabase.db,
@@ -275,6 +289,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     metrics,
     readiness,
     async stop() {
+      await sampler.stop();
       await scanner.stop();
       await maintenance.stop();
       await replayJobs.stop();

@@ -28,3 +28,4 @@ export {
   tracer,
 } from './tracing/messaging.js';
 export { logMixin, withLogContext } from './observability/log-context.js';
+export { observePublisher } from './observability/publisher-metrics.js';

@@ -34,6 +34,8 @@ export const adminSettingsSchema = z.object({
   apiTokenMaxDays: z.number().int().positive(),
   /** RabbitMQ management API, for queue depths and rates (user info in the URL). */
   managementUrl: z.string().url(),
+  /** Link from a saga to its trace: a URL with `{traceId}` (Jaeger: http://host:16686/trace/{traceId}); empty: no link. */
+  traceUrlTemplate: z.string(),
 });
 export type AdminSettings = z.infer<typeof adminSettingsSchema>;
 
@@ -53,4 +55,5 @@ export const defaultAdminSettings: AdminSettings = {
   apiTokenDefaultDays: 30,
   apiTokenMaxDays: 365,
   managementUrl: 'http://guest:guest@127.0.0.1:15672',
+  traceUrlTemplate: '',
 };
