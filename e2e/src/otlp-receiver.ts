@@ -20,6 +20,15 @@ interface OtlpValue {
   boolValue?: boolean;
   doubleValue?: number;
 }
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string | number;
+  attributes?: { key: string; value: OtlpValue }[];
+}
 const valueOf = (v: OtlpValue) => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
 const attributesOf = (list: { key: string; value: OtlpValue }[] = []) =>
   Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
@@ -42,7 +51,7 @@ export class OtlpReceiver {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
             resourceSpans?: {
               resource?: { attributes?: { key: string; value: OtlpValue }[] };
-              scopeSpans?: { spans?: Record<string, unknown>[] }[];
+              scopeSpans?: { spans?: OtlpSpan[] }[];
             }[];
           };
           for (const resourceSpans of body.resourceSpans ?? []) {
@@ -51,13 +60,13 @@ export class OtlpReceiver {
               for (const span of scope.spans ?? []) {
                 spans.push({
                   service,
-                  traceId: String(span['traceId']),
-                  spanId: String(span['spanId']),
-                  parentSpanId: String(span['parentSpanId'] ?? ''),
-                  name: String(span['name']),
-                  kind: Number(span['kind']),
-                  start: BigInt(String(span['startTimeUnixNano'])),
-                  attributes: attributesOf(span['attributes'] as { key: string; value: OtlpValue }[]),
+                  traceId: span.traceId,
+                  spanId: span.spanId,
+                  parentSpanId: span.parentSpanId ?? '',
+                  name: span.name,
+                  kind: span.kind,
+                  start: BigInt(span.startTimeUnixNano),
+                  attributes: attributesOf(span.attributes),
                 });
               }
             }

@@ -19,7 +19,11 @@ interface QueryAnswer {
   data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
 }
 
-async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read().catch(() => undefined);
@@ -99,7 +103,10 @@ describe("Prometheus (Debian's binary) scraping the real processes with the ship
     );
     prometheus.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
     prometheus.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-    await eventually(async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined), 'Prometheus ready');
+    await eventually(
+      async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined),
+      'Prometheus ready',
+    );
   });
   afterAll(async () => {
     if (prometheus && prometheus.exitCode === null) {

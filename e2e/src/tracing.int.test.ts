@@ -57,7 +57,10 @@ describe('tracing across the real processes (OTLP to a receiver in the test)', (
 
   /** The consume spans of commands and replies (not of domain events), oldest first. */
   const sagaConsumes = (trace: readonly ReceivedSpan[]) => {
-    const queues = new Set([...Object.values(system.topology.queues.commands), system.topology.queues.replies]);
+    const queues = new Set([
+      ...Object.values(system.topology.queues.commands),
+      system.topology.queues.replies,
+    ]);
     return trace.filter(
       (s) => s.kind === CONSUMER && queues.has(String(s.attributes['messaging.destination.name'])),
     );
@@ -107,7 +110,9 @@ describe('tracing across the real processes (OTLP to a receiver in the test)', (
     const last = trace.filter((s) => s.name === 'saga reply').at(-1)!;
     expect(last.attributes).toMatchObject({ 'saga.status': 'completed' });
     // For the record: the span names of one saga, in order.
-    console.info(`trace of saga ${answer.sagaId}:\n${trace.map((s) => `${s.service}: ${s.name}`).join('\n')}`);
+    console.info(
+      `trace of saga ${answer.sagaId}:\n${trace.map((s) => `${s.service}: ${s.name}`).join('\n')}`,
+    );
   });
 
   it("holds a compensated saga's compensations in its trace", async () => {
@@ -127,7 +132,9 @@ describe('tracing across the real processes (OTLP to a receiver in the test)', (
     expect(
       trace.filter((s) => s.name === 'saga reply' && s.attributes['saga.phase'] === 'compensation').length,
     ).toBeGreaterThanOrEqual(1);
-    expect(trace.filter((s) => s.name === 'saga reply').at(-1)?.attributes['saga.status']).toBe('compensated');
+    expect(trace.filter((s) => s.name === 'saga reply').at(-1)?.attributes['saga.status']).toBe(
+      'compensated',
+    );
   });
 
   it("writes a dead-lettered message's log lines with its saga id and trace id", async () => {
@@ -153,6 +160,10 @@ describe('tracing across the real processes (OTLP to a receiver in the test)', (
         .split('\n')
         .find((l) => l.includes('message dead-lettered') && l.includes(sagaId)),
     );
-    expect(JSON.parse(line)).toMatchObject({ saga_id: sagaId, trace_id: traceId, message_type: 'shipping.schedule' });
+    expect(JSON.parse(line)).toMatchObject({
+      saga_id: sagaId,
+      trace_id: traceId,
+      message_type: 'shipping.schedule',
+    });
   });
 });

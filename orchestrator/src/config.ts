@@ -87,7 +87,8 @@ const HttpEnv = z.object({
   TRACE_URL_TEMPLATE: z
     .string()
     .refine((t) => t === '' || (t.includes('{traceId}') && /^https?:\/\//.test(t)), {
-      message: 'must be an http(s) URL containing {traceId} (e.g. http://localhost:16686/trace/{traceId}), or empty',
+      message:
+        'must be an http(s) URL containing {traceId} (e.g. http://localhost:16686/trace/{traceId}), or empty',
     })
     .default(defaultAdminSettings.traceUrlTemplate),
   API_TOKEN_DEFAULT_DAYS: z.coerce

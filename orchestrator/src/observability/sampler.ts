@@ -142,7 +142,14 @@ export class MetricsSampler {
         db.execute<{ queue: string; type: string; count: number }>(sql`
           select original_queue as queue, message_type as type, count(*)::int as count
           from dead_letters where status = 'open' group by 1, 2`),
-        db.execute<{ status: string; jobs: number; total: number; replayed: number; skipped: number; failed: number }>(sql`
+        db.execute<{
+          status: string;
+          jobs: number;
+          total: number;
+          replayed: number;
+          skipped: number;
+          failed: number;
+        }>(sql`
           select status, count(*)::int as jobs, sum(total)::int as total, sum(replayed)::int as replayed,
             sum(skipped)::int as skipped, sum(failed)::int as failed
           from replay_jobs where status in ('queued', 'running') group by status`),
@@ -159,9 +166,13 @@ export class MetricsSampler {
         this.deadLetters.inc({ queue, type }, row.count);
       }
       const byJobStatus = new Map(jobs.map((r) => [r.status, r]));
-      for (const status of ['queued', 'running']) this.replayJobs.set({ status }, byJobStatus.get(status)?.jobs ?? 0);
+      for (const status of ['queued', 'running'])
+        this.replayJobs.set({ status }, byJobStatus.get(status)?.jobs ?? 0);
       for (const state of ['total', 'replayed', 'skipped', 'failed'] as const)
-        this.replay.set({ state }, jobs.reduce((sum, r) => sum + (r[state] ?? 0), 0));
+        this.replay.set(
+          { state },
+          jobs.reduce((sum, r) => sum + (r[state] ?? 0), 0),
+        );
     } catch (error) {
       logger.warn({ err: error }, 'could not read the saga, dead-letter and replay gauges');
     }
@@ -182,7 +193,10 @@ export class MetricsSampler {
         const head = queue.head_message_timestamp;
         // AMQP timestamps are seconds; Sagaport's messages carry milliseconds. Either way: an age.
         const headMs = typeof head === 'number' ? (head > 1e11 ? head : head * 1000) : undefined;
-        this.oldest.set({ queue: name }, headMs && (queue.messages ?? 0) > 0 ? Math.max(0, (now - headMs) / 1000) : 0);
+        this.oldest.set(
+          { queue: name },
+          headMs && (queue.messages ?? 0) > 0 ? Math.max(0, (now - headMs) / 1000) : 0,
+        );
       }
       this.brokerUp.set(1);
     } catch (error) {

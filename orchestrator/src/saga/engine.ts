@@ -28,7 +28,13 @@ import {
   type SagaUpdate,
 } from './store.js';
 import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
-import { sagaTraceOf, traceTransition, withSagaTrace, type TraceCarrier, type TransitionKind } from './tracing.js';
+import {
+  sagaTraceOf,
+  traceTransition,
+  withSagaTrace,
+  type TraceCarrier,
+  type TransitionKind,
+} from './tracing.js';
 import {
   type CheckoutData,
   EventKind,
@@ -108,7 +114,9 @@ export class SagaEngine {
   async startCheckout(start: CheckoutStart): Promise<OutboxMessage[] | undefined> {
     const { sagaId, data } = start;
     let transition = stampSentAt(startSaga(this.options.definition, data, randomUUID));
-    const trace = tracingEnabled() ? traceTransition('start', sagaId, undefined, null, transition) : undefined;
+    const trace = tracingEnabled()
+      ? traceTransition('start', sagaId, undefined, null, transition)
+      : undefined;
     if (trace) transition = withSagaTrace(transition, trace);
     const rows = await insertSagaStart(this.options.sql, {
       idempotencyKey: start.idempotencyKey,
@@ -391,7 +399,12 @@ export class SagaEngine {
         messageType: c.type,
         correlationId: sagaId,
         headers: trace
-          ? traceSend(headers, trace, { type: c.type, messageId: c.messageId, sagaId, destination: route.exchange })
+          ? traceSend(headers, trace, {
+              type: c.type,
+              messageId: c.messageId,
+              sagaId,
+              destination: route.exchange,
+            })
           : headers,
         payload: c.payload,
       };

@@ -3,7 +3,11 @@ import { inSpan } from '@sagaport/runtime';
 import type { CommandDelivery } from './messages.js';
 
 /** Runs one command's effect in a span `effect <command type>`; call only when tracing is enabled. */
-export function traceEffect<T>(command: CommandDelivery, sagaId: string, effect: () => Promise<T>): Promise<T> {
+export function traceEffect<T>(
+  command: CommandDelivery,
+  sagaId: string,
+  effect: () => Promise<T>,
+): Promise<T> {
   return inSpan(
     `effect ${command.type}`,
     command.headers,

@@ -102,8 +102,13 @@ export type SagaDeadLetter = z.infer<typeof SagaDeadLetterSchema>;
 /** Where the saga's trace is: its id, and a link when TRACE_URL_TEMPLATE is set. */
 export const SagaTraceSchema = z
   .object({
-    traceId: z.string().openapi({ description: 'W3C trace id (32 hex digits) of the saga, which every span of it shares' }),
-    url: z.string().nullable().openapi({ description: 'The trace in the tracing UI (TRACE_URL_TEMPLATE); null when none is set' }),
+    traceId: z
+      .string()
+      .openapi({ description: 'W3C trace id (32 hex digits) of the saga, which every span of it shares' }),
+    url: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The trace in the tracing UI (TRACE_URL_TEMPLATE); null when none is set' }),
   })
   .openapi('SagaTrace');
 
