@@ -76,7 +76,12 @@ describe('an unhandled error in either API (PostgreSQL unreachable, real orchest
 
   it.each([
     ['the checkout API', 'POST', '/checkouts', checkoutBody({ items: [{ sku: 'SKU-E1', quantity: 1 }] })],
-    ['the admin API', 'POST', '/api/admin/auth/login', { email: 'nobody@sagaport.test', password: 'x'.repeat(12) }],
+    [
+      'the admin API',
+      'POST',
+      '/api/admin/auth/login',
+      { email: 'nobody@sagaport.test', password: 'x'.repeat(12) },
+    ],
   ])(
     '%s answers problem+json 500, with its request id, and logs the error once',
     async (_api, method, path, body) => {

@@ -140,6 +140,16 @@ describe("Prometheus (Debian's binary) scraping the real processes with the ship
       return value >= 1 ? value : undefined;
     }, 'the consumers of the replies queue');
     expect(Number(consumers)).toBeGreaterThanOrEqual(1);
+    // And the gauges read from PostgreSQL: no saga left running or failed.
+    const sagas = await eventually(async () => {
+      const answer = await query('sagaport_sagas{job="sagaport-orchestrator"}');
+      return answer.data?.result.length === 3 ? answer.data.result : undefined;
+    }, 'the saga gauges');
+    expect(sagas.map((r) => [r.metric['status'], r.value[1]]).sort()).toEqual([
+      ['compensating', '0'],
+      ['failed', '0'],
+      ['running', '0'],
+    ]);
   });
 
   it('evaluates every alert rule without error', async () => {

@@ -1,5 +1,5 @@
 // Gauges read on an interval, not per scrape: sagas by state, open dead letters, queues, replay jobs.
-import type { Database } from '@sagaport/db';
+import { deadLetters, replayJobs, sagaInstances, type Database } from '@sagaport/db';
 import { sagaContracts, type Logger, type Topology } from '@sagaport/rabbitmq';
 import { sql } from 'drizzle-orm';
 import { Gauge, type Registry } from 'prom-client';
@@ -133,15 +133,15 @@ export class MetricsSampler {
   private async sampleDatabase(): Promise<void> {
     const { db, logger } = this.options;
     try {
-      const [sagas, deadLetters, jobs] = await Promise.all([
+      const [sagas, open, jobs] = await Promise.all([
         db.execute<{ status: string; count: number; stuck: number }>(sql`
           select status, count(*)::int as count,
             (count(*) filter (where status <> 'failed'
               and deadline_at < now() - make_interval(secs => ${STUCK_AFTER_SECONDS})))::int as stuck
-          from saga.instances where status in ('running', 'compensating', 'failed') group by status`),
+          from ${sagaInstances} where status in ('running', 'compensating', 'failed') group by status`),
         db.execute<{ queue: string; type: string; count: number }>(sql`
           select original_queue as queue, message_type as type, count(*)::int as count
-          from dead_letters where status = 'open' group by 1, 2`),
+          from ${deadLetters} where status = 'open' group by 1, 2`),
         db.execute<{
           status: string;
           jobs: number;
@@ -152,7 +152,7 @@ export class MetricsSampler {
         }>(sql`
           select status, count(*)::int as jobs, sum(total)::int as total, sum(replayed)::int as replayed,
             sum(skipped)::int as skipped, sum(failed)::int as failed
-          from replay_jobs where status in ('queued', 'running') group by status`),
+          from ${replayJobs} where status in ('queued', 'running') group by status`),
       ]);
       const byStatus = new Map(sagas.map((r) => [r.status, r]));
       for (const status of ['running', 'compensating', 'failed'])
@@ -160,7 +160,7 @@ export class MetricsSampler {
       this.stuck.set(sagas.reduce((sum, r) => sum + r.stuck, 0));
       this.deadLetters.reset();
       const known = new Set(Object.keys(sagaContracts));
-      for (const row of deadLetters) {
+      for (const row of open) {
         const queue = this.queues.has(row.queue) ? row.queue : UNKNOWN;
         const type = known.has(row.type) ? row.type : UNKNOWN;
         this.deadLetters.inc({ queue, type }, row.count);
