@@ -86,6 +86,8 @@ describe("Prometheus (Debian's binary) scraping the real processes with the ship
     config.scrape_configs = config.scrape_configs.map(
       ({ dns_sd_configs: _dns, static_configs: _static, ...job }) => ({
         ...job,
+        // The shared broker's per-object metrics list every test's queues: give it time.
+        ...(job['job_name'] === 'rabbitmq' ? { scrape_interval: '5s', scrape_timeout: '5s' } : {}),
         static_configs: [{ targets: [targets[job['job_name'] as string]] }],
       }),
     );
@@ -127,11 +129,14 @@ describe("Prometheus (Debian's binary) scraping the real processes with the ship
       return value === CHECKOUTS ? value : undefined;
     }, 'the completed sagas in Prometheus');
     expect(completed).toBe(CHECKOUTS);
-    const up = await query('up');
-    expect(
-      Object.fromEntries(up.data!.result.map((r) => [r.metric['job'], r.value[1]])),
-      output.join(''),
-    ).toEqual({ 'sagaport-orchestrator': '1', 'sagaport-workers': '1', rabbitmq: '1' });
+    const up = await eventually(async () => {
+      const answer = await query('up');
+      const byJob = Object.fromEntries(answer.data!.result.map((r) => [r.metric['job'], r.value[1]]));
+      return Object.keys(byJob).length === 3 && Object.values(byJob).every((v) => v === '1')
+        ? byJob
+        : undefined;
+    }, 'every target up');
+    expect(up).toEqual({ 'sagaport-orchestrator': '1', 'sagaport-workers': '1', rabbitmq: '1' });
     // The sampled gauges reach Prometheus: a work queue of this test with its consumer.
     const consumers = await eventually(async () => {
       const answer = await query(`sagaport_queue_consumers{queue="${system.topology.queues.replies}"}`);
