@@ -1,21 +1,20 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutBody } from './client.js';
 import { System, type ManagedProcess } from './harness.js';
 
 /** A TCP proxy to PostgreSQL that the test can cut: PostgreSQL unreachable for this process only. */
 class CuttableProxy {
-  private readonly sockets = new Set<Socket>();
-  private cut = false;
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    private readonly state: { cut: boolean; sockets: Set<Socket> },
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<CuttableProxy> {
-    let proxy: CuttableProxy | undefined;
+    const state = { cut: false, sockets: new Set<Socket>() };
     const server = createServer((client) => {
-      if (proxy?.cut) return client.destroy();
+      if (state.cut) return client.destroy();
       const upstream = connect(target.port, target.host);
       for (const [a, b] of [
         [client, upstream],
@@ -24,19 +23,18 @@ class CuttableProxy {
         a.pipe(b);
         a.on('error', () => b.destroy());
         a.on('close', () => b.destroy());
-        proxy?.sockets.add(a);
+        state.sockets.add(a);
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
-    proxy = new CuttableProxy(server, typeof address === 'object' && address ? address.port : 0);
-    return proxy;
+    return new CuttableProxy(server, typeof address === 'object' && address ? address.port : 0, state);
   }
 
   /** Drops every connection and refuses new ones. */
   cutOff(): void {
-    this.cut = true;
-    for (const socket of this.sockets) socket.destroy();
+    this.state.cut = true;
+    for (const socket of this.state.sockets) socket.destroy();
   }
 
   close(): Promise<void> {
@@ -74,17 +72,23 @@ describe('an unhandled error in either API (PostgreSQL unreachable, real orchest
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-  it.each([
-    ['the checkout API', 'POST', '/checkouts', checkoutBody({ items: [{ sku: 'SKU-E1', quantity: 1 }] })],
-    [
-      'the admin API',
-      'POST',
-      '/api/admin/auth/login',
-      { email: 'nobody@sagaport.test', password: 'x'.repeat(12) },
-    ],
-  ])(
-    '%s answers problem+json 500, with its request id, and logs the error once',
-    async (_api, method, path, body) => {
+  const cases: { api: string; method: string; path: string; body: unknown }[] = [
+    {
+      api: 'the checkout API',
+      method: 'POST',
+      path: '/checkouts',
+      body: checkoutBody({ items: [{ sku: 'SKU-E1', quantity: 1 }] }),
+    },
+    {
+      api: 'the admin API',
+      method: 'POST',
+      path: '/api/admin/auth/login',
+      body: { email: 'nobody@sagaport.test', password: 'x'.repeat(12) },
+    },
+  ];
+  it.each(cases)(
+    '$api answers problem+json 500, with its request id, and logs the error once',
+    async ({ method, path, body }) => {
       const requestId = `test-${Math.random().toString(36).slice(2)}`;
       const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
         method,

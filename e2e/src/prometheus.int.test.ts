@@ -129,9 +129,11 @@ describe("Prometheus (Debian's binary) scraping the real processes with the ship
       return value === CHECKOUTS ? value : undefined;
     }, 'the completed sagas in Prometheus');
     expect(completed).toBe(CHECKOUTS);
-    const up = await eventually(async () => {
+    const up = await eventually<Record<string, string>>(async () => {
       const answer = await query('up');
-      const byJob = Object.fromEntries(answer.data!.result.map((r) => [r.metric['job'], r.value[1]]));
+      const byJob: Record<string, string> = Object.fromEntries(
+        answer.data!.result.map((r): [string, string] => [r.metric['job'] ?? '', r.value[1]]),
+      );
       return Object.keys(byJob).length === 3 && Object.values(byJob).every((v) => v === '1')
         ? byJob
         : undefined;
