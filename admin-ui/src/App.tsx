@@ -4,6 +4,7 @@ import { LoginPage } from './auth/LoginPage.js';
 import { safeNext } from './auth/next.js';
 import { SessionGate } from './auth/session.js';
 import { Layout } from './Layout.js';
+import { LiveUpdates } from './live/LiveUpdates.js';
 import { resolveRoute } from './routes.js';
 import { Link, useLocation, useNavigate, useSearchParams } from './router/router.js';
 import { Empty, ErrorState, Loading } from './ui/states.js';
@@ -49,15 +50,17 @@ function SignedIn() {
   useTitle(route?.title ?? 'Not found');
   if (pathname === '/login') return <Loading />;
   return (
-    <Layout>
-      {route ? (
-        route.element
-      ) : (
-        <Empty title="No such page">
-          Nothing lives at <code>{pathname}</code>. <Link to="/">Go to the overview</Link>.
-        </Empty>
-      )}
-    </Layout>
+    <LiveUpdates>
+      <Layout>
+        {route ? (
+          route.element
+        ) : (
+          <Empty title="No such page">
+            Nothing lives at <code>{pathname}</code>. <Link to="/">Go to the overview</Link>.
+          </Empty>
+        )}
+      </Layout>
+    </LiveUpdates>
   );
 }
 

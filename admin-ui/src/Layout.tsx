@@ -4,6 +4,8 @@ import { useAuth } from './auth/session.js';
 import { Link, useLocation } from './router/router.js';
 import { Badge } from './ui/badges.js';
 import { ErrorBoundary } from './ui/ErrorBoundary.js';
+import { LiveIndicator } from './live/LiveUpdates.js';
+import { KeyboardShortcuts } from './keyboard/KeyboardHelp.js';
 
 const sections = [
   { to: '/', label: 'Overview' },
@@ -58,6 +60,7 @@ export function Layout({ children }: { children: ReactNode }) {
             ))}
           </ul>
         </nav>
+        <LiveIndicator />
         <div className="user">
           <Link
             to="/account"
@@ -69,6 +72,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <span className="sr-only"> (your account)</span>
           </Link>
           <Badge tone={user.role === 'operator' ? 'info' : 'neutral'}>{user.role}</Badge>
+          <KeyboardShortcuts />
           <button type="button" className="btn btn--ghost btn--small" onClick={() => void signOut()}>
             Sign out
           </button>

@@ -174,11 +174,12 @@ const SEEN_BEFORE = 'inbox messages claimed before';
  * the transaction and every statement sent after it, and the promise rejects with
  * {@link InboxSeenBefore}. Distinct ids only (callers drop a second copy of a message first).
  * The same guarantees as {@link claimInboxBatch}: a concurrent duplicate waits on the primary key.
+ * With a `reply` per delivery the rows are written whole, after the effects that produced them.
  */
 export async function claimNewInboxBatch(
   sql: SqlExecutor,
   consumer: string,
-  deliveries: readonly Omit<InboxDelivery, 'consumer'>[],
+  deliveries: readonly (Omit<InboxDelivery, 'consumer'> & { readonly reply?: unknown })[],
 ): Promise<void> {
   if (deliveries.length === 0) return;
   const rows = JSON.stringify(
@@ -186,14 +187,15 @@ export async function claimNewInboxBatch(
       message_id: d.messageId,
       message_type: d.messageType,
       correlation_id: d.correlationId,
+      reply: d.reply ?? null,
     })),
   );
   try {
     await sql`
       with claimed as (
-        insert into inbox (consumer, message_id, message_type, correlation_id)
-        select ${consumer}, r.message_id, r.message_type, r.correlation_id
-        from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, message_type text, correlation_id uuid)
+        insert into inbox (consumer, message_id, message_type, correlation_id, reply)
+        select ${consumer}, r.message_id, r.message_type, r.correlation_id, r.reply
+        from jsonb_to_recordset(${rows}::jsonb) as r(message_id uuid, message_type text, correlation_id uuid, reply jsonb)
         order by r.message_id
         on conflict (consumer, message_id) do nothing
         returning 1)
@@ -204,6 +206,32 @@ export async function claimNewInboxBatch(
     }
     throw error;
   }
+}
+
+/**
+ * Reads, without claiming anything, which of `messageIds` `consumer` has processed, with the
+ * reply stored for each: one primary-key lookup per id. For a consumer that claims its messages
+ * together with their replies ({@link claimNewInboxBatch} after the effects), so a row is only
+ * ever inserted whole and never updated: the inbox then leaves no dead rows behind.
+ */
+export async function readInboxBatch(
+  sql: SqlExecutor,
+  consumer: string,
+  messageIds: readonly string[],
+): Promise<Map<string, BatchInboxClaim>> {
+  const claims = new Map<string, BatchInboxClaim>();
+  if (messageIds.length === 0) return claims;
+  const found = await sql<{ message_id: string; reply: unknown }[]>`
+    select message_id, reply from inbox
+    where consumer = ${consumer} and message_id = any(${sql.array([...messageIds], 2950)}::uuid[])`;
+  const stored = new Map(found.map((row) => [row.message_id, row.reply ?? null]));
+  for (const id of messageIds) {
+    claims.set(
+      id,
+      stored.has(id) ? { firstDelivery: false, reply: stored.get(id) } : { firstDelivery: true },
+    );
+  }
+  return claims;
 }
 
 /**

@@ -55,6 +55,7 @@ export {
   claimInbox,
   claimInboxBatch,
   claimNewInboxBatch,
+  readInboxBatch,
   InboxSeenBefore,
   storeInboxReplies,
   storeInboxReply,

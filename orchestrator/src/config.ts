@@ -91,6 +91,18 @@ const HttpEnv = z.object({
         'must be an http(s) URL containing {traceId} (e.g. http://localhost:16686/trace/{traceId}), or empty',
     })
     .default(defaultAdminSettings.traceUrlTemplate),
+  ADMIN_LIVE_STREAMS_PER_SESSION: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(defaultAdminSettings.liveStreamsPerSession),
+  ADMIN_LIVE_HEARTBEAT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(defaultAdminSettings.liveHeartbeatMs / 1_000),
   API_TOKEN_DEFAULT_DAYS: z.coerce
     .number()
     .int()
@@ -192,6 +204,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       traceUrlTemplate: e.TRACE_URL_TEMPLATE,
       apiTokenDefaultDays: e.API_TOKEN_DEFAULT_DAYS,
       apiTokenMaxDays: e.API_TOKEN_MAX_DAYS,
+      liveStreamsPerSession: e.ADMIN_LIVE_STREAMS_PER_SESSION,
+      liveHeartbeatMs: e.ADMIN_LIVE_HEARTBEAT_SECONDS * 1_000,
+      liveStreamMaxMs: defaultAdminSettings.liveStreamMaxMs,
     },
   };
 }

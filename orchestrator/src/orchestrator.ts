@@ -19,6 +19,7 @@ import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
 import type { AdminDeps } from './admin/env.js';
 import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
 import { DeadLetterArchiver } from './admin/dead-letters/archiver.js';
+import { LiveHub } from './admin/live/hub.js';
 import { REPLAY_JOBS_CHANNEL } from './admin/dead-letters/jobs.js';
 import { ReplayJobRunner } from './admin/dead-letters/runner.js';
 import { CheckoutService } from './checkout/service.js';
@@ -121,6 +122,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
   });
   const ended = new SagaEndedSignal(database);
+  const live = new LiveHub({ sql: (options.adminDatabase ?? database).sql, logger });
   const engine = new SagaEngine({
     sql: database.sql,
     dispatcher,
@@ -132,6 +134,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onTransition: (before, after, createdAt) =>
       observeTransition(metrics, checkoutSaga.name, before, after, createdAt),
     onEnded: (saga) => ended.endedHere(saga),
+    onCommitted: (sagaIds) => live.signal({ sagas: sagaIds }),
   });
   const relay = new OutboxRelay({
     database,
@@ -144,6 +147,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onPublished: (outcome, count) => metrics.messagesPublished.inc({ outcome }, count),
   });
   await ended.start();
+  await live.start();
   await relay.start();
   const gate = new DatabaseGate({
     probe: () => database.sql`select 1`,
@@ -186,8 +190,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     topology,
     gate,
     logger,
-    onArchived: (row) =>
-      metrics.deadLettersArchived.inc({ queue: row.originalQueue, error_class: row.errorClass }),
+    onArchived: (row) => {
+      metrics.deadLettersArchived.inc({ queue: row.originalQueue, error_class: row.errorClass });
+      // The row's id is the database's; its failure key counts it once all the same.
+      live.signal({ deadLetters: [row.id ?? row.failureKey] });
+    },
   });
   await archiver.start();
   const adminSettings: AdminSettings = { ...defaultAdminSettings, ...options.admin };
@@ -207,6 +214,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     runner: options.consumerName,
     concurrency: adminSettings.replayJobConcurrency,
     budgetPerSecond: adminSettings.replayBudgetPerSecond,
+    onProgress: (jobId, deadLetters, audit) => live.signal({ replayJobs: [jobId], deadLetters, audit }),
     listen: async (wake) => {
       const listener = await adminDatabase.sql.listen(REPLAY_JOBS_CHANNEL, wake);
       return () => listener.unlisten();
@@ -242,6 +250,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     engine,
     settings: adminSettings,
     logger,
+    live,
   };
   await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
@@ -298,6 +307,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       await relay.stop();
       await dispatcher.flush();
       await ended.stop();
+      await live.stop();
       await publisher.close();
     },
   };

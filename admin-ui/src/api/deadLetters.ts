@@ -7,7 +7,9 @@ import type {
   DeadLetterGroup,
   DeadLetterSummary,
   Page,
+  BulkReplayPreview,
   ReplayAccepted,
+  ReplayPreview,
   ReplayJob,
   ReplayJobDetail,
   ReplayJobItemStatus,
@@ -70,6 +72,18 @@ export function startReplayJob(selection: ReplaySelection, ratePerSecond?: numbe
       body: { ...selection, ...(ratePerSecond ? { ratePerSecond } : {}) },
     }),
   );
+}
+
+/** What replaying one dead letter (optionally with an edited body) would do; changes nothing. */
+export function previewReplay(id: string, edited?: { body: unknown }): Promise<ReplayPreview> {
+  return unwrap(
+    api.POST('/api/admin/dead-letters/{id}/replay-preview', { params: { path: { id } }, body: edited ?? {} }),
+  );
+}
+
+/** A dry run of a bulk replay: what its job would replay, skip or fail; changes nothing. */
+export function previewBulkReplay(selection: ReplaySelection): Promise<BulkReplayPreview> {
+  return unwrap(api.POST('/api/admin/dead-letters/replay-preview', { body: selection }));
 }
 
 export async function listReplayJobs(): Promise<readonly ReplayJob[]> {

@@ -33,6 +33,8 @@ export type DeadLetterFacets = GetAnswer<'/api/admin/dead-letters/facets'>;
 export type DeadLetterQuery = Query<'/api/admin/dead-letters'>;
 export type ValidationResult = PostAnswer<'/api/admin/dead-letters/{id}/validate', 200>;
 export type ReplayAccepted = PostAnswer<'/api/admin/dead-letters/{id}/replay', 202>;
+export type ReplayPreview = Schemas['ReplayPreview'];
+export type BulkReplayPreview = Schemas['BulkReplayPreview'];
 
 export type ReplayJobStatus = Schemas['ReplayJob']['status'];
 export type ReplayJob = Schemas['ReplayJob'];

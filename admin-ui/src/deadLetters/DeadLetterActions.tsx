@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { discardDeadLetter, replayDeadLetter } from '../api/deadLetters.js';
 import type { DeadLetterDetail, ReplayAccepted } from '../api/types.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
+import { ReplayPreviewPanel, useReplayPreview } from './ReplayPreview.js';
 
 type Dialog = 'replay' | 'discard' | null;
 
@@ -36,6 +37,7 @@ export function DeadLetterActions({
       await refresh();
     },
   });
+  const preview = useReplayPreview(deadLetter.id, dialog === 'replay');
   const blocked = !deadLetter.replayable.ok;
   return (
     <div className="button-row">
@@ -73,6 +75,7 @@ export function DeadLetterActions({
           confirmLabel="Replay"
           withReason
           busy={replay.isPending}
+          disabled={preview.data?.willReplay !== true}
           error={replay.error}
           onCancel={() => setDialog(null)}
           onConfirm={(reason) => replay.mutate(reason)}
@@ -82,6 +85,7 @@ export function DeadLetterActions({
             <code>{deadLetter.originalExchange ?? 'its exchange'}</code> with routing key{' '}
             <code>{deadLetter.originalRoutingKey ?? '?'}</code>.
           </p>
+          <ReplayPreviewPanel query={preview} />
         </ConfirmDialog>
       ) : null}
       {dialog === 'discard' ? (

@@ -11,6 +11,7 @@ import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { formatAgo, formatTime, shortId } from '../ui/format.js';
 import { LoadMore } from '../ui/LoadMore.js';
 import { Empty, QueryView } from '../ui/states.js';
+import { BulkDryRun } from './ReplayPreview.js';
 import { useStartReplayJob } from './useReplayJob.js';
 
 export function DeadLetterList({ query }: { query: DeadLetterQuery }) {
@@ -119,6 +120,7 @@ export function DeadLetterList({ query }: { query: DeadLetterQuery }) {
                   Each selected message is republished to its original exchange and routing key. Progress
                   shows on the next page.
                 </p>
+                <BulkDryRun selection={{ ids: [...selected] }} />
               </ConfirmDialog>
             ) : null}
           </>

@@ -1,4 +1,4 @@
-// Edit-and-replay: a JSON editor checked against the message's contract as you type, a diff, then replay.
+// Edit-and-replay: a JSON editor checked against the message's contract as you type, a merge view, then replay.
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
 import { ApiError } from '../api/client.js';
@@ -6,28 +6,26 @@ import { replayDeadLetter, validateDeadLetterBody } from '../api/deadLetters.js'
 import type { DeadLetterDetail, FieldError, ReplayAccepted } from '../api/types.js';
 import { useDebouncedValue } from '../ui/useDebouncedValue.js';
 import { ErrorState } from '../ui/states.js';
-import { DiffView } from './DiffView.js';
-import { changedFields, parseJson, pretty } from './jsonDiff.js';
+import { JsonEditor, type JsonEditorHandle } from './JsonEditor.js';
+import { MergeDiff } from './MergeDiff.js';
+import { fieldPosition, pretty, syntaxErrorOf } from './jsonPositions.js';
+
+type Parsed =
+  { ok: true; value: unknown; error?: undefined } | { ok: false; value?: undefined; error: string };
+
+function parseJson(text: string): Parsed {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
 
 /** The editor's starting text: the body as pretty JSON, or as stored when it is not JSON. */
 export function initialEditorText(deadLetter: Pick<DeadLetterDetail, 'body' | 'bodyJson'>): string {
   return deadLetter.bodyJson !== undefined && deadLetter.bodyJson !== null
     ? pretty(deadLetter.bodyJson)
     : deadLetter.body;
-}
-
-/** The character range of the line that holds `field`'s last named key, to point the editor at it. */
-export function locateField(text: string, field: string): [number, number] | null {
-  const key = field
-    .split('.')
-    .filter((part) => !/^\d+$/.test(part))
-    .at(-1);
-  if (!key || key === 'payload' || key === '(body)') return null;
-  const at = text.indexOf(`"${key}"`);
-  if (at < 0) return null;
-  const start = text.lastIndexOf('\n', at) + 1;
-  const end = text.indexOf('\n', at);
-  return [start, end < 0 ? text.length : end];
 }
 
 export function EditReplay({
@@ -42,9 +40,10 @@ export function EditReplay({
   validateDelayMs?: number;
 }) {
   const original = deadLetter.bodyJson ?? null;
-  const [text, setText] = useState(() => initialEditorText(deadLetter));
+  const [initialText] = useState(() => initialEditorText(deadLetter));
+  const [text, setText] = useState(initialText);
   const [reason, setReason] = useState('');
-  const editor = useRef<HTMLTextAreaElement>(null);
+  const editor = useRef<JsonEditorHandle>(null);
   const parsed = useMemo(() => parseJson(text), [text]);
   const settledText = useDebouncedValue(text, validateDelayMs);
   const settled = useMemo(() => parseJson(settledText), [settledText]);
@@ -64,17 +63,19 @@ export function EditReplay({
     onSuccess: (result) => onReplayed(result),
   });
   const checking = parsed.ok && (settledText !== text || validation.isFetching);
-  const changed = parsed.ok && changedFields(original, parsed.value).length > 0;
+  const changed = parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(original);
   const rejected: readonly FieldError[] = replay.error instanceof ApiError ? replay.error.errors : [];
   const errors = parsed.ok && !checking ? [...(validation.data?.errors ?? []), ...rejected] : [];
   const valid = parsed.ok && !checking && validation.data?.valid === true && rejected.length === 0;
-  const point = (field: string) => {
-    const range = locateField(text, field);
-    editor.current?.focus();
-    if (range) editor.current?.setSelectionRange(range[0], range[1]);
-  };
+  const point = (field: string) => editor.current?.focusField(field);
+  const errorsKey = JSON.stringify(errors);
+  const editorErrors = useMemo(() => JSON.parse(errorsKey) as FieldError[], [errorsKey]);
+  const syntax = useMemo(() => (parsed.ok ? null : syntaxErrorOf(text)), [parsed.ok, text]);
   const status = !parsed.ok
-    ? { tone: 'danger', text: `Not valid JSON: ${parsed.error}` }
+    ? {
+        tone: 'danger',
+        text: `Not valid JSON at line ${syntax?.line ?? '?'}, column ${syntax?.column ?? '?'}: ${parsed.error}`,
+      }
     : checking
       ? { tone: 'neutral', text: 'Checking against the contract…' }
       : validation.isError
@@ -87,20 +88,18 @@ export function EditReplay({
       <h2 id="edit-title">Edit and replay</h2>
       <div className="edit-replay__grid">
         <div>
-          <label className="field" htmlFor="body-editor">
+          <span className="field" id="body-editor-label">
             <span>Message body (JSON)</span>
-          </label>
-          <textarea
-            id="body-editor"
+          </span>
+          <JsonEditor
             ref={editor}
-            className="code-editor"
-            spellCheck={false}
-            value={text}
-            rows={Math.min(30, Math.max(10, text.split('\n').length + 1))}
-            aria-invalid={!valid && !checking}
-            aria-describedby="edit-status edit-errors"
-            onChange={(e) => {
-              setText(e.target.value);
+            initialText={initialText}
+            labelledBy="body-editor-label"
+            describedBy="edit-status edit-errors"
+            invalid={!valid && !checking}
+            errors={editorErrors}
+            onChange={(next) => {
+              setText(next);
               if (replay.isError) replay.reset();
             }}
           />
@@ -113,24 +112,33 @@ export function EditReplay({
             {status.text}
           </p>
           <ul id="edit-errors" className="field-errors" aria-label="Contract errors">
-            {errors.map((error) => (
-              <li key={`${error.field}:${error.message}`}>
-                <button type="button" className="link-button" onClick={() => point(error.field)}>
-                  <code>{error.field}</code>
-                </button>{' '}
-                {error.message}
-              </li>
-            ))}
+            {errors.map((error) => {
+              const at = fieldPosition(text, error.field);
+              return (
+                <li key={`${error.field}:${error.message}`}>
+                  <button type="button" className="link-button" onClick={() => point(error.field)}>
+                    <code>{error.field}</code>
+                  </button>{' '}
+                  {at ? (
+                    <span className="muted small">
+                      line {at.line}, column {at.column}:{' '}
+                    </span>
+                  ) : null}
+                  {error.message}
+                </li>
+              );
+            })}
           </ul>
           {validation.isError ? <ErrorState error={validation.error} /> : null}
         </div>
         <div>
           <h3>Changes</h3>
-          {parsed.ok ? (
-            <DiffView original={original} edited={parsed.value} />
-          ) : (
-            <p className="muted">Fix the JSON to see the diff.</p>
+          {changed ? null : (
+            <p className="muted" role="status">
+              No changes yet: the edit equals the original.
+            </p>
           )}
+          <MergeDiff original={initialText} edited={text} />
         </div>
       </div>
       <label className="field">

@@ -8,7 +8,9 @@ import { Link } from '../router/router.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { formatAgo, formatTime } from '../ui/format.js';
 import { Empty, QueryView } from '../ui/states.js';
+import { BulkDryRun } from './ReplayPreview.js';
 import { useStartReplayJob } from './useReplayJob.js';
+import { usePollInterval } from '../live/LiveUpdates.js';
 
 export function GroupsTable({
   query,
@@ -20,7 +22,7 @@ export function GroupsTable({
   const groups = useQuery({
     queryKey: ['dead-letter-groups', query],
     queryFn: () => listDeadLetterGroups(query),
-    refetchInterval: 10_000,
+    refetchInterval: usePollInterval(),
   });
   const [replaying, setReplaying] = useState<DeadLetterGroup | null>(null);
   const replay = useStartReplayJob();
@@ -103,6 +105,7 @@ export function GroupsTable({
                   Every open dead letter of <strong>{replaying.title}</strong> is republished to its original
                   exchange, at a steady pace. Progress and the result of each one show on the next page.
                 </p>
+                <BulkDryRun selection={{ fingerprint: replaying.fingerprint }} />
               </ConfirmDialog>
             ) : null}
           </div>

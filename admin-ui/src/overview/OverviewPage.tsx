@@ -13,6 +13,7 @@ import { BarChart } from '../ui/BarChart.js';
 import { Empty, QueryView } from '../ui/states.js';
 import { DeadLettersByQueue } from './DeadLettersByQueue.js';
 import { StatusCards } from './StatusCards.js';
+import { usePollInterval } from '../live/LiveUpdates.js';
 
 /** The backend's /readyz answer (503 with the same shape when not ready). */
 async function fetchReadiness(): Promise<Readiness> {
@@ -39,9 +40,15 @@ const outcomes = [
 ] as const;
 
 export function OverviewPage() {
-  const refetchInterval = OVERVIEW_REFRESH_MS;
+  // Sagas and dead letters arrive on the live stream; queue depths and readiness come from the
+  // broker and the probes, which no stream reports: those keep polling.
+  const refetchInterval = usePollInterval();
   const stats = useQuery({ queryKey: ['saga-stats'], queryFn: fetchSagaStats, refetchInterval });
-  const queues = useQuery({ queryKey: ['queues'], queryFn: fetchQueues, refetchInterval });
+  const queues = useQuery({
+    queryKey: ['queues'],
+    queryFn: fetchQueues,
+    refetchInterval: OVERVIEW_REFRESH_MS,
+  });
   const groups = useQuery({
     queryKey: ['dead-letter-groups', { status: 'open' }],
     queryFn: () => listDeadLetterGroups({ status: 'open' }),
@@ -52,13 +59,17 @@ export function OverviewPage() {
     queryFn: () => listSagas({ stuck: 'true', limit: 10 }),
     refetchInterval,
   });
-  const readiness = useQuery({ queryKey: ['readyz'], queryFn: fetchReadiness, refetchInterval });
+  const readiness = useQuery({
+    queryKey: ['readyz'],
+    queryFn: fetchReadiness,
+    refetchInterval: OVERVIEW_REFRESH_MS,
+  });
   const updated = stats.dataUpdatedAt ? new Date(stats.dataUpdatedAt).toLocaleTimeString() : '—';
   return (
     <>
       <PageHeader
         title="Overview"
-        subtitle={`Refreshes every ${OVERVIEW_REFRESH_MS / 1000} seconds · updated ${updated}`}
+        subtitle={`Sagas and dead letters update as they change; queues every ${OVERVIEW_REFRESH_MS / 1000} seconds · updated ${updated}`}
       />
       <QueryView query={stats} loadingLabel="Loading saga figures…">
         {(s) => (

@@ -1,3 +1,4 @@
+import { PollingOnly } from '../live/LiveUpdates.js';
 import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { ReplayJobDetail } from '../api/types.js';
@@ -34,7 +35,7 @@ const job = (overrides: Partial<ReplayJobDetail>): ReplayJobDetail => ({
 });
 
 describe('a bulk replay job', () => {
-  it('polls while running and shows the final results', async () => {
+  it('polls while running (the live stream down) and shows the final results', async () => {
     let polls = 0;
     fakeApi({
       'GET /api/admin/replay-jobs/{id}': () =>
@@ -70,7 +71,11 @@ describe('a bulk replay job', () => {
               ],
             }),
     });
-    renderConsole(<ReplayJobPage id="job-1" />);
+    renderConsole(
+      <PollingOnly ms={1_000}>
+        <ReplayJobPage id="job-1" />
+      </PollingOnly>,
+    );
     expect(await screen.findByText('1 of 3 processed')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Cancel the rest' })).toBeTruthy();
     expect(await screen.findByText('3 of 3 processed', {}, { timeout: 3_000 })).toBeTruthy();

@@ -11,6 +11,7 @@ import { formatTime, shortId } from '../ui/format.js';
 import { ErrorState, QueryView } from '../ui/states.js';
 import { JobItemsTable } from './JobItemsTable.js';
 import { describeSelector } from './selector.js';
+import { usePollInterval } from '../live/LiveUpdates.js';
 
 /** Items shown at once: a job may cover 10,000 dead letters, the page shows this many rows. */
 export const ITEMS_PER_PAGE = 50;
@@ -30,6 +31,7 @@ export function ReplayJobPage({ id }: { id: string }) {
   const [cursors, setCursors] = useState<string[]>([]);
   const [status, setStatus] = useState<ReplayJobItemStatus | undefined>(undefined);
   const cursor = cursors.at(-1);
+  const poll = usePollInterval();
   const job = useQuery({
     queryKey: ['replay-jobs', id, { cursor, status }],
     queryFn: () =>
@@ -39,7 +41,8 @@ export function ReplayJobPage({ id }: { id: string }) {
         ...(status ? { status } : {}),
       }),
     placeholderData: keepPreviousData,
-    refetchInterval: (query) => (query.state.data && !isLive(query.state.data) ? false : 1_000),
+    // Progress arrives on the live stream; polled only while it is down.
+    refetchInterval: (query) => (query.state.data && !isLive(query.state.data) ? false : poll),
   });
   return (
     <>

@@ -7,14 +7,14 @@ import { Link } from '../router/router.js';
 import { StatusBadge } from '../ui/badges.js';
 import { formatAgo, formatTime, shortId } from '../ui/format.js';
 import { Empty, QueryView } from '../ui/states.js';
-import { isLive } from './ReplayJobPage.js';
 import { describeSelector } from './selector.js';
+import { usePollInterval } from '../live/LiveUpdates.js';
 
 export function ReplayJobsPage() {
   const jobs = useQuery({
     queryKey: ['replay-jobs'],
     queryFn: listReplayJobs,
-    refetchInterval: (query) => (query.state.data?.some(isLive) ? 2_000 : 15_000),
+    refetchInterval: usePollInterval(),
   });
   return (
     <>

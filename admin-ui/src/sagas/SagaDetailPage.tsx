@@ -14,14 +14,16 @@ import { QueryView } from '../ui/states.js';
 import { sagaSteps } from './filters.js';
 import { canAct, SagaActions } from './SagaActions.js';
 import { Timeline } from './Timeline.js';
+import { usePollInterval } from '../live/LiveUpdates.js';
 
 const ended = (status: string) => status === 'completed' || status === 'compensated';
 
 export function SagaDetailPage({ id }: { id: string }) {
+  const poll = usePollInterval();
   const view = useQuery({
     queryKey: ['saga', id],
     queryFn: () => fetchSaga(id),
-    refetchInterval: (query) => (query.state.data && ended(query.state.data.saga.status) ? 30_000 : 2_000),
+    refetchInterval: (query) => (query.state.data && ended(query.state.data.saga.status) ? false : poll),
   });
   return (
     <>

@@ -11,6 +11,8 @@ export interface ConfirmDialogProps {
   /** Ask for a free-text reason (recorded in the audit log). */
   readonly withReason?: boolean;
   readonly busy?: boolean;
+  /** Keep the confirm button off (e.g. a preview says the action would be refused). */
+  readonly disabled?: boolean;
   readonly error?: unknown;
   readonly onConfirm: (reason: string) => void;
   readonly onCancel: () => void;
@@ -41,7 +43,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
           <button
             type="submit"
             className={`btn ${props.danger ? 'btn--danger' : 'btn--primary'}`}
-            disabled={props.busy}
+            disabled={props.busy || props.disabled}
             {...(props.withReason ? {} : { 'data-autofocus': true })}
           >
             {props.busy ? 'Working…' : props.confirmLabel}

@@ -173,13 +173,36 @@ describe('the admin console in a browser (real processes, broker and database)',
     await page.getByRole('button', { name: 'Edit and replay' }).click();
     await page.getByText(/^\d+ contract errors?$/).waitFor();
     expect(await page.getByRole('list', { name: 'Contract errors' }).textContent()).toContain('quantity');
-    const editor = page.getByLabel('Message body (JSON)');
-    const body = JSON.parse(await editor.inputValue()) as { items: { quantity: unknown }[] };
+    const editor = page.getByRole('textbox', { name: 'Message body (JSON)' });
+    // The lint marker sits on the quantity's value, at the line and column the error list gives.
+    const marked = editor.locator('.cm-lintRange-error').first();
+    await marked.waitFor();
+    expect(await marked.textContent()).toBe('"1"');
+    const listed = await page.getByRole('list', { name: 'Contract errors' }).textContent();
+    const [, line, column] = /line (\d+), column (\d+)/.exec(listed ?? '') ?? [];
+    const shown = await page.evaluate<{ line: number; column: number }>(`(() => {
+      const mark = document.querySelector('.json-editor .cm-lintRange-error');
+      const row = mark.closest('.cm-line');
+      const before = document.createRange();
+      before.setStart(row, 0);
+      before.setEndBefore(mark);
+      return { line: [...row.parentElement.children].indexOf(row) + 1, column: before.toString().length + 1 };
+    })()`);
+    expect(shown).toEqual({ line: Number(line), column: Number(column) });
+    const body = JSON.parse(await editor.innerText()) as { items: { quantity: unknown }[] };
     body.items[0]!.quantity = Number(body.items[0]!.quantity);
-    await editor.fill(JSON.stringify(body, null, 2));
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(JSON.stringify(body, null, 2));
     await page.getByText('Matches the order.create contract.').waitFor();
-    const diff = page.getByLabel('Changes against the original');
-    expect(await diff.textContent()).toContain('items.0.quantity');
+    expect(await editor.locator('.cm-lintRange-error').count()).toBe(0);
+    // The merge view sets the original beside the edit, the changed line marked.
+    const merge = page.getByRole('group', { name: 'Original (left) and edited (right) body' });
+    expect(await merge.getByRole('textbox', { name: 'Original body' }).textContent()).toContain(
+      '"quantity": "1"',
+    );
+    const changed = merge.getByRole('textbox', { name: 'Edited body' }).locator('.cm-changedLine');
+    expect(await changed.first().textContent()).toContain('"quantity": 1');
     await page.getByLabel('Reason (kept in the audit log)').fill('quantity must be a number');
     await screenshot(page, 'edit-and-replay');
     await page.getByRole('button', { name: 'Replay edited message' }).click();

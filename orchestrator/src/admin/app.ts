@@ -10,6 +10,8 @@ import { requireSession } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
 import { deadLetterRoutes } from './dead-letters/routes.js';
 import { isStatementTimeout } from './database.js';
+import { liveRoutes } from './live/routes.js';
+import { liveSignals } from './live/signals.js';
 import type { AdminDeps, AdminEnv } from './env.js';
 import { validationHook } from './openapi.js';
 import { queueRoutes } from './queues/routes.js';
@@ -23,9 +25,13 @@ import { tokenRoutes } from './tokens/routes.js';
 export const adminBodyLimits: readonly BodyLimitRule[] = [
   { method: 'POST', path: /\/auth\/login$/, maxBytes: 8 * 1024 },
   // An edited message body to validate or replay.
-  { method: 'POST', path: /\/dead-letters\/[^/]+\/(?:validate|replay)$/, maxBytes: 1024 * 1024 },
+  {
+    method: 'POST',
+    path: /\/dead-letters\/[^/]+\/(?:validate|replay|replay-preview)$/,
+    maxBytes: 1024 * 1024,
+  },
   // Up to 10,000 dead-letter ids.
-  { method: 'POST', path: /\/replay-jobs$/, maxBytes: 512 * 1024 },
+  { method: 'POST', path: /\/(?:replay-jobs|dead-letters\/replay-preview)$/, maxBytes: 512 * 1024 },
 ];
 const ADMIN_DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
@@ -36,6 +42,8 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   app.use('*', securityHeaders());
   // Before anything reads a body: the unauthenticated login too.
   app.use('*', bodyLimits(adminBodyLimits, ADMIN_DEFAULT_MAX_BODY_BYTES));
+  // Outermost after the limits: it runs once the route answered (its transaction committed).
+  app.use('*', liveSignals(deps));
   app.route('/', authRoutes(deps));
   // Before the global gate: viewers may manage their own tokens, which that gate would refuse.
   app.route('/', tokenRoutes(deps));
@@ -44,6 +52,7 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   app.route('/', sagaRoutes(deps));
   app.route('/', queueRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', liveRoutes(deps));
   app.notFound((c) =>
     problem(c, { title: 'Not found', status: 404, detail: `no admin route ${c.req.path}` }),
   );

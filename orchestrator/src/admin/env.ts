@@ -3,6 +3,7 @@ import type { AmqpConnectionManager, Topology } from '@sagaport/rabbitmq';
 import type { AdminRole, DatabaseHandle } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
 import type { SagaEngine } from '../saga/engine.js';
+import type { LiveHub } from './live/hub.js';
 import type { AdminSettings } from './settings.js';
 
 /** The user behind a request, as the session middleware found it. */
@@ -53,4 +54,6 @@ export interface AdminDeps {
   readonly engine: SagaEngine;
   readonly settings: AdminSettings;
   readonly logger: Logger;
+  /** Live updates (the console's event stream); absent, GET /live answers 503 and nothing is signalled. */
+  readonly live?: LiveHub;
 }

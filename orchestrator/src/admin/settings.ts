@@ -36,6 +36,12 @@ export const adminSettingsSchema = z.object({
   managementUrl: z.string().url(),
   /** Link from a saga to its trace: a URL with `{traceId}` (Jaeger: http://host:16686/trace/{traceId}); empty: no link. */
   traceUrlTemplate: z.string(),
+  /** Live-update streams (console tabs) one session or API token may hold open at once. */
+  liveStreamsPerSession: z.number().int().positive(),
+  /** Interval of the keep-alive comment on a live stream, so proxies keep it open. */
+  liveHeartbeatMs: z.number().int().positive(),
+  /** A live stream ends after this long; the client reconnects, and its session is checked again. */
+  liveStreamMaxMs: z.number().int().positive(),
 });
 export type AdminSettings = z.infer<typeof adminSettingsSchema>;
 
@@ -56,4 +62,7 @@ export const defaultAdminSettings: AdminSettings = {
   apiTokenMaxDays: 365,
   managementUrl: 'http://guest:guest@127.0.0.1:15672',
   traceUrlTemplate: '',
+  liveStreamsPerSession: 4,
+  liveHeartbeatMs: 15_000,
+  liveStreamMaxMs: 10 * 60_000,
 };

@@ -128,6 +128,30 @@ describe('the sagaport CLI, run as a process against the admin API', () => {
     expect(await statuses(ids)).toEqual(expect.arrayContaining(['discarded', 'discarded', 'replayed']));
   });
 
+  it('previews a replay, and dry-runs a bulk replay, changing nothing', async () => {
+    const { ids, fingerprint } = await seedDeadLetters(2);
+    await cli(['dead-letters', 'discard', ids[0]!]);
+    const refused = await cli(['dead-letters', 'preview', ids[0]!]);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stdout).toMatch(/^verdict\s+refused \(409 already-discarded\)$/m);
+    const fine = await cli(['--json', 'dead-letters', 'preview', ids[1]!]);
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(JSON.parse(fine.stdout)).toMatchObject({ willReplay: true, refusal: null });
+    const dry = await cli(['dead-letters', 'replay-bulk', '--dry-run', ...ids]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^dry run: 2 selected, 1 would be replayed, 1 skipped, 0 failed$/m);
+    const group = await cli([
+      '--json',
+      'dead-letters',
+      'replay-bulk',
+      '--dry-run',
+      '--fingerprint',
+      fingerprint,
+    ]);
+    expect(JSON.parse(group.stdout)).toMatchObject({ total: 1, wouldReplay: 1 });
+    expect(await statuses(ids)).toEqual(expect.arrayContaining(['discarded', 'open']));
+  });
+
   it('replays a failure group in bulk, showing progress until the job ends', async () => {
     const { ids, fingerprint } = await seedDeadLetters(4);
     const run = await cli(['dead-letters', 'replay-bulk', '--fingerprint', fingerprint, '--rate', '2']);

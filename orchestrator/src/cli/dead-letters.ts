@@ -175,6 +175,42 @@ export function deadLettersCommand(): Command {
       print(ctx.json, result, () => `replayed ${result.deadLetterId} as message ${result.replayMessageId}\n`);
     });
 
+  dl.command('preview <id>')
+    .description('what replaying one dead letter would do, without doing it: saga, step, verdict, effect')
+    .option('--body-file <file>', 'preview an edited body (JSON) instead of the original; - for stdin')
+    .action(async (id: string, options: { bodyFile?: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const body = options.bodyFile ? { body: readBody(options.bodyFile) } : {};
+      const p = await unwrap(
+        ctx.api.POST('/api/admin/dead-letters/{id}/replay-preview', { params: { path: { id } }, body }),
+      );
+      print(ctx.json, p, () =>
+        [
+          fields([
+            ['verdict', p.willReplay ? 'would replay' : `refused (${p.refusal!.status} ${p.refusal!.code})`],
+            ['why', p.refusal?.detail ?? null],
+            ['instead', p.suggestion ? `${p.suggestion.action}: ${p.suggestion.detail}` : null],
+            ['effect', p.effect],
+            ['step', p.step ? `${p.step.name} (${p.step.phase})` : null],
+            ['saga', p.saga ? `${p.saga.id} ${p.saga.status}` : null],
+            [
+              'saga waits for',
+              p.saga?.awaiting ? `${p.saga.awaiting.type} (${p.saga.awaiting.messageId})` : null,
+            ],
+            ['waits for this', p.waitingForThis === null ? null : p.waitingForThis ? 'yes' : 'no'],
+          ]),
+          ...p.errors.map((e) => `  ${e.field}: ${e.message}\n`),
+          ...(p.since.length > 0
+            ? [
+                'since it failed:\n',
+                ...p.since.map((e) => `  ${time(e.at)}  ${e.kind} ${e.messageType ?? ''}\n`),
+              ]
+            : []),
+        ].join(''),
+      );
+      if (!p.willReplay) throw new CliError('the replay would be refused (see why and instead)', 3);
+    });
+
   withFilters(
     dl
       .command('replay-bulk [ids...]')
@@ -184,8 +220,13 @@ export function deadLettersCommand(): Command {
   )
     .option('--rate <n>', 'messages per second (default: the server setting)', positiveInteger('--rate'))
     .option('--no-wait', 'start the job and print it without following it')
+    .option('--dry-run', 'count what the job would replay, skip (and why) or fail; start nothing')
     .action(
-      async (ids: string[], options: FilterOptions & { rate?: number; wait: boolean }, command: Command) => {
+      async (
+        ids: string[],
+        options: FilterOptions & { rate?: number; wait: boolean; dryRun?: boolean },
+        command: Command,
+      ) => {
         const ctx = contextOf(command);
         const filter = filterOf(options) as Filter;
         const filtered = Object.keys(filter).length > 0;
@@ -202,6 +243,17 @@ export function deadLettersCommand(): Command {
               ? { fingerprint: filter.fingerprint }
               : { filter };
         const body = { ...selector, ...(options.rate ? { ratePerSecond: options.rate } : {}) };
+        if (options.dryRun) {
+          const dry = await unwrap(ctx.api.POST('/api/admin/dead-letters/replay-preview', { body }));
+          print(ctx.json, dry, () =>
+            [
+              `dry run: ${dry.total} selected, ${dry.wouldReplay} would be replayed, ${dry.wouldSkip} skipped, ${dry.wouldFail} failed\n`,
+              ...dry.reasons.map((r) => `  ${r.count} ${r.outcome} (${r.code}), e.g. ${r.example}\n`),
+              dry.refusal ? `the job would be refused (${dry.refusal.status}): ${dry.refusal.detail}\n` : '',
+            ].join(''),
+          );
+          return;
+        }
         const job = await unwrap(ctx.api.POST('/api/admin/replay-jobs', { body }));
         if (!options.wait) {
           print(ctx.json, job, () => describeJob(job));

@@ -7,7 +7,7 @@ import { replayJobsCommand } from './replay-jobs.js';
 import { sagasCommand } from './sagas.js';
 import { tokensCommand } from './tokens.js';
 
-/** Exit codes: 0 done, 1 the API refused or failed, 2 a usage error (bad flags, no token). */
+/** Exit codes: 0 done, 1 the API refused or failed, 2 a usage error (bad flags, no token), 3 a preview says the replay would be refused. */
 const USAGE = 2;
 
 function program(): Command {
@@ -19,7 +19,7 @@ function program(): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 1 refused or failed (the problem is printed), 2 usage error.',
+      '\nExit codes: 0 done, 1 refused or failed (the problem is printed), 2 usage error, 3 a preview says the replay would be refused.',
     );
   for (const command of [deadLettersCommand(), replayJobsCommand(), sagasCommand(), tokensCommand()]) {
     root.addCommand(command);

@@ -330,6 +330,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/dead-letters/replay-preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A dry run of a bulk replay (no effect): how many would be replayed, skipped and why, or failed
+     * @description Takes the body of POST /replay-jobs and counts what its job would do if it ran now, item by item with the same checks, and whether the job itself would be refused.
+     */
+    post: operations['postDeadLettersReplayPreview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/dead-letters/{id}/replay-preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What replaying this dead letter would do (no effect): saga, step, verdict and effect
+     * @description Runs the checks of POST /dead-letters/{id}/replay without writing anything: whether the saga still waits for exactly this message, what happened since, which operator action fits when the replay would be refused, and what the message does. Send `body` to preview an edited body.
+     */
+    post: operations['postDeadLettersByIdReplayPreview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/replay-jobs': {
     parameters: {
       query?: never;
@@ -496,6 +536,26 @@ export interface paths {
     };
     /** The audit log, newest first */
     get: operations['getAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/live': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A Server-Sent Events stream of what changed (sagas, dead letters, replay jobs, audit, users, tokens)
+     * @description Events: `hello` (first, with the current event id), `change` (JSON: per kind a `count` and up to a few dozen `ids`; `ids` shorter than `count` means more changed than listed), and `resync` (refetch everything: the server cannot tell what was missed). Each event has an id; reconnect with `Last-Event-ID` to receive what was missed. Comment lines every few seconds keep proxies from closing the stream, and the server ends it after a while so the client reconnects (re-checking the session). Changes are coalesced (a burst of thousands of saga transitions is a few events). Viewers receive no user-list changes and only their own API tokens.
+     */
+    get: operations['getLive'];
     put?: never;
     post?: never;
     delete?: never;
@@ -702,6 +762,94 @@ export interface components {
     FieldError: {
       field: string;
       message: string;
+    };
+    BulkReplayPreview: {
+      /** @description Dead letters the job would hold */
+      total: number;
+      wouldReplay: number;
+      /** @description Items the job would mark skipped (409: already handled, stale step) */
+      wouldSkip: number;
+      /** @description Items the job would mark failed (422: the body breaks its contract) */
+      wouldFail: number;
+      reasons: {
+        /** @enum {string} */
+        code:
+          | 'not-found'
+          | 'already-replayed'
+          | 'already-discarded'
+          | 'not-json'
+          | 'contract'
+          | 'saga-missing'
+          | 'saga-moved-on';
+        /** @enum {string} */
+        outcome: 'skipped' | 'failed';
+        count: number;
+        example: string;
+      }[];
+      /** @description Why POST /replay-jobs would refuse the whole job; null when it would start */
+      refusal: {
+        status: 409 | 422;
+        /** @enum {string} */
+        reason: 'unknown-ids' | 'nothing-open' | 'too-many-open';
+        detail: string;
+      } | null;
+    };
+    ReplayPreview: {
+      /** Format: uuid */
+      deadLetterId: string;
+      messageType: string;
+      messageId: string;
+      /** @enum {string} */
+      kind: 'command' | 'reply' | 'other';
+      /** @description The saga step the message belongs to */
+      step: {
+        name: string;
+        /** @enum {string} */
+        phase: 'forward' | 'compensation';
+      } | null;
+      saga: {
+        /** Format: uuid */
+        id: string;
+        status: string;
+        awaiting: {
+          type: string;
+          messageId: string;
+          step: string;
+          phase: string;
+        } | null;
+      } | null;
+      /** @description For a command: whether its saga still waits for exactly this message */
+      waitingForThis: boolean | null;
+      /** @description The saga's events since the message first failed (at most 20) */
+      since: {
+        at: string;
+        kind: string;
+        messageType: string | null;
+      }[];
+      willReplay: boolean;
+      /** @description Why the replay would be refused: the replay answers this status and detail */
+      refusal: {
+        status: 409 | 422;
+        /** @enum {string} */
+        code:
+          | 'not-found'
+          | 'already-replayed'
+          | 'already-discarded'
+          | 'not-json'
+          | 'contract'
+          | 'saga-missing'
+          | 'saga-moved-on';
+        detail: string;
+      } | null;
+      errors: components['schemas']['FieldError'][];
+      /** @description The operator action that fits instead of a refused replay */
+      suggestion: {
+        /** @enum {string} */
+        action: 'edit' | 'discard' | 'retry-step' | 'compensate' | 'none';
+        detail: string;
+      } | null;
+      /** @description What the message does when delivered, e.g. "charges 12.50 EUR for order …" */
+      effect: string;
     };
     ReplayJob: {
       /** Format: uuid */
@@ -2010,6 +2158,145 @@ export interface operations {
       };
     };
   };
+  postDeadLettersReplayPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          ids?: string[];
+          fingerprint?: string;
+          filter?: {
+            queue?: string;
+            messageType?: string;
+            errorClass?: string;
+            /** Format: uuid */
+            sagaId?: string;
+            fingerprint?: string;
+            /** @description Text in the error message, message id or body */
+            q?: string;
+            /**
+             * Format: date-time
+             * @description Last failure at or after
+             */
+            from?: string;
+            /**
+             * Format: date-time
+             * @description Last failure before
+             */
+            to?: string;
+          };
+          ratePerSecond?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The dry run */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkReplayPreview'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Signed in without the right role, or missing CSRF token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Invalid input; `errors` names each field at fault */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postDeadLettersByIdReplayPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          body?: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description The preview */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReplayPreview'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Signed in without the right role, or missing CSRF token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Invalid input; `errors` names each field at fault */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getReplayJobs: {
     parameters: {
       query?: {
@@ -2606,6 +2893,58 @@ export interface operations {
       };
       /** @description Invalid input; `errors` names each field at fault */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getLive: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The id of the last event received, to resume after it */
+        'last-event-id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The event stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many attempts; see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds until another attempt may succeed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A dependency is unavailable */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -3,20 +3,34 @@ import type { DatabaseHandle } from '@sagaport/db';
 import { SAGA_ENDED_CHANNEL } from './engine.js';
 import type { EndedSaga } from './store.js';
 
+/** How long a NOTIFY waits before waking a saga's waiters, so that endedHere comes first. */
+const NOTIFY_GRACE_MS = 10;
+
 /** One LISTEN per process; requests register for a saga id and are resolved when it ends. */
 export class SagaEndedSignal {
   private readonly waiters = new Map<string, Set<(saga?: EndedSaga) => void>>();
   private unlisten: (() => Promise<void>) | undefined;
 
-  constructor(private readonly database: DatabaseHandle) {}
+  /** `notifyGraceMs`: how long a NOTIFY waits before waking a saga's waiters (see {@link start}). */
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly notifyGraceMs = NOTIFY_GRACE_MS,
+  ) {}
 
   async start(): Promise<void> {
     const listener = await this.database.sql.listen(SAGA_ENDED_CHANNEL, (payload) => {
       const sagaId = payload.slice(0, payload.indexOf(':'));
-      const waiting = this.waiters.get(sagaId);
-      if (!waiting) return;
-      this.waiters.delete(sagaId);
-      for (const resolve of waiting) resolve();
+      if (!this.waiters.has(sagaId)) return;
+      // The NOTIFY of a saga this process ended often arrives before or with the COMMIT's answer
+      // (they come on two connections), and was then heard first: its waiters, told only that it
+      // ended, read the row back. Heard a few milliseconds later, it leaves them to endedHere,
+      // which brings the row; a saga another process ended is answered that much later.
+      setTimeout(() => {
+        const waiting = this.waiters.get(sagaId);
+        if (!waiting) return;
+        this.waiters.delete(sagaId);
+        for (const resolve of waiting) resolve();
+      }, this.notifyGraceMs).unref();
     });
     this.unlisten = () => listener.unlisten();
   }

@@ -67,6 +67,8 @@ export interface EngineOptions {
    * a client waiting for that saga is answered without reading it back.
    */
   readonly onEnded?: (saga: EndedSaga) => void;
+  /** Called after each commit that changed sagas, with their ids (the console's live updates). */
+  readonly onCommitted?: (sagaIds: readonly string[]) => void;
 }
 
 /** Stamps the awaited command with the time it is sent, for the step-duration metric. */
@@ -131,6 +133,7 @@ export class SagaEngine {
       graceMs: this.graceMs,
     });
     if (rows) this.options.onTransition?.(null, transition, new Date());
+    if (rows) this.options.onCommitted?.([sagaId]);
     return rows;
   }
 
@@ -146,7 +149,7 @@ export class SagaEngine {
   async handleReplies<R>(items: readonly ReplyItem<R>[]): Promise<ReplyResult<R>[]> {
     for (let attempt = 1; ; attempt += 1) {
       const results: ReplyResult<R>[] = [];
-      const applied: { before: SagaState; after: Transition; createdAt: Date }[] = [];
+      const applied: { sagaId: string; before: SagaState; after: Transition; createdAt: Date }[] = [];
       // The commands of earlier batches that the broker confirmed leave the outbox with this one.
       const confirmedOutbox = this.options.dispatcher?.takeConfirmed() ?? [];
       try {
@@ -176,7 +179,12 @@ export class SagaEngine {
                 deadlineAt,
                 ended: terminalStatuses.includes(transition.state.status),
               });
-              applied.push({ before: now.state, after: transition, createdAt: saga.createdAt });
+              applied.push({
+                sagaId: saga.id,
+                before: now.state,
+                after: transition,
+                createdAt: saga.createdAt,
+              });
             }
             events.push(...this.eventRows(saga.id, version, transition));
             const trace = tracingEnabled()
@@ -198,6 +206,7 @@ export class SagaEngine {
         for (const { before, after, createdAt } of applied)
           this.options.onTransition?.(before, after, createdAt);
         for (const saga of written.ended) this.options.onEnded?.(saga);
+        if (applied.length > 0) this.options.onCommitted?.(applied.map((a) => a.sagaId));
         await this.dispatch(written.outbox);
         return results;
       } catch (error) {
@@ -305,6 +314,7 @@ export class SagaEngine {
           if (transition.changed) this.options.onTransition?.(before, transition, row.createdAt);
           return transition;
         });
+        if (result?.changed) this.options.onCommitted?.([sagaId]);
         await this.dispatch(rows);
         return result;
       } catch (error) {

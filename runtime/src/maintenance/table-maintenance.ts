@@ -68,19 +68,17 @@ export class TableMaintenance {
       (await sql<{ setting: string }[]>`select current_setting('autovacuum') as setting`)[0]?.setting ===
         'off';
     if (!this.enabled) return [];
-    const counted = await sql<{ name: string; dead: number; changed: number; live: number }[]>`
-      select schemaname || '.' || relname as name, n_dead_tup::int as dead,
-        n_mod_since_analyze::int as changed, n_live_tup::int as live
-      from pg_stat_user_tables
-      where schemaname || '.' || relname = any(${sql.array([...tables], 25)}::text[])
-      order by n_dead_tup desc`;
-    // Vacuum by dead rows; analyze as autovacuum would (50 rows + 10 % changed), so the planner's
-    // statistics, and the plans cached on them, follow a table growing from empty.
-    // A table that only grew needs its statistics, not a vacuum: ANALYZE reads a sample, while a
-    // VACUUM of a large, growing table (the inbox) reads every page not yet all-visible.
-    const due = counted.flatMap(({ name, dead, changed, live }) => {
+    const counted = await sql<
+      { name: string; dead: number; changed: number; live: number; sampled: number }[]
+    >`
+      select s.schemaname || '.' || s.relname as name, s.n_dead_tup::int as dead,
+        s.n_mod_since_analyze::int as changed, s.n_live_tup::int as live, c.reltuples::float8 as sampled
+      from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+      where s.schemaname || '.' || s.relname = any(${sql.array([...tables], 25)}::text[])
+      order by s.n_dead_tup desc`;
+    const due = counted.flatMap(({ name, dead, changed, live, sampled }) => {
       const vacuum = dead >= (this.options.thresholds?.[name] ?? this.options.deadRowThreshold ?? 2_000);
-      return vacuum || changed >= 50 + 0.1 * live ? [{ name, dead, vacuum }] : [];
+      return vacuum || needsStatistics(live, changed, sampled) ? [{ name, dead, vacuum }] : [];
     });
     if (due.length === 0) return [];
     const connection = await sql.reserve();
@@ -110,6 +108,19 @@ export class TableMaintenance {
       connection.release();
     }
   }
+}
+
+/**
+ * Whether a table needs ANALYZE (and not a vacuum): it has rows and was never analyzed, it has
+ * doubled since its statistics were taken (`sampled` is `pg_class.reltuples`, -1 before the first
+ * ANALYZE), or its rows changed four times over. The planner scales its row estimates with the
+ * table's size on disk, so statistics matter when a table grows from empty (a plan made while it
+ * was empty reads it whole) and when its values move, not at every tenth of growth: autovacuum's
+ * rule (50 rows + 10 % changed) analyzed the growing inbox about ten times in a 20-second run.
+ */
+export function needsStatistics(live: number, changed: number, sampled: number): boolean {
+  if (sampled < 0) return live >= 50;
+  return live >= 2 * sampled + 100 || changed >= 50 + 4 * Math.max(live, sampled);
 }
 
 /** `schema.table` as a quoted identifier pair; refuses anything else. */

@@ -37,8 +37,8 @@ describe('simulated payment provider with a ledger', () => {
 
   it('moves money once per key across providers sharing the ledger (two worker processes, a restart)', async () => {
     const key = randomUUID();
-    const first = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
-    const second = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const first = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
+    const second = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
     const answers = await Promise.all([
       first.charge(charge(PaymentTestToken.visa, key)),
       second.charge(charge(PaymentTestToken.visa, key)),
@@ -55,7 +55,7 @@ describe('simulated payment provider with a ledger', () => {
   });
 
   it('records a charge under a new key as new money, even for the same card and amount', async () => {
-    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
     const [a, b] = [randomUUID(), randomUUID()];
     const first = await provider.charge(charge(PaymentTestToken.visa, a));
     const second = await provider.charge(charge(PaymentTestToken.visa, b));
@@ -65,7 +65,7 @@ describe('simulated payment provider with a ledger', () => {
   });
 
   it('records refused and failed calls without a reference, and moves no money for them', async () => {
-    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
     const declined = randomUUID();
     const flaky = randomUUID();
     expect(await provider.charge(charge(PaymentTestToken.declined, declined))).toMatchObject({ status: 402 });
@@ -81,7 +81,7 @@ describe('simulated payment provider with a ledger', () => {
   });
 
   it('refunds a key once, apart from its charge', async () => {
-    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.db });
+    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
     const key = randomUUID();
     const charged = await provider.charge(charge(PaymentTestToken.visa, key, 2_500));
     const refund = { idempotencyKey: key, chargeReference: (charged as { reference: string }).reference };

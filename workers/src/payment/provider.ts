@@ -1,7 +1,6 @@
 // A simulated card payment provider: test tokens choose the answer, as a real provider's sandbox does.
 import { randomUUID } from 'node:crypto';
-import { providerCalls, type Database } from '@sagaport/db';
-import { and, eq, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 
 /**
  * Payment tokens the simulated provider understands. Any other token is refused as
@@ -64,7 +63,7 @@ export interface SimulatedProviderOptions {
    * worker's pool while it waits for the provider. Without a ledger, keys are remembered in this
    * process's memory only and nothing is recorded.
    */
-  readonly ledger?: Database;
+  readonly ledger?: postgres.Sql;
 }
 
 /**
@@ -119,42 +118,22 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   private async accept(operation: Operation, key: string, amountCents: number): Promise<ProviderResponse> {
     const ledger = this.options.ledger;
     if (!ledger) return { status: 201, reference: this.remembered(`${operation}:${key}`) };
-    const [moved] = await ledger
-      .insert(providerCalls)
-      .values({
-        operation,
-        idempotencyKey: key,
-        status: 201,
-        reference: `sim_${randomUUID()}`,
-        amountCents,
-        replayed: false,
-      })
-      .onConflictDoNothing({
-        target: [providerCalls.operation, providerCalls.idempotencyKey],
-        where: sql`${providerCalls.status} = 201 and not ${providerCalls.replayed}`,
-      })
-      .returning({ reference: providerCalls.reference });
-    if (moved) return { status: 201, reference: moved.reference! };
-    const [first] = await ledger
-      .select({ reference: providerCalls.reference })
-      .from(providerCalls)
-      .where(
-        and(
-          eq(providerCalls.operation, operation),
-          eq(providerCalls.idempotencyKey, key),
-          eq(providerCalls.status, 201),
-          eq(providerCalls.replayed, false),
-        ),
-      );
-    await ledger.insert(providerCalls).values({
-      operation,
-      idempotencyKey: key,
-      status: 201,
-      reference: first!.reference,
-      amountCents,
-      replayed: true,
-    });
-    return { status: 201, reference: first!.reference! };
+    // Prepared statements: this runs once per charge, on the hot path of every saga.
+    const [moved] = await ledger<{ reference: string }[]>`
+      insert into payments.provider_calls (operation, idempotency_key, status, reference, amount_cents, replayed)
+      values (${operation}, ${key}, 201, ${`sim_${randomUUID()}`}, ${amountCents}, false)
+      on conflict (operation, idempotency_key) where status = 201 and not replayed do nothing
+      returning reference`;
+    if (moved) return { status: 201, reference: moved.reference };
+    // A repeated key: the conflicting call committed (the insert waited for it), so a new
+    // statement sees it.
+    const [first] = await ledger<{ reference: string }[]>`
+      select reference from payments.provider_calls
+      where operation = ${operation} and idempotency_key = ${key} and status = 201 and not replayed`;
+    await ledger`
+      insert into payments.provider_calls (operation, idempotency_key, status, reference, amount_cents, replayed)
+      values (${operation}, ${key}, 201, ${first!.reference}, ${amountCents}, true)`;
+    return { status: 201, reference: first!.reference };
   }
 
   /** Records a refused or failed call (nothing moved). */
@@ -164,9 +143,11 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     amountCents: number,
     status: number,
   ): Promise<void> {
-    await this.options.ledger
-      ?.insert(providerCalls)
-      .values({ operation, idempotencyKey: key, status, reference: null, amountCents });
+    const ledger = this.options.ledger;
+    if (!ledger) return;
+    await ledger`
+      insert into payments.provider_calls (operation, idempotency_key, status, reference, amount_cents)
+      values (${operation}, ${key}, ${status}, null, ${amountCents})`;
   }
 
   private remembered(key: string): string {

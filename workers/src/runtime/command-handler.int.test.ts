@@ -240,4 +240,79 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
     for (const command of [old, ...fresh])
       expect(written.filter((row) => row.sagaId === command.correlationId)).toHaveLength(1);
   });
+
+  describe('claimed with their replies (after the effects, in one statement)', () => {
+    const orderOf = (c: ReturnType<typeof schedule>) => (c.payload as { orderId: string }).orderId;
+    /** One row per effect that committed: the handler writes it in the batch's transaction. */
+    const effectRows = async (orderId: string) =>
+      (
+        await database.sql<
+          { n: number }[]
+        >`select count(*)::int as n from public.effect_log where order_id = ${orderId}`
+      )[0]!.n;
+
+    beforeAll(async () => {
+      await database.sql`create table public.effect_log (order_id uuid not null, at timestamptz not null default now())`;
+    });
+
+    function processor(onEffect: () => Promise<void> = async () => undefined) {
+      return createCommandBatchProcessor({
+        worker: 'shipping',
+        sql: database.sql,
+        topology,
+        claim: 'with-replies',
+        handlers: {
+          'shipping.schedule': async ({ sql, payload }) => {
+            await sql`insert into public.effect_log (order_id) values (${payload.orderId})`;
+            await onEffect();
+            return { shipmentId: randomUUID() };
+          },
+          'shipping.cancel': async () => ({}),
+        },
+      });
+    }
+
+    it('answers a redelivered command in a batch with its stored reply and keeps each effect once', async () => {
+      const batch = processor();
+      const old = schedule();
+      const [first] = (await batch([old])).processed;
+      const fresh = schedule();
+
+      const { processed, rejected } = await batch([fresh, old, fresh]);
+
+      expect(rejected).toEqual([]);
+      expect(processed.map((p) => [p.command, p.outcome.duplicate])).toEqual([
+        [fresh, false],
+        [old, true],
+        [fresh, true],
+      ]);
+      expect(processed[1]!.outcome.reply).toEqual(first!.outcome.reply);
+      expect(processed[2]!.outcome.reply).toEqual(processed[0]!.outcome.reply);
+      expect([await effectRows(orderOf(old)), await effectRows(orderOf(fresh))]).toEqual([1, 1]);
+      const stored = await inboxOf(database.db, 'shipping');
+      expect(stored.find((row) => row.messageId === old.messageId)?.reply).toEqual(first!.outcome.reply);
+    });
+
+    it('keeps one effect when two batches run the same new command at once: the later claim rolls its batch back', async () => {
+      // Both handlers write their effect before either batch claims: the claims then collide.
+      let arrived = 0;
+      let bothIn!: () => void;
+      const together = new Promise<void>((resolve) => (bothIn = resolve));
+      const meet = async () => {
+        arrived += 1;
+        if (arrived === 2) bothIn();
+        await Promise.race([together, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      };
+      const command = schedule();
+
+      const outcomes = await Promise.all([processor(meet)([command]), processor(meet)([command])]);
+
+      expect(arrived).toBe(2);
+      expect(outcomes.map((o) => o.rejected)).toEqual([[], []]);
+      const [a, b] = outcomes.map((o) => o.processed[0]!.outcome);
+      expect([a!.duplicate, b!.duplicate].sort()).toEqual([false, true]);
+      expect(a!.reply).toEqual(b!.reply);
+      expect(await effectRows(orderOf(command))).toBe(1);
+    });
+  });
 });

@@ -100,7 +100,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
         ? {
             paymentProvider: new SimulatedPaymentProvider({
               slowMs: config.settings.paymentSlowMs,
-              ledger: providerDatabase.db,
+              ledger: providerDatabase.sql,
             }),
           }
         : {}),

@@ -215,20 +215,33 @@ function commandProcessorOf(
 ): CommandBatchProcessor {
   const { sql, topology, publish } = options;
   const common = { sql, topology, ...(publish ? { publish } : {}) };
+  // Workers whose effects stay inside PostgreSQL claim their commands with the replies, after the
+  // effects; the payment worker calls its provider, so it claims each command before.
   switch (worker) {
     case 'order':
-      return createCommandBatchProcessor({ worker, ...common, handlers: orderHandlers });
+      return createCommandBatchProcessor({
+        worker,
+        ...common,
+        handlers: orderHandlers,
+        claim: 'with-replies',
+      });
     case 'inventory':
       return createCommandBatchProcessor({
         worker,
         ...common,
         handlers: inventoryHandlers(settings),
         beforeEffects: lockInventoryBatch,
+        claim: 'with-replies',
       });
     case 'payment':
       return createCommandBatchProcessor({ worker, ...common, handlers: paymentHandlers(provider) });
     case 'shipping':
-      return createCommandBatchProcessor({ worker, ...common, handlers: shippingHandlers(settings) });
+      return createCommandBatchProcessor({
+        worker,
+        ...common,
+        handlers: shippingHandlers(settings),
+        claim: 'with-replies',
+      });
   }
 }
 

@@ -8,6 +8,7 @@ import type { AdminDeps } from '../env.js';
 import { filterText } from '../filters.js';
 import { adminRouter, IdParams, jsonBody, jsonResponse, problems } from '../openapi.js';
 import { replayJobRoutes } from './job-routes.js';
+import { replayPreviewRoutes } from './preview-routes.js';
 import { toSummary } from './queries.js';
 import { checkReplay, findDeadLetter, replayDeadLetters } from './replay.js';
 import { DeadLetterSummarySchema, FieldErrorSchema, ReplayBodySchema } from './schemas.js';
@@ -123,6 +124,7 @@ export function deadLetterActionRoutes(deps: AdminDeps) {
         detail: `dead letter ${id} is ${existing.status}; only open dead letters can be discarded`,
       });
     });
+  router.route('/', replayPreviewRoutes(deps));
   router.route('/', replayJobRoutes(deps));
   return router;
 }

@@ -131,6 +131,7 @@ export function replayJobRoutes(deps: AdminDeps) {
         openJobLimit: deps.settings.openReplayJobsPerOperator,
       });
       if (!created.ok) return routeProblem(c, refusalProblem(created, request.ids));
+      deps.live?.signal({ replayJobs: [created.job.id] });
       return c.json(toJob(created.job), 202);
     })
     .openapi(listJobs, async (c) => {

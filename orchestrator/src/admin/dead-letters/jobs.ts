@@ -65,7 +65,7 @@ export type JobRefusal =
   | { readonly reason: 'too-many-open'; readonly openJobIds: readonly string[]; readonly limit: number };
 
 /** The dead letters a request selects, oldest failure first, capped at 10,000; ids as given, deduplicated. */
-async function selectIds(db: DbExecutor, request: CreateReplayJob): Promise<string[]> {
+export async function selectIds(db: DbExecutor, request: CreateReplayJob): Promise<string[]> {
   if (request.ids) return [...new Set(request.ids)];
   const where = request.fingerprint
     ? and(eq(deadLetters.fingerprint, request.fingerprint), eq(deadLetters.status, 'open'))
@@ -80,7 +80,7 @@ async function selectIds(db: DbExecutor, request: CreateReplayJob): Promise<stri
 }
 
 /** Of `ids`, those naming no dead letter, and whether any names an open one. */
-async function checkIds(db: DbExecutor, ids: readonly string[]) {
+export async function checkIds(db: DbExecutor, ids: readonly string[]) {
   const rows = await db
     .select({ id: deadLetters.id, status: deadLetters.status })
     .from(deadLetters)

@@ -19,10 +19,21 @@ import { replayHeaders } from './tracing.js';
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 /** Why a dead letter was not replayed; `status` is the HTTP answer for a single replay. */
+/** Why a replay is refused, in a word: dry runs count refusals by it. */
+export type RefusalCode =
+  | 'not-found'
+  | 'already-replayed'
+  | 'already-discarded'
+  | 'not-json'
+  | 'contract'
+  | 'saga-missing'
+  | 'saga-moved-on';
+
 export interface ReplayRefusal {
   readonly ok: false;
   readonly status: 409 | 422;
   readonly outcome: 'skipped' | 'failed';
+  readonly code: RefusalCode;
   readonly detail: string;
   readonly errors?: readonly FieldError[];
 }
@@ -87,16 +98,22 @@ export function storedPayload(
   }
 }
 
-const refuse = (status: 409 | 422, detail: string, errors?: FieldError[]): ReplayRefusal => ({
+const refuse = (
+  status: 409 | 422,
+  code: RefusalCode,
+  detail: string,
+  errors?: FieldError[],
+): ReplayRefusal => ({
   ok: false,
   status,
   outcome: status === 409 ? 'skipped' : 'failed',
+  code,
   detail,
   ...(errors ? { errors } : {}),
 });
 
 /** A command may only be replayed while its saga still waits for exactly that message. */
-function staleCommand(
+export function staleCommand(
   row: DeadLetterRow,
   saga: { status: string; state: unknown } | undefined,
 ): string | undefined {
@@ -119,20 +136,25 @@ export function checkReplay(
       row.status === 'replayed'
         ? `replayed at ${row.replayedAt?.toISOString()} by ${row.replayedBy}`
         : 'discarded';
-    return refuse(409, `dead letter ${row.id} was already ${when}`);
+    return refuse(
+      409,
+      row.status === 'replayed' ? 'already-replayed' : 'already-discarded',
+      `dead letter ${row.id} was already ${when}`,
+    );
   }
   const stored = body ? { ok: true as const, payload: body.payload } : storedPayload(row);
-  if (!stored.ok) return refuse(422, stored.detail, [{ field: 'body', message: stored.detail }]);
+  if (!stored.ok) return refuse(422, 'not-json', stored.detail, [{ field: 'body', message: stored.detail }]);
   const errors = contractErrors(row.messageType, stored.payload);
   if (errors.length > 0) {
     return refuse(
       422,
+      'contract',
       `the ${body ? 'edited' : 'original'} body breaks the ${row.messageType} contract`,
       errors,
     );
   }
   const stale = staleCommand(row, saga);
-  if (stale) return refuse(409, stale);
+  if (stale) return refuse(409, saga ? 'saga-moved-on' : 'saga-missing', stale);
   return { ok: true, payload: stored.payload };
 }
 
@@ -171,7 +193,7 @@ export async function replayDeadLetters(
   for (const id of ids) {
     const row = rows.find((r) => r.id === id);
     if (!row) {
-      results.set(id, refuse(409, `no dead letter ${id}`));
+      results.set(id, refuse(409, 'not-found', `no dead letter ${id}`));
       continue;
     }
     const check = checkReplay(row, row.sagaId ? sagas.get(row.sagaId) : undefined, options.body);

@@ -28,6 +28,8 @@ export interface ReplayJobRunnerOptions {
   readonly budgetPerSecond?: number;
   /** Subscribes to job notifications; returns an unsubscribe function. */
   readonly listen?: (wake: () => void) => Promise<() => Promise<void>>;
+  /** After each committed chunk or status change: the job, and the dead letters it replayed or refused. */
+  readonly onProgress?: (jobId: string, deadLetterIds: readonly string[], auditRows: number) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,6 +81,7 @@ export class ReplayJobRunner {
         if (this.active.size < (this.options.concurrency ?? 4)) {
           const job = await this.claim();
           if (job) {
+            this.options.onProgress?.(job.id, [], 0);
             this.track(job);
             continue;
           }
@@ -174,7 +177,10 @@ export class ReplayJobRunner {
         await sleep(waitMs);
         continue;
       }
-      const status = await this.options.db.transaction((tx) => this.replayChunk(tx, job, actor, granted));
+      const { status, deadLetterIds, replayed } = await this.options.db.transaction((tx) =>
+        this.replayChunk(tx, job, actor, granted),
+      );
+      this.options.onProgress?.(job.id, deadLetterIds, replayed);
       if (status !== 'running') {
         this.options.logger.info({ jobId: job.id, status }, 'bulk replay finished');
         return;
@@ -190,14 +196,15 @@ export class ReplayJobRunner {
     job: JobRow,
     actor: Actor,
     size: number,
-  ): Promise<ReplayJobStatus> {
+  ): Promise<{ status: ReplayJobStatus; deadLetterIds: string[]; replayed: number }> {
+    const status = (value: ReplayJobStatus) => ({ status: value, deadLetterIds: [], replayed: 0 });
     const [current] = await tx
       .select({ status: replayJobs.status, runner: replayJobs.runner })
       .from(replayJobs)
       .where(eq(replayJobs.id, job.id))
       .for('update');
     if (!current || current.status !== 'running' || current.runner !== this.options.runner) {
-      return current?.status === 'running' ? 'queued' : (current?.status ?? 'cancelled');
+      return status(current?.status === 'running' ? 'queued' : (current?.status ?? 'cancelled'));
     }
     const items = await tx
       .select()
@@ -210,7 +217,7 @@ export class ReplayJobRunner {
         .update(replayJobs)
         .set({ status: 'completed', finishedAt: sql`now()`, heartbeatAt: sql`now()` })
         .where(eq(replayJobs.id, job.id));
-      return 'completed';
+      return status('completed');
     }
     const results = await replayDeadLetters(
       tx,
@@ -246,6 +253,6 @@ export class ReplayJobRunner {
         heartbeatAt: sql`now()`,
       })
       .where(eq(replayJobs.id, job.id));
-    return 'running';
+    return { status: 'running', deadLetterIds: items.map((i) => i.deadLetterId), replayed: tally.replayed };
   }
 }
