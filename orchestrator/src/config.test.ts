@@ -10,12 +10,34 @@ describe('loadConfig', () => {
   });
 
   it('serves metrics apart from the public port, on loopback unless METRICS_HOST says otherwise', () => {
-    expect(loadConfig({ HOST: '0.0.0.0' }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
-    expect(loadConfig({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100' }).metrics).toEqual({
+    expect(loadConfig({ HOST: '0.0.0.0' }).metrics).toEqual({
+      host: '127.0.0.1',
+      port: 9464,
+      sampleIntervalMs: 15_000,
+    });
+    expect(
+      loadConfig({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9100', METRICS_SAMPLE_INTERVAL_MS: '5000' })
+        .metrics,
+    ).toEqual({
       host: '0.0.0.0',
       port: 9100,
+      sampleIntervalMs: 5_000,
     });
     expect(() => loadConfig({ METRICS_PORT: 'ninety' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ METRICS_SAMPLE_INTERVAL_MS: '10' })).toThrow(/METRICS_SAMPLE_INTERVAL_MS/);
+  });
+
+  it('takes a trace URL template only with {traceId} in an http(s) URL', () => {
+    expect(loadConfig({}).admin.traceUrlTemplate).toBe('');
+    expect(
+      loadConfig({ TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/{traceId}' }).admin.traceUrlTemplate,
+    ).toBe('http://localhost:16686/trace/{traceId}');
+    expect(() => loadConfig({ TRACE_URL_TEMPLATE: 'http://localhost:16686/search' })).toThrow(
+      /TRACE_URL_TEMPLATE: must be an http\(s\) URL containing \{traceId\}/,
+    );
+    expect(() => loadConfig({ TRACE_URL_TEMPLATE: 'javascript:alert({traceId})' })).toThrow(
+      /TRACE_URL_TEMPLATE/,
+    );
   });
 
   it('reports every bad variable by name at once', () => {

@@ -11,6 +11,7 @@ const HttpEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  METRICS_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   STEP_MAX_SENDS: z.coerce.number().int().min(1).max(100).default(3),
@@ -94,6 +95,13 @@ const HttpEnv = z.object({
     .max(3_600_000)
     .default(defaultAdminSettings.statementTimeoutMs),
   RABBITMQ_MANAGEMENT_URL: z.string().url().default(defaultAdminSettings.managementUrl),
+  TRACE_URL_TEMPLATE: z
+    .string()
+    .refine((t) => t === '' || (t.includes('{traceId}') && /^https?:\/\//.test(t)), {
+      message:
+        'must be an http(s) URL containing {traceId} (e.g. http://localhost:16686/trace/{traceId}), or empty',
+    })
+    .default(defaultAdminSettings.traceUrlTemplate),
   ADMIN_LIVE_STREAMS_PER_SESSION: z.coerce
     .number()
     .int()
@@ -151,7 +159,7 @@ export interface OrchestratorConfig {
   readonly port: number;
   readonly host: string;
   /** Where /metrics (and /healthz, /readyz) are served, apart from the public port; port 0 = any free port. */
-  readonly metrics: { readonly host: string; readonly port: number };
+  readonly metrics: { readonly host: string; readonly port: number; readonly sampleIntervalMs: number };
   readonly logLevel: z.infer<typeof HttpEnv>['LOG_LEVEL'];
   readonly database: DbConfig;
   readonly broker: BrokerConfig;
@@ -181,7 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     host: e.HOST,
-    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT, sampleIntervalMs: e.METRICS_SAMPLE_INTERVAL_MS },
     logLevel: e.LOG_LEVEL,
     database,
     broker,
@@ -226,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       databasePoolSize: e.ADMIN_DATABASE_POOL_SIZE,
       statementTimeoutMs: e.ADMIN_STATEMENT_TIMEOUT_MS,
       managementUrl: e.RABBITMQ_MANAGEMENT_URL,
+      traceUrlTemplate: e.TRACE_URL_TEMPLATE,
       apiTokenDefaultDays: e.API_TOKEN_DEFAULT_DAYS,
       apiTokenMaxDays: e.API_TOKEN_MAX_DAYS,
       liveStreamsPerSession: e.ADMIN_LIVE_STREAMS_PER_SESSION,

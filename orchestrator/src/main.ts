@@ -7,12 +7,14 @@ import { createDatabase, migrateDatabase } from '@sagaport/db';
 import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
 import { createAdminDatabase } from './admin/database.js';
 import { loadConfig } from './config.js';
-import { createLogger, serveOperationalEndpoints } from '@sagaport/runtime';
+import { createLogger, serveOperationalEndpoints, startTracing } from '@sagaport/runtime';
 import { startOrchestrator } from './orchestrator.js';
 
 const consoleDist = fileURLToPath(new URL('../../admin-ui/dist', import.meta.url));
 
 async function main(): Promise<void> {
+  // First: the consumers and the HTTP middleware ask at construction whether to trace.
+  const tracing = await startTracing('sagaport-orchestrator');
   const config = loadConfig();
   const log = createLogger('orchestrator', config.logLevel);
 
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     logger: log,
     consumerName: `orchestrator@${hostname()}:${process.pid}`,
     admin: config.admin,
+    metricsSampleIntervalMs: config.metrics.sampleIntervalMs,
     ...(existsSync(consoleDist) ? { consoleRoot: consoleDist } : {}),
   });
   // Metrics are for the scraper, not the public: their own address, loopback by default.
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     await broker.close();
     await adminDatabase.close();
     await database.close();
+    await tracing.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

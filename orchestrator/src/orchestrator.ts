@@ -30,8 +30,11 @@ import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
 import { openApiDocument } from './http/openapi.js';
 import { problem } from './http/problem.js';
+import { observeRequests } from './http/observe.js';
 import { securityHeaders } from './http/security-headers.js';
 import {
+  deliveryTracer,
+  observePublisher,
   readinessRoutes,
   OutboxDispatcher,
   OutboxRelay,
@@ -39,6 +42,7 @@ import {
   TableMaintenance,
 } from '@sagaport/runtime';
 import { createOrchestratorMetrics } from './observability/metrics.js';
+import { MetricsSampler } from './observability/sampler.js';
 import { RetentionRunner } from './retention/runner.js';
 import { checkoutSaga } from './saga/checkout-saga.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
@@ -67,6 +71,8 @@ export interface OrchestratorOptions {
   readonly admin?: Partial<AdminSettings>;
   /** Absolute path of the built console (admin-ui/dist), served on the same port; none when omitted. */
   readonly consoleRoot?: string;
+  /** How often the sampled gauges (sagas, dead letters, queues, replay jobs) are read; default 15 s. */
+  readonly metricsSampleIntervalMs?: number;
 }
 
 export interface Orchestrator {
@@ -108,6 +114,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     timeoutMs: options.publishTimeoutMs,
     maxInFlight: options.maxInFlight,
   });
+  observePublisher(metrics.registry, publisher, 'orchestrator');
   const dispatcher = new OutboxDispatcher({
     db: database.db,
     publisher,
@@ -168,6 +175,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
           sagaId: message.correlationId,
           reply: toReplyInput(message),
           ref: message,
+          headers: message.headers,
         })),
       );
       return results.flatMap((result) =>
@@ -176,6 +184,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     },
     onBatch: metrics.consumers.observeBatch(topology.queues.replies),
     onOutcome: metrics.consumers.observe(topology.queues.replies),
+    tracer: deliveryTracer(topology.queues.replies),
   });
   const archiver = new DeadLetterArchiver({
     db: database.db,
@@ -191,6 +200,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   await archiver.start();
   const adminSettings: AdminSettings = { ...defaultAdminSettings, ...options.admin };
+  const sampler = new MetricsSampler({
+    registry: metrics.registry,
+    db: database.db,
+    topology,
+    logger,
+    managementUrl: adminSettings.managementUrl,
+    intervalMs: options.metricsSampleIntervalMs ?? 15_000,
+  });
+  sampler.start();
   const adminDatabase = options.adminDatabase ?? database;
   const replayJobs = new ReplayJobRunner({
     db: adminDatabase.db,
@@ -265,6 +283,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   };
   // /metrics is not on this (public) app: it is served on the metrics address (see main.ts).
   const app = new Hono()
+    .use(
+      '*',
+      observeRequests({ logger, requests: metrics.httpRequests, duration: metrics.httpRequestDuration }),
+    )
     .use('*', securityHeaders())
     .route('/', checkoutRoutes({ service, ended, backpressure }))
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
@@ -300,6 +322,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     async stop() {
       backpressure.stop();
       await retention.stop();
+      await sampler.stop();
       await scanner.stop();
       await maintenance.stop();
       await replayJobs.stop();

@@ -1,4 +1,5 @@
 // What a Consumer is given and reports: its options, the batch handler's contract, delivery outcomes.
+import type { ConsumeMessage } from 'amqplib';
 import type { AckFlusher } from './ack-flusher.js';
 import type { AmqpConnectionManager } from './connection.js';
 import type { ContractRegistry } from './contracts/index.js';
@@ -76,4 +77,14 @@ export interface ConsumerOptions {
   /** Where to wait out an outage instead of counting it as a failed attempt. */
   readonly gate?: DependencyGate;
   readonly logger?: Logger;
+  /** Traces each delivery (one span per message, batches included); omit it when tracing is off. */
+  readonly tracer?: DeliveryTracer;
+}
+
+/**
+ * Opens a span for one delivery before it is parsed (it may rewrite the delivery's trace
+ * context headers) and returns the function that ends it with the delivery's outcome.
+ */
+export interface DeliveryTracer {
+  start(raw: ConsumeMessage): (outcome: DeliveryOutcome) => void;
 }

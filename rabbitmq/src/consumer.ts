@@ -10,7 +10,13 @@ import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 
 export { DeliveryOutcome } from './consumer-options.js';
-export type { BatchHandler, ConsumerOptions, DependencyGate, RejectedMessage } from './consumer-options.js';
+export type {
+  BatchHandler,
+  ConsumerOptions,
+  DeliveryTracer,
+  DependencyGate,
+  RejectedMessage,
+} from './consumer-options.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -202,6 +208,7 @@ export class Consumer implements HeldAck {
   private async processBatch(batch: readonly { channel: Channel; raw: ConsumeMessage }[]): Promise<void> {
     const started = performance.now();
     this.options.onBatch?.(batch.length);
+    const traced = this.options.tracer && batch.map(({ raw }) => this.options.tracer!.start(raw));
     const outcomes = new Map<ConsumeMessage, DeliveryOutcome>();
     const valid: InboundMessage[] = [];
     const rawOf = new Map<InboundMessage, ConsumeMessage>();
@@ -257,6 +264,7 @@ export class Consumer implements HeldAck {
       const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
       this.options.onOutcome?.(outcomes.get(raw) ?? DeliveryOutcome.requeued, type, durationMs);
     }
+    if (traced) batch.forEach(({ raw }, i) => traced[i]!(outcomes.get(raw) ?? DeliveryOutcome.requeued));
   }
 
   /**
@@ -333,9 +341,11 @@ export class Consumer implements HeldAck {
   private async process(channel: Channel, raw: ConsumeMessage): Promise<void> {
     const started = performance.now();
     const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
+    const traced = this.options.tracer?.start(raw);
     const outcome = await this.orRequeue(type, () => this.handle(raw));
     this.settle(channel, raw, outcome !== DeliveryOutcome.requeued);
     this.options.onOutcome?.(outcome, type, performance.now() - started);
+    traced?.(outcome);
   }
 
   private async handle(raw: ConsumeMessage): Promise<DeliveryOutcome> {

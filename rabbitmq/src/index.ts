@@ -41,7 +41,13 @@ export type { AmqpConnectionManager, ConnectOptions } from './connection.js';
 export { ConfirmPublisher, PublishError } from './publisher.js';
 export type { PublisherOptions } from './publisher.js';
 export { Consumer, DeliveryOutcome } from './consumer.js';
-export type { BatchHandler, ConsumerOptions, DependencyGate, RejectedMessage } from './consumer.js';
+export type {
+  BatchHandler,
+  ConsumerOptions,
+  DeliveryTracer,
+  DependencyGate,
+  RejectedMessage,
+} from './consumer.js';
 export { planRetry } from './retry.js';
 export type { RetryPolicy, RetryPlan } from './retry.js';
 export { brokerUrls, loadBrokerConfig, parseRetryTiers } from './config.js';

@@ -14,3 +14,18 @@ export { TableMaintenance } from './maintenance/table-maintenance.js';
 export type { TableMaintenanceMode, TableMaintenanceOptions } from './maintenance/table-maintenance.js';
 export { pipelinedTransaction, settle, TransactionAborted } from './database/pipelined-transaction.js';
 export type { Commit, Settled } from './database/pipelined-transaction.js';
+export { startTracing, tracesExporters } from './tracing/sdk.js';
+export type { TracingHandle } from './tracing/sdk.js';
+export { setTracingEnabled, tracingEnabled } from './tracing/state.js';
+export {
+  contextOf,
+  deliveryTracer,
+  injectInto,
+  inSpan,
+  messageAttributes,
+  traceIdsOf,
+  traceSend,
+  tracer,
+} from './tracing/messaging.js';
+export { logMixin, withLogContext } from './observability/log-context.js';
+export { observePublisher } from './observability/publisher-metrics.js';

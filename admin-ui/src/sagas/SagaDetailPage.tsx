@@ -37,7 +37,18 @@ export function SagaDetailPage({ id }: { id: string }) {
   );
 }
 
-function SagaOverview({ view: { saga, timeline, deadLetters } }: { view: SagaView }) {
+/** The saga's trace: a link when the server has a trace URL template, else its id; a dash when not traced. */
+function TraceLink({ trace }: { trace: SagaView['trace'] }) {
+  if (!trace) return <span className="muted">— (not traced)</span>;
+  if (!trace.url) return <span className="mono">{trace.traceId}</span>;
+  return (
+    <a className="mono" href={trace.url} target="_blank" rel="noreferrer noopener">
+      {trace.traceId}
+    </a>
+  );
+}
+
+function SagaOverview({ view: { saga, trace, timeline, deadLetters } }: { view: SagaView }) {
   const completed = new Set(((saga.state as { completed?: string[] } | null)?.completed ?? []).map(String));
   return (
     <>
@@ -109,6 +120,7 @@ function SagaOverview({ view: { saga, timeline, deadLetters } }: { view: SagaVie
               ['Ended', formatTime(saga.endedAt)],
               ['Step deadline', formatTime(saga.deadlineAt)],
               ['Version', String(saga.version)],
+              ['Trace', <TraceLink key="t" trace={trace} />],
             ]}
           />
         </Section>

@@ -61,7 +61,7 @@ export interface ConsoleStack {
  * poison, or charge a card behind the operator's back) and two attempts per message: fewer than
  * the provider outage of {@link providerOutageToken} lasts, so those charges are dead-lettered.
  */
-export async function startConsoleStack(): Promise<ConsoleStack> {
+export async function startConsoleStack(env: Record<string, string> = {}): Promise<ConsoleStack> {
   ensureConsoleBuilt();
   const system = await System.create({
     catalogue: [{ sku: 'SKU-001', priceCents: 1_250, available: 1_000 }],
@@ -70,6 +70,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       STEP_TIMEOUT_MS: '600000',
       RETRY_MAX_ATTEMPTS: '2',
       REPLAY_RATE_PER_SECOND: '20',
+      ...env,
     },
   });
   const orchestrator = await system.startOrchestrator();

@@ -34,6 +34,8 @@ export const adminSettingsSchema = z.object({
   apiTokenMaxDays: z.number().int().positive(),
   /** RabbitMQ management API, for queue depths and rates (user info in the URL). */
   managementUrl: z.string().url(),
+  /** Link from a saga to its trace: a URL with `{traceId}` (Jaeger: http://host:16686/trace/{traceId}); empty: no link. */
+  traceUrlTemplate: z.string(),
   /** Live-update streams (console tabs) one session or API token may hold open at once. */
   liveStreamsPerSession: z.number().int().positive(),
   /** Interval of the keep-alive comment on a live stream, so proxies keep it open. */
@@ -59,6 +61,7 @@ export const defaultAdminSettings: AdminSettings = {
   apiTokenDefaultDays: 30,
   apiTokenMaxDays: 365,
   managementUrl: 'http://guest:guest@127.0.0.1:15672',
+  traceUrlTemplate: '',
   liveStreamsPerSession: 4,
   liveHeartbeatMs: 15_000,
   liveStreamMaxMs: 10 * 60_000,

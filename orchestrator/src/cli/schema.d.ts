@@ -952,6 +952,12 @@ export interface components {
       /** @description The saga state as the engine stores it */
       state?: unknown;
     };
+    SagaTrace: {
+      /** @description W3C trace id (32 hex digits) of the saga, which every span of it shares */
+      traceId: string;
+      /** @description The trace in the tracing UI (TRACE_URL_TEMPLATE); null when none is set */
+      url: string | null;
+    } | null;
     TimelineEntry: {
       /** @description ISO 8601 UTC with microseconds, so same-millisecond entries keep their order */
       at: string;
@@ -2641,6 +2647,7 @@ export interface operations {
         content: {
           'application/json': {
             saga: components['schemas']['SagaDetail'];
+            trace: components['schemas']['SagaTrace'];
             timeline: components['schemas']['TimelineEntry'][];
             deadLetters: components['schemas']['DeadLetterSummary'][];
           };

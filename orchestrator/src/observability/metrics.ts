@@ -63,6 +63,19 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
       labelNames: ['table'],
       registers: register,
     }),
+    httpRequests: new Counter({
+      name: 'sagaport_http_requests_total',
+      help: 'HTTP requests answered on the public port, by API (checkout, admin, other), route template, method and status',
+      labelNames: ['api', 'route', 'method', 'status'] as const,
+      registers: register,
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'sagaport_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request on the public port, by API, route template and method',
+      labelNames: ['api', 'route', 'method'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: register,
+    }),
     tableVacuums: new Counter({
       name: 'sagaport_table_vacuums_total',
       help: 'VACUUMs run by the table maintenance on tables that churn, by table',

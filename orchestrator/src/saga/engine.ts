@@ -13,7 +13,7 @@ import {
 import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '@sagaport/rabbitmq';
 import { and, eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import { pipelinedTransaction, type OutboxDispatcher } from '@sagaport/runtime';
+import { pipelinedTransaction, traceSend, tracingEnabled, type OutboxDispatcher } from '@sagaport/runtime';
 import type { SagaDefinition } from './checkout-saga.js';
 import {
   insertSagaStart,
@@ -28,6 +28,13 @@ import {
   type SagaUpdate,
 } from './store.js';
 import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
+import {
+  sagaTraceOf,
+  traceTransition,
+  withSagaTrace,
+  type TraceCarrier,
+  type TransitionKind,
+} from './tracing.js';
 import {
   type CheckoutData,
   EventKind,
@@ -81,6 +88,8 @@ export interface ReplyItem<R> {
   readonly sagaId: string | undefined;
   readonly reply: ReplyInput;
   readonly ref: R;
+  /** The reply's headers: its trace context parents the transition's span when tracing is on. */
+  readonly headers?: Record<string, unknown>;
 }
 
 /** What became of one reply of a batch: its transition, or why it was rejected. */
@@ -106,7 +115,11 @@ export class SagaEngine {
    */
   async startCheckout(start: CheckoutStart): Promise<OutboxMessage[] | undefined> {
     const { sagaId, data } = start;
-    const transition = stampSentAt(startSaga(this.options.definition, data, randomUUID));
+    let transition = stampSentAt(startSaga(this.options.definition, data, randomUUID));
+    const trace = tracingEnabled()
+      ? traceTransition('start', sagaId, undefined, null, transition)
+      : undefined;
+    if (trace) transition = withSagaTrace(transition, trace);
     const rows = await insertSagaStart(this.options.sql, {
       idempotencyKey: start.idempotencyKey,
       requestHash: start.requestHash,
@@ -116,7 +129,7 @@ export class SagaEngine {
       deadlineAt: this.deadline(transition),
       business: { orderId: data.orderId, customerId: data.customerId, email: data.email },
       events: this.eventRows(sagaId, 1, transition),
-      outbox: this.outboxRows(sagaId, transition, sagaId),
+      outbox: this.outboxRows(sagaId, transition, sagaId, trace),
       graceMs: this.graceMs,
     });
     if (rows) this.options.onTransition?.(null, transition, new Date());
@@ -174,7 +187,10 @@ export class SagaEngine {
               });
             }
             events.push(...this.eventRows(saga.id, version, transition));
-            outbox.push(...this.outboxRows(saga.id, transition, item.reply.messageId));
+            const trace = tracingEnabled()
+              ? traceTransition('reply', saga.id, item.headers, now.state, transition)
+              : undefined;
+            outbox.push(...this.outboxRows(saga.id, transition, item.reply.messageId, trace));
             results.push({ ref: item.ref, transition });
           }
           const writes = {
@@ -231,7 +247,7 @@ export class SagaEngine {
 
   /** Applies a missed deadline, if the saga is still past it when re-read. */
   async handleTimeout(sagaId: string): Promise<Transition | undefined> {
-    return this.advance(sagaId, sagaId, (state, deadlineAt) =>
+    return this.advance(sagaId, sagaId, 'timeout', (state, deadlineAt) =>
       deadlineAt && deadlineAt.getTime() <= Date.now()
         ? applyTimeout(this.options.definition, state, this.options.maxSends, randomUUID)
         : undefined,
@@ -252,6 +268,7 @@ export class SagaEngine {
     const transition = await this.advance(
       sagaId,
       sagaId,
+      'operator',
       (state) => {
         const decision = applyOperatorAction(this.options.definition, state, action, actor, randomUUID);
         refusal = decision.applicable ? '' : decision.reason;
@@ -265,6 +282,7 @@ export class SagaEngine {
   private async advance<T extends Transition | undefined>(
     sagaId: string,
     causationId: string,
+    kind: TransitionKind,
     decide: (state: SagaState, deadlineAt: Date | null) => T,
     alsoRecord?: InTransaction,
   ): Promise<T> {
@@ -288,7 +306,10 @@ export class SagaEngine {
           const version = transition.changed
             ? await this.save(tx, sagaId, row.version, transition)
             : row.version;
-          rows = await this.record(tx, sagaId, version, transition, causationId);
+          const trace = tracingEnabled()
+            ? traceTransition(kind, sagaId, sagaTraceOf(before), before, transition)
+            : undefined;
+          rows = await this.record(tx, sagaId, version, transition, causationId, trace);
           await alsoRecord?.(tx, transition, before);
           if (transition.changed) this.options.onTransition?.(before, transition, row.createdAt);
           return transition;
@@ -339,10 +360,11 @@ export class SagaEngine {
     version: number,
     transition: Transition,
     causationId: string,
+    trace?: TraceCarrier,
   ): Promise<OutboxMessage[]> {
     const events = this.eventRows(sagaId, version, transition);
     if (events.length > 0) await tx.insert(sagaEvents).values([...events]);
-    const messages: NewOutboxMessage[] = this.outboxRows(sagaId, transition, causationId);
+    const messages: NewOutboxMessage[] = this.outboxRows(sagaId, transition, causationId, trace);
     const dispatcher = this.options.dispatcher;
     if (dispatcher) return enqueueOutboxForDispatch(tx, messages, dispatcher.graceMs);
     await enqueueOutbox(tx, messages);
@@ -371,16 +393,32 @@ export class SagaEngine {
     ];
   }
 
-  /** The outbox rows of a transition's commands. */
-  private outboxRows(sagaId: string, transition: Transition, causationId: string): OutboxRow[] {
-    return transition.commands.map((c) => ({
-      messageId: c.messageId,
-      ...routeOf(this.options.topology, c.type),
-      messageType: c.type,
-      correlationId: sagaId,
-      headers: { [Header.schemaVersion]: SCHEMA_VERSION, [Header.causationId]: causationId },
-      payload: c.payload,
-    }));
+  /** The outbox rows of a transition's commands; with `trace`, each carries its send span's context. */
+  private outboxRows(
+    sagaId: string,
+    transition: Transition,
+    causationId: string,
+    trace?: TraceCarrier,
+  ): OutboxRow[] {
+    return transition.commands.map((c) => {
+      const route = routeOf(this.options.topology, c.type);
+      const headers = { [Header.schemaVersion]: SCHEMA_VERSION, [Header.causationId]: causationId };
+      return {
+        messageId: c.messageId,
+        ...route,
+        messageType: c.type,
+        correlationId: sagaId,
+        headers: trace
+          ? traceSend(headers, trace, {
+              type: c.type,
+              messageId: c.messageId,
+              sagaId,
+              destination: route.exchange,
+            })
+          : headers,
+        payload: c.payload,
+      };
+    });
   }
 
   /** Outbox rows stay hidden from relays this long when this process publishes them itself (0: the relay does). */

@@ -62,6 +62,8 @@ export interface SagaState {
   readonly toCompensate: readonly string[];
   readonly awaiting: AwaitedCommand | null;
   readonly failure: SagaFailure | null;
+  /** The W3C trace context of the saga's start, when tracing recorded it: timeouts and operator actions join that trace. */
+  readonly traceparent?: string;
 }
 
 /** A command the engine must write to the outbox. */

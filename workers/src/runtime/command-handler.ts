@@ -27,7 +27,8 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { pipelinedTransaction, settle, type Commit, type Settled } from '@sagaport/runtime';
+import { pipelinedTransaction, settle, tracingEnabled, type Commit, type Settled } from '@sagaport/runtime';
+import { traceEffect } from './tracing.js';
 import type postgres from 'postgres';
 import { outboxRowOf, StoredReply, type CommandDelivery, type ProducedMessage } from './messages.js';
 import type { WorkerSql } from './sql.js';
@@ -312,15 +313,17 @@ export function createCommandBatchProcessor<W extends Worker>(
     const { command, sagaId, handler } = item;
     const events: ProducedMessage[] = [];
     try {
-      const result = await handler({
-        sql,
-        // The consumer checked the payload against the command's contract.
-        payload: command.payload as never,
-        sagaId,
-        emit: async (type, payload) => {
-          events.push({ messageId: randomUUID(), type, payload });
-        },
-      });
+      const effect = () =>
+        handler({
+          sql,
+          // The consumer checked the payload against the command's contract.
+          payload: command.payload as never,
+          sagaId,
+          emit: async (type, payload) => {
+            events.push({ messageId: randomUUID(), type, payload });
+          },
+        });
+      const result = await (tracingEnabled() ? traceEffect(command, sagaId, effect) : effect());
       return { payload: { outcome: 'succeeded', result } as unknown, events };
     } catch (error) {
       if (!(error instanceof BusinessRefusal)) throw error;

@@ -1,5 +1,6 @@
 // Outbox rows a worker writes: the reply to a command and the domain events it raises, with the envelope headers.
 import type { NewOutboxMessage } from '@sagaport/db';
+import { traceSend, tracingEnabled } from '@sagaport/runtime';
 import { Header, routeOf, SCHEMA_VERSION, type InboundMessage, type Topology } from '@sagaport/rabbitmq';
 import { z } from 'zod';
 
@@ -57,12 +58,22 @@ export function outboxRowOf(
   sagaId: string,
   message: ProducedMessage,
 ): NewOutboxMessage {
+  const route = routeOf(topology, message.type);
+  const headers = causedHeaders(command);
   return {
     messageId: message.messageId,
-    ...routeOf(topology, message.type),
+    ...route,
     messageType: message.type,
     correlationId: sagaId,
-    headers: causedHeaders(command),
+    // Traced: a send span under the command's consume span, whose context the message carries.
+    headers: tracingEnabled()
+      ? traceSend(headers, command.headers, {
+          type: message.type,
+          messageId: message.messageId,
+          sagaId,
+          destination: route.exchange,
+        })
+      : headers,
     payload: message.payload,
   };
 }

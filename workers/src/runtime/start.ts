@@ -20,7 +20,7 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { createConsumerMetrics } from '@sagaport/runtime';
+import { createConsumerMetrics, deliveryTracer, observePublisher } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import { Counter, Registry } from 'prom-client';
 import { defaultWorkerSettings, type WorkerSettings } from '../config.js';
@@ -117,6 +117,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   });
   const instance = options.instance ?? `${hostname()}:${process.pid}`;
   const publisher = new ConfirmPublisher(options.connection, { name: 'workers', ...options.publisher });
+  observePublisher(registry, publisher, 'workers');
   const publish: ConfirmedPublish | undefined = options.publishReplies
     ? publishConfirmed(publisher, options.duplicatePublishes ?? false)
     : undefined;
@@ -149,6 +150,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
           consumerName: `${subscription.name}@${instance}`,
           prefetch: options.prefetch,
           onOutcome: metrics.observe(subscription.queue),
+          tracer: deliveryTracer(subscription.queue),
           gate,
           logger: log,
         }),

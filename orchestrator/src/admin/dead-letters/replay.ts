@@ -14,6 +14,7 @@ import type { FieldError } from '../../http/problem.js';
 import type { SagaState } from '../../saga/types.js';
 import type { Actor } from '../env.js';
 import { uuidPattern } from './read.js';
+import { replayHeaders } from './tracing.js';
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
@@ -208,7 +209,16 @@ export async function replayDeadLetters(
       routingKey: row.originalRoutingKey,
       messageType: row.messageType,
       correlationId: row.sagaId,
-      headers: { ...headers, [Header.attempt]: 1, [Header.replayOf]: row.id },
+      headers: replayHeaders(
+        { ...headers, [Header.attempt]: 1, [Header.replayOf]: row.id },
+        {
+          type: row.messageType,
+          messageId: replayMessageId,
+          sagaId: row.sagaId,
+          exchange: row.originalExchange,
+          deadLetterId: row.id,
+        },
+      ),
       payload: check.payload,
     });
     results.set(id, { ok: true, deadLetterId: row.id, replayMessageId, edited: options.body !== undefined });

@@ -11,6 +11,8 @@ const BrokerQueue = z.object({
   messages_ready: z.number().optional(),
   messages_unacknowledged: z.number().optional(),
   consumers: z.number().optional(),
+  /** The timestamp property of the message at the head (management plugin ≥ 3.x; absent when empty). */
+  head_message_timestamp: z.number().nullable().optional(),
   message_stats: z.object({ publish_details: rate, deliver_get_details: rate, ack_details: rate }).optional(),
 });
 export type BrokerQueue = z.infer<typeof BrokerQueue>;
@@ -22,6 +24,7 @@ const columns = [
   'messages_ready',
   'messages_unacknowledged',
   'consumers',
+  'head_message_timestamp',
   'message_stats.publish_details.rate',
   'message_stats.deliver_get_details.rate',
   'message_stats.ack_details.rate',

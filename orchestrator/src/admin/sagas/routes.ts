@@ -104,7 +104,10 @@ export function sagaRoutes(deps: AdminDeps) {
       const saga = await loadSagaDetail(db(), id);
       if (!saga) return notFound(c, id);
       const [timeline, deadLetters] = await Promise.all([loadTimeline(db(), id), sagaDeadLetters(db(), id)]);
-      return c.json({ saga, timeline, deadLetters }, 200);
+      return c.json(
+        { saga, trace: sagaTrace(saga.state, deps.settings.traceUrlTemplate), timeline, deadLetters },
+        200,
+      );
     })
     .openapi(
       actionRoute(
@@ -117,4 +120,19 @@ export function sagaRoutes(deps: AdminDeps) {
       actionRoute(OperatorAction.compensate, 'Abandon the running step and compensate the saga'),
       (c) => compensate(c, c.req.valid('param').id),
     );
+}
+
+/** The saga's trace id (from the trace context its state keeps) and its link, or null when it was not traced. */
+export function sagaTrace(
+  state: unknown,
+  urlTemplate: string,
+): { traceId: string; url: string | null } | null {
+  const traceparent = (state as { traceparent?: unknown } | null)?.traceparent;
+  const match =
+    typeof traceparent === 'string'
+      ? /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(traceparent)
+      : null;
+  if (!match) return null;
+  const traceId = match[1]!;
+  return { traceId, url: urlTemplate ? urlTemplate.replaceAll('{traceId}', traceId) : null };
 }

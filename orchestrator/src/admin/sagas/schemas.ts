@@ -99,8 +99,23 @@ export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 export const SagaDeadLetterSchema = DeadLetterSummarySchema;
 export type SagaDeadLetter = z.infer<typeof SagaDeadLetterSchema>;
 
+/** Where the saga's trace is: its id, and a link when TRACE_URL_TEMPLATE is set. */
+export const SagaTraceSchema = z
+  .object({
+    traceId: z
+      .string()
+      .openapi({ description: 'W3C trace id (32 hex digits) of the saga, which every span of it shares' }),
+    url: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The trace in the tracing UI (TRACE_URL_TEMPLATE); null when none is set' }),
+  })
+  .openapi('SagaTrace');
+
 export const SagaDetailResponseSchema = z.object({
   saga: SagaDetailSchema,
+  /** Null when the saga was not traced (tracing off when it started). */
+  trace: SagaTraceSchema.nullable(),
   timeline: z.array(TimelineEntrySchema),
   deadLetters: z.array(SagaDeadLetterSchema),
 });

@@ -1,0 +1,58 @@
+// Spans of the saga engine: one per transition (start, reply, timeout, operator action), in the saga's trace.
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { contextOf, injectInto, tracer } from '@sagaport/runtime';
+import type { SagaState, Transition } from './types.js';
+
+/** What caused a transition. */
+export type TransitionKind = 'start' | 'reply' | 'timeout' | 'operator';
+
+/** A trace context carrier: `traceparent` (and `tracestate`). */
+export type TraceCarrier = Record<string, unknown>;
+
+/**
+ * Records a transition as a span named `saga <kind>` with `saga.id`, `saga.step` and
+ * `saga.status`, child of `parent` (the reply's consume span, the saga's own context for a
+ * timeout or an operator action) or of the active context (the checkout request), and returns
+ * its context for the commands the transition sends. An operator action also links the
+ * operator's request. Call only when tracing is enabled.
+ */
+export function traceTransition(
+  kind: TransitionKind,
+  sagaId: string,
+  parent: TraceCarrier | undefined,
+  before: SagaState | null,
+  after: Transition,
+): TraceCarrier {
+  const step = after.state.awaiting?.step ?? before?.awaiting?.step;
+  const request = trace.getSpanContext(context.active());
+  const span = tracer().startSpan(
+    `saga ${kind}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'saga.id': sagaId,
+        'saga.status': after.state.status,
+        ...(step ? { 'saga.step': step } : {}),
+        ...(after.state.awaiting ? { 'saga.phase': after.state.awaiting.phase } : {}),
+        'saga.changed': after.changed,
+        'messaging.message.conversation_id': sagaId,
+      },
+      ...(parent && request ? { links: [{ context: request }] } : {}),
+    },
+    parent ? contextOf(parent) : context.active(),
+  );
+  span.end();
+  return injectInto({}, span);
+}
+
+/** The saga's own trace context, stored in its state when it started (traced sagas only). */
+export function sagaTraceOf(state: SagaState | null | undefined): TraceCarrier | undefined {
+  return state?.traceparent ? { traceparent: state.traceparent } : undefined;
+}
+
+/** The transition with the saga's trace context kept in its state, for later timeouts and actions. */
+export function withSagaTrace(transition: Transition, carrier: TraceCarrier): Transition {
+  const traceparent = carrier['traceparent'];
+  if (typeof traceparent !== 'string') return transition;
+  return { ...transition, state: { ...transition.state, traceparent } };
+}
