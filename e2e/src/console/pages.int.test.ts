@@ -5,6 +5,7 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminLogin, type AdminClient } from '../admin-client.js';
 import { checkoutBody, postCheckout } from '../client.js';
+import { waitForQuiescence } from '../quiescence.js';
 import { desktop, launchChromium, screenshot } from './browser.js';
 import { operatorLogin, providerOutageToken, startConsoleStack, type ConsoleStack } from './stack.js';
 import { waitFor } from './wait.js';
@@ -246,6 +247,10 @@ describe('every console page under its Content-Security-Policy, checked with axe
       (list) => list.items.length === 1,
       60_000,
     );
+    // Nothing in flight any more (the dead letter archived, its retries done), and the change
+    // events of that archiving delivered (they are coalesced for 200 ms): from here on nothing moves.
+    await waitForQuiescence(stack.system);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     await page.goto(url(`/sagas/${held.sagaId}`));
     await settled(page, /Saga/);
     await page.locator('[data-live="live"]').waitFor();
