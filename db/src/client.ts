@@ -23,6 +23,14 @@ export interface CreateDatabaseOptions extends DbConfig {
    */
   readonly statementTimeoutMs?: number;
   /**
+   * Ends any session of this pool that sits idle inside a transaction longer (PostgreSQL's
+   * `idle_in_transaction_session_timeout`). Default 60 s: no transaction of Sagaport waits that
+   * long between its statements (a payment provider's call is the longest wait), and one that a
+   * bug left open would otherwise hold its row locks, and every transaction waiting on them, for
+   * good. `0` turns it off.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+  /**
    * PostgreSQL's `plan_cache_mode`. Default `force_generic_plan`: the hot path's prepared statements
    * are planned once. A pool of ad-hoc filters wants `auto`, so a search value's selectivity counts.
    */
@@ -53,6 +61,7 @@ export function createDatabase(config: CreateDatabaseOptions): DatabaseHandle {
       application_name: config.applicationName ?? 'sagaport',
       plan_cache_mode: config.planCacheMode ?? 'force_generic_plan',
       ...(config.statementTimeoutMs === undefined ? {} : { statement_timeout: config.statementTimeoutMs }),
+      idle_in_transaction_session_timeout: config.idleInTransactionTimeoutMs ?? 60_000,
     },
   });
   const db = drizzle(sql, { schema });

@@ -1,6 +1,6 @@
 // The pipelined transaction against the real PostgreSQL: atomic although BEGIN and COMMIT share round trips.
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
-import type postgres from 'postgres';
+import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pipelinedTransaction, TransactionAborted } from './pipelined-transaction.js';
 
@@ -96,5 +96,34 @@ describe('pipelinedTransaction', () => {
       ),
     );
     expect(await ids()).toHaveLength(8);
+  });
+
+  it("rolls back and releases its connection when the work fails with another connection's error", async () => {
+    // One connection: a transaction left open on it would make the next one wait for ever.
+    const single = postgres(database.url, { max: 1, onnotice: () => undefined });
+    try {
+      // What a payment provider's own pool throws when PostgreSQL restarts under it: the error
+      // looks like a lost connection, but this transaction's connection is fine.
+      const elsewhere = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      await expect(
+        pipelinedTransaction(single, async (tx) => {
+          await insert(tx, 1);
+          throw elsewhere;
+        }),
+      ).rejects.toBe(elsewhere);
+      const next = pipelinedTransaction(single, (tx) => insert(tx, 2));
+      const outcome = await Promise.race([
+        next.then(() => 'committed'),
+        new Promise((resolve) => setTimeout(() => resolve('hung'), 5_000)),
+      ]);
+      expect(outcome).toBe('committed');
+      expect(await ids()).toEqual([2]);
+      const [open] = await database.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and state like 'idle in transaction%'`;
+      expect(open!.n).toBe(0);
+    } finally {
+      await single.end({ timeout: 1 });
+    }
   });
 });

@@ -85,10 +85,19 @@ export async function pipelinedTransaction<T>(
     if (!ended) await commit();
     return result;
   } catch (error) {
-    // The server ended the session (a FATAL error, a connection exception): the connection is
-    // going away even if its socket has not closed yet; never hand it back to the pool.
-    if (!lost && endsTheSession(error)) lost = error as Error;
-    if (!ended && !lost) await Promise.race([tx.unsafe('rollback'), closed]).catch(() => undefined);
+    // Whatever failed, end the transaction on this connection. The error alone does not tell
+    // whether this session is over: `work` may also have called something on another connection
+    // (a provider's own pool) that lost it. Judged by its code, such an error left this healthy
+    // session idle in its transaction, holding its locks for good, while the retried batch waited
+    // on them. Only a ROLLBACK that cannot complete means the session is gone.
+    if (!ended && !lost) {
+      const rolledBack = await Promise.race([tx.unsafe('rollback').then(() => true), closed]).catch(
+        () => false,
+      );
+      // The server ended the session (a FATAL error, a connection exception) and its socket may
+      // not have closed yet: never hand it back to the pool; postgres.js reopens it once it closes.
+      if (!rolledBack && !lost) lost = error as Error;
+    }
     throw error;
   } finally {
     if (connection) connection.onclose = null;
@@ -100,19 +109,6 @@ export async function pipelinedTransaction<T>(
       if (!lost) reserved.release();
     }
   }
-}
-
-/** Whether `error` means the PostgreSQL session is over (FATAL, class 08, shutdown, a closed socket). */
-function endsTheSession(error: unknown): boolean {
-  const { severity, code } = error as { severity?: unknown; code?: unknown };
-  if (severity === 'FATAL' || severity === 'PANIC') return true;
-  if (typeof code !== 'string') return false;
-  return (
-    code.startsWith('08') ||
-    code.startsWith('57P') ||
-    code.startsWith('CONNECTION_') ||
-    ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)
-  );
 }
 
 /** The part of postgres.js's connection the transaction watches (set by its `onexecute` hook). */
