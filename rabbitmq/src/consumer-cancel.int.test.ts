@@ -31,8 +31,10 @@ describe('a consumer cancelled by the server', () => {
       publisher,
       retry: { tiers: [], maxAttempts: 1 },
       consumerName: 'test',
-      handler: async (message) => {
-        seen.push(message.messageId);
+      stallCheckMs: 500,
+      // Batches with held acks, as the workers consume.
+      batchHandler: async (messages) => {
+        for (const message of messages) seen.push(message.messageId);
       },
     });
     await consumer.started;
@@ -41,21 +43,35 @@ describe('a consumer cancelled by the server', () => {
     expect(await eventually(() => seen.includes(before.properties.messageId))).toBe(true);
 
     const admin = await broker.admin();
-    await admin.deleteQueue(queue);
-    // The queue comes back only after the consumer has taken the broker's cancel: it must find
-    // the new queue by itself, not just keep a subscription that was never cut.
-    expect(
-      await eventually(() => warnings.includes('subscription cancelled by the broker; resubscribing')),
-    ).toBe(true);
-    await declareTopology(admin, broker.topology);
-
-    const after = orderConfirm(broker.topology);
-    await publisher.publish(after);
-    expect(await eventually(() => seen.includes(after.properties.messageId), 20_000)).toBe(true);
-    // One subscription, not one per attempt to resubscribe.
-    expect((await admin.checkQueue(queue)).consumerCount).toBe(1);
+    const published = [before.properties.messageId];
+    // Once with the cancel taken before the queue comes back, twice with the queue back at once.
+    for (let round = 1; round <= 3; round += 1) {
+      const cancels = warnings.length;
+      await admin.deleteQueue(queue);
+      if (round === 1) {
+        // The queue comes back only after the consumer has taken the broker's cancel: it must find
+        // the new queue by itself, not just keep a subscription that was never cut.
+        expect(
+          await eventually(
+            () =>
+              warnings.length > cancels &&
+              warnings.at(-1) === 'subscription cancelled by the broker; resubscribing on a new channel',
+          ),
+        ).toBe(true);
+      }
+      // Then declared anew at once, as a redeploy does: the broker may hand the old subscription
+      // to the new queue without a cancel, and hold its deliveries back (see Consumer).
+      await declareTopology(admin, broker.topology);
+      // More than a prefetch window (50): a window swallowed by a stale subscription would leave some behind.
+      const after = Array.from({ length: 60 }, () => orderConfirm(broker.topology));
+      await Promise.all(after.map((message) => publisher.publish(message)));
+      published.push(...after.map((message) => message.properties.messageId));
+      expect(await eventually(() => seen.length === published.length, 20_000)).toBe(true);
+      // One subscription, not one per attempt to resubscribe.
+      expect((await admin.checkQueue(queue)).consumerCount).toBe(1);
+    }
     await consumer.stop();
     expect(await settledQueue(admin, queue)).toBe(0);
-    expect(seen).toEqual([before.properties.messageId, after.properties.messageId]);
+    expect(seen).toEqual(published);
   });
 });

@@ -68,6 +68,12 @@ export interface ConsumerOptions {
   /** Names the failing process in dead letters (`x-failed-by`). */
   readonly consumerName: string;
   readonly prefetch?: number;
+  /**
+   * How often an idle consumer checks that the broker is not holding deliveries back (default
+   * 5000 ms; 0 turns it off). When no delivery came for two checks in a row although its queue
+   * has ready messages, the consumer subscribes again on a new channel (see `Consumer`).
+   */
+  readonly stallCheckMs?: number;
   /** Holds batch acks and sends them together (default: one flusher per process, 20 ms). */
   readonly ackFlusher?: AckFlusher;
   readonly classify?: (error: unknown) => FailureClass;

@@ -43,6 +43,11 @@ export class Consumer implements HeldAck {
   private pendingAck: PendingAck | undefined;
   /** Deliveries the held ack covers: they occupy the prefetch window until it is sent. */
   private heldDeliveries = 0;
+  /** When the last delivery arrived (or the subscription started). */
+  private lastDeliveryAt = performance.now();
+  /** Checks in a row that found ready messages and no delivery since the previous one. */
+  private stalledChecks = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
   private markStarted!: () => void;
   /** Resolves when the consumer first subscribed. */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
@@ -52,6 +57,11 @@ export class Consumer implements HeldAck {
     this.classify = options.classify ?? classifyError;
     this.handleOne = singleHandlerOf(options);
     this.wrapper = this.createWrapper();
+    const every = options.stallCheckMs ?? 5_000;
+    if (every > 0) {
+      this.stallTimer = setInterval(() => void this.checkStalled(every), every);
+      this.stallTimer.unref();
+    }
   }
 
   /** Deliveries being handled right now. */
@@ -63,6 +73,7 @@ export class Consumer implements HeldAck {
   async stop(timeoutMs = 30_000): Promise<void> {
     this.stopping = true;
     this.stopSignal.abort();
+    clearInterval(this.stallTimer);
     const channel = this.channel;
     if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
     const deadline = Date.now() + timeoutMs;
@@ -126,6 +137,8 @@ export class Consumer implements HeldAck {
             { noAck: false },
           );
           this.consumerTag = consumerTag;
+          this.lastDeliveryAt = performance.now();
+          this.stalledChecks = 0;
           this.markStarted();
           return;
         } catch (error) {
@@ -139,26 +152,88 @@ export class Consumer implements HeldAck {
   }
 
   private async queueExists(): Promise<boolean> {
+    return (await this.readyMessages()) !== undefined;
+  }
+
+  /** The queue's ready messages, probed on a side channel; undefined when it does not exist (or no connection). */
+  private async readyMessages(): Promise<number | undefined> {
     const connection = this.options.connection.connection;
-    if (!connection) return false;
+    if (!connection) return undefined;
     try {
       const probe = await connection.createChannel();
       probe.on('error', () => undefined);
       try {
-        await probe.checkQueue(this.options.queue);
-        return true;
+        return (await probe.checkQueue(this.options.queue)).messageCount;
       } finally {
         await probe.close().catch(() => undefined);
       }
     } catch {
-      return false;
+      return undefined;
     }
   }
 
+  /**
+   * The broker can hold deliveries back from a live subscription: seen with RabbitMQ 3.10, a
+   * quorum queue deleted and declared anew at once under the same name took over the old
+   * queue's consumer without a cancel, counted a prefetch window of deliveries as handed to it,
+   * and the channel never passed them on; nothing moved again. An idle consumer (nothing in
+   * flight, no delivery since the last check) whose queue has ready messages at two checks in a
+   * row subscribes again on a new channel, which gives the held deliveries back to the queue.
+   * Under load deliveries keep coming and the check costs nothing; idle, it is one passive
+   * declare per interval.
+   */
+  private async checkStalled(everyMs: number): Promise<void> {
+    const channel = this.channel;
+    const idle = this.inFlight.size === 0 && this.ready.length === 0;
+    if (
+      this.stopping ||
+      !channel ||
+      !this.consumerTag ||
+      !idle ||
+      performance.now() - this.lastDeliveryAt < everyMs
+    ) {
+      this.stalledChecks = 0;
+      return;
+    }
+    const ready = await this.readyMessages();
+    if (!ready || this.channel !== channel || performance.now() - this.lastDeliveryAt < everyMs) {
+      this.stalledChecks = 0;
+      return;
+    }
+    this.stalledChecks += 1;
+    if (this.stalledChecks < 2) return;
+    this.stalledChecks = 0;
+    this.log.warn(
+      { queue: this.options.queue, ready, idleMs: Math.round(performance.now() - this.lastDeliveryAt) },
+      'no delivery although the queue has ready messages; resubscribing on a new channel',
+    );
+    this.resubscribeOnNewChannel();
+  }
+
+  /** Drops the current channel (the broker requeues what it holds unacked) and subscribes on a new one. */
+  private resubscribeOnNewChannel(): void {
+    this.channel = undefined;
+    this.consumerTag = undefined;
+    const old = this.wrapper;
+    this.wrapper = this.createWrapper();
+    void old.close().catch(() => undefined);
+  }
+
+  /**
+   * The broker cancelled the subscription (its queue was deleted): subscribe again on a NEW
+   * channel. A channel that consumed from a deleted quorum queue can keep that queue's state:
+   * seen here, a queue declared anew under the same name then counted its first prefetch window
+   * of deliveries as handed to our consumer, the channel never passed them on, and nothing was
+   * delivered again. A fresh channel starts with no state.
+   */
   private onCancelledByServer(channel: Channel): void {
     this.consumerTag = undefined;
-    this.log.warn({ queue: this.options.queue }, 'subscription cancelled by the broker; resubscribing');
-    void this.subscribe(channel);
+    if (this.stopping || this.channel !== channel) return;
+    this.log.warn(
+      { queue: this.options.queue },
+      'subscription cancelled by the broker; resubscribing on a new channel',
+    );
+    this.resubscribeOnNewChannel();
   }
 
   /**
@@ -178,6 +253,7 @@ export class Consumer implements HeldAck {
   }
 
   private onDelivery(channel: Channel, raw: ConsumeMessage): void {
+    this.lastDeliveryAt = performance.now();
     if (this.options.batchHandler) {
       this.ready.push({ channel, raw });
       if (!this.pumping) this.track(this.pump());
