@@ -127,6 +127,39 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     return Promise.allSettled(running);
   }
 
+  it('starts the checkouts that arrive together as if each were alone; a key taken before gets nothing', async () => {
+    const taken = randomUUID();
+    const earlier = randomUUID();
+    await first.startCheckout({
+      idempotencyKey: taken,
+      requestHash: 'test',
+      sagaId: earlier,
+      data: checkout(),
+    });
+    const starts = Array.from({ length: 6 }, (_, i) => ({
+      idempotencyKey: i === 3 ? taken : randomUUID(),
+      requestHash: 'test',
+      sagaId: randomUUID(),
+      data: checkout(),
+    }));
+    // Started in the same turn of the event loop, as concurrent requests are.
+    const results = await Promise.all(starts.map((start) => first.startCheckout(start)));
+    expect(results[3]).toBeUndefined();
+    for (const [i, start] of starts.entries()) {
+      if (i === 3) {
+        expect(
+          await database.db.select().from(sagaInstances).where(eq(sagaInstances.id, start.sagaId)),
+        ).toEqual([]);
+        continue;
+      }
+      const rows = results[i]!;
+      expect(rows.map((r) => [r.correlationId, r.messageType])).toEqual([[start.sagaId, 'order.create']]);
+      expect((await saga(start.sagaId)).status).toBe('running');
+      expect((await events(start.sagaId)).length).toBeGreaterThan(0);
+      expect(await commands(start.sagaId)).toHaveLength(1);
+    }
+  });
+
   it('handles one reply delivered to two orchestrators at once exactly once: the loser re-reads and ignores it', async () => {
     const sagaId = await startSaga();
     const create = (await saga(sagaId)).state.awaiting!;

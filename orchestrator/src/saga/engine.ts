@@ -16,7 +16,7 @@ import type postgres from 'postgres';
 import { pipelinedTransaction, traceSend, tracingEnabled, type OutboxDispatcher } from '@sagaport/runtime';
 import type { SagaDefinition } from './checkout-saga.js';
 import {
-  insertSagaStart,
+  insertSagaStarts,
   loadSagas,
   SAGA_ENDED_CHANNEL,
   VersionConflict,
@@ -28,6 +28,7 @@ import {
   type SagaUpdate,
 } from './store.js';
 import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
+import { StartBatcher } from './start-batcher.js';
 import {
   sagaTraceOf,
   traceTransition,
@@ -106,11 +107,17 @@ export interface CheckoutStart {
 
 /** Runs the saga definition against PostgreSQL; every method is safe to call from several processes. */
 export class SagaEngine {
-  constructor(private readonly options: EngineOptions) {}
+  /** Checkouts that arrive together start in one statement. */
+  private readonly starts: StartBatcher;
+
+  constructor(private readonly options: EngineOptions) {
+    this.starts = new StartBatcher((batch) => insertSagaStarts(options.sql, batch));
+  }
 
   /**
    * Starts a checkout saga in one statement: the idempotency key, the saga row, its first events
-   * and commands commit together, and only if the key is new. Returns the outbox rows to hand to
+   * and commands commit together, and only if the key is new; the checkouts that arrive together
+   * share that statement and its commit ({@link StartBatcher}). Returns the outbox rows to hand to
    * {@link dispatch}, or undefined when the key was already taken.
    */
   async startCheckout(start: CheckoutStart): Promise<OutboxMessage[] | undefined> {
@@ -120,7 +127,7 @@ export class SagaEngine {
       ? traceTransition('start', sagaId, undefined, null, transition)
       : undefined;
     if (trace) transition = withSagaTrace(transition, trace);
-    const rows = await insertSagaStart(this.options.sql, {
+    const rows = await this.starts.insert({
       idempotencyKey: start.idempotencyKey,
       requestHash: start.requestHash,
       sagaId,

@@ -222,6 +222,77 @@ export interface SagaStart {
 }
 
 /**
+ * Starts several sagas in ONE statement, each as {@link insertSagaStart} would: a saga whose
+ * idempotency key is new gets its request row, saga row, events and outbox rows; one whose key is
+ * taken gets nothing (`undefined` at its index). The keys must be distinct. One statement is one
+ * round trip and one commit for every checkout that arrived together.
+ */
+export async function insertSagaStarts(
+  sql: Sql,
+  starts: readonly SagaStart[],
+): Promise<(OutboxMessage[] | undefined)[]> {
+  if (starts.length === 1) return [await insertSagaStart(sql, starts[0]!)];
+  const graceMs = starts[0]?.graceMs ?? 0;
+  const input = JSON.stringify(
+    starts.map((s) => ({
+      idempotency_key: s.idempotencyKey,
+      request_hash: s.requestHash,
+      saga_id: s.sagaId,
+      saga_type: s.sagaType,
+      status: s.state.status,
+      current_step: s.state.awaiting?.step ?? null,
+      state: s.state,
+      deadline_at: s.deadlineAt?.toISOString() ?? null,
+      order_id: s.business.orderId,
+      customer_id: s.business.customerId,
+      email: s.business.email,
+    })),
+  );
+  const [row] = await sql<{ started: string[]; rows: OutboxMessage[] }[]>`
+    with input as (
+      select * from jsonb_to_recordset(${input}::jsonb) as r(
+        idempotency_key text, request_hash text, saga_id uuid, saga_type text, status text,
+        current_step text, state jsonb, deadline_at timestamptz, order_id uuid, customer_id text, email text)
+    ), request as (
+      insert into saga.checkout_requests (idempotency_key, request_hash, saga_id)
+      select idempotency_key, request_hash, saga_id from input
+      on conflict do nothing
+      returning saga_id
+    ), saga as (
+      insert into saga.instances
+        (id, saga_type, status, current_step, state, version, deadline_at, order_id, customer_id, email)
+      select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.order_id,
+        i.customer_id, i.email
+      from input i join request r on r.saga_id = i.saga_id
+    ), events as (
+      insert into saga.events (saga_id, version, kind, message_type, message_id, detail)
+      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail
+      from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as e(
+        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb)
+      where e.saga_id in (select saga_id from request)
+    ), box as (
+      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
+      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
+        now() + make_interval(secs => ${graceMs / 1000})
+      from jsonb_to_recordset(${outboxRowsJson(starts.flatMap((s) => s.outbox))}::jsonb) as o(
+        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
+        headers jsonb, payload jsonb)
+      where o.correlation_id in (select saga_id from request)
+      returning ${sql.unsafe(OUTBOX_RETURNING)}
+    )
+    select coalesce((select json_agg(saga_id) from request), '[]'::json) as started,
+      coalesce((select json_agg(box) from box), '[]'::json) as rows`;
+  const started = new Set(row?.started ?? []);
+  const rowsOf = new Map<string, OutboxMessage[]>();
+  for (const written of row?.rows ?? []) {
+    const list = rowsOf.get(written.correlationId!) ?? [];
+    list.push(written);
+    rowsOf.set(written.correlationId!, list);
+  }
+  return starts.map((s) => (started.has(s.sagaId) ? (rowsOf.get(s.sagaId) ?? []) : undefined));
+}
+
+/**
  * Starts a saga in ONE statement (so one round trip, atomic by itself): the idempotency key,
  * the saga row, its event rows and its outbox rows are written only if the key is new. Returns
  * the outbox rows written, or undefined when the key was taken (a concurrent request with the
