@@ -59,11 +59,13 @@ export function observeRequests(options: HttpObserverOptions): MiddlewareHandler
           propagation.extract(context.active(), c.req.header()),
         )
       : undefined;
+    // Before the handler: a header set on a finished response makes the Node adapter build a
+    // full web Response and copy it.
+    c.header(REQUEST_ID_HEADER, requestId);
     const run = () => withLogContext({ request_id: requestId }, next);
     try {
       await (span ? context.with(trace.setSpan(context.active(), span), run) : run());
     } finally {
-      c.header(REQUEST_ID_HEADER, requestId);
       const route = routeOf(c);
       const status = c.res.status;
       const seconds = (performance.now() - started) / 1000;

@@ -175,7 +175,16 @@ describe('the public port (real PostgreSQL and RabbitMQ)', () => {
 
   describe('security headers', () => {
     it('sends a CSP without inline script, no framing, nosniff and a referrer policy on pages, assets, docs and APIs', async () => {
-      const paths = ['/', '/sagas/x', '/assets/app.js', '/docs', '/docs.js', '/openapi.json', '/checkouts/x'];
+      const paths = [
+        '/',
+        '/sagas/x',
+        '/assets/app.js',
+        '/docs',
+        '/docs.js',
+        '/openapi.json',
+        '/checkouts/x',
+        '/api/admin/sagas',
+      ];
       for (const path of paths) {
         const response = await stack.orchestrator.app.request(path, { headers: { accept: 'text/html,*/*' } });
         const csp = response.headers.get('content-security-policy') ?? '';

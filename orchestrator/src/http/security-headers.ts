@@ -1,5 +1,5 @@
 // The security headers of every response: a Content-Security-Policy without inline script, no framing, nosniff.
-import type { MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 
 /**
@@ -20,15 +20,36 @@ export const contentSecurityPolicy = {
   frameAncestors: ["'none'"],
 };
 
+const secureHeaderOptions = {
+  contentSecurityPolicy,
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'no-referrer',
+  strictTransportSecurity: false,
+} as const;
+
+let headerValues: Promise<readonly (readonly [string, string])[]> | undefined;
+
+/** The headers hono's secureHeaders sets with Sagaport's policy, read once from a probe app. */
+function secureHeaderValues(): Promise<readonly (readonly [string, string])[]> {
+  return (headerValues ??= (async () => {
+    const probe = new Hono().use('*', secureHeaders(secureHeaderOptions)).get('/', (c) => c.body(null));
+    const response = await probe.request('/');
+    return [...response.headers.entries()].filter(([name]) => name !== 'content-type');
+  })());
+}
+
 /**
  * hono's secureHeaders with Sagaport's policy. Strict-Transport-Security is left to the proxy that
  * terminates TLS: the orchestrator itself speaks plain HTTP and cannot know the host's HTTPS setup.
+ *
+ * The headers are the ones hono's middleware computes, but set before the handler runs, so they
+ * travel with the response it creates: set on a finished response (as hono's middleware does,
+ * after `next()`), they made the Node adapter turn its light response into a full web `Response`
+ * and copy it, on every request of the checkout path.
  */
 export function securityHeaders(): MiddlewareHandler {
-  return secureHeaders({
-    contentSecurityPolicy,
-    xFrameOptions: 'DENY',
-    referrerPolicy: 'no-referrer',
-    strictTransportSecurity: false,
-  });
+  return async (c, next) => {
+    for (const [name, value] of await secureHeaderValues()) c.header(name, value);
+    await next();
+  };
 }
