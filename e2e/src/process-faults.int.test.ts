@@ -140,6 +140,65 @@ describe('process and message faults (real processes)', () => {
     await expectBooksStraight(system, [...first, ...rest]);
   });
 
+  // The replies' DLQ unbound from the dead-letter exchange: a dead letter routes nowhere, as with
+  // the DLQ deleted (rabbitmq/src/dead-letter-target.int.test.ts deletes the DLQ and the exchange),
+  // while the archiver keeps consuming the DLQ.
+  it('the dead-letter target unavailable: a reply for an unknown saga stays in its queue while checkouts go on, and is dead-lettered once when the target is back', async () => {
+    system = await System.create({ catalogue });
+    const api = await system.startOrchestrator();
+    await system.startWorkers();
+    const admin = await connectAdmin();
+    const channel = await admin.createConfirmChannel();
+    const repliesDlq = system.topology.queues.deadLetters[system.topology.queues.replies]!;
+    await channel.unbindQueue(
+      repliesDlq,
+      system.topology.exchanges.deadLetters,
+      system.topology.queues.replies,
+    );
+    const unknown = randomUUID();
+    const stray = buildMessage({
+      ...routeOf(system.topology, 'order.create.reply'),
+      type: 'order.create.reply',
+      correlationId: unknown,
+      payload: { outcome: 'succeeded', result: { orderId: randomUUID() } },
+    });
+    channel.publish(stray.exchange, stray.routingKey, stray.content, stray.properties);
+    await channel.waitForConfirms();
+    // The orchestrator holds the stray reply (its dead letter has nowhere to go) and goes on.
+    const sagaIds = await driveCheckouts({
+      total: 20,
+      concurrency: 5,
+      port: () => api.port,
+      body: mixedCheckout(skus),
+    });
+    const report = await settledBooks(system, initialStock);
+    expect(report.problems).toEqual([]);
+    expect(await sagaOutcomes(system.database, sagaIds)).toEqual(
+      sagaIds.map((_, i) => expectedMixedOutcome(i)),
+    );
+    expect(await count(system, `select count(*)::int as n from dead_letters`)).toBe(0);
+    // Still in its queue, unacked: nothing lost.
+    expect((await channel.checkQueue(system.topology.queues.replies)).consumerCount).toBe(1);
+
+    await declareTopology(channel, system.topology); // the binding is back
+    await admin.close();
+    expect(
+      await eventually(
+        async () => (await count(system!, `select count(*)::int as n from dead_letters`)) > 0,
+        30_000,
+      ),
+    ).toBe(true);
+    await sleep(3_000);
+    const letters = await system.database.sql<{ message_id: string; error_message: string }[]>`
+      select message_id, error_message from dead_letters`;
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.message_id).toBe(stray.properties.messageId);
+    expect(letters[0]!.error_message).toContain(`no saga ${unknown}`);
+    expect(await count(system, `select count(*)::int as n from saga.instances where id = '${unknown}'`)).toBe(
+      0,
+    );
+  });
+
   it('a late reply for a saga that moved on changes nothing; a reply for an unknown saga is dead-lettered and creates nothing', async () => {
     system = await System.create({ catalogue });
     const api = await system.startOrchestrator();
