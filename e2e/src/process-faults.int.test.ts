@@ -199,6 +199,46 @@ describe('process and message faults (real processes)', () => {
     );
   });
 
+  it('a command over AMQP_MAX_MESSAGE_BYTES: the worker dead-letters it on its first delivery, with the reason, and the checkouts go on', async () => {
+    system = await System.create({ catalogue, env: { AMQP_MAX_MESSAGE_BYTES: '65536' } });
+    const api = await system.startOrchestrator();
+    await system.startWorkers();
+    const admin = await connectAdmin();
+    const channel = await admin.createConfirmChannel();
+    // From a producer that does not check the limit (the shared broker's own is 128 MiB).
+    const oversized = buildMessage({
+      ...routeOf(system.topology, 'order.create'),
+      type: 'order.create',
+      correlationId: randomUUID(),
+      payload: { customerId: 'c-1', note: 'x'.repeat(100 * 1024) },
+    });
+    channel.publish(oversized.exchange, oversized.routingKey, oversized.content, oversized.properties);
+    await channel.waitForConfirms();
+    await admin.close();
+    const sagaIds = await driveCheckouts({
+      total: 10,
+      concurrency: 5,
+      port: () => api.port,
+      body: mixedCheckout(skus),
+    });
+    const report = await settledBooks(system, initialStock);
+    expect(report.problems).toEqual([]);
+    expect(await sagaOutcomes(system.database, sagaIds)).toEqual(
+      sagaIds.map((_, i) => expectedMixedOutcome(i)),
+    );
+    expect(await deadLetterRows(system)).toEqual([
+      {
+        original_queue: system.topology.queues.commands.order,
+        message_type: 'order.create',
+        error_class: 'permanent',
+        error_name: 'MessageTooLargeError',
+        error_message: `a message of ${oversized.content.length} bytes is over the limit of 65536 bytes (AMQP_MAX_MESSAGE_BYTES)`,
+        attempts: 1,
+        failed_by: expect.stringMatching(/^order/) as unknown,
+      },
+    ]);
+  });
+
   it('a late reply for a saga that moved on changes nothing; a reply for an unknown saga is dead-lettered and creates nothing', async () => {
     system = await System.create({ catalogue });
     const api = await system.startOrchestrator();

@@ -5,7 +5,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import { sharedAckFlusher, type HeldAck, type PendingAck } from './ack-flusher.js';
 import { DeliveryOutcome, type ConsumerOptions, type RejectedMessage } from './consumer-options.js';
 import { parseInbound, type InboundMessage } from './envelope.js';
-import { type BusinessRefusal, classifyError, FailureClass } from './errors.js';
+import { type BusinessRefusal, classifyError, FailureClass, MessageTooLargeError } from './errors.js';
 import { messageLogFields, publishFailure } from './failures.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -222,7 +222,7 @@ export class Consumer implements HeldAck {
     await Promise.all(
       batch.map(async ({ channel, raw }) => {
         try {
-          const message = parseInbound(raw, this.options.contracts);
+          const message = this.parse(raw);
           valid.push(message);
           rawOf.set(message, raw);
           channelOf.set(raw, channel);
@@ -410,11 +410,25 @@ export class Consumer implements HeldAck {
   private async handle(raw: ConsumeMessage): Promise<DeliveryOutcome> {
     let message: InboundMessage;
     try {
-      message = parseInbound(raw, this.options.contracts);
+      message = this.parse(raw);
     } catch (error) {
       return publishFailure(this.options, this.log, raw, error, FailureClass.permanent);
     }
     return this.handleParsed(raw, message);
+  }
+
+  /**
+   * Parses a delivery against its contract; a body over the publisher's size limit
+   * (AMQP_MAX_MESSAGE_BYTES) is refused first, unread: it is dead-lettered on its first delivery.
+   */
+  private parse(raw: ConsumeMessage): InboundMessage {
+    const limit = this.options.publisher.maxMessageBytes;
+    if (raw.content.length > limit) {
+      throw new MessageTooLargeError(
+        `a message of ${raw.content.length} bytes is over the limit of ${limit} bytes (AMQP_MAX_MESSAGE_BYTES)`,
+      );
+    }
+    return parseInbound(raw, this.options.contracts);
   }
 
   private async handleParsed(raw: ConsumeMessage, message: InboundMessage): Promise<DeliveryOutcome> {

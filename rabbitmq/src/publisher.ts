@@ -2,6 +2,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
 import type { AmqpConnectionManager } from './connection.js';
+import { defaultMaxMessageBytes } from './config.js';
 import type { OutgoingMessage } from './envelope.js';
 import { Semaphore } from './semaphore.js';
 
@@ -9,7 +10,8 @@ import { Semaphore } from './semaphore.js';
 export class PublishError extends Error {
   override readonly name = 'PublishError';
   constructor(
-    readonly reason: 'nacked' | 'unroutable' | 'connection-lost' | 'timeout' | 'closed',
+    /** `too-large` and `unroutable` are the message's fault (permanent); the others the broker's. */
+    readonly reason: 'nacked' | 'unroutable' | 'connection-lost' | 'timeout' | 'closed' | 'too-large',
     message: string,
   ) {
     super(message);
@@ -22,6 +24,8 @@ export interface PublisherOptions {
   /** Time from taking an in-flight slot to the confirm, waiting for a connection included. */
   readonly timeoutMs?: number;
   readonly name?: string;
+  /** A body larger than this is refused at once (`too-large`), never sent; default 4 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 interface InFlight {
@@ -84,9 +88,24 @@ export class ConfirmPublisher {
     return this.inFlight.size;
   }
 
-  /** Publishes one message; see the class comment for when it resolves and rejects. */
+  /** The largest body this publisher sends (AMQP_MAX_MESSAGE_BYTES). */
+  get maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? defaultMaxMessageBytes;
+  }
+
+  /**
+   * Publishes one message; see the class comment for when it resolves and rejects. A body over
+   * `maxMessageBytes` is rejected at once with `too-large`: the broker would refuse it too (its
+   * `max_message_size`), by closing the channel, and no retry can make it smaller.
+   */
   async publish(message: OutgoingMessage): Promise<void> {
     if (this.closing) throw new PublishError('closed', 'publisher is closed');
+    if (message.content.length > this.maxMessageBytes) {
+      throw new PublishError(
+        'too-large',
+        `a message of ${message.content.length} bytes is over the limit of ${this.maxMessageBytes} bytes (AMQP_MAX_MESSAGE_BYTES)`,
+      );
+    }
     // Waiting for a slot is bounded too: every in-flight publish settles within its own timeout.
     await this.slots.acquire();
     const deadline = Date.now() + this.timeoutMs;
