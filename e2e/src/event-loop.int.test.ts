@@ -9,8 +9,8 @@
 // silence, and then the broker closed the connection (three of four in those runs). Past three
 // intervals it is always closed. Either way the process is connected again, subscribed, and
 // nothing is lost. On a RabbitMQ node of this file's own.
-import { PrivateBroker } from '@sagaport/rabbitmq/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PrivateBroker } from '@sagaport/rabbitmq/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   expectBooksStraight,
   faultCatalogue,
@@ -18,6 +18,7 @@ import {
   type RunningSystem,
   sleep,
   startFaultSystem,
+  usePrivateBroker,
 } from './fault-setup.js';
 import { freePort, type ManagedProcess } from './harness.js';
 import { blockEventLoop, inspectableOn } from './inspector.js';
@@ -74,23 +75,17 @@ async function blockAndWatch(
 }
 
 describe('the event loop blocked under load (private RabbitMQ node, real processes)', () => {
-  let node: PrivateBroker;
+  const privateBroker = usePrivateBroker();
   let running: RunningSystem | undefined;
-  beforeAll(async () => {
-    node = await PrivateBroker.start();
-  });
   afterEach(async () => {
     await running?.system.stop();
     running = undefined;
-  });
-  afterAll(async () => {
-    await node?.dispose();
   });
 
   async function start() {
     const ports = { orchestrator: await freePort(), workers: await freePort() };
     running = await startFaultSystem(stock, {
-      amqpUrl: `${node.url}?heartbeat=${heartbeatSeconds}`,
+      amqpUrl: `${privateBroker().url}?heartbeat=${heartbeatSeconds}`,
       orchestratorEnv: inspectableOn(ports.orchestrator),
       workersEnv: inspectableOn(ports.workers),
     });
@@ -100,6 +95,7 @@ describe('the event loop blocked under load (private RabbitMQ node, real process
   /** Blocks the workers, then the orchestrator, each for `ms`, during a load of checkouts. */
   async function blockBothUnderLoad(ms: number) {
     const { system, api, workers, ports } = await start();
+    const node = privateBroker();
     const blocks: Block[] = [];
     const sagaIds = await loadThroughFault({ api }, stock, {
       concurrency: 2,

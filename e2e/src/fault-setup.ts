@@ -1,6 +1,7 @@
 // What the fault tests share: a catalogue with stock to spare, the system started on a broker of
 // the test's choosing, a load of mixed checkouts, and the check of the books once the fault is over.
-import { expect } from 'vitest';
+import { PrivateBroker } from '@sagaport/rabbitmq/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { sagaOutcomes, settledBooks } from './consistency.js';
 import { randomUUID } from 'node:crypto';
 import { postCheckout } from './client.js';
@@ -49,6 +50,30 @@ export async function expectBooksStraight(
     sagaIds.map((_, i) => expectedMixedOutcome(i)),
   );
   expect(await deadLetterRows(system)).toEqual([]);
+}
+
+/** {@link expectBooksStraight} bound to one catalogue: `(system, sagaIds, endedWithinMs?)`. */
+export function booksCheck(stock: FaultCatalogue) {
+  return (system: System, sagaIds: readonly string[], endedWithinMs = 60_000) =>
+    expectBooksStraight(system, stock, sagaIds, endedWithinMs);
+}
+
+/**
+ * A RabbitMQ node of the calling test file's own, started before its tests and disposed after
+ * them (see PrivateBroker); returns a getter for it.
+ */
+export function usePrivateBroker(): () => PrivateBroker {
+  let node: PrivateBroker | undefined;
+  beforeAll(async () => {
+    node = await PrivateBroker.start();
+  });
+  afterAll(async () => {
+    await node?.dispose();
+  });
+  return () => {
+    if (!node) throw new Error('the private broker has not started');
+    return node;
+  };
 }
 
 export interface RunningSystem {

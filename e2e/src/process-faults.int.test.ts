@@ -9,38 +9,18 @@ import { buildMessage, declareTopology, routeOf } from '@sagaport/rabbitmq';
 import { connectAdmin, eventually } from '@sagaport/rabbitmq/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sagaOutcomes, settledBooks } from './consistency.js';
+import { booksCheck, deadLetterRows, faultCatalogue, loadWithFault, sleep } from './fault-setup.js';
 import { System } from './harness.js';
-import { driveCheckouts, expectedMixedOutcome, expectedMixedTotals, mixedCheckout } from './load.js';
+import { driveCheckouts, expectedMixedOutcome, mixedCheckout } from './load.js';
 
-const catalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku, i) => ({
-  sku,
-  priceCents: 800 + 100 * i,
-  available: 5_000,
-}));
-const initialStock = new Map(catalogue.map((p) => [p.sku, p.available]));
-const skus = catalogue.map((p) => p.sku);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The dead letters, with why each failed: none is expected, and one shown says what went wrong. */
-async function deadLetterRows(system: System) {
-  return system.database.sql<Record<string, unknown>[]>`
-    select original_queue, message_type, error_class, error_name, error_message, attempts, failed_by
-    from dead_letters`;
-}
+const stock = faultCatalogue(800);
+const { catalogue, initialStock, skus } = stock;
+/** Every saga ended as its checkout calls for, the books are straight, and nothing was dead-lettered. */
+const expectBooksStraight = booksCheck(stock);
 
 async function count(system: System, query: string): Promise<number> {
   const [row] = await system.database.sql.unsafe<{ n: number }[]>(query);
   return row!.n;
-}
-
-async function expectBooksStraight(system: System, sagaIds: readonly string[], endedWithinMs = 60_000) {
-  const report = await settledBooks(system, initialStock, endedWithinMs);
-  expect(report.problems).toEqual([]);
-  expect(report).toMatchObject(expectedMixedTotals(sagaIds.length));
-  expect(await sagaOutcomes(system.database, sagaIds)).toEqual(
-    sagaIds.map((_, i) => expectedMixedOutcome(i)),
-  );
-  expect(await deadLetterRows(system)).toEqual([]);
 }
 
 describe('process and message faults (real processes)', () => {
@@ -86,23 +66,16 @@ describe('process and message faults (real processes)', () => {
     system = await System.create({ catalogue });
     const api = await system.startOrchestrator();
     await system.startWorkers();
-    let frozen: Promise<void> | undefined;
-    const sagaIds = await driveCheckouts({
+    const sagaIds = await loadWithFault({ api }, stock, {
       total: 40,
       concurrency: 8,
-      port: () => api.port,
-      body: mixedCheckout(skus),
-      retryForMs: 60_000,
-      onAccepted: (n) => {
-        if (n !== 12) return;
-        frozen = (async () => {
-          api.signal('SIGSTOP');
-          await sleep(16_000); // the heartbeat is 5 s: the broker gives up on the connection
-          api.signal('SIGCONT');
-        })();
+      faultAfter: 12,
+      fault: async () => {
+        api.signal('SIGSTOP');
+        await sleep(16_000); // the heartbeat is 5 s: the broker gives up on the connection
+        api.signal('SIGCONT');
       },
     });
-    await frozen;
     expect(api.exited).toBe(false);
     await expectBooksStraight(system, sagaIds);
   });
