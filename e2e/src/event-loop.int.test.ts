@@ -99,7 +99,7 @@ describe('the event loop blocked under load (private RabbitMQ node, real process
     const blocks: Block[] = [];
     const sagaIds = await loadThroughFault({ api }, stock, {
       concurrency: 2,
-      paceMs: 150, // about 12 checkouts a second
+      paceMs: 250, // about 8 checkouts a second
       faultAfter: 12,
       fault: async () => {
         // The workers first, while the orchestrator goes on accepting checkouts and sending
@@ -125,10 +125,10 @@ describe('the event loop blocked under load (private RabbitMQ node, real process
     // Whether the broker closed the connection depends on where the block fell between its checks
     // (see the top of this file): both are right, a lost saga or a dead letter is not.
     await blockBothUnderLoad(2 * heartbeatSeconds * 1000);
-  });
+  }, 240_000);
 
   it('blocked past three heartbeats: the broker closes the connection, the process reconnects, nothing is lost', async () => {
     const blocks = await blockBothUnderLoad(3.5 * heartbeatSeconds * 1000);
     for (const block of blocks) expect(block.after, `${block.who} reconnected`).not.toBe(block.before);
-  });
+  }, 240_000);
 });
