@@ -1,40 +1,25 @@
 // Broker faults under saga load, with every process running: a broker restart, a memory alarm
 // (the checkout API pushes back with 503), and a black-holed link. Each runs on a RabbitMQ node of
 // this file's own (PrivateBroker), never on the shared broker, and ends by checking the books.
-import { PrivateBroker } from '@sagaport/rabbitmq/testing';
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sagaOutcomes, settledBooks } from './consistency.js';
-import { System, type ManagedProcess } from './harness.js';
-import { driveCheckouts, expectedMixedOutcome, expectedMixedTotals, mixedCheckout } from './load.js';
+import { connectAdmin } from '@sagaport/rabbitmq/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  booksCheck,
+  faultCatalogue,
+  loadWithFault,
+  readyz,
+  type RunningSystem,
+  sleep,
+  startFaultSystem,
+  usePrivateBroker,
+} from './fault-setup.js';
+import { mixedCheckout } from './load.js';
 import { TcpProxy } from './tcp-proxy.js';
 
-const catalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku, i) => ({
-  sku,
-  priceCents: 600 + 100 * i,
-  available: 5_000,
-}));
-const initialStock = new Map(catalogue.map((p) => [p.sku, p.available]));
-const skus = catalogue.map((p) => p.sku);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The dead letters, with why each failed: none is expected, and one shown says what went wrong. */
-async function deadLetterRows(system: System) {
-  return system.database.sql<Record<string, unknown>[]>`
-    select original_queue, message_type, error_class, error_name, error_message, attempts, failed_by
-    from dead_letters`;
-}
-
-/** Every saga ended as its checkout calls for, the books are straight, and nothing was dead-lettered. */
-async function expectBooksStraight(system: System, sagaIds: readonly string[], endedWithinMs = 60_000) {
-  const report = await settledBooks(system, initialStock, endedWithinMs);
-  expect(report.problems).toEqual([]);
-  expect(report).toMatchObject(expectedMixedTotals(sagaIds.length));
-  expect(await sagaOutcomes(system.database, sagaIds)).toEqual(
-    sagaIds.map((_, i) => expectedMixedOutcome(i)),
-  );
-  expect(await deadLetterRows(system)).toEqual([]);
-}
+const stock = faultCatalogue(600);
+const { skus } = stock;
+const expectBooksStraight = booksCheck(stock);
 
 /** One POST /checkouts that must answer within `timeoutMs` (it may not hang). */
 async function tryCheckout(port: number, index: number, timeoutMs = 15_000) {
@@ -52,14 +37,6 @@ async function tryCheckout(port: number, index: number, timeoutMs = 15_000) {
   };
 }
 
-async function readyz(port: number) {
-  const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(10_000) });
-  return {
-    status: response.status,
-    body: (await response.json()) as { checks: Record<string, string>; reasons?: Record<string, string> },
-  };
-}
-
 /** Resident memory of a process in MiB (Linux). */
 async function rssMiB(pid: number | undefined): Promise<number> {
   const { readFile } = await import('node:fs/promises');
@@ -68,52 +45,41 @@ async function rssMiB(pid: number | undefined): Promise<number> {
 }
 
 describe('broker faults under load (private RabbitMQ node, real processes)', () => {
-  let node: PrivateBroker;
-  let system: System | undefined;
+  const privateBroker = usePrivateBroker();
+  let running: RunningSystem | undefined;
   let proxy: TcpProxy | undefined;
-  beforeAll(async () => {
-    node = await PrivateBroker.start();
-  });
   afterEach(async () => {
-    await node.clearMemoryAlarm().catch(() => undefined);
-    await system?.stop();
-    system = undefined;
+    await privateBroker()
+      .clearMemoryAlarm()
+      .catch(() => undefined);
+    await running?.system.stop();
+    running = undefined;
     await proxy?.close();
     proxy = undefined;
   });
-  afterAll(async () => {
-    await node?.dispose();
-  });
 
   it('a broker restart (stop_app, start_app) under load: every process reconnects and resubscribes, every saga ends', async () => {
-    system = await System.create({ catalogue, amqpUrl: node.url });
-    const api = await system.startOrchestrator();
-    const workers = await system.startWorkers();
-    let restart: Promise<void> | undefined;
+    const node = privateBroker();
+    running = await startFaultSystem(stock, { amqpUrl: node.url });
+    const { system, api, workers } = running;
     let runningAtRestart = 0;
-    const current = system;
-    const sagaIds = await driveCheckouts({
+    const sagaIds = await loadWithFault(running, stock, {
       total: 40,
       concurrency: 8,
-      port: () => api.port,
-      body: mixedCheckout(skus),
-      retryForMs: 60_000,
-      onAccepted: async (n) => {
-        if (n !== 12) return;
-        const [row] = await current.database.sql<{ n: number }[]>`
+      faultAfter: 12,
+      fault: async () => {
+        const [row] = await system.database.sql<{ n: number }[]>`
           select count(*)::int as n from saga.instances where status in ('running', 'compensating')`;
         runningAtRestart = row!.n;
-        restart = node.restartApp(3_000);
+        await node.restartApp(3_000);
       },
     });
-    await restart;
     expect(runningAtRestart).toBeGreaterThan(0);
     if (api.exited) console.error(api.output.join(''));
     expect(api.exited).toBe(false);
     expect(workers.exited).toBe(false);
     await expectBooksStraight(system, sagaIds);
     // Both processes subscribed again after the restart: the work queues have consumers.
-    const { connectAdmin } = await import('@sagaport/rabbitmq/testing');
     const admin = await connectAdmin(10_000, node.url);
     const channel = await admin.createChannel();
     expect((await channel.checkQueue(system.topology.queues.replies)).consumerCount).toBe(1);
@@ -122,9 +88,9 @@ describe('broker faults under load (private RabbitMQ node, real processes)', () 
   });
 
   it('a memory alarm: checkouts get 503 problem+json with Retry-After, /readyz says why, and every accepted saga ends once it clears', async () => {
-    system = await System.create({ catalogue, amqpUrl: node.url, env: { OUTBOX_MAX_AGE_SECONDS: '0' } });
-    const api = await system.startOrchestrator();
-    await system.startWorkers();
+    const node = privateBroker();
+    running = await startFaultSystem(stock, { amqpUrl: node.url, env: { OUTBOX_MAX_AGE_SECONDS: '0' } });
+    const { system, api } = running;
     const accepted: string[] = [];
     let index = 0;
     for (; index < 10; index += 1) {
@@ -172,9 +138,11 @@ describe('broker faults under load (private RabbitMQ node, real processes)', () 
   });
 
   it('the outbox lagging past OUTBOX_MAX_AGE_SECONDS: checkouts get 503 until the relay catches up', async () => {
-    system = await System.create({ catalogue, amqpUrl: node.url, env: { OUTBOX_MAX_AGE_SECONDS: '2' } });
-    const api = await system.startOrchestrator();
-    await system.startWorkers();
+    running = await startFaultSystem(stock, {
+      amqpUrl: privateBroker().url,
+      env: { OUTBOX_MAX_AGE_SECONDS: '2' },
+    });
+    const { system, api } = running;
     // A row the relay cannot publish yet: it was written 10 s ago by "another process" and waits.
     await system.database.sql`
       insert into outbox (message_id, exchange, routing_key, message_type, headers, payload, created_at, available_at)
@@ -193,47 +161,39 @@ describe('broker faults under load (private RabbitMQ node, real processes)', () 
   });
 
   it('a black-holed link (a proxy that forwards nothing and closes nothing): detected within two heartbeats, recovered, nothing lost', async () => {
-    proxy = await TcpProxy.start(node.amqpPort);
+    proxy = await TcpProxy.start(privateBroker().amqpPort);
     const link = proxy;
     // A 2 s heartbeat (AMQP_URL's `heartbeat` parameter) keeps the fault short.
     const heartbeatMs = 2_000;
-    system = await System.create({ catalogue, amqpUrl: `${link.url()}?heartbeat=${heartbeatMs / 1000}` });
-    const api: ManagedProcess = await system.startOrchestrator();
-    const workers = await system.startWorkers();
-    let fault: Promise<void> | undefined;
+    running = await startFaultSystem(stock, { amqpUrl: `${link.url()}?heartbeat=${heartbeatMs / 1000}` });
+    const { system, api, workers } = running;
     let detectedApiMs = -1;
     let detectedWorkersMs = -1;
     const seen: string[] = [];
-    const sagaIds = await driveCheckouts({
+    const sagaIds = await loadWithFault(running, stock, {
       total: 40,
       concurrency: 8,
-      port: () => api.port,
-      body: mixedCheckout(skus),
       retryForMs: 90_000,
-      onAccepted: (n) => {
-        if (n !== 12) return;
-        fault = (async () => {
-          const started = Date.now();
-          link.blackHole();
-          // amqplib gives up after two heartbeat intervals without a byte, checked once per
-          // interval: a dead link shows between two and three heartbeats after it died.
-          while (Date.now() - started < 5 * heartbeatMs && (detectedApiMs < 0 || detectedWorkersMs < 0)) {
-            const [apiReady, workersReady] = await Promise.all([readyz(api.port), readyz(workers.port)]);
-            seen.push(
-              `${Date.now() - started}ms ${JSON.stringify(apiReady.body.checks)} ${workersReady.status}`,
-            );
-            if (detectedApiMs < 0 && apiReady.body.checks.rabbitmq === 'down')
-              detectedApiMs = Date.now() - started;
-            if (detectedWorkersMs < 0 && workersReady.status !== 200)
-              detectedWorkersMs = Date.now() - started;
-            await sleep(250);
-          }
-          await sleep(Math.max(0, 5 * heartbeatMs - (Date.now() - started)));
-          link.restore();
-        })();
+      faultAfter: 12,
+      fault: async () => {
+        const started = Date.now();
+        link.blackHole();
+        // amqplib gives up after two heartbeat intervals without a byte, checked once per
+        // interval: a dead link shows between two and three heartbeats after it died.
+        while (Date.now() - started < 5 * heartbeatMs && (detectedApiMs < 0 || detectedWorkersMs < 0)) {
+          const [apiReady, workersReady] = await Promise.all([readyz(api.port), readyz(workers.port)]);
+          seen.push(
+            `${Date.now() - started}ms ${JSON.stringify(apiReady.body.checks)} ${workersReady.status}`,
+          );
+          if (detectedApiMs < 0 && apiReady.body.checks.rabbitmq === 'down')
+            detectedApiMs = Date.now() - started;
+          if (detectedWorkersMs < 0 && workersReady.status !== 200) detectedWorkersMs = Date.now() - started;
+          await sleep(250);
+        }
+        await sleep(Math.max(0, 5 * heartbeatMs - (Date.now() - started)));
+        link.restore();
       },
     });
-    await fault;
     if (detectedApiMs < 0 || detectedWorkersMs < 0) console.info(seen.join('\n'), api.output.join(''));
     console.info(
       `black hole detected after ${detectedApiMs} ms (orchestrator), ${detectedWorkersMs} ms (workers)`,

@@ -9,38 +9,18 @@ import { buildMessage, declareTopology, routeOf } from '@sagaport/rabbitmq';
 import { connectAdmin, eventually } from '@sagaport/rabbitmq/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sagaOutcomes, settledBooks } from './consistency.js';
+import { booksCheck, deadLetterRows, faultCatalogue, loadWithFault, sleep } from './fault-setup.js';
 import { System } from './harness.js';
-import { driveCheckouts, expectedMixedOutcome, expectedMixedTotals, mixedCheckout } from './load.js';
+import { driveCheckouts, expectedMixedOutcome, mixedCheckout } from './load.js';
 
-const catalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku, i) => ({
-  sku,
-  priceCents: 800 + 100 * i,
-  available: 5_000,
-}));
-const initialStock = new Map(catalogue.map((p) => [p.sku, p.available]));
-const skus = catalogue.map((p) => p.sku);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The dead letters, with why each failed: none is expected, and one shown says what went wrong. */
-async function deadLetterRows(system: System) {
-  return system.database.sql<Record<string, unknown>[]>`
-    select original_queue, message_type, error_class, error_name, error_message, attempts, failed_by
-    from dead_letters`;
-}
+const stock = faultCatalogue(800);
+const { catalogue, initialStock, skus } = stock;
+/** Every saga ended as its checkout calls for, the books are straight, and nothing was dead-lettered. */
+const expectBooksStraight = booksCheck(stock);
 
 async function count(system: System, query: string): Promise<number> {
   const [row] = await system.database.sql.unsafe<{ n: number }[]>(query);
   return row!.n;
-}
-
-async function expectBooksStraight(system: System, sagaIds: readonly string[], endedWithinMs = 60_000) {
-  const report = await settledBooks(system, initialStock, endedWithinMs);
-  expect(report.problems).toEqual([]);
-  expect(report).toMatchObject(expectedMixedTotals(sagaIds.length));
-  expect(await sagaOutcomes(system.database, sagaIds)).toEqual(
-    sagaIds.map((_, i) => expectedMixedOutcome(i)),
-  );
-  expect(await deadLetterRows(system)).toEqual([]);
 }
 
 describe('process and message faults (real processes)', () => {
@@ -86,23 +66,16 @@ describe('process and message faults (real processes)', () => {
     system = await System.create({ catalogue });
     const api = await system.startOrchestrator();
     await system.startWorkers();
-    let frozen: Promise<void> | undefined;
-    const sagaIds = await driveCheckouts({
+    const sagaIds = await loadWithFault({ api }, stock, {
       total: 40,
       concurrency: 8,
-      port: () => api.port,
-      body: mixedCheckout(skus),
-      retryForMs: 60_000,
-      onAccepted: (n) => {
-        if (n !== 12) return;
-        frozen = (async () => {
-          api.signal('SIGSTOP');
-          await sleep(16_000); // the heartbeat is 5 s: the broker gives up on the connection
-          api.signal('SIGCONT');
-        })();
+      faultAfter: 12,
+      fault: async () => {
+        api.signal('SIGSTOP');
+        await sleep(16_000); // the heartbeat is 5 s: the broker gives up on the connection
+        api.signal('SIGCONT');
       },
     });
-    await frozen;
     expect(api.exited).toBe(false);
     await expectBooksStraight(system, sagaIds);
   });
@@ -136,6 +109,105 @@ describe('process and message faults (real processes)', () => {
     });
     expect(workers.exited).toBe(false);
     await expectBooksStraight(system, [...first, ...rest]);
+  });
+
+  // The replies' DLQ unbound from the dead-letter exchange: a dead letter routes nowhere, as with
+  // the DLQ deleted (rabbitmq/src/dead-letter-target.int.test.ts deletes the DLQ and the exchange),
+  // while the archiver keeps consuming the DLQ.
+  it('the dead-letter target unavailable: a reply for an unknown saga stays in its queue while checkouts go on, and is dead-lettered once when the target is back', async () => {
+    system = await System.create({ catalogue });
+    const api = await system.startOrchestrator();
+    await system.startWorkers();
+    const admin = await connectAdmin();
+    const channel = await admin.createConfirmChannel();
+    const repliesDlq = system.topology.queues.deadLetters[system.topology.queues.replies]!;
+    await channel.unbindQueue(
+      repliesDlq,
+      system.topology.exchanges.deadLetters,
+      system.topology.queues.replies,
+    );
+    const unknown = randomUUID();
+    const stray = buildMessage({
+      ...routeOf(system.topology, 'order.create.reply'),
+      type: 'order.create.reply',
+      correlationId: unknown,
+      payload: { outcome: 'succeeded', result: { orderId: randomUUID() } },
+    });
+    channel.publish(stray.exchange, stray.routingKey, stray.content, stray.properties);
+    await channel.waitForConfirms();
+    // The orchestrator holds the stray reply (its dead letter has nowhere to go) and goes on.
+    const sagaIds = await driveCheckouts({
+      total: 20,
+      concurrency: 5,
+      port: () => api.port,
+      body: mixedCheckout(skus),
+    });
+    const report = await settledBooks(system, initialStock);
+    expect(report.problems).toEqual([]);
+    expect(await sagaOutcomes(system.database, sagaIds)).toEqual(
+      sagaIds.map((_, i) => expectedMixedOutcome(i)),
+    );
+    expect(await count(system, `select count(*)::int as n from dead_letters`)).toBe(0);
+    // Still in its queue, unacked: nothing lost.
+    expect((await channel.checkQueue(system.topology.queues.replies)).consumerCount).toBe(1);
+
+    await declareTopology(channel, system.topology); // the binding is back
+    await admin.close();
+    expect(
+      await eventually(
+        async () => (await count(system!, `select count(*)::int as n from dead_letters`)) > 0,
+        30_000,
+      ),
+    ).toBe(true);
+    await sleep(3_000);
+    const letters = await system.database.sql<{ message_id: string; error_message: string }[]>`
+      select message_id, error_message from dead_letters`;
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.message_id).toBe(stray.properties.messageId);
+    expect(letters[0]!.error_message).toContain(`no saga ${unknown}`);
+    expect(await count(system, `select count(*)::int as n from saga.instances where id = '${unknown}'`)).toBe(
+      0,
+    );
+  });
+
+  it('a command over AMQP_MAX_MESSAGE_BYTES: the worker dead-letters it on its first delivery, with the reason, and the checkouts go on', async () => {
+    system = await System.create({ catalogue, env: { AMQP_MAX_MESSAGE_BYTES: '65536' } });
+    const api = await system.startOrchestrator();
+    await system.startWorkers();
+    const admin = await connectAdmin();
+    const channel = await admin.createConfirmChannel();
+    // From a producer that does not check the limit (the shared broker's own is 128 MiB).
+    const oversized = buildMessage({
+      ...routeOf(system.topology, 'order.create'),
+      type: 'order.create',
+      correlationId: randomUUID(),
+      payload: { customerId: 'c-1', note: 'x'.repeat(100 * 1024) },
+    });
+    channel.publish(oversized.exchange, oversized.routingKey, oversized.content, oversized.properties);
+    await channel.waitForConfirms();
+    await admin.close();
+    const sagaIds = await driveCheckouts({
+      total: 10,
+      concurrency: 5,
+      port: () => api.port,
+      body: mixedCheckout(skus),
+    });
+    const report = await settledBooks(system, initialStock);
+    expect(report.problems).toEqual([]);
+    expect(await sagaOutcomes(system.database, sagaIds)).toEqual(
+      sagaIds.map((_, i) => expectedMixedOutcome(i)),
+    );
+    expect(await deadLetterRows(system)).toEqual([
+      {
+        original_queue: system.topology.queues.commands.order,
+        message_type: 'order.create',
+        error_class: 'permanent',
+        error_name: 'MessageTooLargeError',
+        error_message: `a message of ${oversized.content.length} bytes is over the limit of 65536 bytes (AMQP_MAX_MESSAGE_BYTES)`,
+        attempts: 1,
+        failed_by: expect.stringMatching(/^order/) as unknown,
+      },
+    ]);
   });
 
   it('a late reply for a saga that moved on changes nothing; a reply for an unknown saga is dead-lettered and creates nothing', async () => {

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     prefetch: config.broker.prefetch,
     publishTimeoutMs: config.broker.publishTimeoutMs,
     maxInFlight: config.broker.maxInFlight,
+    maxMessageBytes: config.broker.maxMessageBytes,
     logger: log,
     consumerName: `orchestrator@${hostname()}:${process.pid}`,
     admin: config.admin,

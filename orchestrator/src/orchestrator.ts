@@ -65,6 +65,8 @@ export interface OrchestratorOptions {
   readonly prefetch: number;
   readonly publishTimeoutMs: number;
   readonly maxInFlight: number;
+  /** AMQP_MAX_MESSAGE_BYTES; the publisher's default (4 MiB) when omitted. */
+  readonly maxMessageBytes?: number;
   readonly logger: Logger;
   readonly consumerName: string;
   /** Admin API settings; defaults when omitted (tests). */
@@ -113,6 +115,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     name: 'orchestrator-publisher',
     timeoutMs: options.publishTimeoutMs,
     maxInFlight: options.maxInFlight,
+    ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
   });
   observePublisher(metrics.registry, publisher, 'orchestrator');
   const dispatcher = new OutboxDispatcher({

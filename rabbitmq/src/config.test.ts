@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { brokerUrls, loadBrokerConfig, parseRetryTiers } from './config.js';
+import { brokerUrls, defaultMaxMessageBytes, loadBrokerConfig, parseRetryTiers } from './config.js';
 
 describe('loadBrokerConfig', () => {
   it('has working defaults', () => {
@@ -27,6 +28,14 @@ describe('loadBrokerConfig', () => {
     expect(() => loadBrokerConfig({ AMQP_URL: 'amqp://node-a,http://node-b' })).toThrow(
       /AMQP_URL: must be an amqp/,
     );
+  });
+
+  it("limits message bodies to 4 MiB by default, as the project's rabbitmq.conf limits the broker", () => {
+    expect(loadBrokerConfig({}).maxMessageBytes).toBe(4 * 1024 * 1024);
+    expect(loadBrokerConfig({ AMQP_MAX_MESSAGE_BYTES: '65536' }).maxMessageBytes).toBe(65_536);
+    expect(() => loadBrokerConfig({ AMQP_MAX_MESSAGE_BYTES: '0' })).toThrow(/AMQP_MAX_MESSAGE_BYTES/);
+    const conf = readFileSync(new URL('../rabbitmq.conf', import.meta.url), 'utf8');
+    expect(/^max_message_size = (\d+)$/m.exec(conf)?.[1]).toBe(String(defaultMaxMessageBytes));
   });
 
   it('parses durations in every unit', () => {

@@ -26,6 +26,13 @@ export function brokerUrls(text: string): string[] {
     .filter((url) => url.length > 0);
 }
 
+/**
+ * The largest message body (AMQP_MAX_MESSAGE_BYTES) by default: 4 MiB, far above any saga
+ * message and above the largest body the admin API takes (1 MiB), far below RabbitMQ's 128 MiB.
+ * The project's rabbitmq.conf sets the broker's `max_message_size` to the same value.
+ */
+export const defaultMaxMessageBytes = 4 * 1024 * 1024;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const BrokerEnv = z.object({
@@ -39,6 +46,7 @@ const BrokerEnv = z.object({
   AMQP_PREFETCH: positiveInt(50),
   AMQP_PUBLISH_TIMEOUT_MS: positiveInt(10_000),
   AMQP_MAX_IN_FLIGHT: positiveInt(1_000),
+  AMQP_MAX_MESSAGE_BYTES: positiveInt(defaultMaxMessageBytes),
   AMQP_DELIVERY_LIMIT: positiveInt(5),
   RETRY_TIERS: z
     .string()
@@ -65,6 +73,8 @@ export interface BrokerConfig {
   readonly prefetch: number;
   readonly publishTimeoutMs: number;
   readonly maxInFlight: number;
+  /** The largest message body published or consumed; RabbitMQ's `max_message_size` matches it. */
+  readonly maxMessageBytes: number;
   readonly deliveryLimit: number;
   readonly retryTiers: readonly RetryTier[];
   readonly maxAttempts: number;
@@ -85,6 +95,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     prefetch: e.AMQP_PREFETCH,
     publishTimeoutMs: e.AMQP_PUBLISH_TIMEOUT_MS,
     maxInFlight: e.AMQP_MAX_IN_FLIGHT,
+    maxMessageBytes: e.AMQP_MAX_MESSAGE_BYTES,
     deliveryLimit: e.AMQP_DELIVERY_LIMIT,
     retryTiers: e.RETRY_TIERS,
     maxAttempts: e.RETRY_MAX_ATTEMPTS,

@@ -1,11 +1,12 @@
 // The consumer: validates, runs the handler, acks after success, and retries or dead-letters failures.
+import { setTimeout as pause } from 'node:timers/promises';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { sharedAckFlusher, type HeldAck, type PendingAck } from './ack-flusher.js';
 import { DeliveryOutcome, type ConsumerOptions, type RejectedMessage } from './consumer-options.js';
 import { parseInbound, type InboundMessage } from './envelope.js';
-import { type BusinessRefusal, classifyError, FailureClass } from './errors.js';
-import { publishFailure } from './failures.js';
+import { type BusinessRefusal, classifyError, FailureClass, MessageTooLargeError } from './errors.js';
+import { messageLogFields, publishFailure } from './failures.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -22,9 +23,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Consumes one queue with a prefetch window. Acks only after the handler succeeded (and, for a
- * failure, after its retry or dead letter was confirmed); if that publish fails the delivery is
- * requeued, so nothing is lost. Re-subscribes after a reconnect, a server-side cancel (the queue
- * was deleted) or a channel error.
+ * failure, after its retry or dead letter was confirmed). If that publish fails (the dead-letter
+ * queue or exchange is missing, the broker refuses it), the delivery is held unacked, so it stays
+ * in its queue, and the publish is tried again, with a growing pause, until the broker takes it;
+ * the consumer goes on with the other deliveries meanwhile. If the channel closes first, the
+ * broker delivers it again. Re-subscribes after a reconnect, a server-side cancel (the queue was
+ * deleted) or a channel error.
  */
 export class Consumer implements HeldAck {
   private wrapper: ChannelWrapper;
@@ -48,6 +52,8 @@ export class Consumer implements HeldAck {
   /** Checks in a row that found ready messages and no delivery since the previous one. */
   private stalledChecks = 0;
   private stallTimer: NodeJS.Timeout | undefined;
+  /** Deliveries whose retry or dead letter the broker did not take: unacked while it is tried again. */
+  private readonly holding = new Set<ConsumeMessage>();
   private markStarted!: () => void;
   /** Resolves when the consumer first subscribed. */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
@@ -184,7 +190,7 @@ export class Consumer implements HeldAck {
    */
   private async checkStalled(everyMs: number): Promise<void> {
     const channel = this.channel;
-    const idle = this.inFlight.size === 0 && this.ready.length === 0;
+    const idle = this.inFlight.size === 0 && this.ready.length === 0 && this.holding.size === 0;
     if (
       this.stopping ||
       !channel ||
@@ -288,16 +294,18 @@ export class Consumer implements HeldAck {
     const outcomes = new Map<ConsumeMessage, DeliveryOutcome>();
     const valid: InboundMessage[] = [];
     const rawOf = new Map<InboundMessage, ConsumeMessage>();
+    const channelOf = new Map<ConsumeMessage, Channel>();
     await Promise.all(
-      batch.map(async ({ raw }) => {
+      batch.map(async ({ channel, raw }) => {
         try {
-          const message = parseInbound(raw, this.options.contracts);
+          const message = this.parse(raw);
           valid.push(message);
           rawOf.set(message, raw);
+          channelOf.set(raw, channel);
         } catch (error) {
           outcomes.set(
             raw,
-            await this.orRequeue(raw.properties.type, () =>
+            await this.orHold(channel, raw, () =>
               publishFailure(this.options, this.log, raw, error, FailureClass.permanent),
             ),
           );
@@ -308,9 +316,10 @@ export class Consumer implements HeldAck {
       const rejected = await this.runBatch(valid);
       if (rejected === 'one-by-one') {
         for (const message of valid) {
+          const raw = rawOf.get(message)!;
           outcomes.set(
-            rawOf.get(message)!,
-            await this.orRequeue(message.type, () => this.handleParsed(message.raw, message)),
+            raw,
+            await this.orHold(channelOf.get(raw)!, raw, () => this.handleParsed(message.raw, message)),
           );
         }
       } else {
@@ -320,7 +329,7 @@ export class Consumer implements HeldAck {
           outcomes.set(
             raw,
             refused.has(message)
-              ? await this.orRequeue(message.type, () =>
+              ? await this.orHold(channelOf.get(raw)!, raw, () =>
                   publishFailure(
                     this.options,
                     this.log,
@@ -337,6 +346,7 @@ export class Consumer implements HeldAck {
     this.settleBatch(batch, outcomes);
     const durationMs = performance.now() - started;
     for (const { raw } of batch) {
+      if (this.holding.has(raw)) continue; // reported once its retry or dead letter is published
       const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
       this.options.onOutcome?.(outcomes.get(raw) ?? DeliveryOutcome.requeued, type, durationMs);
     }
@@ -367,19 +377,65 @@ export class Consumer implements HeldAck {
   }
 
   /**
-   * Runs `work` (handling or failing one delivery); if a retry or dead letter it publishes is not
-   * confirmed, the delivery is to be requeued rather than lost.
+   * Runs `work` (handling or failing one delivery). If a retry or dead letter it publishes is not
+   * confirmed, the delivery is held (see {@link hold}) and `requeued` returned: not settled now.
+   * While stopping, or once its channel is gone, it is requeued instead.
    */
-  private async orRequeue(type: unknown, work: () => Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {
+  private async orHold(
+    channel: Channel,
+    raw: ConsumeMessage,
+    work: () => Promise<DeliveryOutcome>,
+  ): Promise<DeliveryOutcome> {
     try {
       return await work();
     } catch (error) {
+      const holding = !this.stopping && this.channel === channel;
       this.log.error(
-        { err: error, queue: this.options.queue, type },
-        'could not retry or dead-letter; requeueing',
+        { err: error, ...messageLogFields(raw, this.options.queue) },
+        holding
+          ? 'could not retry or dead-letter; holding the delivery in its queue and trying again'
+          : 'could not retry or dead-letter; requeueing',
       );
+      if (holding) this.hold(channel, raw, work);
       return DeliveryOutcome.requeued;
     }
+  }
+
+  /**
+   * Keeps a delivery unacked (it stays in its queue, out of the batches' `multiple` acks) and runs
+   * `work` again after 1, 2, 4 … 10 s until it succeeds, then acks it: a dead letter is published
+   * once, with its reason, when its target is back. Stopping or losing the channel ends the wait:
+   * the delivery goes back to its queue (requeued, or redelivered by the broker).
+   */
+  private hold(channel: Channel, raw: ConsumeMessage, work: () => Promise<DeliveryOutcome>): void {
+    this.holding.add(raw);
+    const started = performance.now();
+    this.track(
+      (async () => {
+        let outcome: DeliveryOutcome = DeliveryOutcome.requeued;
+        for (
+          let delay = 1_000;
+          !this.stopping && this.channel === channel;
+          delay = Math.min(delay * 2, 10_000)
+        ) {
+          await pause(delay, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+          if (this.stopping || this.channel !== channel) break;
+          try {
+            outcome = await work();
+            break;
+          } catch (error) {
+            this.log.warn(
+              { err: error, ...messageLogFields(raw, this.options.queue) },
+              'still cannot retry or dead-letter; holding the delivery',
+            );
+          }
+        }
+        this.holding.delete(raw);
+        this.settle(channel, raw, outcome !== DeliveryOutcome.requeued);
+        const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
+        this.options.onOutcome?.(outcome, type, performance.now() - started);
+      })(),
+    );
   }
 
   /**
@@ -395,7 +451,8 @@ export class Consumer implements HeldAck {
     const allAcked = batch.every(
       ({ channel, raw }) => channel === last?.channel && outcomes.get(raw) !== DeliveryOutcome.requeued,
     );
-    if (last && allAcked && this.channel === last.channel) {
+    // A `multiple` ack would also ack the deliveries held for a retried dead letter.
+    if (last && allAcked && this.channel === last.channel && this.holding.size === 0) {
       // Batches run one at a time and every earlier delivery of the channel is settled or in the
       // held ack, so one `multiple` ack on the last delivery covers them all: hold it (see AckFlusher).
       if (this.pendingAck && this.pendingAck.channel !== last.channel) this.heldDeliveries = 0;
@@ -410,7 +467,7 @@ export class Consumer implements HeldAck {
     // Settled one by one: the held ack goes first, so it covers only the batches before this one.
     this.flushAck();
     for (const { channel, raw } of batch) {
-      this.settle(channel, raw, outcomes.get(raw) !== DeliveryOutcome.requeued);
+      if (!this.holding.has(raw)) this.settle(channel, raw, outcomes.get(raw) !== DeliveryOutcome.requeued);
     }
   }
 
@@ -418,20 +475,36 @@ export class Consumer implements HeldAck {
     const started = performance.now();
     const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
     const traced = this.options.tracer?.start(raw);
-    const outcome = await this.orRequeue(type, () => this.handle(raw));
-    this.settle(channel, raw, outcome !== DeliveryOutcome.requeued);
-    this.options.onOutcome?.(outcome, type, performance.now() - started);
+    const outcome = await this.orHold(channel, raw, () => this.handle(raw));
+    if (!this.holding.has(raw)) {
+      this.settle(channel, raw, outcome !== DeliveryOutcome.requeued);
+      this.options.onOutcome?.(outcome, type, performance.now() - started);
+    }
     traced?.(outcome);
   }
 
   private async handle(raw: ConsumeMessage): Promise<DeliveryOutcome> {
     let message: InboundMessage;
     try {
-      message = parseInbound(raw, this.options.contracts);
+      message = this.parse(raw);
     } catch (error) {
       return publishFailure(this.options, this.log, raw, error, FailureClass.permanent);
     }
     return this.handleParsed(raw, message);
+  }
+
+  /**
+   * Parses a delivery against its contract; a body over the publisher's size limit
+   * (AMQP_MAX_MESSAGE_BYTES) is refused first, unread: it is dead-lettered on its first delivery.
+   */
+  private parse(raw: ConsumeMessage): InboundMessage {
+    const limit = this.options.publisher.maxMessageBytes;
+    if (raw.content.length > limit) {
+      throw new MessageTooLargeError(
+        `a message of ${raw.content.length} bytes is over the limit of ${limit} bytes (AMQP_MAX_MESSAGE_BYTES)`,
+      );
+    }
+    return parseInbound(raw, this.options.contracts);
   }
 
   private async handleParsed(raw: ConsumeMessage, message: InboundMessage): Promise<DeliveryOutcome> {

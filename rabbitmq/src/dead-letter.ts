@@ -6,6 +6,8 @@ import type { FailureClass } from './errors.js';
 
 const MAX_ERROR_MESSAGE = 2_000;
 const MAX_ERROR_STACK = 8_000;
+/** What a dead letter keeps of a body over the size limit: enough to see what it was. */
+const MAX_TRUNCATED_BODY = 64 * 1024;
 
 export interface FailureContext {
   readonly queue: string;
@@ -74,15 +76,25 @@ export function retryMessage(
   };
 }
 
-/** The dead letter of a failed delivery: the original body untouched, the failure in its headers. */
+/**
+ * The dead letter of a failed delivery: the original body untouched, the failure in its headers.
+ * A body over `maxBodyBytes` (it could not be published, nor consumed) is cut to its first
+ * 64 KiB, its size in `x-body-truncated-from`.
+ */
 export function deadLetterMessage(
   raw: ConsumeMessage,
-  context: FailureContext & { deadLetterExchange: string },
+  context: FailureContext & { deadLetterExchange: string; maxBodyBytes?: number },
 ): OutgoingMessage {
+  const headers = failureHeaders(raw, context);
+  let content = raw.content;
+  if (context.maxBodyBytes !== undefined && content.length > context.maxBodyBytes) {
+    headers[Header.bodyTruncatedFrom] = content.length;
+    content = content.subarray(0, Math.min(context.maxBodyBytes, MAX_TRUNCATED_BODY));
+  }
   return {
     exchange: context.deadLetterExchange,
     routingKey: context.queue,
-    content: raw.content,
-    properties: copyProperties(raw, failureHeaders(raw, context)),
+    content,
+    properties: copyProperties(raw, headers),
   };
 }

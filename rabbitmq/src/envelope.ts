@@ -25,6 +25,8 @@ export const Header = {
   failedBy: 'x-failed-by',
   /** On a replayed message: the id of the dead letter it was replayed from. */
   replayOf: 'x-replay-of',
+  /** On a dead letter whose body was cut to fit: the size of the original body, in bytes. */
+  bodyTruncatedFrom: 'x-body-truncated-from',
 } as const;
 
 /** The AMQP properties of an envelope, checked on every inbound message. */

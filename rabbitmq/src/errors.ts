@@ -27,6 +27,11 @@ export class PermanentError extends Error {
   }
 }
 
+/** A message whose body is over the size limit (AMQP_MAX_MESSAGE_BYTES). */
+export class MessageTooLargeError extends PermanentError {
+  override readonly name = 'MessageTooLargeError';
+}
+
 /** A message body that is not valid JSON. */
 export class InvalidJsonError extends PermanentError {
   override readonly name = 'InvalidJsonError';
@@ -81,7 +86,10 @@ const transientCodes = new Set([
   '53300', // too_many_connections
 ]);
 
-/** `PublishError` reasons that mean "the broker is away", not "this message is wrong" (`unroutable`). */
+/**
+ * `PublishError` reasons that mean "the broker is away", not "this message is wrong"
+ * (`unroutable`, `too-large`: permanent).
+ */
 const transientPublishReasons = new Set(['connection-lost', 'timeout', 'nacked', 'closed']);
 
 /**

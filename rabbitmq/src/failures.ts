@@ -64,7 +64,11 @@ export async function publishFailure(
     }
   }
   await publisher.publish(
-    deadLetterMessage(raw, { ...context, deadLetterExchange: topology.exchanges.deadLetters }),
+    deadLetterMessage(raw, {
+      ...context,
+      deadLetterExchange: topology.exchanges.deadLetters,
+      maxBodyBytes: publisher.maxMessageBytes,
+    }),
   );
   log.warn({ ...messageLogFields(raw, queue), attempt, errorClass, err: error }, 'message dead-lettered');
   return DeliveryOutcome.deadLettered;

@@ -31,6 +31,7 @@ export {
   TransientError,
   PermanentError,
   InvalidJsonError,
+  MessageTooLargeError,
   UnknownMessageTypeError,
   ContractViolationError,
   BusinessRefusal,
@@ -50,7 +51,7 @@ export type {
 } from './consumer.js';
 export { planRetry } from './retry.js';
 export type { RetryPolicy, RetryPlan } from './retry.js';
-export { brokerUrls, loadBrokerConfig, parseRetryTiers } from './config.js';
+export { brokerUrls, defaultMaxMessageBytes, loadBrokerConfig, parseRetryTiers } from './config.js';
 export type { BrokerConfig } from './config.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';

@@ -2,6 +2,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
 import type { AmqpConnectionManager } from './connection.js';
+import { defaultMaxMessageBytes } from './config.js';
 import type { OutgoingMessage } from './envelope.js';
 import { Semaphore } from './semaphore.js';
 
@@ -9,7 +10,8 @@ import { Semaphore } from './semaphore.js';
 export class PublishError extends Error {
   override readonly name = 'PublishError';
   constructor(
-    readonly reason: 'nacked' | 'unroutable' | 'connection-lost' | 'timeout' | 'closed',
+    /** `too-large` and `unroutable` are the message's fault (permanent); the others the broker's. */
+    readonly reason: 'nacked' | 'unroutable' | 'connection-lost' | 'timeout' | 'closed' | 'too-large',
     message: string,
   ) {
     super(message);
@@ -22,6 +24,8 @@ export interface PublisherOptions {
   /** Time from taking an in-flight slot to the confirm, waiting for a connection included. */
   readonly timeoutMs?: number;
   readonly name?: string;
+  /** A body larger than this is refused at once (`too-large`), never sent; default 4 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 interface InFlight {
@@ -39,9 +43,13 @@ interface InFlight {
  *
  * Unlike amqp-connection-manager's own `publish`, nothing is buffered across a reconnect: a
  * message whose confirm was lost with the connection is rejected, and its owner decides.
+ *
+ * A publish to an exchange that does not exist makes the broker close the channel (404): the
+ * publishes in flight on it are rejected (`connection-lost`, the broker's reason in the message),
+ * the connection and every other channel of the process stay up, and a new channel is opened.
  */
 export class ConfirmPublisher {
-  private readonly wrapper: ChannelWrapper;
+  private wrapper: ChannelWrapper;
   private readonly slots: Semaphore;
   private readonly timeoutMs: number;
   private channel: ConfirmChannel | undefined;
@@ -51,18 +59,28 @@ export class ConfirmPublisher {
   private attached!: Promise<void>;
   private markAttached!: () => void;
   private closing = false;
+  /** Why the broker closed the current channel, if it did (a publish to a missing exchange). */
+  private closedBecause: Error | undefined;
 
-  constructor(connection: AmqpConnectionManager, options: PublisherOptions = {}) {
+  constructor(
+    private readonly connection: AmqpConnectionManager,
+    private readonly options: PublisherOptions = {},
+  ) {
     this.slots = new Semaphore(options.maxInFlight ?? 1000);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.expectChannel();
-    this.wrapper = connection.createChannel({
-      name: options.name ?? 'publisher',
+    this.wrapper = this.createWrapper();
+  }
+
+  private createWrapper(): ChannelWrapper {
+    const wrapper = this.connection.createChannel({
+      name: this.options.name ?? 'publisher',
       confirm: true,
       setup: (channel: ConfirmChannel) => this.attach(channel),
     });
     // Setup errors are reported by publish timeouts; keep the emitter from throwing.
-    this.wrapper.on('error', () => {});
+    wrapper.on('error', () => {});
+    return wrapper;
   }
 
   /** Publishes awaiting a confirm right now. */
@@ -70,9 +88,24 @@ export class ConfirmPublisher {
     return this.inFlight.size;
   }
 
-  /** Publishes one message; see the class comment for when it resolves and rejects. */
+  /** The largest body this publisher sends (AMQP_MAX_MESSAGE_BYTES). */
+  get maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? defaultMaxMessageBytes;
+  }
+
+  /**
+   * Publishes one message; see the class comment for when it resolves and rejects. A body over
+   * `maxMessageBytes` is rejected at once with `too-large`: the broker would refuse it too (its
+   * `max_message_size`), by closing the channel, and no retry can make it smaller.
+   */
   async publish(message: OutgoingMessage): Promise<void> {
     if (this.closing) throw new PublishError('closed', 'publisher is closed');
+    if (message.content.length > this.maxMessageBytes) {
+      throw new PublishError(
+        'too-large',
+        `a message of ${message.content.length} bytes is over the limit of ${this.maxMessageBytes} bytes (AMQP_MAX_MESSAGE_BYTES)`,
+      );
+    }
     // Waiting for a slot is bounded too: every in-flight publish settles within its own timeout.
     await this.slots.acquire();
     const deadline = Date.now() + this.timeoutMs;
@@ -102,9 +135,15 @@ export class ConfirmPublisher {
 
   private attach(channel: ConfirmChannel): void {
     this.channel = channel;
+    this.closedBecause = undefined;
     this.drained = undefined;
     this.markAttached();
     channel.on('return', (returned: Message) => this.onReturn(returned));
+    // Without a listener amqplib's 'error' event (the broker closed the channel: a publish to a
+    // missing exchange) throws in its frame loop and takes the whole connection down with it.
+    channel.on('error', (error: Error) => {
+      if (this.channel === channel) this.closedBecause = error;
+    });
     channel.on('close', () => this.onChannelClosed(channel));
   }
 
@@ -116,15 +155,27 @@ export class ConfirmPublisher {
   }
 
   private onChannelClosed(channel: ConfirmChannel): void {
+    const because = this.channel === channel ? this.closedBecause : undefined;
     if (this.channel === channel) {
       this.channel = undefined;
       this.expectChannel();
     }
+    const message = because
+      ? `the broker closed the channel before it confirmed (${because.message})`
+      : 'channel closed before the broker confirmed';
     for (const entry of this.inFlight) {
-      if (entry.channel === channel) {
-        entry.settle(new PublishError('connection-lost', 'channel closed before the broker confirmed'));
-      }
+      if (entry.channel === channel) entry.settle(new PublishError('connection-lost', message));
     }
+    // amqp-connection-manager opens a channel again only after a reconnect. If the broker closed
+    // this one alone, open a new one (a reconnect meanwhile has attached one already).
+    if (!this.closing) setTimeout(() => this.reopen(), 1_000).unref();
+  }
+
+  private reopen(): void {
+    if (this.closing || this.channel || !this.connection.isConnected()) return;
+    const old = this.wrapper;
+    this.wrapper = this.createWrapper();
+    void old.close().catch(() => undefined);
   }
 
   private async readyChannel(deadline: number): Promise<ConfirmChannel | undefined> {
@@ -180,10 +231,16 @@ export class ConfirmPublisher {
   private onConfirm(entry: InFlight, error: unknown): void {
     if (error) {
       const closed = error instanceof Error && error.message === 'channel closed';
+      const because = this.channel === entry.channel ? this.closedBecause : undefined;
       entry.settle(
-        closed
-          ? new PublishError('connection-lost', 'channel closed before the broker confirmed')
-          : new PublishError('nacked', 'the broker refused the message (nack)'),
+        !closed
+          ? new PublishError('nacked', 'the broker refused the message (nack)')
+          : because
+            ? new PublishError(
+                'connection-lost',
+                `the broker closed the channel before it confirmed (${because.message})`,
+              )
+            : new PublishError('connection-lost', 'channel closed before the broker confirmed'),
       );
     } else if (entry.returned) {
       entry.settle(new PublishError('unroutable', 'no queue is bound for this exchange and routing key'));

@@ -52,7 +52,7 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
     }),
     messagesPublished: new Counter({
       name: 'sagaport_messages_published_total',
-      help: 'Outbox messages published, by outcome (confirmed, nacked, unroutable, connection-lost, timeout, error)',
+      help: 'Outbox messages published, by outcome (confirmed, nacked, unroutable, connection-lost, timeout, too-large: dropped, error)',
       labelNames: ['outcome'],
       registers: register,
     }),

@@ -23,7 +23,7 @@ function metricsOf(registry: Registry): PublisherMetrics {
   });
   const duration = new Histogram({
     name: 'sagaport_publish_confirm_duration_seconds',
-    help: 'Time from publishing a message to its confirm or its failure (nacked, unroutable, connection-lost, timeout, closed, error), waiting for a slot included, by publisher and outcome',
+    help: 'Time from publishing a message to its confirm or its failure (nacked, unroutable, connection-lost, timeout, closed, too-large, error), waiting for a slot included, by publisher and outcome',
     labelNames: ['publisher', 'outcome'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],

@@ -132,4 +132,57 @@ describe('outbox relay when the broker refuses a publish (real RabbitMQ and Post
       await admin.deleteExchange(exchange);
     }
   });
+
+  it('drops a row over AMQP_MAX_MESSAGE_BYTES, which no retry can publish, says so, and relays the others', async () => {
+    const small = new ConfirmPublisher(broker.connection, { maxMessageBytes: 1024 });
+    const published: string[] = [];
+    const errors: string[] = [];
+    const logger = {
+      ...silentLogger,
+      error: (_fields: object, message: string) => void errors.push(message),
+    };
+    const [big, fine] = [randomUUID(), randomUUID()];
+    await database.db.transaction((tx) =>
+      enqueueOutbox(
+        tx,
+        [
+          [big, { orderId: randomUUID(), note: 'x'.repeat(2_000) }],
+          [fine, { orderId: randomUUID() }],
+        ].map(([messageId, payload]) => ({
+          messageId: messageId as string,
+          exchange: broker.topology.exchanges.commands,
+          routingKey: 'order.confirm',
+          messageType: 'order.confirm',
+          correlationId: randomUUID(),
+          headers: { [Header.schemaVersion]: SCHEMA_VERSION },
+          payload,
+        })),
+      ),
+    );
+    relay = new OutboxRelay({
+      database,
+      publisher: small,
+      logger,
+      pollMs: 50,
+      onPublished: (outcome, count) => {
+        for (let i = 0; i < count; i += 1) published.push(outcome);
+      },
+    });
+    await relay.start();
+    try {
+      expect(
+        await eventually(async () => (await database.db.select().from(outbox)).length === 0, 15_000),
+      ).toBe(true);
+      expect([...published].sort()).toEqual(['confirmed', 'too-large']);
+      expect(errors).toEqual([
+        'outbox message over AMQP_MAX_MESSAGE_BYTES dropped: it can never be published',
+      ]);
+      const delivered = await drainQueue(await broker.admin(), broker.topology.queues.commands.order);
+      expect(delivered.map((m) => m.properties.messageId as string)).toEqual([fine]);
+    } finally {
+      await relay.stop();
+      relay = undefined;
+      await small.close();
+    }
+  });
 });

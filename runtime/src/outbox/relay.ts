@@ -132,8 +132,20 @@ export class OutboxRelay {
           failed.set(reason, [...(failed.get(reason) ?? []), row.id]);
         }
       });
-      await deleteOutboxMessages(tx, confirmed);
+      // A message over AMQP_MAX_MESSAGE_BYTES can never be published: kept, it would be tried
+      // for ever and hold the outbox's age (and so the checkout API's backpressure) up. It goes,
+      // loudly; the saga's step timeout then resends or compensates.
+      const tooLarge = failed.get('too-large') ?? [];
+      failed.delete('too-large');
+      for (const row of rows.filter((r) => tooLarge.includes(r.id))) {
+        this.options.logger.error(
+          { message_id: row.messageId, message_type: row.messageType, saga_id: row.correlationId },
+          'outbox message over AMQP_MAX_MESSAGE_BYTES dropped: it can never be published',
+        );
+      }
+      await deleteOutboxMessages(tx, [...confirmed, ...tooLarge]);
       this.options.onPublished?.('confirmed', confirmed.length);
+      if (tooLarge.length > 0) this.options.onPublished?.('too-large', tooLarge.length);
       for (const [reason, ids] of failed) {
         const attempts = Math.max(...rows.filter((r) => ids.includes(r.id)).map((r) => r.attempts));
         await deferOutboxMessages(tx, ids, `publish ${reason}`, retryDelayMs(attempts));

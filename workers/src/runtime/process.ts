@@ -112,7 +112,11 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
         : {}),
       registry,
       logger: log,
-      publisher: { maxInFlight: config.broker.maxInFlight, timeoutMs: config.broker.publishTimeoutMs },
+      publisher: {
+        maxInFlight: config.broker.maxInFlight,
+        timeoutMs: config.broker.publishTimeoutMs,
+        maxMessageBytes: config.broker.maxMessageBytes,
+      },
       instance,
       // OUTBOX_DISPATCH_GRACE_MS=0 sends every message through the outbox relay instead.
       publishReplies: config.dispatchGraceMs > 0,
