@@ -904,8 +904,14 @@ export interface components {
     SagaSummary: {
       /** Format: uuid */
       id: string;
+      /** @description The saga definition it runs (SagaType) */
+      type: string;
       status: components['schemas']['SagaStatus'];
       currentStep: string | null;
+      /** @description The business keys its definition declares, as written when it started */
+      businessKeys: {
+        [key: string]: string;
+      };
       /** Format: uuid */
       orderId: string | null;
       customerId: string | null;
@@ -924,7 +930,12 @@ export interface components {
       openDeadLetters: number;
     };
     /** @enum {string} */
-    SagaStatus: 'running' | 'compensating' | 'completed' | 'compensated' | 'failed';
+    SagaStatus: 'running' | 'compensating' | 'completed' | 'compensated' | 'failed' | 'rejected';
+    /**
+     * @description The saga definition (saga type)
+     * @enum {string}
+     */
+    SagaType: 'checkout' | 'order-cancellation';
     SagaStats: {
       byStatus: {
         running: number;
@@ -932,6 +943,7 @@ export interface components {
         completed: number;
         compensated: number;
         failed: number;
+        rejected: number;
       };
       stuck: number;
       lastHour: {
@@ -2547,14 +2559,25 @@ export interface operations {
   getSagas: {
     parameters: {
       query?: {
+        /** @description The saga definition (saga type) */
+        type?: components['schemas']['SagaType'];
         status?: components['schemas']['SagaStatus'];
-        /** @description The step the saga awaits */
-        step?: 'createOrder' | 'reserveStock' | 'chargePayment' | 'scheduleShipping' | 'confirmOrder';
+        /** @description The step the saga awaits (a step of any registered saga) */
+        step?:
+          | 'createOrder'
+          | 'reserveStock'
+          | 'chargePayment'
+          | 'scheduleShipping'
+          | 'confirmOrder'
+          | 'withdrawShipment'
+          | 'refundPayment'
+          | 'returnStock'
+          | 'cancelOrder';
         /** @description `true`: failed, or running/compensating past its step deadline */
         stuck?: 'true' | 'false';
         /** @description Started more than this many seconds ago */
         olderThanSeconds?: number;
-        /** @description Saga id, order id, customer id, or email (case-insensitive); exact match */
+        /** @description Saga id, or the value of any business key of a registered saga (order id, customer id, email…), ignoring case; exact match */
         q?: string;
         limit?: number;
         /** @description nextCursor of the previous page */

@@ -7,9 +7,10 @@ import { eventually } from '@sagaport/rabbitmq/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkoutBody } from '../test-support/saga-fixtures.js';
-import { checkoutSaga } from './checkout-saga.js';
+import type { CheckoutData } from './checkout-saga.js';
 import { SagaEngine } from './engine.js';
-import type { CheckoutData, ReplyInput, SagaState } from './types.js';
+import { sagaRegistry } from './sagas.js';
+import type { ReplyInput, SagaState } from './types.js';
 
 /**
  * Two orchestrator processes moving one saga at the same moment: two engines, each on its own
@@ -27,7 +28,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     other = createDatabase({ url: database.url, poolMax: 2, applicationName: 'engine-b' });
     const options = {
       topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
-      definition: checkoutSaga,
+      registry: sagaRegistry,
       stepTimeoutMs: 60_000,
       maxSends: 3,
     };
@@ -53,7 +54,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
   /** Starts a saga; it then awaits order.create. */
   async function startSaga() {
     const sagaId = randomUUID();
-    await first.startCheckout({
+    await first.start('checkout', {
       idempotencyKey: randomUUID(),
       requestHash: 'test',
       sagaId,
@@ -280,13 +281,13 @@ describe('saga engine with a dispatcher (commands published after the commit)', 
       sql: database.sql,
       dispatcher,
       topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
-      definition: checkoutSaga,
+      registry: sagaRegistry,
       stepTimeoutMs: 60_000,
       maxSends: 3,
     });
     const { items, ...body } = checkoutBody(`cust-${randomUUID()}`, 'ada@example.com');
     const sagaId = randomUUID();
-    const started = await engine.startCheckout({
+    const started = await engine.start('checkout', {
       idempotencyKey: randomUUID(),
       requestHash: 'test',
       sagaId,
