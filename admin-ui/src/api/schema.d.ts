@@ -459,6 +459,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/sagas/definitions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The registered saga definitions: each saga type, its steps in order and its business keys */
+    get: operations['getSagasDefinitions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/sagas/{id}': {
     parameters: {
       query?: never;
@@ -958,6 +975,18 @@ export interface components {
         /** @description (compensated + failed) / ended in these buckets; 0 when none ended */
         failureRate: number;
       };
+    };
+    SagaDefinition: {
+      /** @description The saga type */
+      name: string;
+      steps: {
+        name: string;
+        command: string;
+        /** @description The command that undoes it, if any */
+        compensation: string | null;
+      }[];
+      /** @description The business keys a saga of this type is searchable by */
+      keys: string[];
     };
     SagaDetail: components['schemas']['SagaSummary'] & {
       version: number;
@@ -2637,6 +2666,35 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SagaStats'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSagasDefinitions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every registered definition */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SagaDefinition'][];
         };
       };
       /** @description Not signed in */

@@ -42,6 +42,37 @@ export const SagaListQuerySchema = z.object({
 });
 export type SagaListQuery = z.infer<typeof SagaListQuerySchema>;
 
+/** A registered saga definition as the console needs it: its steps in order and its business keys. */
+export const SagaDefinitionSchema = z
+  .object({
+    name: z.string().openapi({ description: 'The saga type' }),
+    steps: z.array(
+      z.object({
+        name: z.string(),
+        command: z.string(),
+        compensation: z.string().nullable().openapi({ description: 'The command that undoes it, if any' }),
+      }),
+    ),
+    keys: z
+      .array(z.string())
+      .openapi({ description: 'The business keys a saga of this type is searchable by' }),
+  })
+  .openapi('SagaDefinition');
+export type SagaDefinitionView = z.infer<typeof SagaDefinitionSchema>;
+
+/** Every registered definition, as GET /sagas/definitions lists them. */
+export function sagaDefinitions(): SagaDefinitionView[] {
+  return sagaRegistry.all().map((d) => ({
+    name: d.name,
+    steps: d.steps.map((s) => ({
+      name: s.name,
+      command: s.command,
+      compensation: s.compensation?.command ?? null,
+    })),
+    keys: Object.keys(d.keys),
+  }));
+}
+
 export const SagaIdParamSchema = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, description: 'Saga id' }),
 });
