@@ -138,7 +138,7 @@ describe('a process killed with SIGKILL in the middle of 200 sagas', () => {
       select count(*)::int as n from saga.instances where saga_type = 'order-cancellation'`;
     expect(running[0]!.n).toBe(20);
     await expectBooksStraight(system, sagaIds, cancellations);
-  });
+  }, 300_000);
 
   it('orchestrator, in a mix of checkouts and order cancellations: every saga of both types ends, books straight', async () => {
     system = await System.create({ catalogue });
@@ -172,5 +172,5 @@ describe('a process killed with SIGKILL in the middle of 200 sagas', () => {
     expect(runningAtKill).toBeGreaterThan(0);
     expect(cancellations.size).toBe(20);
     await expectBooksStraight(system, sagaIds, cancellations);
-  });
+  }, 300_000);
 });
