@@ -32,6 +32,7 @@ export {
   providerCalls,
   refunds,
   reservations,
+  foldedBusinessKeys,
   sagaEvents,
   sagaInstances,
   sagaSchema,

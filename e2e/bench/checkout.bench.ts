@@ -8,7 +8,7 @@ import { System } from '../src/harness.js';
 import { mixedCheckout } from '../src/load.js';
 import { waitForQuiescence } from '../src/quiescence.js';
 import { CpuMeter } from './cpu.js';
-import { postWaitingCheckout } from './http-client.js';
+import { postWaitingCancellation, postWaitingCheckout, postWaitingCheckoutForOrder } from './http-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     orchestrators: { type: 'string', default: '1' },
     'worker-processes': { type: 'string', default: '1' },
+    /** The share of sagas that are order cancellations (of orders completed earlier in the run), 0 to 1. */
+    cancellations: { type: 'string', default: '0' },
     /** Write a V8 CPU profile of every orchestrator and workers process into this folder. */
     profile: { type: 'string' },
   },
@@ -26,6 +28,9 @@ const concurrency = Number(values.concurrency);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
 const rate = values.rate ? Number(values.rate) : undefined;
+const cancellationShare = Number(values.cancellations);
+if (!(cancellationShare >= 0 && cancellationShare < 1))
+  throw new Error('--cancellations is a fraction in [0, 1)');
 
 const catalogue = Array.from({ length: 8 }, (_, i) => ({
   sku: `SKU-B${String(i).padStart(2, '0')}`,
@@ -61,12 +66,28 @@ interface Sample {
   error?: string;
 }
 
+/** Orders completed during the run and not cancelled yet: what a cancellation takes. */
+const cancellable: string[] = [];
+let sagasSent = 0;
+
+/** Whether saga number `n` of the run is a cancellation: `cancellationShare` of them, evenly spread. */
+const isCancellation = (n: number) =>
+  cancellationShare > 0 && Math.floor((n + 1) * cancellationShare) > Math.floor(n * cancellationShare);
+
+/** Posts the next saga, a checkout or (its share) the cancellation of an order completed earlier. */
+async function send(checkout: CheckoutBody): Promise<number> {
+  const options = { waitSeconds: 30, idempotencyKey: randomUUID() };
+  const orderId = isCancellation(sagasSent++) ? cancellable.shift() : undefined;
+  if (orderId) return postWaitingCancellation(port(), orderId, options);
+  if (cancellationShare === 0) return postWaitingCheckout(port(), checkout, options);
+  const answer = await postWaitingCheckoutForOrder(port(), checkout, options);
+  if (answer.completedOrderId) cancellable.push(answer.completedOrderId);
+  return answer.status;
+}
+
 async function one(checkout: CheckoutBody, startedAt: number, samples: Sample[]): Promise<void> {
   try {
-    const status = await postWaitingCheckout(port(), checkout, {
-      waitSeconds: 30,
-      idempotencyKey: randomUUID(),
-    });
+    const status = await send(checkout);
     const ms = performance.now() - startedAt;
     samples.push(status === 200 ? { ms } : { ms, error: `http-${status}` });
   } catch (error) {
@@ -190,6 +211,7 @@ console.log(
     ),
     consistent,
     mode: rate ? `rate=${rate}` : `concurrency=${concurrency}`,
+    cancellations: cancellationShare,
     duration_s: durationS,
   }),
 );

@@ -31,7 +31,7 @@ describe('the checkout saga end to end (real processes, broker and database)', (
     const { sql } = system.database;
     const [saga] = await sql<
       { order_id: string }[]
-    >`select order_id from saga.instances where id = ${sagaId}`;
+    >`select business_keys ->> 'orderId' as order_id from saga.instances where id = ${sagaId}`;
     return {
       order: await row(sql`select status from orders.orders where id = ${saga!.order_id}`),
       holds: await sql`select status from inventory.reservations where order_id = ${saga!.order_id}`,
@@ -59,7 +59,9 @@ describe('the checkout saga end to end (real processes, broker and database)', (
     expect(answer).toMatchObject({ httpStatus: 200, status: 'completed', reason: null });
     const { sql } = system.database;
     const saga = await row(
-      sql<{ order_id: string }[]>`select order_id from saga.instances where id = ${answer.sagaId}`,
+      sql<
+        { order_id: string }[]
+      >`select business_keys ->> 'orderId' as order_id from saga.instances where id = ${answer.sagaId}`,
     );
     expect(
       await row(sql`select status, total_cents from orders.orders where id = ${saga!.order_id}`),

@@ -14,6 +14,7 @@ export interface CheckoutAnswer {
   readonly sagaId: string;
   readonly status: string;
   readonly reason: { code: string; message: string } | null;
+  readonly orderId: string;
 }
 
 /** A valid checkout body; override what the scenario needs. */
@@ -53,8 +54,53 @@ export async function postCheckout(
     sagaId: string;
     status: string;
     reason: CheckoutAnswer['reason'];
+    orderId: string;
   };
   if (response.status >= 400)
     throw new Error(`checkout answered ${response.status}: ${JSON.stringify(json)}`);
-  return { httpStatus: response.status, sagaId: json.sagaId, status: json.status, reason: json.reason };
+  return {
+    httpStatus: response.status,
+    sagaId: json.sagaId,
+    status: json.status,
+    reason: json.reason,
+    orderId: json.orderId,
+  };
+}
+
+/** The answer to a cancellation: the saga's status, or the problem (409, 404, 422…). */
+export interface CancellationAnswer {
+  readonly httpStatus: number;
+  readonly headers: Headers;
+  readonly body: {
+    sagaId?: string;
+    status?: string;
+    reason?: { code: string; message: string } | null;
+    title?: string;
+    detail?: string;
+    errors?: { field: string; message: string }[];
+  };
+}
+
+/** POSTs the cancellation of `orderId`; with `waitSeconds`, asks the API to hold the answer until the saga ends. */
+export async function postCancellation(
+  port: number,
+  orderId: string,
+  options: { reason?: string; waitSeconds?: number; idempotencyKey?: string; body?: string } = {},
+): Promise<CancellationAnswer> {
+  const body =
+    options.body ?? (options.reason === undefined ? '' : JSON.stringify({ reason: options.reason }));
+  const response = await fetch(`http://127.0.0.1:${port}/orders/${orderId}/cancellation`, {
+    method: 'POST',
+    headers: {
+      'idempotency-key': options.idempotencyKey ?? randomUUID(),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(options.waitSeconds ? { prefer: `wait=${options.waitSeconds}` } : {}),
+    },
+    ...(body ? { body } : {}),
+  });
+  return {
+    httpStatus: response.status,
+    headers: response.headers,
+    body: (await response.json()) as CancellationAnswer['body'],
+  };
 }

@@ -10,6 +10,8 @@ export interface ConsistencyReport {
   readonly completed: number;
   readonly compensated: number;
   readonly failed: number;
+  /** Sagas a step refused outright (an order cancellation after the parcel shipped): nothing changed. */
+  readonly rejected: number;
   /** Compensated sagas by the code of the failure that started the compensation. */
   readonly compensationReasons: Readonly<Record<string, number>>;
   /** Per sku: initial stock = available + held + committed, nothing negative, and no hold left held. */
@@ -59,6 +61,7 @@ export async function checkConsistency(
     completed: count('completed'),
     compensated: count('compensated'),
     failed: count('failed'),
+    rejected: count('rejected'),
     compensationReasons,
     stockConserved,
     moneyConserved,
@@ -118,7 +121,8 @@ async function checkMoney(database: DatabaseHandle, problems: string[]): Promise
       (select coalesce(sum(amount_cents), 0) from payments.provider_calls
          where operation = 'refund' and status = 201 and not replayed)::bigint::float8 as "providerRefunded",
       (select coalesce(sum(o.total_cents), 0) from orders.orders o
-         join saga.instances s on s.order_id = o.id where s.status = 'completed')::bigint::float8 as "completedTotals"`;
+         join saga.instances s on s.id = o.saga_id
+         where s.status = 'completed' and o.status = 'confirmed')::bigint::float8 as "completedTotals"`;
   const m = money!;
   if (m.charged - m.refunded !== m.completedTotals)
     problems.push(`books: charged ${m.charged} - refunded ${m.refunded} ≠ completed ${m.completedTotals}`);
@@ -174,10 +178,15 @@ interface SagaEffects {
   shipments: number;
   scheduled_shipments: number;
   cancelled_shipments: number;
+  returned_holds: number;
+  withdrawn_shipments: number;
+  cancellations: number;
 }
 
 /**
- * Per ended saga, the effects its outcome calls for. Completed: its order confirmed, its hold
+ * Per ended checkout, the effects its outcome calls for. Cancelled afterwards (one completed
+ * order cancellation): order cancelled, stock returned, refunded in full (books and provider),
+ * shipment withdrawn. Completed: its order confirmed, its hold
  * committed, charged once (books and provider) for the order's total and not refunded, one
  * shipment scheduled. Compensated: every effect undone — its order (if created) cancelled, its
  * hold (if taken) released, its shipment (if scheduled) cancelled, and its payment never taken
@@ -193,7 +202,8 @@ async function sagaProblems(database: DatabaseHandle): Promise<string[]> {
             from orders.orders group by saga_id),
       r as (select saga_id, count(*)::int as n,
               count(*) filter (where status = 'committed')::int as committed,
-              count(*) filter (where status = 'released')::int as released
+              count(*) filter (where status = 'released')::int as released,
+              count(*) filter (where status = 'returned')::int as returned
             from inventory.reservations group by saga_id),
       c as (select saga_id, count(*)::int as n, sum(amount_cents)::int as cents
             from payments.charges group by saga_id),
@@ -206,9 +216,12 @@ async function sagaProblems(database: DatabaseHandle): Promise<string[]> {
              from payments.provider_calls
              where operation = 'refund' and status = 201 and not replayed group by idempotency_key),
       sh as (select saga_id, count(*)::int as n,
-               count(*) filter (where status = 'scheduled')::int as scheduled,
-               count(*) filter (where status = 'cancelled')::int as cancelled
-             from shipping.shipments group by saga_id)
+               count(*) filter (where status in ('scheduled', 'shipped'))::int as scheduled,
+               count(*) filter (where status = 'cancelled')::int as cancelled,
+               count(*) filter (where status = 'withdrawn')::int as withdrawn
+             from shipping.shipments group by saga_id),
+      cx as (select (business_keys ->> 'checkoutSagaId')::uuid as checkout_id, count(*)::int as n
+             from saga.instances where saga_type = 'order-cancellation' and status = 'completed' group by 1)
     select s.id as saga_id, s.status, o.total_cents,
       coalesce(o.n, 0) as orders, coalesce(o.confirmed, 0) as confirmed_orders,
       coalesce(o.cancelled, 0) as cancelled_orders,
@@ -219,7 +232,9 @@ async function sagaProblems(database: DatabaseHandle): Promise<string[]> {
       coalesce(pc.n, 0) as provider_charges, coalesce(pc.cents, 0) as provider_charged_cents,
       coalesce(pr.n, 0) as provider_refunds, coalesce(pr.cents, 0) as provider_refunded_cents,
       coalesce(sh.n, 0) as shipments, coalesce(sh.scheduled, 0) as scheduled_shipments,
-      coalesce(sh.cancelled, 0) as cancelled_shipments
+      coalesce(sh.cancelled, 0) as cancelled_shipments,
+      coalesce(r.returned, 0) as returned_holds, coalesce(sh.withdrawn, 0) as withdrawn_shipments,
+      coalesce(cx.n, 0) as cancellations
     from saga.instances s
     left join o on o.saga_id = s.id
     left join r on r.saga_id = s.id
@@ -228,12 +243,24 @@ async function sagaProblems(database: DatabaseHandle): Promise<string[]> {
     left join pc on pc.idempotency_key = s.id::text
     left join pr on pr.idempotency_key = s.id::text
     left join sh on sh.saga_id = s.id
-    where s.status in ('completed', 'compensated')
+    left join cx on cx.checkout_id = s.id
+    where s.saga_type = 'checkout' and s.status in ('completed', 'compensated')
     order by s.created_at`;
   const found = new Map<string, string[]>();
   const flag = (rule: string, sagaId: string) => found.set(rule, [...(found.get(rule) ?? []), sagaId]);
   for (const s of rows) {
-    if (s.status === 'completed') {
+    if (s.status === 'completed' && (s.cancelled_orders > 0 || s.cancellations > 0)) {
+      // Cancelled after it completed: one order cancellation, which undid every effect.
+      if (s.cancellations !== 1 || s.cancelled_orders !== 1)
+        flag('cancelled without exactly one completed cancellation', s.saga_id);
+      if (s.holds !== 1 || s.returned_holds !== 1) flag('cancelled without its stock returned', s.saga_id);
+      if (s.charged_cents !== s.total_cents || s.refunded_cents !== s.total_cents)
+        flag('cancelled without its charge refunded in full in the books', s.saga_id);
+      if (s.provider_charged_cents !== s.total_cents || s.provider_refunded_cents !== s.total_cents)
+        flag('cancelled without its charge refunded in full at the provider', s.saga_id);
+      if (s.shipments !== 1 || s.withdrawn_shipments !== 1)
+        flag('cancelled without its shipment withdrawn', s.saga_id);
+    } else if (s.status === 'completed') {
       if (s.orders !== 1 || s.confirmed_orders !== 1)
         flag('completed without its order confirmed', s.saga_id);
       if (s.holds !== 1 || s.committed_holds !== 1) flag('completed without its hold committed', s.saga_id);
@@ -243,7 +270,7 @@ async function sagaProblems(database: DatabaseHandle): Promise<string[]> {
         flag('completed without one charge of the order total at the provider', s.saga_id);
       if (s.refunds !== 0 || s.provider_refunds !== 0) flag('completed but refunded', s.saga_id);
       if (s.shipments !== 1 || s.scheduled_shipments !== 1)
-        flag('completed without one shipment scheduled', s.saga_id);
+        flag('completed without one shipment scheduled or shipped', s.saga_id);
     } else {
       if (s.cancelled_orders !== s.orders) flag('compensated with its order not cancelled', s.saga_id);
       if (s.released_holds !== s.holds) flag('compensated with its hold not released', s.saga_id);

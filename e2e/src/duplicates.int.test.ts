@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkoutBody, postCheckout } from './client.js';
+import { dispatchShipment } from '@sagaport/workers';
+import { checkoutBody, postCancellation, postCheckout } from './client.js';
 import { checkConsistency } from './consistency.js';
 import { System, type ManagedProcess } from './harness.js';
 import { waitForQuiescence } from './quiescence.js';
@@ -84,5 +85,47 @@ describe('every command and every reply delivered twice', () => {
       compensated: 3,
       compensationReasons: { out_of_stock: 1, card_declined: 1, country_not_served: 1 },
     });
+  });
+
+  it('changes no state twice in order cancellations either (one completed, one rejected)', async () => {
+    const { sql } = system.database;
+    const [cancelled, shipped] = await Promise.all(
+      [0, 1].map(() =>
+        postCheckout(api.port, checkoutBody({ items: [{ sku: 'SKU-001', quantity: 2 }] }), {
+          waitSeconds: 20,
+        }),
+      ),
+    );
+    expect([cancelled!.status, shipped!.status]).toEqual(['completed', 'completed']);
+    await dispatchShipment(sql, shipped!.orderId);
+    const answers = await Promise.all([
+      postCancellation(api.port, cancelled!.orderId, { waitSeconds: 20 }),
+      postCancellation(api.port, shipped!.orderId, { waitSeconds: 20 }),
+    ]);
+    expect(answers.map((a) => a.body.status)).toEqual(['completed', 'rejected']);
+    await waitForQuiescence(system);
+    // Every cancellation command and reply came twice: the orchestrator ignored the copies.
+    const ignored = await sql<{ n: number }[]>`
+      select count(*)::int as n from saga.events
+      where kind = 'reply.ignored' and saga_id = any(${sql.array(answers.map((a) => a.body.sagaId!))}::uuid[])`;
+    expect(ignored[0]!.n).toBeGreaterThanOrEqual(3 * 5);
+    // The card refunded once at the provider, the stock given back once, the order cancelled once.
+    expect(
+      await sql`select count(*)::int as n, sum(amount_cents)::int as cents from payments.provider_calls
+                where idempotency_key = ${cancelled!.sagaId} and operation = 'refund' and status = 201 and not replayed`,
+    ).toEqual([{ n: 1, cents: 2_000 }]);
+    expect(await sql`select sku, available from inventory.products order by sku`).toEqual([
+      { sku: 'SKU-001', available: 15 }, // 17 before; two orders of 2, one returned once
+      { sku: 'SKU-002', available: 1 },
+    ]);
+    expect(await sql`select status from orders.orders where id = ${cancelled!.orderId}`).toEqual([
+      { status: 'cancelled' },
+    ]);
+    const report = await checkConsistency(
+      system.database,
+      new Map(catalogue.map((p) => [p.sku, p.available])),
+    );
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ rejected: 1, failed: 0 });
   });
 });

@@ -1,6 +1,6 @@
 // Drives many checkouts against the API with bounded concurrency, retrying through outages with the same key.
 import { randomUUID } from 'node:crypto';
-import { type CheckoutBody, postCheckout } from './client.js';
+import { type CheckoutBody, postCancellation, postCheckout } from './client.js';
 
 export interface DriveOptions {
   readonly total: number;
@@ -14,6 +14,48 @@ export interface DriveOptions {
   readonly onRefused?: (error: unknown) => void;
   /** Give up on one checkout after this long without an answer. */
   readonly retryForMs?: number;
+  /**
+   * Checkouts to cancel once they completed: each gets an order cancellation (retried through
+   * outages with its own key), whose saga id is set in `cancellations` under the checkout's index.
+   */
+  readonly cancel?: (index: number) => boolean;
+  readonly cancellations?: Map<number, string>;
+}
+
+/** Retries `attempt` (same key inside) until it answers, through outages, for at most `retryForMs`. */
+async function retrying<T>(options: DriveOptions, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + (options.retryForMs ?? 60_000);
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      options.onRefused?.(error);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Waits for checkout `sagaId` to complete, then cancels its order; returns the cancellation's saga id. */
+async function cancelWhenCompleted(options: DriveOptions, sagaId: string): Promise<string> {
+  const orderId = await retrying(options, async () => {
+    for (;;) {
+      const response = await fetch(`http://127.0.0.1:${options.port()}/checkouts/${sagaId}`);
+      const saga = (await response.json()) as { status?: string; orderId?: string };
+      if (response.status >= 500) throw new Error(`checkout status answered ${response.status}`);
+      if (saga.status === 'completed') return saga.orderId!;
+      if (saga.status !== 'running')
+        throw new Error(`checkout ${sagaId} ended ${saga.status}: nothing to cancel`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  const key = randomUUID();
+  return retrying(options, async () => {
+    const answer = await postCancellation(options.port(), orderId, { idempotencyKey: key });
+    if (answer.httpStatus !== 202 && answer.httpStatus !== 200)
+      throw new Error(`cancellation answered ${answer.httpStatus}: ${JSON.stringify(answer.body)}`);
+    return answer.body.sagaId!;
+  });
 }
 
 /**
@@ -36,6 +78,8 @@ export async function driveCheckouts(options: DriveOptions): Promise<string[]> {
           sagaIds[index] = answer.sagaId;
           accepted += 1;
           await options.onAccepted?.(accepted);
+          if (options.cancel?.(index))
+            options.cancellations?.set(index, await cancelWhenCompleted(options, answer.sagaId));
           break;
         } catch (error) {
           if (Date.now() > deadline) throw error;
@@ -63,16 +107,22 @@ export function expectedMixedOutcome(index: number): MixedOutcome {
   return { status: 'completed', reason: null };
 }
 
-/** Counts of {@link expectedMixedOutcome} over checkouts 0 … total - 1, shaped like the books' report. */
-export function expectedMixedTotals(total: number) {
+/** Checkouts of {@link mixedCheckout} the mixed runs cancel once completed: one in ten (all complete). */
+export const cancelledInMix = (index: number) => index % 10 === 3;
+
+/**
+ * Counts of {@link expectedMixedOutcome} over checkouts 0 … total - 1, shaped like the books'
+ * report; with `cancellations`, that many order cancellations completed too.
+ */
+export function expectedMixedTotals(total: number, cancellations = 0) {
   const outcomes = Array.from({ length: total }, (_, i) => expectedMixedOutcome(i));
   const compensationReasons: Record<string, number> = {};
   for (const o of outcomes)
     if (o.reason) compensationReasons[o.reason] = (compensationReasons[o.reason] ?? 0) + 1;
   return {
-    sagas: total,
+    sagas: total + cancellations,
     running: 0,
-    completed: outcomes.filter((o) => o.status === 'completed').length,
+    completed: outcomes.filter((o) => o.status === 'completed').length + cancellations,
     compensated: outcomes.filter((o) => o.status === 'compensated').length,
     failed: 0,
     compensationReasons,

@@ -44,7 +44,10 @@ import {
 import { createOrchestratorMetrics } from './observability/metrics.js';
 import { MetricsSampler } from './observability/sampler.js';
 import { RetentionRunner } from './retention/runner.js';
-import { checkoutSaga } from './saga/checkout-saga.js';
+import type { SagaRegistry } from './saga/registry.js';
+import { sagaRegistry } from './saga/sagas.js';
+import { CancellationService } from './cancellation/service.js';
+import { cancellationRoutes } from './http/cancellations.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
 import { SagaEngine } from './saga/engine.js';
 import { TimeoutScanner } from './saga/timeout-scanner.js';
@@ -73,6 +76,8 @@ export interface OrchestratorOptions {
   readonly admin?: Partial<AdminSettings>;
   /** Absolute path of the built console (admin-ui/dist), served on the same port; none when omitted. */
   readonly consoleRoot?: string;
+  /** The saga definitions this orchestrator runs; every registered saga by default. */
+  readonly registry?: SagaRegistry;
   /** How often the sampled gauges (sagas, dead letters, queues, replay jobs) are read; default 15 s. */
   readonly metricsSampleIntervalMs?: number;
 }
@@ -133,11 +138,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     dispatcher,
     db: database.db,
     topology,
-    definition: checkoutSaga,
+    registry: options.registry ?? sagaRegistry,
     stepTimeoutMs: settings.stepTimeoutMs,
     maxSends: settings.maxSends,
-    onTransition: (before, after, createdAt) =>
-      observeTransition(metrics, checkoutSaga.name, before, after, createdAt),
+    onTransition: (sagaType, before, after, createdAt) =>
+      observeTransition(metrics, sagaType, before, after, createdAt),
     onEnded: (saga) => ended.endedHere(saga),
     onCommitted: (sagaIds) => live.signal({ sagas: sagaIds }),
   });
@@ -257,6 +262,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const service = new CheckoutService(database.db, database.sql, engine, {
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
   });
+  const cancellations = new CancellationService(database.sql, engine, service);
   const adminDeps: AdminDeps = {
     database: adminDatabase,
     broker,
@@ -292,6 +298,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     )
     .use('*', securityHeaders())
     .route('/', checkoutRoutes({ service, ended, backpressure }))
+    .route('/', cancellationRoutes({ service: cancellations, checkouts: service, ended, backpressure }))
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
     .route('/api/admin', admin)
     .get('/openapi.json', (c) => c.json(openApiDocument()))

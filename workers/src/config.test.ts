@@ -15,6 +15,7 @@ describe('loadWorkerConfig', () => {
         sweepIntervalMs: 10_000,
         paymentSlowMs: 2_000,
         shippingCountries: defaultShippingCountries,
+        shippingDispatchDelayMs: 86_400_000,
       },
     });
     expect(config.broker.prefetch).toBe(50);
@@ -28,6 +29,7 @@ describe('loadWorkerConfig', () => {
       RESERVATION_SWEEP_INTERVAL_MS: '500',
       PAYMENT_SLOW_MS: '10',
       SHIPPING_COUNTRIES: 'de, us',
+      SHIPPING_DISPATCH_DELAY_MS: '1500',
       SEED_CATALOGUE: 'false',
       AMQP_PREFETCH: '7',
     });
@@ -37,6 +39,7 @@ describe('loadWorkerConfig', () => {
       sweepIntervalMs: 500,
       paymentSlowMs: 10,
       shippingCountries: ['DE', 'US'],
+      shippingDispatchDelayMs: 1500,
     });
     expect(config.seedCatalogue).toBe(false);
     expect(config.broker.prefetch).toBe(7);

@@ -32,6 +32,8 @@ export interface WorkerSettings {
   readonly paymentSlowMs: number;
   /** ISO 3166-1 alpha-2 codes shipping delivers to. */
   readonly shippingCountries: readonly string[];
+  /** How long after it is scheduled a shipment leaves; an order cancellation is refused from then on. */
+  readonly shippingDispatchDelayMs: number;
 }
 
 export const defaultWorkerSettings: WorkerSettings = {
@@ -39,6 +41,7 @@ export const defaultWorkerSettings: WorkerSettings = {
   sweepIntervalMs: 10_000,
   paymentSlowMs: 2_000,
   shippingCountries: defaultShippingCountries,
+  shippingDispatchDelayMs: 24 * 3_600_000,
 };
 
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
@@ -73,6 +76,7 @@ const WorkerEnv = z.object({
       .transform((text) => text.split(',').map((c) => c.trim().toUpperCase()))
       .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'a comma-separated list of ISO 3166-1 alpha-2 codes'))),
   ),
+  SHIPPING_DISPATCH_DELAY_MS: integer(0, 30 * 86_400_000, defaultWorkerSettings.shippingDispatchDelayMs),
   SEED_CATALOGUE: flag(true),
   OUTBOX_DISPATCH_GRACE_MS: integer(0, 600_000, 5_000),
   FAULT_DUPLICATE_PUBLISHES: flag(false),
@@ -133,6 +137,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
       sweepIntervalMs: e.RESERVATION_SWEEP_INTERVAL_MS,
       paymentSlowMs: e.PAYMENT_SLOW_MS,
       shippingCountries: e.SHIPPING_COUNTRIES,
+      shippingDispatchDelayMs: e.SHIPPING_DISPATCH_DELAY_MS,
     },
     seedCatalogue: e.SEED_CATALOGUE,
     dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,

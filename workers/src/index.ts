@@ -23,6 +23,6 @@ export type { CatalogueProduct } from './inventory/catalogue.js';
 export { sweepExpiredReservations } from './inventory/sweeper.js';
 export { ReservationStatus } from './inventory/reservations.js';
 export { OrderStatus } from './order/orders.js';
-export { ShipmentStatus } from './shipping/shipments.js';
+export { dispatchShipment, ShipmentStatus } from './shipping/shipments.js';
 export { PaymentTestToken, SimulatedPaymentProvider } from './payment/provider.js';
 export type { PaymentProvider, ProviderResponse } from './payment/provider.js';

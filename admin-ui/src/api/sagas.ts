@@ -1,6 +1,14 @@
 // Sagas: list, stats, detail with timeline, operator actions.
 import { api, unwrap } from './client.js';
-import type { Page, SagaDetail, SagaQuery, SagaStats, SagaSummary, SagaView } from './types.js';
+import type {
+  Page,
+  SagaDefinition,
+  SagaDetail,
+  SagaQuery,
+  SagaStats,
+  SagaSummary,
+  SagaView,
+} from './types.js';
 
 export type { SagaQuery };
 
@@ -10,6 +18,11 @@ export function listSagas(query: SagaQuery): Promise<Page<SagaSummary>> {
 
 export function fetchSagaStats(): Promise<SagaStats> {
   return unwrap(api.GET('/api/admin/sagas/stats'));
+}
+
+/** The registered saga definitions: each saga type with its steps in order. */
+export function fetchSagaDefinitions(): Promise<SagaDefinition[]> {
+  return unwrap(api.GET('/api/admin/sagas/definitions'));
 }
 
 export function fetchSaga(id: string): Promise<SagaView> {

@@ -45,6 +45,7 @@ export type ReplayJobDetail = GetAnswer<'/api/admin/replay-jobs/{id}'>;
 
 export type SagaStatus = Schemas['SagaStatus'];
 export type SagaSummary = Schemas['SagaSummary'];
+export type SagaDefinition = Schemas['SagaDefinition'];
 export type SagaDetail = Schemas['SagaDetail'];
 export type SagaView = GetAnswer<'/api/admin/sagas/{id}'>;
 export type SagaStats = Schemas['SagaStats'];

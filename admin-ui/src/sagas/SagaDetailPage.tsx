@@ -11,12 +11,12 @@ import { formatAgo, formatMoney, formatTime, prettyJson, shortId } from '../ui/f
 import { JsonView } from '../ui/JsonView.js';
 import { KeyValues, Section } from '../ui/Section.js';
 import { QueryView } from '../ui/states.js';
-import { sagaSteps } from './filters.js';
+import { useSagaDefinitions } from './definitions.js';
 import { canAct, SagaActions } from './SagaActions.js';
 import { Timeline } from './Timeline.js';
 import { usePollInterval } from '../live/LiveUpdates.js';
 
-const ended = (status: string) => status === 'completed' || status === 'compensated';
+const ended = (status: string) => status === 'completed' || status === 'compensated' || status === 'rejected';
 
 export function SagaDetailPage({ id }: { id: string }) {
   const poll = usePollInterval();
@@ -50,6 +50,7 @@ function TraceLink({ trace }: { trace: SagaView['trace'] }) {
 
 function SagaOverview({ view: { saga, trace, timeline, deadLetters } }: { view: SagaView }) {
   const completed = new Set(((saga.state as { completed?: string[] } | null)?.completed ?? []).map(String));
+  const steps = useSagaDefinitions().find((d) => d.name === saga.type)?.steps ?? [];
   return (
     <>
       <PageHeader
@@ -73,7 +74,7 @@ function SagaOverview({ view: { saga, trace, timeline, deadLetters } }: { view: 
         }
       />
       <ol className="steps" aria-label="Steps">
-        {sagaSteps.map((step) => {
+        {steps.map((step) => {
           const state = completed.has(step.name)
             ? 'done'
             : saga.currentStep === step.name
@@ -101,6 +102,7 @@ function SagaOverview({ view: { saga, trace, timeline, deadLetters } }: { view: 
                   {saga.id}
                 </span>,
               ],
+              ['Type', <span key="t">{saga.type}</span>],
               [
                 'Current step',
                 <span key="c" className="mono">

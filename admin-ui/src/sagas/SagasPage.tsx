@@ -1,4 +1,4 @@
-// Sagas: search by id, order or customer; filter by status, step, stuck and age; newest first.
+// Sagas of every registered type: search by id or business key; filter by type, status, step, stuck and age; newest first.
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { listSagas } from '../api/sagas.js';
 import type { SagaSummary } from '../api/types.js';
@@ -12,12 +12,14 @@ import { Badge, StatusBadge } from '../ui/badges.js';
 import { formatAgo, formatMoney, formatTime, shortId } from '../ui/format.js';
 import { LoadMore } from '../ui/LoadMore.js';
 import { Empty, QueryView } from '../ui/states.js';
+import { useSagaDefinitions } from './definitions.js';
 import { sagaFilterFields, sagaFilterSpecs, toSagaQuery } from './filters.js';
 
 export function SagasPage() {
   const [filters, update] = useUrlFilters(sagaFilterSpecs);
   const query = toSagaQuery(filters);
   const active = activeFilters(filters, sagaFilterSpecs);
+  const definitions = useSagaDefinitions();
   const pages = useInfiniteQuery({
     queryKey: ['sagas', query],
     queryFn: ({ pageParam }) => listSagas({ ...query, ...(pageParam ? { cursor: pageParam } : {}) }),
@@ -26,14 +28,17 @@ export function SagasPage() {
   });
   return (
     <>
-      <PageHeader title="Sagas" subtitle="Every checkout, newest first. Open one to see its timeline." />
+      <PageHeader
+        title="Sagas"
+        subtitle="Every saga (checkouts, order cancellations…), newest first. Open one to see its timeline."
+      />
       <FilterBar
         label="Filter sagas"
-        fields={sagaFilterFields}
+        fields={sagaFilterFields(definitions, filters.type)}
         values={filters}
         activeCount={active.length}
         onChange={update}
-        onClear={() => update({ q: '', status: '', step: '', stuck: '', olderThanSeconds: '' })}
+        onClear={() => update({ q: '', type: '', status: '', step: '', stuck: '', olderThanSeconds: '' })}
       />
       <QueryView
         query={{ ...pages, data: pages.data?.pages.flatMap((p) => p.items) }}
@@ -74,6 +79,7 @@ export function SagaTable({
         <thead>
           <tr>
             <th scope="col">Saga</th>
+            <th scope="col">Type</th>
             <th scope="col">Order</th>
             <th scope="col">Customer</th>
             <th scope="col">Status</th>
@@ -92,6 +98,7 @@ export function SagaTable({
                   {shortId(saga.id)}
                 </Link>
               </td>
+              <td className="small">{saga.type}</td>
               <td className="mono small" title={saga.orderId ?? ''}>
                 {shortId(saga.orderId)}
               </td>

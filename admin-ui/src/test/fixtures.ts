@@ -78,8 +78,14 @@ export function deadLetterGroup(overrides: Partial<DeadLetterGroup> = {}): DeadL
 export function sagaSummary(overrides: Partial<SagaSummary> = {}): SagaSummary {
   return {
     id: 'b1b2c3d4-0000-4000-8000-000000000002',
+    type: 'checkout',
     status: 'running',
     currentStep: 'createOrder',
+    businessKeys: {
+      orderId: '3f1c7a52-8d4e-4b7a-9a51-1e2f3a4b5c6d',
+      customerId: 'cust-1',
+      email: 'ada@example.com',
+    },
     orderId: '3f1c7a52-8d4e-4b7a-9a51-1e2f3a4b5c6d',
     customerId: 'cust-1',
     email: 'ada@example.com',

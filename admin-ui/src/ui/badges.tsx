@@ -10,6 +10,7 @@ const tones: Record<string, Tone> = {
   replayed: 'success',
   compensating: 'warning',
   compensated: 'warning',
+  rejected: 'neutral',
   skipped: 'warning',
   cancelled: 'neutral',
   discarded: 'neutral',

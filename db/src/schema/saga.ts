@@ -22,9 +22,12 @@ export const sagaInstances = sagaSchema.table(
     outcome: text('outcome'),
     failureReason: jsonb('failure_reason').$type<{ code: string; message: string } | null>(),
     deadlineAt: timestamp('deadline_at', { withTimezone: true }),
-    orderId: uuid('order_id'),
-    customerId: text('customer_id'),
-    email: text('email'),
+    /**
+     * The saga's business keys (its definition's `keys`: order id, customer id, email…), written
+     * when it starts and never changed, so updates stay HOT. Searched ignoring case through
+     * `instances_business_keys_idx` (see {@link foldedBusinessKeys}).
+     */
+    businessKeys: jsonb('business_keys').$type<Record<string, string>>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -37,12 +40,20 @@ export const sagaInstances = sagaSchema.table(
     // that changes no indexed column is HOT (no index entries, pruned in its page without a
     // vacuum). The timeout scanner finds sagas past their deadline among the unfinished ones
     // through the status index.
-    index('instances_order_idx').on(t.orderId),
-    index('instances_customer_idx').on(t.customerId),
-    // The console finds a customer's sagas by email, ignoring case: `lower(email) = lower($1)`.
-    index('instances_email_lower_idx').on(sql`lower(email)`),
+    // The console finds sagas by any business key, ignoring case: `lower(business_keys::text)::jsonb @> '{"email": "…"}'`.
+    index('instances_business_keys_idx').using(
+      'gin',
+      sql`(lower(${t.businessKeys}::text)::jsonb) jsonb_path_ops`,
+    ),
   ],
 );
+
+/**
+ * The business keys as the search index holds them: the JSON with every letter folded to lower
+ * case (key names included), so `foldedBusinessKeys @> '{"email":"ada@example.com"}'` matches
+ * `Ada@Example.com`. A condition must use this exact expression for the index to serve it.
+ */
+export const foldedBusinessKeys = sql`(lower(${sagaInstances.businessKeys}::text)::jsonb)`;
 
 /** Append-only history of every saga: commands, replies, timeouts, compensations, operator actions. */
 export const sagaEvents = sagaSchema.table(

@@ -9,8 +9,17 @@ export const shipments = shippingSchema.table('shipments', {
   orderId: uuid('order_id').notNull(),
   country: text('country').notNull(),
   address: jsonb('address').$type<Record<string, unknown>>().notNull(),
-  /** scheduled → cancelled. */
+  /**
+   * scheduled → cancelled (the checkout compensated), or scheduled → shipped (its dispatch time
+   * passed, or the worker was told to dispatch it), or scheduled → withdrawn (an order
+   * cancellation, `withdrawn_by`) → scheduled again (that cancellation compensated).
+   */
   status: text('status').notNull(),
+  /** When the parcel leaves: a withdrawal at or after this time finds it shipped. Null: never by itself. */
+  shipAfter: timestamp('ship_after', { withTimezone: true }),
+  shippedAt: timestamp('shipped_at', { withTimezone: true }),
+  /** The order-cancellation saga that withdrew the shipment. */
+  withdrawnBy: uuid('withdrawn_by'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

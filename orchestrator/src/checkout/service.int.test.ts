@@ -5,7 +5,8 @@ import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport
 import { buildTopology } from '@sagaport/rabbitmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkoutSaga } from '../saga/checkout-saga.js';
+import type { CheckoutData } from '../saga/checkout-saga.js';
+import { sagaRegistry } from '../saga/sagas.js';
 import { SagaEngine } from '../saga/engine.js';
 import type { SagaState } from '../saga/types.js';
 import { checkoutBody } from '../test-support/saga-fixtures.js';
@@ -20,7 +21,7 @@ describe('checkout prices (the catalogue cache)', () => {
       db: database.db,
       sql: database.sql,
       topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
-      definition: checkoutSaga,
+      registry: sagaRegistry,
       stepTimeoutMs: 60_000,
       maxSends: 3,
     });
@@ -44,7 +45,7 @@ describe('checkout prices (the catalogue cache)', () => {
       .select({ state: sagaInstances.state })
       .from(sagaInstances)
       .where(eq(sagaInstances.id, result.sagaId));
-    return (row!.state as SagaState).data.totalCents;
+    return (row!.state as SagaState<CheckoutData>).data.totalCents;
   }
 
   it('reuses a price for catalogueCacheMs, then reads the new one', async () => {

@@ -7,7 +7,8 @@ import type { CheckoutRequest, CheckoutStatus } from '../http/checkout-schema.js
 import type { FieldError } from '../http/problem.js';
 import type { SagaEngine } from '../saga/engine.js';
 import type { EndedSaga } from '../saga/store.js';
-import { type CheckoutData, type SagaState, terminalStatuses } from '../saga/types.js';
+import { type CheckoutData, checkoutSaga } from '../saga/checkout-saga.js';
+import { type SagaState, terminalStatuses } from '../saga/types.js';
 
 export type StartResult =
   | { readonly kind: 'started' | 'replayed'; readonly sagaId: string }
@@ -83,7 +84,7 @@ export class CheckoutService {
     const sagaId = randomUUID();
     // One statement: the key, its body hash and the saga's first transition commit together,
     // and only if the key is new. A concurrent request with the same key waits on its primary key.
-    const rows = await this.engine.startCheckout({
+    const rows = await this.engine.start(checkoutSaga.name, {
       idempotencyKey,
       requestHash,
       sagaId,
@@ -102,7 +103,7 @@ export class CheckoutService {
 
   /** The public view of a saga this process just ended, as {@link status} would read it. */
   static statusOf(saga: EndedSaga): CheckoutStatus {
-    const { state } = saga;
+    const state = saga.state as SagaState<{ orderId: string; totalCents: number; currency: string }>;
     return {
       sagaId: saga.id,
       status: state.status,
@@ -141,7 +142,7 @@ export class CheckoutService {
     };
   }
 
-  /** Whether the saga has ended (completed, compensated or failed). */
+  /** Whether the saga has ended (completed, compensated, failed or rejected). */
   async hasEnded(sagaId: string): Promise<boolean> {
     const [row] = await this.db
       .select({ status: sagaInstances.status })
@@ -150,7 +151,7 @@ export class CheckoutService {
     return row ? terminalStatuses.includes(row.status as SagaState['status']) : false;
   }
 
-  private async findByKey(idempotencyKey: string) {
+  async findByKey(idempotencyKey: string) {
     const [row] = await this.db
       .select()
       .from(checkoutRequests)
@@ -216,10 +217,10 @@ export class CheckoutService {
  * once committed (the relay publishes what the direct publish does not); a broker that stopped
  * confirming (a memory or disk alarm blocks the connection) must not hold the answer.
  */
-const MAX_DISPATCH_WAIT_MS = 2_000;
+export const MAX_DISPATCH_WAIT_MS = 2_000;
 
 /** Waits for `work` (which never rejects) for at most `ms`; the work goes on after that. */
-async function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+export async function settledWithin(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);

@@ -459,6 +459,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/sagas/definitions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The registered saga definitions: each saga type, its steps in order and its business keys */
+    get: operations['getSagasDefinitions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/sagas/{id}': {
     parameters: {
       query?: never;
@@ -904,8 +921,14 @@ export interface components {
     SagaSummary: {
       /** Format: uuid */
       id: string;
+      /** @description The saga definition it runs (SagaType) */
+      type: string;
       status: components['schemas']['SagaStatus'];
       currentStep: string | null;
+      /** @description The business keys its definition declares, as written when it started */
+      businessKeys: {
+        [key: string]: string;
+      };
       /** Format: uuid */
       orderId: string | null;
       customerId: string | null;
@@ -924,7 +947,12 @@ export interface components {
       openDeadLetters: number;
     };
     /** @enum {string} */
-    SagaStatus: 'running' | 'compensating' | 'completed' | 'compensated' | 'failed';
+    SagaStatus: 'running' | 'compensating' | 'completed' | 'compensated' | 'failed' | 'rejected';
+    /**
+     * @description The saga definition (saga type)
+     * @enum {string}
+     */
+    SagaType: 'checkout' | 'order-cancellation';
     SagaStats: {
       byStatus: {
         running: number;
@@ -932,6 +960,7 @@ export interface components {
         completed: number;
         compensated: number;
         failed: number;
+        rejected: number;
       };
       stuck: number;
       lastHour: {
@@ -946,6 +975,18 @@ export interface components {
         /** @description (compensated + failed) / ended in these buckets; 0 when none ended */
         failureRate: number;
       };
+    };
+    SagaDefinition: {
+      /** @description The saga type */
+      name: string;
+      steps: {
+        name: string;
+        command: string;
+        /** @description The command that undoes it, if any */
+        compensation: string | null;
+      }[];
+      /** @description The business keys a saga of this type is searchable by */
+      keys: string[];
     };
     SagaDetail: components['schemas']['SagaSummary'] & {
       version: number;
@@ -2547,14 +2588,25 @@ export interface operations {
   getSagas: {
     parameters: {
       query?: {
+        /** @description The saga definition (saga type) */
+        type?: components['schemas']['SagaType'];
         status?: components['schemas']['SagaStatus'];
-        /** @description The step the saga awaits */
-        step?: 'createOrder' | 'reserveStock' | 'chargePayment' | 'scheduleShipping' | 'confirmOrder';
+        /** @description The step the saga awaits (a step of any registered saga) */
+        step?:
+          | 'createOrder'
+          | 'reserveStock'
+          | 'chargePayment'
+          | 'scheduleShipping'
+          | 'confirmOrder'
+          | 'withdrawShipment'
+          | 'refundPayment'
+          | 'returnStock'
+          | 'cancelOrder';
         /** @description `true`: failed, or running/compensating past its step deadline */
         stuck?: 'true' | 'false';
         /** @description Started more than this many seconds ago */
         olderThanSeconds?: number;
-        /** @description Saga id, order id, customer id, or email (case-insensitive); exact match */
+        /** @description Saga id, or the value of any business key of a registered saga (order id, customer id, email…), ignoring case; exact match */
         q?: string;
         limit?: number;
         /** @description nextCursor of the previous page */
@@ -2614,6 +2666,35 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SagaStats'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSagasDefinitions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every registered definition */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SagaDefinition'][];
         };
       };
       /** @description Not signed in */

@@ -32,9 +32,22 @@ export const CheckoutRequest = z
   });
 export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
 
+/** The optional body of POST /orders/{orderId}/cancellation. */
+export const CancellationRequest = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe('Why the order is cancelled; kept with the order and its order.cancelled event'),
+});
+export type CancellationRequest = z.infer<typeof CancellationRequest>;
+
+/** A saga's status as the public API answers it: a checkout's, or an order cancellation's. */
 export const CheckoutStatus = z.strictObject({
   sagaId: z.uuid(),
-  status: z.enum(['running', 'compensating', 'completed', 'compensated', 'failed']),
+  status: z.enum(['running', 'compensating', 'completed', 'compensated', 'failed', 'rejected']),
   currentStep: z.string().nullable().describe('The step awaiting a reply; null once the saga has ended'),
   outcome: z.string().nullable(),
   reason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
@@ -68,5 +81,7 @@ export const IdempotencyKey = z
 
 /** Largest accepted request body; larger ones get 413. */
 export const MAX_CHECKOUT_BODY_BYTES = 64 * 1024;
+/** Largest accepted cancellation body (a reason). */
+export const MAX_CANCELLATION_BODY_BYTES = 4 * 1024;
 /** Longest `Prefer: wait` honoured, in seconds. */
 export const MAX_WAIT_SECONDS = 30;

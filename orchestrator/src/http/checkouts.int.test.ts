@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkoutRequests, sagaEvents, sagaInstances } from '@sagaport/db';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
 
@@ -101,9 +101,9 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
     // (and sent an order.create) of its own before finding the winner's key.
     const { db } = stack.database;
     const sagas = await db
-      .select({ id: sagaInstances.id, orderId: sagaInstances.orderId })
+      .select({ id: sagaInstances.id, orderId: sql<string>`${sagaInstances.businessKeys} ->> 'orderId'` })
       .from(sagaInstances)
-      .where(eq(sagaInstances.customerId, customerId));
+      .where(sql`${sagaInstances.businessKeys} ->> 'customerId' = ${customerId}`);
     expect(sagas).toEqual([{ id: [...ids][0], orderId: expect.any(String) as string }]);
     const orderCommands = await db
       .select({ detail: sagaEvents.detail })
@@ -111,7 +111,7 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
       .innerJoin(sagaInstances, eq(sagaInstances.id, sagaEvents.sagaId))
       .where(
         and(
-          eq(sagaInstances.customerId, customerId),
+          sql`${sagaInstances.businessKeys} ->> 'customerId' = ${customerId}`,
           eq(sagaEvents.kind, 'command.sent'),
           eq(sagaEvents.messageType, 'order.create'),
         ),

@@ -1,6 +1,8 @@
 // The OpenAPI 3.1 document of the checkout API, generated from the same zod schemas that validate requests.
 import { z } from 'zod';
 import {
+  CancellationRequest,
+  MAX_CANCELLATION_BODY_BYTES,
   CheckoutRequest,
   CheckoutStatus,
   IdempotencyKey,
@@ -56,7 +58,7 @@ export function openApiDocument() {
       title: 'Sagaport checkout API',
       version: '1.0.0',
       description:
-        'Starts checkout sagas and reports their outcome. No authentication: put it behind your own ' +
+        'Starts checkout and order-cancellation sagas and reports their outcome. No authentication: put it behind your own ' +
         'gateway. Errors are RFC 9457 problem details naming the field at fault.',
     },
     servers: [{ url: '/', description: 'The orchestrator serving this document' }],
@@ -103,10 +105,75 @@ export function openApiDocument() {
           },
         },
       },
+      '/orders/{orderId}/cancellation': {
+        post: {
+          operationId: 'cancelOrder',
+          summary: 'Cancel a confirmed order',
+          description:
+            'Starts the order-cancellation saga: withdraw the shipment, refund the payment, return the stock, ' +
+            'mark the order cancelled. Once the parcel has shipped the saga ends `rejected` with the reason ' +
+            '(`already_shipped`) and nothing changes. Answered like a checkout: `Location` is the saga ' +
+            '(GET /checkouts/{id} reads any saga).',
+          parameters: [
+            { name: 'orderId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: true,
+              schema: schema(IdempotencyKey, 'input'),
+              description:
+                'The same key with the same request returns the same cancellation; with another, 409.',
+            },
+            {
+              name: 'Prefer',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', examples: ['wait=10'] },
+              description: `wait=N (N ≤ ${MAX_WAIT_SECONDS}): answer 200 when the saga has ended, or 202 after N seconds.`,
+            },
+          ],
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/CancellationRequest' } },
+            },
+          },
+          responses: {
+            '200': statusResponse(
+              'The saga ended while the request waited: `completed`, or `rejected` with the reason',
+              checkoutHeaders,
+            ),
+            '202': statusResponse('Accepted; follow Location for the outcome', checkoutHeaders),
+            '400': problemResponse('Malformed JSON or an invalid Idempotency-Key'),
+            '404': problemResponse('No such order (or the order id is not a UUID)'),
+            '409': problemResponse(
+              'The order cannot be cancelled now: its checkout is still running or never completed, it is ' +
+                'cancelled already or being cancelled (`sagaId` names that saga), or the Idempotency-Key ' +
+                'was used for another request',
+              '#/components/schemas/KeyReusedProblem',
+            ),
+            '413': problemResponse(`Body larger than ${kib(MAX_CANCELLATION_BODY_BYTES)}`),
+            '415': problemResponse('Body is not application/json'),
+            '422': problemResponse('Invalid fields (errors[] names each one)'),
+            '428': problemResponse('Idempotency-Key header missing'),
+          },
+        },
+        get: {
+          operationId: 'getOrderCancellation',
+          summary: 'Read the cancellation of an order (the completed one, else the newest)',
+          parameters: [
+            { name: 'orderId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '200': statusResponse('The cancellation saga'),
+            '404': problemResponse('The order has no cancellation'),
+          },
+        },
+      },
       '/checkouts/{id}': {
         get: {
           operationId: 'getCheckout',
-          summary: 'Read a checkout',
+          summary: 'Read a checkout (or any saga the API started)',
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
           ],
@@ -121,6 +188,7 @@ export function openApiDocument() {
       schemas: {
         CheckoutRequest: schema(CheckoutRequest, 'input'),
         CheckoutStatus: schema(CheckoutStatus),
+        CancellationRequest: schema(CancellationRequest, 'input'),
         Problem: schema(ProblemDetails),
         KeyReusedProblem: schema(KeyReusedProblem),
       },

@@ -41,7 +41,7 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
     stepDuration: new Histogram({
       name: 'sagaport_step_duration_seconds',
       help: 'Time from sending a step command to applying its reply',
-      labelNames: ['step', 'outcome'],
+      labelNames: ['saga', 'step', 'outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers: register,
     }),

@@ -1,32 +1,45 @@
-// The checkout saga as data: its steps in order, each with its command, compensation and result mapping.
-import type { CommandPayload, CommandType } from '@sagaport/rabbitmq';
-import type { CheckoutData } from './types.js';
+// The checkout saga as a definition: its data, its steps in order (command, result, compensation) and its business keys.
+import { z } from 'zod';
+import { defineSaga } from './definition.js';
 
-/** One step: a command to a worker, what to do with its result, and how to undo it. */
-export interface StepDefinition {
-  readonly name: string;
-  readonly command: CommandType;
-  build(data: CheckoutData): unknown;
-  /** Folds the step's `succeeded` result into the saga's data. */
-  onSuccess?(data: CheckoutData, result: Record<string, unknown>): CheckoutData;
-  readonly compensation?: { readonly command: CommandType; build(data: CheckoutData): unknown };
-}
-
-export interface SagaDefinition {
-  readonly name: string;
-  readonly steps: readonly StepDefinition[];
-}
+/**
+ * What the checkout saga knows: the request, and what each step produced. Validated by the API
+ * before the saga starts, so reading it back checks shapes, not formats (ids are plain strings).
+ */
+export const CheckoutData = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  email: z.string(),
+  items: z.array(z.object({ sku: z.string(), quantity: z.number(), unitPriceCents: z.number() })),
+  currency: z.string(),
+  totalCents: z.number(),
+  shippingAddress: z.object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().optional(),
+    city: z.string(),
+    postalCode: z.string(),
+    country: z.string(),
+  }),
+  paymentToken: z.string(),
+  reservationId: z.string().optional(),
+  chargeId: z.string().optional(),
+  shipmentId: z.string().optional(),
+});
+export type CheckoutData = z.infer<typeof CheckoutData>;
 
 const lines = (data: CheckoutData) => data.items.map(({ sku, quantity }) => ({ sku, quantity }));
 
 /** The checkout saga (docs/architecture.md): create order, reserve stock, charge, schedule shipping, confirm the order. */
-export const checkoutSaga: SagaDefinition = {
+export const checkoutSaga = defineSaga({
   name: 'checkout',
-  steps: [
-    {
+  data: CheckoutData,
+  keys: { orderId: (d) => d.orderId, customerId: (d) => d.customerId, email: (d) => d.email },
+  steps: (step) => [
+    step({
       name: 'createOrder',
       command: 'order.create',
-      build: (d): CommandPayload<'order.create'> => ({
+      build: (d) => ({
         orderId: d.orderId,
         customerId: d.customerId,
         email: d.email,
@@ -37,59 +50,42 @@ export const checkoutSaga: SagaDefinition = {
       }),
       compensation: {
         command: 'order.cancel',
-        build: (d): CommandPayload<'order.cancel'> => ({
-          orderId: d.orderId,
-          reason: 'checkout compensated',
-        }),
+        build: (d) => ({ orderId: d.orderId, reason: 'checkout compensated' }),
       },
-    },
-    {
+    }),
+    step({
       name: 'reserveStock',
       command: 'inventory.reserve',
-      build: (d): CommandPayload<'inventory.reserve'> => ({ orderId: d.orderId, items: lines(d) }),
-      onSuccess: (d, r) => ({ ...d, reservationId: r.reservationId as string }),
-      compensation: {
-        command: 'inventory.release',
-        build: (d): CommandPayload<'inventory.release'> => ({ orderId: d.orderId }),
-      },
-    },
-    {
+      build: (d) => ({ orderId: d.orderId, items: lines(d) }),
+      onSuccess: (d, r) => ({ ...d, reservationId: r.reservationId }),
+      compensation: { command: 'inventory.release', build: (d) => ({ orderId: d.orderId }) },
+    }),
+    step({
       name: 'chargePayment',
       command: 'payment.charge',
-      build: (d): CommandPayload<'payment.charge'> => ({
+      build: (d) => ({
         orderId: d.orderId,
         amountCents: d.totalCents,
         currency: d.currency,
         paymentToken: d.paymentToken,
       }),
-      onSuccess: (d, r) => ({ ...d, chargeId: r.chargeId as string }),
+      onSuccess: (d, r) => ({ ...d, chargeId: r.chargeId }),
       compensation: {
         command: 'payment.refund',
-        build: (d): CommandPayload<'payment.refund'> => ({
-          orderId: d.orderId,
-          amountCents: d.totalCents,
-          currency: d.currency,
-        }),
+        build: (d) => ({ orderId: d.orderId, amountCents: d.totalCents, currency: d.currency }),
       },
-    },
-    {
+    }),
+    step({
       name: 'scheduleShipping',
       command: 'shipping.schedule',
-      build: (d): CommandPayload<'shipping.schedule'> => ({
-        orderId: d.orderId,
-        address: d.shippingAddress,
-        items: lines(d),
-      }),
-      onSuccess: (d, r) => ({ ...d, shipmentId: r.shipmentId as string }),
-      compensation: {
-        command: 'shipping.cancel',
-        build: (d): CommandPayload<'shipping.cancel'> => ({ orderId: d.orderId }),
-      },
-    },
-    {
+      build: (d) => ({ orderId: d.orderId, address: d.shippingAddress, items: lines(d) }),
+      onSuccess: (d, r) => ({ ...d, shipmentId: r.shipmentId }),
+      compensation: { command: 'shipping.cancel', build: (d) => ({ orderId: d.orderId }) },
+    }),
+    step({
       name: 'confirmOrder',
       command: 'order.confirm',
-      build: (d): CommandPayload<'order.confirm'> => ({ orderId: d.orderId }),
-    },
+      build: (d) => ({ orderId: d.orderId }),
+    }),
   ],
-};
+});

@@ -7,9 +7,10 @@ import { eventually } from '@sagaport/rabbitmq/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkoutBody } from '../test-support/saga-fixtures.js';
-import { checkoutSaga } from './checkout-saga.js';
+import type { CheckoutData } from './checkout-saga.js';
 import { SagaEngine } from './engine.js';
-import type { CheckoutData, ReplyInput, SagaState } from './types.js';
+import { sagaRegistry } from './sagas.js';
+import type { ReplyInput, SagaState } from './types.js';
 
 /**
  * Two orchestrator processes moving one saga at the same moment: two engines, each on its own
@@ -27,7 +28,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     other = createDatabase({ url: database.url, poolMax: 2, applicationName: 'engine-b' });
     const options = {
       topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
-      definition: checkoutSaga,
+      registry: sagaRegistry,
       stepTimeoutMs: 60_000,
       maxSends: 3,
     };
@@ -53,7 +54,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
   /** Starts a saga; it then awaits order.create. */
   async function startSaga() {
     const sagaId = randomUUID();
-    await first.startCheckout({
+    await first.start('checkout', {
       idempotencyKey: randomUUID(),
       requestHash: 'test',
       sagaId,
@@ -130,7 +131,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
   it('starts the checkouts that arrive together as if each were alone; a key taken before gets nothing', async () => {
     const taken = randomUUID();
     const earlier = randomUUID();
-    await first.startCheckout({
+    await first.start('checkout', {
       idempotencyKey: taken,
       requestHash: 'test',
       sagaId: earlier,
@@ -143,7 +144,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
       data: checkout(),
     }));
     // Started in the same turn of the event loop, as concurrent requests are.
-    const results = await Promise.all(starts.map((start) => first.startCheckout(start)));
+    const results = await Promise.all(starts.map((start) => first.start('checkout', start)));
     expect(results[3]).toBeUndefined();
     for (const [i, start] of starts.entries()) {
       if (i === 3) {
@@ -313,13 +314,13 @@ describe('saga engine with a dispatcher (commands published after the commit)', 
       sql: database.sql,
       dispatcher,
       topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
-      definition: checkoutSaga,
+      registry: sagaRegistry,
       stepTimeoutMs: 60_000,
       maxSends: 3,
     });
     const { items, ...body } = checkoutBody(`cust-${randomUUID()}`, 'ada@example.com');
     const sagaId = randomUUID();
-    const started = await engine.startCheckout({
+    const started = await engine.start('checkout', {
       idempotencyKey: randomUUID(),
       requestHash: 'test',
       sagaId,

@@ -14,7 +14,8 @@ import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '
 import { and, eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { pipelinedTransaction, traceSend, tracingEnabled, type OutboxDispatcher } from '@sagaport/runtime';
-import type { SagaDefinition } from './checkout-saga.js';
+import type { SagaDefinition } from './definition.js';
+import type { SagaRegistry } from './registry.js';
 import {
   insertSagaStarts,
   loadSagas,
@@ -37,7 +38,6 @@ import {
   type TransitionKind,
 } from './tracing.js';
 import {
-  type CheckoutData,
   EventKind,
   type OperatorAction,
   type OperatorDecision,
@@ -54,15 +54,21 @@ export interface EngineOptions {
   /** The postgres.js client under `db`: the hot path (replies, starts) uses prepared set-based SQL on it. */
   readonly sql: postgres.Sql;
   readonly topology: Topology;
-  readonly definition: SagaDefinition;
-  /** Time a step may take before the scanner resends its command. */
+  /** The saga definitions; each saga runs the one its row's `saga_type` names. */
+  readonly registry: SagaRegistry;
+  /** Time a step may take before the scanner resends its command, unless the step sets its own. */
   readonly stepTimeoutMs: number;
-  /** Sends of one command (the first included) before the step is abandoned. */
+  /** Sends of one command (the first included) before the step is abandoned, unless the step sets its own. */
   readonly maxSends: number;
   /** Publishes commands right after the commit; without it the relay (NOTIFY) does. */
   readonly dispatcher?: OutboxDispatcher;
   /** Called after each committed transition (metrics). */
-  readonly onTransition?: (before: SagaState | null, after: Transition, sagaCreatedAt: Date) => void;
+  readonly onTransition?: (
+    sagaType: string,
+    before: SagaState | null,
+    after: Transition,
+    sagaCreatedAt: Date,
+  ) => void;
   /**
    * Called after the commit of each saga a batch of replies ended, with the row as written:
    * a client waiting for that saga is answered without reading it back.
@@ -97,12 +103,12 @@ export interface ReplyItem<R> {
 export type ReplyResult<R> =
   { readonly ref: R; readonly transition: Transition } | { readonly ref: R; readonly error: unknown };
 
-/** What starting a checkout saga needs: its idempotency record and its data. */
-export interface CheckoutStart {
+/** What starting a saga needs: its idempotency record and its data. */
+export interface SagaStartRequest<D = unknown> {
   readonly idempotencyKey: string;
   readonly requestHash: string;
   readonly sagaId: string;
-  readonly data: CheckoutData;
+  readonly data: D;
 }
 
 /** Runs the saga definition against PostgreSQL; every method is safe to call from several processes. */
@@ -115,14 +121,18 @@ export class SagaEngine {
   }
 
   /**
-   * Starts a checkout saga in one statement: the idempotency key, the saga row, its first events
-   * and commands commit together, and only if the key is new; the checkouts that arrive together
-   * share that statement and its commit ({@link StartBatcher}). Returns the outbox rows to hand to
-   * {@link dispatch}, or undefined when the key was already taken.
+   * Starts a saga of type `sagaType` (a registered definition) in one statement: the idempotency
+   * key, the saga row with its business keys, its first events and commands commit together, and
+   * only if the key is new; the starts that arrive together share that statement and its commit
+   * ({@link StartBatcher}). Returns the outbox rows to hand to {@link dispatch}, or undefined when
+   * the key was already taken.
    */
-  async startCheckout(start: CheckoutStart): Promise<OutboxMessage[] | undefined> {
-    const { sagaId, data } = start;
-    let transition = stampSentAt(startSaga(this.options.definition, data, randomUUID));
+  async start(sagaType: string, start: SagaStartRequest): Promise<OutboxMessage[] | undefined> {
+    const { sagaId } = start;
+    const { registry } = this.options;
+    const definition = registry.get(sagaType);
+    const data = definition.data.parse(start.data);
+    let transition = stampSentAt(startSaga(definition, data, randomUUID));
     const trace = tracingEnabled()
       ? traceTransition('start', sagaId, undefined, null, transition)
       : undefined;
@@ -131,15 +141,15 @@ export class SagaEngine {
       idempotencyKey: start.idempotencyKey,
       requestHash: start.requestHash,
       sagaId,
-      sagaType: this.options.definition.name,
+      sagaType,
       state: transition.state,
-      deadlineAt: this.deadline(transition),
-      business: { orderId: data.orderId, customerId: data.customerId, email: data.email },
+      deadlineAt: this.deadline(sagaType, transition),
+      keys: registry.keysOf(sagaType, data),
       events: this.eventRows(sagaId, 1, transition),
       outbox: this.outboxRows(sagaId, transition, sagaId, trace),
       graceMs: this.graceMs,
     });
-    if (rows) this.options.onTransition?.(null, transition, new Date());
+    if (rows) this.options.onTransition?.(sagaType, null, transition, new Date());
     if (rows) this.options.onCommitted?.([sagaId]);
     return rows;
   }
@@ -156,14 +166,20 @@ export class SagaEngine {
   async handleReplies<R>(items: readonly ReplyItem<R>[]): Promise<ReplyResult<R>[]> {
     for (let attempt = 1; ; attempt += 1) {
       const results: ReplyResult<R>[] = [];
-      const applied: { sagaId: string; before: SagaState; after: Transition; createdAt: Date }[] = [];
+      const applied: {
+        sagaId: string;
+        sagaType: string;
+        before: SagaState;
+        after: Transition;
+        createdAt: Date;
+      }[] = [];
       // The commands of earlier batches that the broker confirmed leave the outbox with this one.
       const confirmedOutbox = this.options.dispatcher?.takeConfirmed() ?? [];
       try {
         const written = await pipelinedTransaction(this.options.sql, async (sql, commit) => {
           const ids = [...new Set(items.flatMap((i) => (i.sagaId ? [i.sagaId] : [])))];
           const sagas = ids.length > 0 ? await loadSagas(sql, ids) : new Map<string, LoadedSaga>();
-          const current = new Map<string, { state: SagaState; version: number; deadlineAt: Date | null }>();
+          const current = new Map<string, { state: SagaState; version: number }>();
           const updates = new Map<string, SagaUpdate>();
           const events: SagaEventRow[] = [];
           const outbox: OutboxRow[] = [];
@@ -173,12 +189,23 @@ export class SagaEngine {
               results.push({ ref: item.ref, error: this.unknownSaga(item) });
               continue;
             }
-            const now = current.get(saga.id) ?? saga;
-            const transition = this.replyTransition(now.state, item.reply);
+            let now = current.get(saga.id);
+            if (!now) {
+              try {
+                now = {
+                  state: this.options.registry.parseState(saga.sagaType, saga.state),
+                  version: saga.version,
+                };
+              } catch (error) {
+                results.push({ ref: item.ref, error });
+                continue;
+              }
+            }
+            const transition = this.replyTransition(saga.sagaType, now.state, item.reply);
             const version = transition.changed ? now.version + 1 : now.version;
+            current.set(saga.id, transition.changed ? { state: transition.state, version } : now);
             if (transition.changed) {
-              const deadlineAt = this.deadline(transition);
-              current.set(saga.id, { state: transition.state, version, deadlineAt });
+              const deadlineAt = this.deadline(saga.sagaType, transition);
               updates.set(saga.id, {
                 id: saga.id,
                 expectedVersion: saga.version,
@@ -188,6 +215,7 @@ export class SagaEngine {
               });
               applied.push({
                 sagaId: saga.id,
+                sagaType: saga.sagaType,
                 before: now.state,
                 after: transition,
                 createdAt: saga.createdAt,
@@ -210,8 +238,8 @@ export class SagaEngine {
           const [written] = await Promise.all([writeTransitions(sql, writes), commit()]);
           return written;
         });
-        for (const { before, after, createdAt } of applied)
-          this.options.onTransition?.(before, after, createdAt);
+        for (const { sagaType, before, after, createdAt } of applied)
+          this.options.onTransition?.(sagaType, before, after, createdAt);
         for (const saga of written.ended) this.options.onEnded?.(saga);
         if (applied.length > 0) this.options.onCommitted?.(applied.map((a) => a.sagaId));
         await this.dispatch(written.outbox);
@@ -241,22 +269,23 @@ export class SagaEngine {
       : new PermanentError(`reply ${item.reply.type} carries no saga id (correlationId)`);
   }
 
-  private replyTransition(state: SagaState, reply: ReplyInput): Transition {
+  private replyTransition(sagaType: string, state: SagaState, reply: ReplyInput): Transition {
     const received = {
       kind: EventKind.replyReceived,
       messageType: reply.type,
       messageId: reply.messageId,
       detail: reply.body,
     };
-    const transition = stampSentAt(applyReply(this.options.definition, state, reply, randomUUID));
+    const definition = this.options.registry.get(sagaType);
+    const transition = stampSentAt(applyReply(definition, state, reply, randomUUID));
     return { ...transition, events: [received, ...transition.events] };
   }
 
   /** Applies a missed deadline, if the saga is still past it when re-read. */
   async handleTimeout(sagaId: string): Promise<Transition | undefined> {
-    return this.advance(sagaId, sagaId, 'timeout', (state, deadlineAt) =>
+    return this.advance(sagaId, sagaId, 'timeout', (definition, state, deadlineAt) =>
       deadlineAt && deadlineAt.getTime() <= Date.now()
-        ? applyTimeout(this.options.definition, state, this.options.maxSends, randomUUID)
+        ? applyTimeout(definition, state, this.options.maxSends, randomUUID)
         : undefined,
     );
   }
@@ -276,8 +305,8 @@ export class SagaEngine {
       sagaId,
       sagaId,
       'operator',
-      (state) => {
-        const decision = applyOperatorAction(this.options.definition, state, action, actor, randomUUID);
+      (definition, state) => {
+        const decision = applyOperatorAction(definition, state, action, actor, randomUUID);
         refusal = decision.applicable ? '' : decision.reason;
         return decision.applicable ? decision.transition : undefined;
       },
@@ -290,7 +319,7 @@ export class SagaEngine {
     sagaId: string,
     causationId: string,
     kind: TransitionKind,
-    decide: (state: SagaState, deadlineAt: Date | null) => T,
+    decide: (definition: SagaDefinition, state: SagaState, deadlineAt: Date | null) => T,
     alsoRecord?: InTransaction,
   ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
@@ -299,6 +328,7 @@ export class SagaEngine {
         const result = await this.options.db.transaction(async (tx) => {
           const [row] = await tx
             .select({
+              sagaType: sagaInstances.sagaType,
               state: sagaInstances.state,
               version: sagaInstances.version,
               deadlineAt: sagaInstances.deadlineAt,
@@ -307,18 +337,20 @@ export class SagaEngine {
             .from(sagaInstances)
             .where(eq(sagaInstances.id, sagaId));
           if (!row) throw new PermanentError(`no saga ${sagaId}`);
-          const before = row.state as SagaState;
-          const transition = stampSentAt(decide(before, row.deadlineAt));
+          const { registry } = this.options;
+          const before = registry.parseState(row.sagaType, row.state);
+          const transition = stampSentAt(decide(registry.get(row.sagaType), before, row.deadlineAt));
           if (!transition) return transition;
           const version = transition.changed
-            ? await this.save(tx, sagaId, row.version, transition)
+            ? await this.save(tx, sagaId, row.sagaType, row.version, transition)
             : row.version;
           const trace = tracingEnabled()
             ? traceTransition(kind, sagaId, sagaTraceOf(before), before, transition)
             : undefined;
           rows = await this.record(tx, sagaId, version, transition, causationId, trace);
           await alsoRecord?.(tx, transition, before);
-          if (transition.changed) this.options.onTransition?.(before, transition, row.createdAt);
+          if (transition.changed)
+            this.options.onTransition?.(row.sagaType, before, transition, row.createdAt);
           return transition;
         });
         if (result?.changed) this.options.onCommitted?.([sagaId]);
@@ -334,6 +366,7 @@ export class SagaEngine {
   private async save(
     tx: Transaction,
     sagaId: string,
+    sagaType: string,
     version: number,
     transition: Transition,
   ): Promise<number> {
@@ -348,7 +381,7 @@ export class SagaEngine {
         version: version + 1,
         outcome: ended ? state.status : null,
         failureReason: state.failure ? { code: state.failure.code, message: state.failure.message } : null,
-        deadlineAt: this.deadline(transition),
+        deadlineAt: this.deadline(sagaType, transition),
         updatedAt: sql`now()`,
         // An operator's retry reopens a failed saga: it has not ended any more.
         endedAt: ended ? sql`now()` : null,
@@ -433,7 +466,11 @@ export class SagaEngine {
     return this.options.dispatcher?.graceMs ?? 0;
   }
 
-  private deadline(transition: Transition): Date | null {
-    return transition.state.awaiting ? new Date(Date.now() + this.options.stepTimeoutMs) : null;
+  /** When the awaited step's command is due a reply: the step's own deadline, or the engine's. */
+  private deadline(sagaType: string, transition: Transition): Date | null {
+    const awaiting = transition.state.awaiting;
+    if (!awaiting) return null;
+    const { registry, stepTimeoutMs } = this.options;
+    return new Date(Date.now() + registry.timeoutOf(sagaType, awaiting.step, stepTimeoutMs));
   }
 }

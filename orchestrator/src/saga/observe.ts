@@ -23,7 +23,7 @@ export function observeTransition(
   const stepEvent = after.events.find((e) => e.kind === 'step.succeeded' || e.kind === 'step.refused');
   if (step && stepEvent && step.sentAt) {
     metrics.stepDuration.observe(
-      { step: step.step, outcome: stepEvent.kind === 'step.succeeded' ? 'succeeded' : 'refused' },
+      { saga, step: step.step, outcome: stepEvent.kind === 'step.succeeded' ? 'succeeded' : 'refused' },
       (Date.now() - step.sentAt) / 1000,
     );
   }

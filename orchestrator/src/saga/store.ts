@@ -15,7 +15,9 @@ export const SAGA_ENDED_CHANNEL = 'sagaport_saga_ended';
 /** A saga row as a transition needs it. */
 export interface LoadedSaga {
   readonly id: string;
-  readonly state: SagaState;
+  readonly sagaType: string;
+  /** The state as stored; the engine parses it with the saga type's definition. */
+  readonly state: unknown;
   readonly version: number;
   readonly deadlineAt: Date | null;
   readonly createdAt: Date;
@@ -83,7 +85,8 @@ interface EndedRow {
 
 interface SagaRow {
   id: string;
-  state: SagaState;
+  saga_type: string;
+  state: unknown;
   version: number;
   deadline_at: string | Date | null;
   created_at: string | Date;
@@ -92,13 +95,14 @@ interface SagaRow {
 /** Reads the sagas with `ids` in one statement. */
 export async function loadSagas(sql: Sql, ids: readonly string[]): Promise<Map<string, LoadedSaga>> {
   const rows = await sql<SagaRow[]>`
-    select id, state, version, deadline_at, created_at
+    select id, saga_type, state, version, deadline_at, created_at
     from saga.instances where id = any(${sql.array([...ids], 2950)}::uuid[])`;
   return new Map(
     rows.map((row) => [
       row.id,
       {
         id: row.id,
+        sagaType: row.saga_type,
         state: row.state,
         version: row.version,
         deadlineAt: row.deadline_at === null ? null : new Date(row.deadline_at),
@@ -215,7 +219,8 @@ export interface SagaStart {
   readonly sagaType: string;
   readonly state: SagaState;
   readonly deadlineAt: Date | null;
-  readonly business: { readonly orderId: string; readonly customerId: string; readonly email: string };
+  /** The saga's business keys (see SagaDefinition.keys), stored once and indexed for search. */
+  readonly keys: Readonly<Record<string, string>>;
   readonly events: readonly SagaEventRow[];
   readonly outbox: readonly OutboxRow[];
   readonly graceMs: number;
@@ -243,16 +248,14 @@ export async function insertSagaStarts(
       current_step: s.state.awaiting?.step ?? null,
       state: s.state,
       deadline_at: s.deadlineAt?.toISOString() ?? null,
-      order_id: s.business.orderId,
-      customer_id: s.business.customerId,
-      email: s.business.email,
+      business_keys: s.keys,
     })),
   );
   const [row] = await sql<{ started: string[]; rows: OutboxMessage[] }[]>`
     with input as (
       select * from jsonb_to_recordset(${input}::jsonb) as r(
         idempotency_key text, request_hash text, saga_id uuid, saga_type text, status text,
-        current_step text, state jsonb, deadline_at timestamptz, order_id uuid, customer_id text, email text)
+        current_step text, state jsonb, deadline_at timestamptz, business_keys jsonb)
     ), request as (
       insert into saga.checkout_requests (idempotency_key, request_hash, saga_id)
       select idempotency_key, request_hash, saga_id from input
@@ -260,9 +263,8 @@ export async function insertSagaStarts(
       returning saga_id
     ), saga as (
       insert into saga.instances
-        (id, saga_type, status, current_step, state, version, deadline_at, order_id, customer_id, email)
-      select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.order_id,
-        i.customer_id, i.email
+        (id, saga_type, status, current_step, state, version, deadline_at, business_keys)
+      select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.business_keys
       from input i join request r on r.saga_id = i.saga_id
     ), events as (
       insert into saga.events (saga_id, version, kind, message_type, message_id, detail)
@@ -307,10 +309,10 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
       returning saga_id
     ), saga as (
       insert into saga.instances
-        (id, saga_type, status, current_step, state, version, deadline_at, order_id, customer_id, email)
+        (id, saga_type, status, current_step, state, version, deadline_at, business_keys)
       select saga_id, ${start.sagaType}, ${start.state.status}, ${start.state.awaiting?.step ?? null},
         ${JSON.stringify(start.state)}::jsonb, 1, ${start.deadlineAt?.toISOString() ?? null}::timestamptz,
-        ${start.business.orderId}::uuid, ${start.business.customerId}, ${start.business.email}
+        ${JSON.stringify(start.keys)}::jsonb
       from request
     ), events as (
       insert into saga.events (saga_id, version, kind, message_type, message_id, detail)

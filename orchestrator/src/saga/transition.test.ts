@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkoutSaga } from './checkout-saga.js';
+import { type CheckoutData, checkoutSaga } from './checkout-saga.js';
 import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
 import {
-  type CheckoutData,
   type OperatorDecision,
   type ReplyInput,
   type SagaState,

@@ -1,8 +1,7 @@
 // The saga's pure transition function: (state, reply or timeout) → (new state, commands to send).
-import type { SagaDefinition, StepDefinition } from './checkout-saga.js';
+import type { SagaDefinition, StepDefinition } from './definition.js';
 import {
   type AwaitedCommand,
-  type CheckoutData,
   EventKind,
   OperatorAction,
   type OperatorDecision,
@@ -19,13 +18,21 @@ import {
 /** Makes message ids; injected so transitions stay pure and tests deterministic. */
 export type IdSource = () => string;
 
-function stepNamed(definition: SagaDefinition, name: string): StepDefinition {
+/** The failure code of a saga stopped because a step after an irreversible one was refused or abandoned. */
+export const PAST_IRREVERSIBLE = 'past_irreversible_step';
+
+/** The first of `steps` (about to be compensated) that cannot be undone, if any. */
+function irreversibleAmong<D>(definition: SagaDefinition<D>, steps: readonly string[]): string | undefined {
+  return steps.find((name) => stepNamed(definition, name).irreversible);
+}
+
+function stepNamed<D>(definition: SagaDefinition<D>, name: string): StepDefinition<D> {
   const step = definition.steps.find((s) => s.name === name);
   if (!step) throw new Error(`saga ${definition.name} has no step "${name}"`);
   return step;
 }
 
-function send(state: SagaState, awaiting: AwaitedCommand, events: TransitionEvent[]): Transition {
+function send<D>(state: SagaState<D>, awaiting: AwaitedCommand, events: TransitionEvent[]): Transition<D> {
   return {
     state: { ...state, awaiting },
     commands: [{ type: awaiting.type, messageId: awaiting.messageId, payload: awaiting.payload }],
@@ -34,7 +41,7 @@ function send(state: SagaState, awaiting: AwaitedCommand, events: TransitionEven
   };
 }
 
-function forward(step: StepDefinition, data: CheckoutData, newId: IdSource): AwaitedCommand {
+function forward<D>(step: StepDefinition<D>, data: D, newId: IdSource): AwaitedCommand {
   return {
     step: step.name,
     phase: StepPhase.forward,
@@ -46,10 +53,10 @@ function forward(step: StepDefinition, data: CheckoutData, newId: IdSource): Awa
 }
 
 /** Starts a saga: the first step's command. */
-export function startSaga(definition: SagaDefinition, data: CheckoutData, newId: IdSource): Transition {
+export function startSaga<D>(definition: SagaDefinition<D>, data: D, newId: IdSource): Transition<D> {
   const first = definition.steps[0];
   if (!first) throw new Error(`saga ${definition.name} has no steps`);
-  const state: SagaState = {
+  const state: SagaState<D> = {
     status: SagaStatus.running,
     data,
     completed: [],
@@ -60,22 +67,19 @@ export function startSaga(definition: SagaDefinition, data: CheckoutData, newId:
   return send(state, forward(first, data, newId), [{ kind: EventKind.started }]);
 }
 
-/** Runs the next compensation in `toCompensate`, or ends the saga as compensated. */
-function compensateNext(
-  definition: SagaDefinition,
-  state: SagaState,
+/** Runs the next compensation in `toCompensate`, or ends the saga as compensated (or rejected). */
+function compensateNext<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
   events: TransitionEvent[],
   newId: IdSource,
-): Transition {
+): Transition<D> {
   const [next, ...rest] = state.toCompensate;
   if (next === undefined) {
-    const ended: SagaState = { ...state, status: SagaStatus.compensated, toCompensate: [], awaiting: null };
-    return {
-      state: ended,
-      commands: [],
-      events: [...events, { kind: EventKind.compensated }],
-      changed: true,
-    };
+    const status = state.rejecting ? SagaStatus.rejected : SagaStatus.compensated;
+    const ended: SagaState<D> = { ...state, status, toCompensate: [], awaiting: null };
+    const kind = state.rejecting ? EventKind.rejected : EventKind.compensated;
+    return { state: ended, commands: [], events: [...events, { kind }], changed: true };
   }
   const compensation = stepNamed(definition, next).compensation!;
   const awaiting: AwaitedCommand = {
@@ -90,19 +94,35 @@ function compensateNext(
 }
 
 /** Starts compensating `steps` (newest first), keeping only those that have a compensation. */
-function beginCompensation(
-  definition: SagaDefinition,
-  state: SagaState,
+function beginCompensation<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
   steps: readonly string[],
   failure: SagaFailure,
   events: TransitionEvent[],
   newId: IdSource,
-): Transition {
+): Transition<D> {
+  const pivot = irreversibleAmong(definition, steps);
+  if (pivot) {
+    // Past an irreversible step (or abandoning one, whose effect is unknown) there is no way back: stop for an operator, who retries the step.
+    const stopped: SagaFailure = {
+      step: failure.step,
+      code: PAST_IRREVERSIBLE,
+      message: `${failure.message}; ${pivot} cannot be undone, so the saga stops here: retry-step resends ${failure.step}`,
+    };
+    const ended: SagaState<D> = { ...state, status: SagaStatus.failed, awaiting: null, failure: stopped };
+    return {
+      state: ended,
+      commands: [],
+      events: [...events, { kind: EventKind.failed, detail: stopped }],
+      changed: true,
+    };
+  }
   const toCompensate = [...steps].reverse().filter((name) => stepNamed(definition, name).compensation);
   return compensateNext(definition, { ...state, failure, toCompensate }, events, newId);
 }
 
-function ignored(state: SagaState, reason: string, reply: ReplyInput): Transition {
+function ignored<D>(state: SagaState<D>, reason: string, reply: ReplyInput): Transition<D> {
   return {
     state,
     commands: [],
@@ -117,12 +137,12 @@ function ignored(state: SagaState, reason: string, reply: ReplyInput): Transitio
  * Applies a reply. Only the reply to the awaited command (its type, and `x-causation-id` equal
  * to the awaited message id) moves the saga; a duplicate or late reply changes nothing.
  */
-export function applyReply(
-  definition: SagaDefinition,
-  state: SagaState,
+export function applyReply<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
   reply: ReplyInput,
   newId: IdSource,
-): Transition {
+): Transition<D> {
   const awaiting = state.awaiting;
   if (terminalStatuses.includes(state.status) || !awaiting) return ignored(state, 'saga has ended', reply);
   if (reply.type !== `${awaiting.type}.reply` || reply.causationId !== awaiting.messageId) {
@@ -137,7 +157,7 @@ export function applyReply(
         code: 'compensation_failed',
         message: `${awaiting.type}: ${body.reason.message}`,
       };
-      const ended: SagaState = { ...state, status: SagaStatus.failed, awaiting: null, failure };
+      const ended: SagaState<D> = { ...state, status: SagaStatus.failed, awaiting: null, failure };
       const events = [
         { kind: EventKind.compensationFailed, detail: body.reason },
         { kind: EventKind.failed, detail: failure },
@@ -154,16 +174,17 @@ export function applyReply(
   if (body.outcome === 'failed') {
     const failure: SagaFailure = { step: step.name, ...body.reason };
     const events = [{ kind: EventKind.stepRefused, detail: failure }];
-    return beginCompensation(definition, state, state.completed, failure, events, newId);
+    const refusing = step.refusalRejects ? { ...state, rejecting: true as const } : state;
+    return beginCompensation(definition, refusing, state.completed, failure, events, newId);
   }
-  const data = step.onSuccess ? step.onSuccess(state.data, body.result) : state.data;
+  const data = step.onSuccess ? step.onSuccess(state.data, body.result as never) : state.data;
   const completed = [...state.completed, step.name];
   const events: TransitionEvent[] = [
     { kind: EventKind.stepSucceeded, detail: { step: step.name, result: body.result } },
   ];
   const nextStep = definition.steps[definition.steps.indexOf(step) + 1];
   if (!nextStep) {
-    const ended: SagaState = { ...state, data, completed, status: SagaStatus.completed, awaiting: null };
+    const ended: SagaState<D> = { ...state, data, completed, status: SagaStatus.completed, awaiting: null };
     return { state: ended, commands: [], events: [...events, { kind: EventKind.completed }], changed: true };
   }
   return send({ ...state, data, completed }, forward(nextStep, data, newId), events);
@@ -174,15 +195,16 @@ export function applyReply(
  * step is abandoned and compensated — itself included, since its effect is unknown — and an
  * unanswered compensation fails the saga for an operator.
  */
-export function applyTimeout(
-  definition: SagaDefinition,
-  state: SagaState,
-  maxSends: number,
+export function applyTimeout<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
+  defaultMaxSends: number,
   newId: IdSource,
-): Transition {
+): Transition<D> {
   const awaiting = state.awaiting;
   if (terminalStatuses.includes(state.status) || !awaiting)
     return { state, commands: [], events: [], changed: false };
+  const maxSends = definition.steps.find((s) => s.name === awaiting.step)?.maxSends ?? defaultMaxSends;
   if (awaiting.sends < maxSends) {
     const resent = { ...awaiting, sends: awaiting.sends + 1 };
     return send(state, resent, [
@@ -193,7 +215,7 @@ export function applyTimeout(
   const failure: SagaFailure = { step: awaiting.step, code: 'step_timeout', message };
   const events: TransitionEvent[] = [{ kind: EventKind.stepTimedOut, detail: failure }];
   if (awaiting.phase === StepPhase.compensation) {
-    const ended: SagaState = { ...state, status: SagaStatus.failed, awaiting: null, failure };
+    const ended: SagaState<D> = { ...state, status: SagaStatus.failed, awaiting: null, failure };
     return {
       state: ended,
       commands: [],
@@ -204,8 +226,8 @@ export function applyTimeout(
   return beginCompensation(definition, state, [...state.completed, awaiting.step], failure, events, newId);
 }
 
-const applies = (transition: Transition): OperatorDecision => ({ applicable: true, transition });
-const refused = (reason: string): OperatorDecision => ({ applicable: false, reason });
+const applies = <D>(transition: Transition<D>): OperatorDecision<D> => ({ applicable: true, transition });
+const refused = <D>(reason: string): OperatorDecision<D> => ({ applicable: false, reason });
 
 function retryRefusal(state: SagaState): string {
   switch (state.status) {
@@ -215,6 +237,8 @@ function retryRefusal(state: SagaState): string {
       return 'the saga is compensated: every compensation finished, so there is no step to retry';
     case SagaStatus.failed:
       return 'the saga failed without a compensation left to re-issue';
+    case SagaStatus.rejected:
+      return 'the saga was rejected: a step refused the request, so there is no step to retry';
     default:
       return `the saga is ${state.status} but awaits no command`;
   }
@@ -226,12 +250,12 @@ function retryRefusal(state: SagaState): string {
  * a new deadline. A failed saga (a compensation could not finish) re-issues that compensation
  * with a new message id and then runs the remaining compensations as usual.
  */
-export function retryStep(
-  definition: SagaDefinition,
-  state: SagaState,
+export function retryStep<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
   actor: string,
   newId: IdSource,
-): OperatorDecision {
+): OperatorDecision<D> {
   const { awaiting, failure } = state;
   const active = state.status === SagaStatus.running || state.status === SagaStatus.compensating;
   if (active && awaiting) {
@@ -244,6 +268,15 @@ export function retryStep(
       sends: resent.sends,
     };
     return applies(send(state, resent, [{ kind: EventKind.operatorRetryStep, detail }]));
+  }
+  if (state.status === SagaStatus.failed && failure?.code === PAST_IRREVERSIBLE) {
+    // Stopped past an irreversible step: resend the refused or abandoned forward step, afresh.
+    const step = stepNamed(definition, failure.step);
+    const detail = { actor, step: step.name, type: step.command, failure };
+    const running: SagaState<D> = { ...state, status: SagaStatus.running, failure: null };
+    return applies(
+      send(running, forward(step, state.data, newId), [{ kind: EventKind.operatorRetryStep, detail }]),
+    );
   }
   const compensation = failure && definition.steps.find((s) => s.name === failure.step)?.compensation;
   if (state.status === SagaStatus.failed && failure && compensation) {
@@ -266,6 +299,8 @@ function compensateRefusal(state: SagaState): string {
       return 'the saga is completed: every step succeeded, so there is nothing left to abandon';
     case SagaStatus.compensated:
       return 'the saga is compensated already';
+    case SagaStatus.rejected:
+      return 'the saga was rejected already: nothing was changed, so there is nothing to compensate';
     default:
       return `the saga is ${state.status} but awaits no command`;
   }
@@ -275,15 +310,21 @@ function compensateRefusal(state: SagaState): string {
  * Operator "compensate": a saga in its forward phase abandons the awaited step and compensates
  * every completed step plus that one (its effect is unknown), newest first.
  */
-export function compensateSaga(
-  definition: SagaDefinition,
-  state: SagaState,
+export function compensateSaga<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
   actor: string,
   newId: IdSource,
-): OperatorDecision {
+): OperatorDecision<D> {
   const awaiting = state.awaiting;
   if (state.status !== SagaStatus.running || awaiting?.phase !== StepPhase.forward) {
     return refused(compensateRefusal(state));
+  }
+  const pivot = irreversibleAmong(definition, [...state.completed, awaiting.step]);
+  if (pivot) {
+    return refused(
+      `${pivot} cannot be undone and the saga has reached it; use retry-step to resend ${awaiting.type}`,
+    );
   }
   const failure: SagaFailure = {
     step: awaiting.step,
@@ -298,13 +339,13 @@ export function compensateSaga(
 }
 
 /** Applies `action` on behalf of `actor` (an email, kept in the event's detail). */
-export function applyOperatorAction(
-  definition: SagaDefinition,
-  state: SagaState,
+export function applyOperatorAction<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
   action: OperatorAction,
   actor: string,
   newId: IdSource,
-): OperatorDecision {
+): OperatorDecision<D> {
   return action === OperatorAction.retryStep
     ? retryStep(definition, state, actor, newId)
     : compensateSaga(definition, state, actor, newId);

@@ -1,7 +1,10 @@
 // The saga's state and the results of its transitions, shared by the definition, the transition and the engine.
-import type { Address, CommandType, FailureReason, PricedOrderLine } from '@sagaport/rabbitmq';
+import type { CommandType, FailureReason } from '@sagaport/rabbitmq';
 
-/** Where a saga stands: running, then completed; or compensating, then compensated or failed. */
+/**
+ * Where a saga stands: running, then completed; or compensating, then compensated or failed; or
+ * rejected, when a step marked `refusalRejects` refused (the request was refused, nothing changed).
+ */
 export const SagaStatus = {
   running: 'running',
   compensating: 'compensating',
@@ -9,6 +12,8 @@ export const SagaStatus = {
   compensated: 'compensated',
   /** A compensation could not finish: an operator has to look. */
   failed: 'failed',
+  /** A step that decides whether the saga may go ahead refused: the saga ends with the reason, nothing changed. */
+  rejected: 'rejected',
 } as const;
 export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
 
@@ -16,22 +21,8 @@ export const terminalStatuses: readonly SagaStatus[] = [
   SagaStatus.completed,
   SagaStatus.compensated,
   SagaStatus.failed,
+  SagaStatus.rejected,
 ];
-
-/** What the checkout saga knows: the request, and what each step produced. */
-export interface CheckoutData {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly email: string;
-  readonly items: readonly PricedOrderLine[];
-  readonly currency: string;
-  readonly totalCents: number;
-  readonly shippingAddress: Address;
-  readonly paymentToken: string;
-  readonly reservationId?: string;
-  readonly chargeId?: string;
-  readonly shipmentId?: string;
-}
 
 export const StepPhase = { forward: 'forward', compensation: 'compensation' } as const;
 export type StepPhase = (typeof StepPhase)[keyof typeof StepPhase];
@@ -53,15 +44,18 @@ export interface SagaFailure extends FailureReason {
   readonly step: string;
 }
 
-export interface SagaState {
+/** A saga's state; `data` is its definition's data (see SagaDefinition). */
+export interface SagaState<D = unknown> {
   readonly status: SagaStatus;
-  readonly data: CheckoutData;
+  readonly data: D;
   /** Forward steps that succeeded, in order. */
   readonly completed: readonly string[];
   /** Steps whose compensation is still to run, in the order they will run. */
   readonly toCompensate: readonly string[];
   readonly awaiting: AwaitedCommand | null;
   readonly failure: SagaFailure | null;
+  /** Set when a `refusalRejects` step refused: once compensated, the saga ends `rejected`. */
+  readonly rejecting?: true;
   /** The W3C trace context of the saga's start, when tracing recorded it: timeouts and operator actions join that trace. */
   readonly traceparent?: string;
 }
@@ -87,6 +81,7 @@ export const EventKind = {
   commandSent: 'command.sent',
   completed: 'saga.completed',
   compensated: 'saga.compensated',
+  rejected: 'saga.rejected',
   failed: 'saga.failed',
   /** An operator resent the awaited command, or re-issued the compensation that failed. */
   operatorRetryStep: 'operator.retry-step',
@@ -102,8 +97,8 @@ export interface TransitionEvent {
   readonly messageId?: string;
 }
 
-export interface Transition {
-  readonly state: SagaState;
+export interface Transition<D = unknown> {
+  readonly state: SagaState<D>;
   readonly commands: readonly PlannedCommand[];
   /** What happened, in order; the engine adds one `command.sent` per command. */
   readonly events: readonly TransitionEvent[];
@@ -117,7 +112,7 @@ export interface ReplyInput {
   readonly messageId: string;
   readonly causationId: string | undefined;
   readonly body:
-    | { readonly outcome: 'succeeded'; readonly result: Record<string, unknown> }
+    | { readonly outcome: 'succeeded'; readonly result: Readonly<Record<string, unknown>> }
     | { readonly outcome: 'failed'; readonly reason: FailureReason };
 }
 
@@ -126,6 +121,6 @@ export const OperatorAction = { retryStep: 'retry-step', compensate: 'compensate
 export type OperatorAction = (typeof OperatorAction)[keyof typeof OperatorAction];
 
 /** An operator action either applies (and moves the saga) or does not, with the reason why. */
-export type OperatorDecision =
-  | { readonly applicable: true; readonly transition: Transition }
+export type OperatorDecision<D = unknown> =
+  | { readonly applicable: true; readonly transition: Transition<D> }
   | { readonly applicable: false; readonly reason: string };

@@ -1,4 +1,4 @@
-// Command contracts of the checkout saga: one zod schema per command.
+// Command contracts of the sagas (checkout, order cancellation): one zod schema per command.
 import { z } from 'zod';
 import { Address, Cents, Currency, OrderId, OrderLine, PricedOrderLine } from './common.js';
 
@@ -49,6 +49,34 @@ export type ShippingSchedule = z.infer<typeof ShippingSchedule>;
 export const ShippingCancel = z.strictObject({ orderId: OrderId });
 export type ShippingCancel = z.infer<typeof ShippingCancel>;
 
+/** Cancels a confirmed order (the order-cancellation saga's last step); raises order.cancelled. */
+export const OrderRevoke = z.strictObject({ orderId: OrderId, reason: z.string().max(2000) });
+export type OrderRevoke = z.infer<typeof OrderRevoke>;
+
+/** Puts a confirmed order's sold stock back on sale, once. */
+export const InventoryRestock = z.strictObject({ orderId: OrderId });
+export type InventoryRestock = z.infer<typeof InventoryRestock>;
+
+/**
+ * Refunds the charge of an order, once. `checkoutSagaId` is the saga that charged it: the payment
+ * worker keeps charges by saga, so the refund finds the charge by its unique key.
+ */
+export const PaymentReimburse = z.strictObject({
+  orderId: OrderId,
+  checkoutSagaId: z.uuid(),
+  amountCents: Cents,
+  currency: Currency,
+});
+export type PaymentReimburse = z.infer<typeof PaymentReimburse>;
+
+/** Withdraws an order's shipment (scheduled by the checkout `checkoutSagaId`) before it ships; refused once it has shipped. */
+export const ShippingWithdraw = z.strictObject({ orderId: OrderId, checkoutSagaId: z.uuid() });
+export type ShippingWithdraw = z.infer<typeof ShippingWithdraw>;
+
+/** Undoes a withdrawal: the shipment is scheduled again (the compensation of `shipping.withdraw`). */
+export const ShippingReinstate = z.strictObject({ orderId: OrderId, checkoutSagaId: z.uuid() });
+export type ShippingReinstate = z.infer<typeof ShippingReinstate>;
+
 /** Every command, by message type; the worker is the part before the dot. */
 export const commandContracts = {
   'order.create': OrderCreate,
@@ -60,6 +88,11 @@ export const commandContracts = {
   'payment.refund': PaymentRefund,
   'shipping.schedule': ShippingSchedule,
   'shipping.cancel': ShippingCancel,
+  'order.revoke': OrderRevoke,
+  'inventory.restock': InventoryRestock,
+  'payment.reimburse': PaymentReimburse,
+  'shipping.withdraw': ShippingWithdraw,
+  'shipping.reinstate': ShippingReinstate,
 } as const;
 
 export type CommandType = keyof typeof commandContracts;

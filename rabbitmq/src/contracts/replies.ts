@@ -23,6 +23,10 @@ export const PaymentRefundReply = replyOf(
   z.strictObject({ refundId: z.uuid().nullable(), amountCents: Cents }),
 );
 export const ShippingScheduleReply = replyOf(z.strictObject({ shipmentId: z.uuid() }));
+/** How many units went back on sale (0 when the order had no sold stock, or it was returned already). */
+export const InventoryRestockReply = replyOf(z.strictObject({ units: z.number().int().nonnegative() }));
+export const PaymentReimburseReply = replyOf(z.strictObject({ refundId: z.uuid(), amountCents: Cents }));
+export const ShippingWithdrawReply = replyOf(z.strictObject({ shipmentId: z.uuid() }));
 
 /** Every reply, by message type. */
 export const replyContracts = {
@@ -35,6 +39,11 @@ export const replyContracts = {
   'payment.refund.reply': PaymentRefundReply,
   'shipping.schedule.reply': ShippingScheduleReply,
   'shipping.cancel.reply': replyOf(Empty),
+  'order.revoke.reply': replyOf(Empty),
+  'inventory.restock.reply': InventoryRestockReply,
+  'payment.reimburse.reply': PaymentReimburseReply,
+  'shipping.withdraw.reply': ShippingWithdrawReply,
+  'shipping.reinstate.reply': replyOf(Empty),
 } as const satisfies { [K in CommandType as `${K}.reply`]: z.ZodType };
 
 export type ReplyType = keyof typeof replyContracts;
@@ -44,3 +53,9 @@ export type ReplyPayload<T extends ReplyType> = z.infer<(typeof replyContracts)[
 export function replyTypeOf<T extends CommandType>(type: T): `${T}.reply` {
   return `${type}.reply`;
 }
+
+/** The `result` of a command's succeeded reply: what a saga step folds into its data. */
+export type CommandResult<T extends CommandType> = Extract<
+  ReplyPayload<`${T}.reply`>,
+  { outcome: 'succeeded' }
+>['result'];

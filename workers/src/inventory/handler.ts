@@ -1,9 +1,9 @@
 // The inventory worker's commands: reserve stock for an order (with an expiry) and release it.
 import type { CommandHandlers } from '../runtime/command-handler.js';
-import type { InventoryRelease, InventoryReserve } from '@sagaport/rabbitmq';
+import type { InventoryRelease, InventoryReserve, InventoryRestock } from '@sagaport/rabbitmq';
 import type { CommandDelivery } from '../runtime/messages.js';
 import type { WorkerSql } from '../runtime/sql.js';
-import { lockStockOf, releaseReservation, reserveStock } from './reservations.js';
+import { lockStockOf, releaseReservation, reserveStock, restockOrder } from './reservations.js';
 
 /** Handlers of `inventory.*` commands; holds last `reservationTtlSeconds`. */
 export function inventoryHandlers(settings: { reservationTtlSeconds: number }): CommandHandlers<'inventory'> {
@@ -19,6 +19,7 @@ export function inventoryHandlers(settings: { reservationTtlSeconds: number }): 
       await releaseReservation(sql, payload.orderId);
       return {};
     },
+    'inventory.restock': ({ sql, payload }) => restockOrder(sql, payload.orderId),
   };
 }
 
@@ -34,6 +35,8 @@ export async function lockInventoryBatch(
       for (const line of (command.payload as InventoryReserve).items) reserveSkus.add(line.sku);
     } else if (command.type === 'inventory.release') {
       releaseOrderIds.push((command.payload as InventoryRelease).orderId);
+    } else if (command.type === 'inventory.restock') {
+      releaseOrderIds.push((command.payload as InventoryRestock).orderId);
     }
   }
   // A lone command locks its own rows in order already.

@@ -9,6 +9,8 @@ export const ReservationStatus = {
   held: 'held',
   committed: 'committed',
   released: 'released',
+  /** A committed (sold) reservation whose order was cancelled: its stock is back on sale. */
+  returned: 'returned',
 } as const;
 export type ReservationStatus = (typeof ReservationStatus)[keyof typeof ReservationStatus];
 
@@ -132,7 +134,7 @@ export async function commitReservation(sql: WorkerSql, orderId: string): Promis
 
 /**
  * Locks, in sku order, every product a batch of inventory commands will move: the lines of its
- * reservations and the held lines of the orders it releases. Several inventory processes then
+ * reservations and the held or sold lines of the orders it releases or restocks. Several inventory processes then
  * take product locks in one order and cannot deadlock, whatever mix their batches hold.
  */
 export async function lockStockOf(
@@ -146,6 +148,30 @@ export async function lockStockOf(
       or sku in (
         select x.sku from inventory.reservations r, jsonb_to_recordset(r.lines) as x(sku text, quantity int)
         where r.order_id = any(${sql.array([...batch.releaseOrderIds], 2950)}::uuid[])
-          and r.status = ${ReservationStatus.held})
+          and r.status in (${ReservationStatus.held}, ${ReservationStatus.committed}))
     order by sku for update`;
+}
+
+/**
+ * Puts a sold (committed) reservation's stock back on sale and marks it returned, in one
+ * statement; returns the units given back (0 when there was nothing sold, or it was returned
+ * already: a restock is never applied twice).
+ */
+export async function restockOrder(sql: WorkerSql, orderId: string): Promise<{ units: number }> {
+  const [row] = await sql<{ units: number }[]>`
+    with returned as (
+      update inventory.reservations set status = ${ReservationStatus.returned}, updated_at = now()
+      where order_id = ${orderId} and status = ${ReservationStatus.committed}
+      returning lines
+    ), back as (
+      select x.sku, sum(x.quantity)::int as quantity
+      from returned r, jsonb_to_recordset(r.lines) as x(sku text, quantity int)
+      group by x.sku
+    ), restored as (
+      update inventory.products p set available = p.available + b.quantity, updated_at = now()
+      from back b where p.sku = b.sku
+      returning 1
+    )
+    select coalesce((select sum(quantity) from back), 0)::int as units, (select count(*) from restored) as restored`;
+  return { units: row?.units ?? 0 };
 }

@@ -2,7 +2,7 @@
 import { BusinessRefusal, type OrderCreate } from '@sagaport/rabbitmq';
 import { jsonb, type WorkerSql } from '../runtime/sql.js';
 
-/** Lifecycle of an order: created → confirmed, or created → cancelled. */
+/** Lifecycle of an order: created → confirmed, or created → cancelled, or confirmed → cancelled (an order cancellation). */
 export const OrderStatus = {
   created: 'created',
   confirmed: 'confirmed',
@@ -82,4 +82,25 @@ export async function cancelOrder(sql: WorkerSql, orderId: string, reason: strin
     );
   }
   return before === OrderStatus.created;
+}
+
+/**
+ * Cancels a confirmed order with `reason` (the order-cancellation saga's last step), in one
+ * statement; returns whether it changed (a cancelled order stays as it is). Refuses an unknown
+ * order (`order_not_found`) and one not confirmed yet (`order_not_confirmed`).
+ */
+export async function revokeOrder(sql: WorkerSql, orderId: string, reason: string): Promise<boolean> {
+  const [row] = await sql<{ status: OrderStatus | null }[]>`
+    with current as (select status from orders.orders where id = ${orderId} for update),
+    moved as (
+      update orders.orders set status = ${OrderStatus.cancelled}, cancel_reason = ${reason}, updated_at = now()
+      where id = ${orderId} and status = ${OrderStatus.confirmed}
+      returning 1)
+    select (select status from current) as status`;
+  const before = row?.status ?? null;
+  if (before === null) throw new BusinessRefusal('order_not_found', `order ${orderId} does not exist`);
+  if (before === OrderStatus.created) {
+    throw new BusinessRefusal('order_not_confirmed', `order ${orderId} is not confirmed yet`);
+  }
+  return before === OrderStatus.confirmed;
 }

@@ -113,3 +113,21 @@ export async function refundSaga(
   if (!refund) throw new TransientError(`saga ${sagaId} was refunded concurrently; retrying`);
   return { refundId: refund.id, amountCents: refund.amountCents };
 }
+
+/**
+ * Refunds an order's charge in full, once (the order-cancellation saga): the charge of the
+ * checkout `checkoutSagaId`, under the same provider idempotency key as that checkout's own
+ * refund would use, so the card is never refunded twice. An order never charged is refused
+ * (`not_charged`) before anything is written.
+ */
+export async function refundOrder(
+  sql: WorkerSql,
+  provider: PaymentProvider,
+  request: { readonly orderId: string; readonly checkoutSagaId: string },
+): Promise<{ refundId: string; amountCents: number }> {
+  const refund = await refundSaga(sql, provider, request.checkoutSagaId);
+  if (refund.refundId === null) {
+    throw new BusinessRefusal('not_charged', `order ${request.orderId} was never charged: nothing to refund`);
+  }
+  return { refundId: refund.refundId, amountCents: refund.amountCents };
+}

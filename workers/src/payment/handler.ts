@@ -1,6 +1,6 @@
 // The payment worker's commands: charge the saga's card once, refund it once.
 import type { CommandHandlers } from '../runtime/command-handler.js';
-import { chargeSaga, refundSaga } from './charges.js';
+import { chargeSaga, refundOrder, refundSaga } from './charges.js';
 import type { PaymentProvider } from './provider.js';
 
 /** Handlers of `payment.*` commands against `provider`. */
@@ -15,5 +15,7 @@ export function paymentHandlers(provider: PaymentProvider): CommandHandlers<'pay
         paymentToken: payload.paymentToken,
       }),
     'payment.refund': ({ sql, sagaId }) => refundSaga(sql, provider, sagaId),
+    'payment.reimburse': ({ sql, payload }) =>
+      refundOrder(sql, provider, { orderId: payload.orderId, checkoutSagaId: payload.checkoutSagaId }),
   };
 }

@@ -57,6 +57,8 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
       return { shipmentId: id };
     },
     'shipping.cancel': async () => ({}),
+    'shipping.withdraw': async () => ({ shipmentId: randomUUID() }),
+    'shipping.reinstate': async () => ({}),
   };
   let processCommand: ReturnType<typeof createCommandProcessor>;
 
@@ -178,6 +180,8 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
           return { shipmentId: randomUUID() };
         },
         'shipping.cancel': async () => ({}),
+        'shipping.withdraw': async () => ({ shipmentId: randomUUID() }),
+        'shipping.reinstate': async () => ({}),
       },
     });
     const commands = [schedule(), schedule(), schedule(), schedule()];
@@ -216,6 +220,8 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
           return { shipmentId: id };
         },
         'shipping.cancel': async () => ({}),
+        'shipping.withdraw': async () => ({ shipmentId: randomUUID() }),
+        'shipping.reinstate': async () => ({}),
       },
     });
     const old = schedule();
@@ -268,6 +274,8 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
             return { shipmentId: randomUUID() };
           },
           'shipping.cancel': async () => ({}),
+          'shipping.withdraw': async () => ({ shipmentId: randomUUID() }),
+          'shipping.reinstate': async () => ({}),
         },
       });
     }

@@ -19,10 +19,10 @@ import {
   replyTypeOf,
   UnknownMessageTypeError,
   type CommandPayload,
+  type CommandResult,
   type CommandType,
   type EventType,
   type MessagePayload,
-  type ReplyPayload,
   type ReplyType,
   type Topology,
   type Worker,
@@ -33,11 +33,7 @@ import type postgres from 'postgres';
 import { outboxRowOf, StoredReply, type CommandDelivery, type ProducedMessage } from './messages.js';
 import type { WorkerSql } from './sql.js';
 
-/** The `result` of a command's succeeded reply. */
-export type CommandResult<T extends CommandType> = Extract<
-  ReplyPayload<`${T}.reply`>,
-  { outcome: 'succeeded' }
->['result'];
+export type { CommandResult };
 
 /**
  * What a domain handler gets: the batch's transaction, the payload and the saga it belongs to.

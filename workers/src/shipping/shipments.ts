@@ -3,10 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { BusinessRefusal, TransientError, type Address } from '@sagaport/rabbitmq';
 import { jsonb, type WorkerSql } from '../runtime/sql.js';
 
-/** Lifecycle of a shipment: scheduled → cancelled. */
+/**
+ * Lifecycle of a shipment: scheduled → cancelled (checkout compensated); scheduled → shipped
+ * (its dispatch time came, or it was dispatched by hand); scheduled → withdrawn (an order
+ * cancellation) → scheduled (that cancellation compensated).
+ */
 export const ShipmentStatus = {
   scheduled: 'scheduled',
   cancelled: 'cancelled',
+  shipped: 'shipped',
+  withdrawn: 'withdrawn',
 } as const;
 export type ShipmentStatus = (typeof ShipmentStatus)[keyof typeof ShipmentStatus];
 
@@ -15,6 +21,8 @@ export interface ScheduleRequest {
   readonly orderId: string;
   readonly address: Address;
   readonly countries: ReadonlySet<string>;
+  /** How long after scheduling the parcel leaves (then it can no longer be withdrawn). */
+  readonly dispatchDelayMs: number;
 }
 
 /**
@@ -31,9 +39,10 @@ export async function scheduleShipment(
   }
   const [row] = await sql<{ id: string | null }[]>`
     with created as (
-      insert into shipping.shipments (id, saga_id, order_id, country, address, status)
+      insert into shipping.shipments (id, saga_id, order_id, country, address, status, ship_after)
       values (${randomUUID()}, ${request.sagaId}, ${request.orderId}, ${country},
-        ${jsonb(request.address)}::jsonb, ${ShipmentStatus.scheduled})
+        ${jsonb(request.address)}::jsonb, ${ShipmentStatus.scheduled},
+        now() + make_interval(secs => ${request.dispatchDelayMs / 1000}))
       on conflict (saga_id) do nothing
       returning id)
     select coalesce((select id from created),
@@ -49,4 +58,76 @@ export async function cancelShipment(sql: WorkerSql, sagaId: string): Promise<bo
     where saga_id = ${sagaId} and status = ${ShipmentStatus.scheduled}
     returning id`;
   return cancelled.length > 0;
+}
+
+/**
+ * Withdraws the shipment the checkout `checkoutSagaId` scheduled, for the order-cancellation saga
+ * `sagaId`, in one statement (locking the row). A shipment whose dispatch time has come is
+ * marked shipped instead, and the withdrawal refused (`already_shipped`): the parcel is gone.
+ * Refused too: no shipment (`no_shipment`), one the checkout cancelled (`shipment_cancelled`),
+ * one another cancellation withdrew (`shipment_withdrawn`). The saga that withdrew it gets it back.
+ */
+export async function withdrawShipment(
+  sql: WorkerSql,
+  request: { readonly sagaId: string; readonly checkoutSagaId: string; readonly orderId: string },
+): Promise<{ shipmentId: string }> {
+  const [row] = await sql<
+    { id: string; before: ShipmentStatus; withdrawn_by: string | null; after: ShipmentStatus | null }[]
+  >`
+    with target as (
+      select id, status, withdrawn_by, (ship_after is not null and ship_after <= now()) as due
+      from shipping.shipments where saga_id = ${request.checkoutSagaId} for update
+    ), moved as (
+      update shipping.shipments s set
+        status = case when t.due then ${ShipmentStatus.shipped} else ${ShipmentStatus.withdrawn} end,
+        shipped_at = case when t.due then s.ship_after end,
+        withdrawn_by = case when t.due then null else ${request.sagaId}::uuid end,
+        updated_at = now()
+      from target t where s.id = t.id and t.status = ${ShipmentStatus.scheduled}
+      returning s.status)
+    select t.id, t.status as before, t.withdrawn_by, (select status from moved) as after from target t`;
+  const order = request.orderId;
+  if (!row) throw new BusinessRefusal('no_shipment', `order ${order} has no shipment to withdraw`);
+  if (row.after === ShipmentStatus.withdrawn) return { shipmentId: row.id };
+  if (row.before === ShipmentStatus.withdrawn && row.withdrawn_by === request.sagaId)
+    return { shipmentId: row.id };
+  if (row.after === ShipmentStatus.shipped || row.before === ShipmentStatus.shipped) {
+    throw new BusinessRefusal(
+      'already_shipped',
+      `the shipment of order ${order} has shipped; it can no longer be cancelled`,
+    );
+  }
+  if (row.before === ShipmentStatus.withdrawn) {
+    throw new BusinessRefusal(
+      'shipment_withdrawn',
+      `the shipment of order ${order} was withdrawn by another cancellation (saga ${row.withdrawn_by ?? 'unknown'})`,
+    );
+  }
+  throw new BusinessRefusal('shipment_cancelled', `the shipment of order ${order} is ${row.before}`);
+}
+
+/** Schedules again a shipment the saga `sagaId` withdrew (its compensation); returns whether it changed. */
+export async function reinstateShipment(
+  sql: WorkerSql,
+  request: { readonly sagaId: string; readonly checkoutSagaId: string },
+): Promise<boolean> {
+  const moved = await sql`
+    update shipping.shipments set status = ${ShipmentStatus.scheduled}, withdrawn_by = null, updated_at = now()
+    where saga_id = ${request.checkoutSagaId} and status = ${ShipmentStatus.withdrawn}
+      and withdrawn_by = ${request.sagaId}
+    returning id`;
+  return moved.length > 0;
+}
+
+/**
+ * Dispatches an order's scheduled shipment now (the warehouse handed the parcel over before its
+ * dispatch time): from then on a withdrawal finds it shipped. Returns whether it changed.
+ */
+export async function dispatchShipment(sql: WorkerSql, orderId: string): Promise<boolean> {
+  const moved = await sql`
+    update shipping.shipments set status = ${ShipmentStatus.shipped}, shipped_at = now(), ship_after = now(),
+      updated_at = now()
+    where order_id = ${orderId} and status = ${ShipmentStatus.scheduled}
+    returning id`;
+  return moved.length > 0;
 }

@@ -25,7 +25,10 @@ describe('shipping worker', () => {
       worker: 'shipping',
       sql: database.sql,
       topology: undeclaredTopology(),
-      handlers: shippingHandlers({ shippingCountries: defaultShippingCountries }),
+      handlers: shippingHandlers({
+        shippingCountries: defaultShippingCountries,
+        shippingDispatchDelayMs: 60_000,
+      }),
     });
   });
   afterAll(async () => {

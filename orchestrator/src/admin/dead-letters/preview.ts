@@ -2,21 +2,31 @@
 import { deadLetters, replayJobs, sagaEvents, sagaInstances, type DbExecutor } from '@sagaport/db';
 import { commandContracts, replyContracts } from '@sagaport/rabbitmq';
 import { and, asc, eq, gte, inArray } from 'drizzle-orm';
-import { checkoutSaga } from '../../saga/checkout-saga.js';
+import { sagaRegistry } from '../../saga/sagas.js';
 import { terminalStatuses, type SagaState, type SagaStatus } from '../../saga/types.js';
 import type { Actor } from '../env.js';
 import { checkIds, selectIds } from './jobs.js';
 import { checkReplay, type DeadLetterRow, type RefusalCode, type ReplayRefusal } from './replay.js';
 import type { CreateReplayJob } from './schemas.js';
 
-type SagaRow = { id: string; status: string; state: unknown };
+type SagaRow = { id: string; sagaType: string; status: string; state: unknown };
 
-/** The saga step a message type belongs to, and in which direction. */
-export function stepOf(messageType: string): { name: string; phase: 'forward' | 'compensation' } | null {
+/**
+ * The saga step a message type belongs to, and in which direction: in the definition of
+ * `sagaType` when the saga is known, else in the first registered definition that sends it.
+ */
+export function stepOf(
+  messageType: string,
+  sagaType?: string,
+): { name: string; phase: 'forward' | 'compensation' } | null {
   const command = messageType.endsWith('.reply') ? messageType.slice(0, -'.reply'.length) : messageType;
-  for (const step of checkoutSaga.steps) {
-    if (step.command === command) return { name: step.name, phase: 'forward' };
-    if (step.compensation?.command === command) return { name: step.name, phase: 'compensation' };
+  const definitions =
+    sagaType && sagaRegistry.has(sagaType) ? [sagaRegistry.get(sagaType)] : sagaRegistry.all();
+  for (const definition of definitions) {
+    for (const step of definition.steps) {
+      if (step.command === command) return { name: step.name, phase: 'forward' };
+      if (step.compensation?.command === command) return { name: step.name, phase: 'compensation' };
+    }
   }
   return null;
 }
@@ -58,6 +68,16 @@ export function effectOf(messageType: string, payload: unknown, sagaId: string |
     }
     case 'shipping.cancel':
       return `cancels the shipment of ${order}`;
+    case 'shipping.withdraw':
+      return `withdraws the shipment of ${order} unless it has shipped`;
+    case 'shipping.reinstate':
+      return `schedules the withdrawn shipment of ${order} again`;
+    case 'payment.reimburse':
+      return `refunds ${money(p.amountCents, p.currency)} charged for ${order}`;
+    case 'inventory.restock':
+      return `puts the stock sold with ${order} back on sale`;
+    case 'order.revoke':
+      return `cancels the confirmed ${order}${typeof p.reason === 'string' ? ` (${p.reason})` : ''}`;
   }
   if (messageType in replyContracts)
     return `hands the ${messageType} to saga ${sagaId ?? '(none)'}: the saga applies it if it still waits for it and ignores it otherwise`;
@@ -113,7 +133,12 @@ async function sagasOf(db: DbExecutor, rows: readonly DeadLetterRow[]): Promise<
   const ids = [...new Set(rows.flatMap((r) => (r.sagaId ? [r.sagaId] : [])))];
   if (ids.length === 0) return new Map();
   const sagas = await db
-    .select({ id: sagaInstances.id, status: sagaInstances.status, state: sagaInstances.state })
+    .select({
+      id: sagaInstances.id,
+      sagaType: sagaInstances.sagaType,
+      status: sagaInstances.status,
+      state: sagaInstances.state,
+    })
     .from(sagaInstances)
     .where(inArray(sagaInstances.id, ids));
   return new Map(sagas.map((s) => [s.id, s]));
@@ -145,7 +170,7 @@ export async function previewReplay(db: DbExecutor, row: DeadLetterRow, body?: {
       : row.messageType in replyContracts
         ? ('reply' as const)
         : ('other' as const),
-    step: stepOf(row.messageType),
+    step: stepOf(row.messageType, saga?.sagaType),
     saga: saga
       ? {
           id: saga.id,

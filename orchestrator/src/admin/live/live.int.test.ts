@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSession, type TestSession } from '../../test-support/admin.js';
 import { startCheckout } from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import type { CheckoutData } from '../../saga/types.js';
+import type { CheckoutData } from '../../saga/checkout-saga.js';
 import type { Change } from './changes.js';
 
 function burstData(): CheckoutData {
@@ -122,7 +122,7 @@ describe('live updates: GET /api/admin/live (real PostgreSQL NOTIFY, in-process 
       Array.from({ length: 50 }, async () => {
         while (queue.pop() !== undefined) {
           const sagaId = randomUUID();
-          await stack.orchestrator.engine.startCheckout({
+          await stack.orchestrator.engine.start('checkout', {
             idempotencyKey: randomUUID(),
             requestHash: 'burst',
             sagaId,

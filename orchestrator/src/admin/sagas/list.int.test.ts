@@ -61,7 +61,7 @@ describe('GET /api/admin/sagas (real PostgreSQL and RabbitMQ, no workers)', () =
     const sagaId = await start(customer, email);
     await start(`cust-${randomUUID()}`);
     const [{ orderId }] = (await stack.database.db
-      .select({ orderId: sagaInstances.orderId })
+      .select({ orderId: sql<string>`${sagaInstances.businessKeys} ->> 'orderId'` })
       .from(sagaInstances)
       .where(eq(sagaInstances.id, sagaId))) as [{ orderId: string }];
     for (const q of [sagaId, orderId, customer, email, email.toLowerCase(), email.toUpperCase()]) {

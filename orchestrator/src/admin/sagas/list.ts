@@ -1,8 +1,9 @@
 // GET /sagas: filters as drizzle conditions, newest first, keyset pagination on (created_at, id).
-import { sagaInstances, type DbExecutor } from '@sagaport/db';
+import { foldedBusinessKeys, sagaInstances, type DbExecutor } from '@sagaport/db';
 import { and, desc, eq, not, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { cursor } from '../openapi.js';
+import { sagaRegistry } from '../../saga/sagas.js';
 import { selectSummaries, stuckCondition, toSummaries } from './query.js';
 import type { SagaListQuery, SagaSummary } from './schemas.js';
 
@@ -28,17 +29,25 @@ export function readCursor(value: string): [string, string] | undefined {
 }
 
 /**
- * Matches a saga id or order id (when `q` is a uuid), a customer id, or an email ignoring case
- * (`lower(email)`, which the `instances_email_lower_idx` index serves).
+ * Matches a saga id (when `q` is a uuid) or any business key of the registered sagas equal to
+ * `q` ignoring case: one containment test per key name, each served by the
+ * `instances_business_keys_idx` GIN index on the lower-cased keys.
  */
-export function searchCondition(q: string): SQL | undefined {
-  const byPerson = [eq(s.customerId, q), sql`lower(${s.email}) = lower(${q})`];
-  if (!z.uuid().safeParse(q).success) return or(...byPerson);
-  return or(eq(s.id, q), eq(s.orderId, q), ...byPerson);
+export function searchCondition(
+  q: string,
+  keyNames: readonly string[] = sagaRegistry.keyNames(),
+): SQL | undefined {
+  const folded = q.toLowerCase();
+  const byKey = keyNames.map(
+    (name) => sql`${foldedBusinessKeys} @> ${JSON.stringify({ [name.toLowerCase()]: folded })}::jsonb`,
+  );
+  if (!z.uuid().safeParse(q).success) return or(...byKey);
+  return or(eq(s.id, q), ...byKey);
 }
 
 function conditions(query: SagaListQuery, after: [string, string] | undefined): SQL | undefined {
   return and(
+    query.type ? eq(s.sagaType, query.type) : undefined,
     query.status ? eq(s.status, query.status) : undefined,
     query.step ? eq(s.currentStep, query.step) : undefined,
     query.stuck === undefined ? undefined : query.stuck === 'true' ? stuckCondition : not(stuckCondition),

@@ -20,11 +20,10 @@ export const stuckCondition: SQL = sql`(${s.status} = 'failed' or (${s.status} i
 /** The columns of a SagaSummary, computed in one row per saga. */
 export const summaryColumns = {
   id: s.id,
+  type: s.sagaType,
   status: s.status,
   currentStep: s.currentStep,
-  orderId: s.orderId,
-  customerId: s.customerId,
-  email: s.email,
+  businessKeys: s.businessKeys,
   totalCents: sql<number | null>`(${s.state} -> 'data' ->> 'totalCents')::int`,
   currency: sql<string | null>`${s.state} -> 'data' ->> 'currency'`,
   createdAt: s.createdAt,
@@ -50,11 +49,13 @@ const iso = (value: Date | null) => (value ? value.toISOString() : null);
 function toSummary(row: SummaryRow, openDeadLetters: number): SagaSummary {
   return {
     id: row.id,
+    type: row.type,
     status: row.status as SagaStatus,
     currentStep: row.currentStep,
-    orderId: row.orderId,
-    customerId: row.customerId,
-    email: row.email,
+    businessKeys: row.businessKeys,
+    orderId: row.businessKeys.orderId ?? null,
+    customerId: row.businessKeys.customerId ?? null,
+    email: row.businessKeys.email ?? null,
     totalCents: row.totalCents,
     currency: row.currency,
     createdAt: row.createdAt.toISOString(),

@@ -1,5 +1,5 @@
 // The sagas API: list and search, stats, one saga with its timeline, and the operator actions.
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { OperatorAction } from '../../saga/types.js';
 import type { AdminDeps, AdminEnv } from '../env.js';
@@ -10,6 +10,8 @@ import { sagaDeadLetters } from './dead-letters.js';
 import { listSagas, readCursor } from './list.js';
 import { loadSagaDetail } from './query.js';
 import {
+  sagaDefinitions,
+  SagaDefinitionSchema,
   SagaDetailResponseSchema,
   SagaDetailSchema,
   SagaIdParamSchema,
@@ -35,6 +37,17 @@ const statsRoute = createRoute({
   tags: ['sagas'],
   summary: 'Sagas per status, stuck sagas, and the last hour in five-minute buckets',
   responses: { 200: jsonResponse(SagaStatsSchema, 'The numbers'), ...problems(401) },
+});
+
+const definitionsRoute = createRoute({
+  method: 'get',
+  path: '/sagas/definitions',
+  tags: ['sagas'],
+  summary: 'The registered saga definitions: each saga type, its steps in order and its business keys',
+  responses: {
+    200: jsonResponse(z.array(SagaDefinitionSchema), 'Every registered definition'),
+    ...problems(401),
+  },
 });
 
 const detailRoute = createRoute({
@@ -78,7 +91,7 @@ function actionHandler(deps: AdminDeps, action: OperatorAction) {
   };
 }
 
-/** GET /sagas, /sagas/stats, /sagas/{id}; POST /sagas/{id}/retry-step and /sagas/{id}/compensate. */
+/** GET /sagas, /sagas/stats, /sagas/definitions, /sagas/{id}; POST /sagas/{id}/retry-step and /sagas/{id}/compensate. */
 export function sagaRoutes(deps: AdminDeps) {
   // Handlers read the dependencies; building the router must not (the OpenAPI CLI passes none).
   const db = () => deps.database.db;
@@ -99,6 +112,7 @@ export function sagaRoutes(deps: AdminDeps) {
       return c.json(await listSagas(db(), query, after), 200);
     })
     .openapi(statsRoute, async (c) => c.json(await sagaStats(db()), 200))
+    .openapi(definitionsRoute, (c) => c.json(sagaDefinitions(), 200))
     .openapi(detailRoute, async (c) => {
       const { id } = c.req.valid('param');
       const saga = await loadSagaDetail(db(), id);

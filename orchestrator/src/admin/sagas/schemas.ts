@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { filterText as sharedFilterText } from '../filters.js';
 import { DeadLetterSummarySchema } from '../dead-letters/schemas.js';
-import { checkoutSaga } from '../../saga/checkout-saga.js';
+import { sagaRegistry } from '../../saga/sagas.js';
 import { SagaStatus } from '../../saga/types.js';
 
 /** Non-empty filter text (see ../filters.ts). */
@@ -11,11 +11,17 @@ const filterText = (max: number) => sharedFilterText(max).min(1);
 const statuses = Object.values(SagaStatus) as [SagaStatus, ...SagaStatus[]];
 export const SagaStatusSchema = z.enum(statuses).openapi('SagaStatus');
 
-const stepNames = checkoutSaga.steps.map((s) => s.name) as [string, ...string[]];
+const sagaTypes = sagaRegistry.names() as [string, ...string[]];
+const stepNames = sagaRegistry.stepNames() as [string, ...string[]];
+export const SagaTypeSchema = z.enum(sagaTypes).openapi('SagaType');
 
 export const SagaListQuerySchema = z.object({
+  type: SagaTypeSchema.optional().openapi({ description: 'The saga definition (saga type)' }),
   status: SagaStatusSchema.optional(),
-  step: z.enum(stepNames).optional().openapi({ description: 'The step the saga awaits' }),
+  step: z
+    .enum(stepNames)
+    .optional()
+    .openapi({ description: 'The step the saga awaits (a step of any registered saga)' }),
   stuck: z
     .enum(['true', 'false'])
     .optional()
@@ -27,13 +33,45 @@ export const SagaListQuerySchema = z.object({
     .max(10 * 365 * 86_400)
     .optional()
     .openapi({ type: 'integer', description: 'Started more than this many seconds ago' }),
-  q: filterText(320)
-    .optional()
-    .openapi({ description: 'Saga id, order id, customer id, or email (case-insensitive); exact match' }),
+  q: filterText(320).optional().openapi({
+    description:
+      'Saga id, or the value of any business key of a registered saga (order id, customer id, email…), ignoring case; exact match',
+  }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: filterText(200).optional().openapi({ description: 'nextCursor of the previous page' }),
 });
 export type SagaListQuery = z.infer<typeof SagaListQuerySchema>;
+
+/** A registered saga definition as the console needs it: its steps in order and its business keys. */
+export const SagaDefinitionSchema = z
+  .object({
+    name: z.string().openapi({ description: 'The saga type' }),
+    steps: z.array(
+      z.object({
+        name: z.string(),
+        command: z.string(),
+        compensation: z.string().nullable().openapi({ description: 'The command that undoes it, if any' }),
+      }),
+    ),
+    keys: z
+      .array(z.string())
+      .openapi({ description: 'The business keys a saga of this type is searchable by' }),
+  })
+  .openapi('SagaDefinition');
+export type SagaDefinitionView = z.infer<typeof SagaDefinitionSchema>;
+
+/** Every registered definition, as GET /sagas/definitions lists them. */
+export function sagaDefinitions(): SagaDefinitionView[] {
+  return sagaRegistry.all().map((d) => ({
+    name: d.name,
+    steps: d.steps.map((s) => ({
+      name: s.name,
+      command: s.command,
+      compensation: s.compensation?.command ?? null,
+    })),
+    keys: Object.keys(d.keys),
+  }));
+}
 
 export const SagaIdParamSchema = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, description: 'Saga id' }),
@@ -44,8 +82,12 @@ const FailureReasonSchema = z.object({ code: z.string(), message: z.string() });
 export const SagaSummarySchema = z
   .object({
     id: z.uuid(),
+    type: z.string().openapi({ description: 'The saga definition it runs (SagaType)' }),
     status: SagaStatusSchema,
     currentStep: z.string().nullable(),
+    businessKeys: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'The business keys its definition declares, as written when it started' }),
     orderId: z.uuid().nullable(),
     customerId: z.string().nullable(),
     email: z.string().nullable(),
@@ -136,6 +178,7 @@ export const SagaStatsSchema = z
       completed: z.number().int(),
       compensated: z.number().int(),
       failed: z.number().int(),
+      rejected: z.number().int(),
     } satisfies Record<SagaStatus, unknown>),
     stuck: z.number().int(),
     lastHour: z.object({

@@ -30,7 +30,14 @@ describe('GET /api/admin/sagas/stats (a fresh database; real PostgreSQL and Rabb
 
   it('has every status at zero, twelve empty buckets and a failure rate of 0 before any saga', async () => {
     const empty = await stats();
-    expect(empty.byStatus).toEqual({ running: 0, compensating: 0, completed: 0, compensated: 0, failed: 0 });
+    expect(empty.byStatus).toEqual({
+      running: 0,
+      compensating: 0,
+      completed: 0,
+      compensated: 0,
+      failed: 0,
+      rejected: 0,
+    });
     expect(empty.stuck).toBe(0);
     expect(empty.lastHour.failureRate).toBe(0);
     expect(empty.lastHour.buckets).toHaveLength(12);
@@ -58,7 +65,14 @@ describe('GET /api/admin/sagas/stats (a fresh database; real PostgreSQL and Rabb
 
     const now = Date.now();
     const s = await stats();
-    expect(s.byStatus).toEqual({ running: 1, compensating: 0, completed: 1, compensated: 2, failed: 1 });
+    expect(s.byStatus).toEqual({
+      running: 1,
+      compensating: 0,
+      completed: 1,
+      compensated: 2,
+      failed: 1,
+      rejected: 0,
+    });
     expect(s.stuck).toBe(1);
     // The saga of three hours ago is not in the last hour.
     expect([total(s, 'started'), total(s, 'completed'), total(s, 'compensated'), total(s, 'failed')]).toEqual(
