@@ -2,16 +2,28 @@
 import type { CommandHandlers } from '../runtime/command-handler.js';
 import { cancelShipment, scheduleShipment } from './shipments.js';
 
-/** Handlers of `shipping.*` commands; `countries` are the ISO codes shipping serves. */
+/**
+ * Handlers of `shipping.*` commands; `countries` are the ISO codes shipping serves. A shipment's
+ * events: shipment.scheduled (sequence 1), then shipment.cancelled (2).
+ */
 export function shippingHandlers(settings: {
   shippingCountries: readonly string[];
 }): CommandHandlers<'shipping'> {
   const countries = new Set(settings.shippingCountries);
   return {
-    'shipping.schedule': ({ sql, sagaId, payload }) =>
-      scheduleShipment(sql, { sagaId, orderId: payload.orderId, address: payload.address, countries }),
-    'shipping.cancel': async ({ sql, sagaId }) => {
-      await cancelShipment(sql, sagaId);
+    'shipping.schedule': async ({ sql, sagaId, payload, emit }) => {
+      const { orderId, address } = payload;
+      const shipment = await scheduleShipment(sql, { sagaId, orderId, address, countries });
+      await emit(
+        'shipment.scheduled',
+        { orderId, shipmentId: shipment.shipmentId, country: address.country },
+        1,
+      );
+      return shipment;
+    },
+    'shipping.cancel': async ({ sql, sagaId, payload, emit }) => {
+      if (await cancelShipment(sql, sagaId))
+        await emit('shipment.cancelled', { orderId: payload.orderId }, 2);
       return {};
     },
   };
