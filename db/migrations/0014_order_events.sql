@@ -55,6 +55,8 @@ CREATE TABLE "projections"."checkpoints" (
 	"applied_events" bigint DEFAULT 0 NOT NULL,
 	"state" text DEFAULT 'running' NOT NULL,
 	"last_error" text,
+	"owner" text,
+	"lease_until" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

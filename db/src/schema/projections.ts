@@ -27,6 +27,9 @@ export const projectionCheckpoints = projectionsSchema.table('checkpoints', {
   /** `running`, `paused` (by an operator) or `stopped` (by a parked event, under the `stop` policy). */
   state: text('state').notNull().default('running'),
   lastError: text('last_error'),
+  /** The runner that holds the lease (one per projection across processes) and until when. */
+  owner: text('owner'),
+  leaseUntil: timestamp('lease_until', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
