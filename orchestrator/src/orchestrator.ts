@@ -25,6 +25,8 @@ import { ReplayJobRunner } from './admin/dead-letters/runner.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
+import { orderRoutes } from './http/orders.js';
+import { orderHistoryProjection } from './projections/order-history.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
@@ -38,6 +40,8 @@ import {
   readinessRoutes,
   OutboxDispatcher,
   OutboxRelay,
+  createProjectionMetrics,
+  ProjectionRunner,
   type ReadinessCheck,
   TableMaintenance,
 } from '@sagaport/runtime';
@@ -251,6 +255,26 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   retention.start();
 
+  // The projections run in the orchestrator (a role, off with PROJECTIONS=off): one runner per
+  // projection across every orchestrator (a lease); the others stand by.
+  const projectionMetrics = createProjectionMetrics(metrics.registry);
+  const projectors = settings.projections?.enabled
+    ? [orderHistoryProjection()].map((projection) =>
+        new ProjectionRunner({
+          projection,
+          sql: database.sql,
+          connection: broker,
+          queue: topology.queues.events,
+          batchSize: settings.projections?.batchSize,
+          leaseMs: settings.projections?.leaseMs,
+          onUnappliable: settings.projections?.onUnappliable,
+          lagSampleMs: settings.projections?.lagSampleMs,
+          metrics: projectionMetrics,
+          logger,
+        }).start(),
+      )
+    : [];
+
   const service = new CheckoutService(database.db, database.sql, engine, {
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
   });
@@ -289,6 +313,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     )
     .use('*', securityHeaders())
     .route('/', checkoutRoutes({ service, ended, backpressure }))
+    .route('/', orderRoutes(database.sql))
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
     .route('/api/admin', admin)
     .get('/openapi.json', (c) => c.json(openApiDocument()))
@@ -321,6 +346,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     readiness,
     async stop() {
       backpressure.stop();
+      await Promise.all(projectors.map((runner) => runner.stop()));
       await retention.stop();
       await sampler.stop();
       await scanner.stop();
