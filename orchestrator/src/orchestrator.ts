@@ -258,8 +258,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   // The projections run in the orchestrator (a role, off with PROJECTIONS=off): one runner per
   // projection across every orchestrator (a lease); the others stand by.
   const projectionMetrics = createProjectionMetrics(metrics.registry);
+  const projections = [orderHistoryProjection()];
   const projectors = settings.projections?.enabled
-    ? [orderHistoryProjection()].map((projection) =>
+    ? projections.map((projection) =>
         new ProjectionRunner({
           projection,
           sql: database.sql,
@@ -286,6 +287,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     settings: adminSettings,
     logger,
     live,
+    projections,
   };
   await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
