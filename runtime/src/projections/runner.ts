@@ -173,6 +173,11 @@ export class ProjectionRunner {
         );
       },
     });
+    // A channel error (the stream missing, a broker restart cutting the setup short) is logged;
+    // the wrapper sets the channel up again on the next connection.
+    wrapper.on('error', (error: Error) => {
+      this.log.warn({ err: error, projection: this.name }, 'projection stream channel error');
+    });
     let renewedAt = Date.now();
     try {
       while (!this.stopped) {

@@ -91,13 +91,26 @@ export async function streamTail(
       );
     },
   });
+  // A missing stream (or any channel error) fails the probe instead of the process.
+  let failure: Error | undefined;
+  let failed: (() => void) | undefined;
+  wrapper.on('error', (error: Error) => {
+    failure ??= error;
+    failed?.();
+  });
   try {
-    await wrapper.waitForConnect();
+    await Promise.race([
+      wrapper.waitForConnect(),
+      new Promise<void>((resolve) => {
+        failed = resolve;
+      }),
+    ]);
     const started = Date.now();
     last = Date.now();
-    while (Date.now() - last < idleMs && Date.now() - started < maxMs) {
+    while (!failure && Date.now() - last < idleMs && Date.now() - started < maxMs) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+    if (failure) throw new Error(`cannot read the end of stream ${queue}: ${failure.message}`);
     return tail;
   } finally {
     void raw;
