@@ -50,7 +50,7 @@ CREATE TABLE "projections"."parked_events" (
 --> statement-breakpoint
 CREATE TABLE "projections"."checkpoints" (
 	"name" text PRIMARY KEY NOT NULL,
-	"stream_offset" bigint DEFAULT -1 NOT NULL,
+	"stream_offset" bigint NOT NULL,
 	"last_event_at" timestamp with time zone,
 	"applied_events" bigint DEFAULT 0 NOT NULL,
 	"state" text DEFAULT 'running' NOT NULL,

@@ -20,7 +20,7 @@ export const projectionsSchema = pgSchema('projections');
 export const projectionCheckpoints = projectionsSchema.table('checkpoints', {
   name: text('name').primaryKey(),
   /** The last stream offset applied; -1 before the first. */
-  streamOffset: bigint('stream_offset', { mode: 'number' }).notNull().default(-1),
+  streamOffset: bigint('stream_offset', { mode: 'number' }).notNull(),
   /** The time of the last event applied (its `x-occurred-at`). */
   lastEventAt: timestamp('last_event_at', { withTimezone: true }),
   appliedEvents: bigint('applied_events', { mode: 'number' }).notNull().default(0),

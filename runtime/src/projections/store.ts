@@ -60,7 +60,7 @@ export async function takeLease(
   owner: string,
   leaseMs: number,
 ): Promise<Checkpoint | null> {
-  await sql`insert into projections.checkpoints (name) values (${name}) on conflict (name) do nothing`;
+  await sql`insert into projections.checkpoints (name, stream_offset) values (${name}, -1) on conflict (name) do nothing`;
   const rows = await sql.unsafe(
     `update projections.checkpoints
        set owner = $2, lease_until = now() + make_interval(secs => $3::float8 / 1000)
@@ -79,7 +79,7 @@ export async function releaseLease(sql: Sql, name: string, owner: string): Promi
 /** Sets an operator's state: `paused` or `running` (resume; also restarts a stopped projection). */
 export async function setProjectionState(sql: Sql, name: string, state: 'running' | 'paused'): Promise<void> {
   await sql`
-    insert into projections.checkpoints (name, state) values (${name}, ${state})
+    insert into projections.checkpoints (name, stream_offset, state) values (${name}, -1, ${state})
     on conflict (name) do update set state = excluded.state,
       last_error = case when excluded.state = 'running' then null else projections.checkpoints.last_error end,
       updated_at = now()`;
