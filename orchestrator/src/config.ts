@@ -30,6 +30,11 @@ const HttpEnv = z.object({
   RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.auditDays),
   RETENTION_REPLAY_JOBS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.replayJobsDays),
   RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.sessionsDays),
+  PROJECTIONS: z.enum(['on', 'off']).default('on'),
+  PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  PROJECTION_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(10),
+  PROJECTION_ON_UNAPPLIABLE: z.enum(['continue', 'stop']).default('continue'),
+  PROJECTION_LAG_SAMPLE_MS: z.coerce.number().int().min(0).default(5_000),
   FAULT_DUPLICATE_PUBLISHES: z.enum(['0', '1', 'false', 'true']).default('0'),
   TABLE_MAINTENANCE: z.enum(['auto', 'on', 'off']).default('auto'),
   CATALOGUE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
@@ -147,6 +152,14 @@ export interface SagaSettings {
   readonly catalogueCacheMs?: number;
   /** New checkouts get 503 while the oldest outbox row is older than this; 0 turns it off. */
   readonly outboxMaxAgeSeconds?: number;
+  /** The projection runners (order history); absent or `enabled: false` = this process runs none. */
+  readonly projections?: {
+    readonly enabled: boolean;
+    readonly batchSize: number;
+    readonly leaseMs: number;
+    readonly onUnappliable: 'continue' | 'stop';
+    readonly lagSampleMs: number;
+  };
   /** Pruning of old rows (see retention/runner.ts); absent or interval 0 = off. */
   readonly retention?: {
     readonly intervalMs: number;
@@ -204,6 +217,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tableMaintenance: e.TABLE_MAINTENANCE,
       catalogueCacheMs: e.CATALOGUE_CACHE_MS,
       outboxMaxAgeSeconds: e.OUTBOX_MAX_AGE_SECONDS,
+      projections: {
+        enabled: e.PROJECTIONS === 'on',
+        batchSize: e.PROJECTION_BATCH_SIZE,
+        leaseMs: e.PROJECTION_LEASE_SECONDS * 1000,
+        onUnappliable: e.PROJECTION_ON_UNAPPLIABLE,
+        lagSampleMs: e.PROJECTION_LAG_SAMPLE_MS,
+      },
       retention: {
         intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
         batchSize: e.RETENTION_BATCH_SIZE,

@@ -25,6 +25,8 @@ import { ReplayJobRunner } from './admin/dead-letters/runner.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
+import { orderRoutes } from './http/orders.js';
+import { orderHistoryProjection } from './projections/order-history.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
@@ -38,6 +40,8 @@ import {
   readinessRoutes,
   OutboxDispatcher,
   OutboxRelay,
+  createProjectionMetrics,
+  ProjectionRunner,
   type ReadinessCheck,
   TableMaintenance,
 } from '@sagaport/runtime';
@@ -259,6 +263,27 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   retention.start();
 
+  // The projections run in the orchestrator (a role, off with PROJECTIONS=off): one runner per
+  // projection across every orchestrator (a lease); the others stand by.
+  const projectionMetrics = createProjectionMetrics(metrics.registry);
+  const projections = [orderHistoryProjection()];
+  const projectors = settings.projections?.enabled
+    ? projections.map((projection) =>
+        new ProjectionRunner({
+          projection,
+          sql: database.sql,
+          connection: broker,
+          queue: topology.queues.events,
+          batchSize: settings.projections?.batchSize,
+          leaseMs: settings.projections?.leaseMs,
+          onUnappliable: settings.projections?.onUnappliable,
+          lagSampleMs: settings.projections?.lagSampleMs,
+          metrics: projectionMetrics,
+          logger,
+        }).start(),
+      )
+    : [];
+
   const service = new CheckoutService(database.db, database.sql, engine, {
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
   });
@@ -271,6 +296,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     settings: adminSettings,
     logger,
     live,
+    projections,
   };
   await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
@@ -299,6 +325,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     .use('*', securityHeaders())
     .route('/', checkoutRoutes({ service, ended, backpressure }))
     .route('/', cancellationRoutes({ service: cancellations, checkouts: service, ended, backpressure }))
+    .route('/', orderRoutes(database.sql))
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
     .route('/api/admin', admin)
     .get('/openapi.json', (c) => c.json(openApiDocument()))
@@ -331,6 +358,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     readiness,
     async stop() {
       backpressure.stop();
+      await Promise.all(projectors.map((runner) => runner.stop()));
       await retention.stop();
       await sampler.stop();
       await scanner.stop();

@@ -1,7 +1,7 @@
 // Every exchange, queue and binding of Sagaport, declared idempotently from one description.
 import type { Channel } from 'amqplib';
 import { commandContracts, Worker, workerOf, type CommandType } from './contracts/commands.js';
-import { eventContracts } from './contracts/events.js';
+import { eventContracts, inventoryOrderEventTypes } from './contracts/events.js';
 import { replyContracts } from './contracts/replies.js';
 
 /** A retry tier: a delay queue whose expired messages go back to the queue they came from. */
@@ -165,7 +165,7 @@ export function buildTopology(options: TopologyOptions = {}): Topology {
     ...workQueues.map((q) => ({ exchange: exchanges.retryReturn, queue: q, routingKey: `*.${q}` })),
     ...workQueues.map((q) => ({ exchange: exchanges.deadLetters, queue: `${q}.dlq`, routingKey: q })),
     { exchange: exchanges.events, queue: eventsQueue, routingKey: '#' },
-    ...Object.keys(eventContracts).map((type) => ({
+    ...inventoryOrderEventTypes.map((type) => ({
       exchange: exchanges.events,
       queue: inventoryOrderEvents,
       routingKey: type,

@@ -29,3 +29,31 @@ export {
 } from './tracing/messaging.js';
 export { logMixin, withLogContext } from './observability/log-context.js';
 export { observePublisher } from './observability/publisher-metrics.js';
+export { ProjectionRunner, measureLag } from './projections/runner.js';
+export type {
+  ParkPolicy,
+  Projection,
+  ProjectionLag,
+  ProjectionRunnerOptions,
+  StreamEvent,
+} from './projections/runner.js';
+export { createProjectionMetrics } from './projections/metrics.js';
+export type { ProjectionMetrics } from './projections/metrics.js';
+export {
+  countOpenParked,
+  listParked,
+  readCheckpoint,
+  readCheckpoints,
+  releaseLease,
+  setProjectionState,
+  takeLease,
+} from './projections/store.js';
+export type { Checkpoint, ParkedEvent, ProjectionState } from './projections/store.js';
+export {
+  offsetOf,
+  readRawEvent,
+  rawEventOf,
+  STREAM_OFFSET_HEADER,
+  streamTail,
+} from './projections/stream.js';
+export type { StreamTail } from './projections/stream.js';

@@ -19,3 +19,10 @@ export {
   replayJobItems,
   replayJobs,
 } from './admin.js';
+export {
+  orderHistory,
+  orderHistoryEvents,
+  parkedEvents,
+  projectionCheckpoints,
+  projectionsSchema,
+} from './projections.js';

@@ -14,6 +14,7 @@ import { liveRoutes } from './live/routes.js';
 import { liveSignals } from './live/signals.js';
 import type { AdminDeps, AdminEnv } from './env.js';
 import { validationHook } from './openapi.js';
+import { projectionRoutes } from './projections/routes.js';
 import { queueRoutes } from './queues/routes.js';
 import { sagaRoutes } from './sagas/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
@@ -51,6 +52,7 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   app.route('/', deadLetterRoutes(deps));
   app.route('/', sagaRoutes(deps));
   app.route('/', queueRoutes(deps));
+  app.route('/', projectionRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', liveRoutes(deps));
   app.notFound((c) =>

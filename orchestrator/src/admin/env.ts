@@ -2,6 +2,7 @@
 import type { AmqpConnectionManager, Topology } from '@sagaport/rabbitmq';
 import type { AdminRole, DatabaseHandle } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
+import type { Projection } from '@sagaport/runtime';
 import type { SagaEngine } from '../saga/engine.js';
 import type { LiveHub } from './live/hub.js';
 import type { AdminSettings } from './settings.js';
@@ -56,4 +57,6 @@ export interface AdminDeps {
   readonly logger: Logger;
   /** Live updates (the console's event stream); absent, GET /live answers 503 and nothing is signalled. */
   readonly live?: LiveHub;
+  /** The projections this process can apply (a parked event's replay needs its projection). */
+  readonly projections?: readonly Projection[];
 }

@@ -11,6 +11,7 @@ import {
   MAX_WAIT_SECONDS,
   ProblemDetails,
 } from './checkout-schema.js';
+import { OrderHistory, OrderPage } from './orders.js';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(s, {
@@ -183,6 +184,56 @@ export function openApiDocument() {
           },
         },
       },
+      '/orders': {
+        get: {
+          operationId: 'listOrders',
+          summary: "A customer's orders, newest first (from the order-history read model)",
+          parameters: [
+            {
+              name: 'customerId',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', minLength: 1, maxLength: 100 },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              required: false,
+              schema: { type: 'string' },
+              description: '`next` of the previous page',
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'A page of orders',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderPage' } } },
+            },
+            '400': problemResponse('A missing customerId, a bad limit or cursor (errors[] names the field)'),
+          },
+        },
+      },
+      '/orders/{orderId}': {
+        get: {
+          operationId: 'getOrder',
+          summary: 'An order and every event of its history (from the order-history read model)',
+          parameters: [
+            { name: 'orderId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '200': {
+              description: 'The order',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderHistory' } } },
+            },
+            '404': problemResponse('No such order (yet: the read model follows the event stream)'),
+          },
+        },
+      },
     },
     components: {
       schemas: {
@@ -191,6 +242,8 @@ export function openApiDocument() {
         CancellationRequest: schema(CancellationRequest, 'input'),
         Problem: schema(ProblemDetails),
         KeyReusedProblem: schema(KeyReusedProblem),
+        OrderHistory: schema(OrderHistory),
+        OrderPage: schema(OrderPage),
       },
     },
   };

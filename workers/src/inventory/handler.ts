@@ -5,18 +5,30 @@ import type { CommandDelivery } from '../runtime/messages.js';
 import type { WorkerSql } from '../runtime/sql.js';
 import { lockStockOf, releaseReservation, reserveStock, restockOrder } from './reservations.js';
 
-/** Handlers of `inventory.*` commands; holds last `reservationTtlSeconds`. */
+/**
+ * Handlers of `inventory.*` commands; holds last `reservationTtlSeconds`. A hold's events:
+ * stock.reserved (sequence 1), then released, committed or expired (2).
+ */
 export function inventoryHandlers(settings: { reservationTtlSeconds: number }): CommandHandlers<'inventory'> {
   return {
-    'inventory.reserve': ({ sql, sagaId, payload }) =>
-      reserveStock(sql, {
+    'inventory.reserve': async ({ sql, sagaId, payload, emit }) => {
+      const hold = await reserveStock(sql, {
         sagaId,
         orderId: payload.orderId,
         items: payload.items,
         ttlSeconds: settings.reservationTtlSeconds,
-      }),
-    'inventory.release': async ({ sql, payload }) => {
-      await releaseReservation(sql, payload.orderId);
+      });
+      const lines = payload.items.map(({ sku, quantity }) => ({ sku, quantity }));
+      await emit(
+        'stock.reserved',
+        { orderId: payload.orderId, reservationId: hold.reservationId, lines, expiresAt: hold.expiresAt },
+        1,
+      );
+      return hold;
+    },
+    'inventory.release': async ({ sql, payload, emit }) => {
+      if (await releaseReservation(sql, payload.orderId))
+        await emit('stock.released', { orderId: payload.orderId }, 2);
       return {};
     },
     'inventory.restock': ({ sql, payload }) => restockOrder(sql, payload.orderId),

@@ -1,6 +1,7 @@
 // The reservation sweeper: releases holds past their expiry and gives their stock back.
-import { reservations, type Database } from '@sagaport/db';
-import type { Logger } from '@sagaport/rabbitmq';
+import { enqueueOutbox, reservations, type Database } from '@sagaport/db';
+import type { Logger, Topology } from '@sagaport/rabbitmq';
+import { eventOutboxRow } from '../runtime/messages.js';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { ReservationStatus } from './reservations.js';
@@ -13,10 +14,19 @@ import { restoreStock } from './stock.js';
  * releasing a hold twice, and a hold being committed or released right now is left to that
  * transaction (a committed hold is never released: the status condition excludes it).
  */
-export async function sweepExpiredReservations(db: Database, limit = 100): Promise<number> {
+export async function sweepExpiredReservations(
+  db: Database,
+  limit = 100,
+  topology?: Topology,
+): Promise<number> {
   return db.transaction(async (tx) => {
     const expired = await tx
-      .select({ id: reservations.id, lines: reservations.lines })
+      .select({
+        id: reservations.id,
+        lines: reservations.lines,
+        orderId: reservations.orderId,
+        sagaId: reservations.sagaId,
+      })
       .from(reservations)
       .where(and(eq(reservations.status, ReservationStatus.held), lt(reservations.expiresAt, sql`now()`)))
       .orderBy(asc(reservations.expiresAt))
@@ -37,12 +47,28 @@ export async function sweepExpiredReservations(db: Database, limit = 100): Promi
           expired.map((r) => r.id),
         ),
       );
+    // Each expired hold's `stock.expired`, in the same transaction (the sweep is off the hot path).
+    if (topology) {
+      await enqueueOutbox(
+        tx,
+        expired.map((r) =>
+          eventOutboxRow(topology, {
+            type: 'stock.expired',
+            payload: { orderId: r.orderId },
+            sequence: 2,
+            sagaId: r.sagaId,
+          }),
+        ),
+      );
+    }
     return expired.length;
   });
 }
 
 export interface SweeperOptions {
   readonly db: Database;
+  /** Where `stock.expired` events go; without it none is raised. */
+  readonly topology?: Topology;
   readonly intervalMs: number;
   readonly logger?: Logger;
   /** Called with the number of holds each sweep released (for metrics). */
@@ -66,7 +92,7 @@ export function startReservationSweeper(options: SweeperOptions): Sweeper {
     try {
       let released: number;
       do {
-        released = await sweepExpiredReservations(options.db, limit);
+        released = await sweepExpiredReservations(options.db, limit, options.topology);
         if (released > 0) {
           options.onReleased?.(released);
           log.info({ released }, 'released expired reservations');

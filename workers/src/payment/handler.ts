@@ -1,20 +1,50 @@
 // The payment worker's commands: charge the saga's card once, refund it once.
+import { BusinessRefusal } from '@sagaport/rabbitmq';
 import type { CommandHandlers } from '../runtime/command-handler.js';
 import { chargeSaga, refundOrder, refundSaga } from './charges.js';
 import type { PaymentProvider } from './provider.js';
 
-/** Handlers of `payment.*` commands against `provider`. */
+/**
+ * Handlers of `payment.*` commands against `provider`. A payment's events: payment.charged or
+ * payment.declined (sequence 1), then payment.refunded (2).
+ */
 export function paymentHandlers(provider: PaymentProvider): CommandHandlers<'payment'> {
   return {
-    'payment.charge': ({ sql, sagaId, payload }) =>
-      chargeSaga(sql, provider, {
-        sagaId,
-        orderId: payload.orderId,
-        amountCents: payload.amountCents,
-        currency: payload.currency,
-        paymentToken: payload.paymentToken,
-      }),
-    'payment.refund': ({ sql, sagaId }) => refundSaga(sql, provider, sagaId),
+    'payment.charge': async ({ sql, sagaId, payload, emit }) => {
+      const { orderId, amountCents, currency } = payload;
+      try {
+        const charge = await chargeSaga(sql, provider, {
+          sagaId,
+          orderId,
+          amountCents,
+          currency,
+          paymentToken: payload.paymentToken,
+        });
+        await emit(
+          'payment.charged',
+          { orderId, chargeId: charge.chargeId, amount: { cents: charge.amountCents, currency } },
+          1,
+        );
+        return charge;
+      } catch (error) {
+        if (error instanceof BusinessRefusal) {
+          const reason = { code: error.code, message: error.message.slice(0, 2000) };
+          await emit('payment.declined', { orderId, amountCents, currency, reason }, 1);
+        }
+        throw error;
+      }
+    },
+    'payment.refund': async ({ sql, sagaId, payload, emit }) => {
+      const refund = await refundSaga(sql, provider, sagaId);
+      if (refund.refundId !== null) {
+        await emit(
+          'payment.refunded',
+          { orderId: payload.orderId, refundId: refund.refundId, amountCents: refund.amountCents },
+          2,
+        );
+      }
+      return refund;
+    },
     'payment.reimburse': ({ sql, payload }) =>
       refundOrder(sql, provider, { orderId: payload.orderId, checkoutSagaId: payload.checkoutSagaId }),
   };

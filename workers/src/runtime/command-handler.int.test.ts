@@ -52,7 +52,7 @@ describe('command pattern (inbox, savepoint, outbox)', () => {
       await sql`
         insert into shipping.shipments (id, saga_id, order_id, country, address, status)
         values (${id}, ${sagaId}, ${payload.orderId}, 'DE', ${JSON.stringify(payload.address)}::jsonb, 'scheduled')`;
-      await emit('order.cancelled', { orderId: payload.orderId, reason: 'emitted inside the effect' });
+      await emit('order.cancelled', { orderId: payload.orderId, reason: 'emitted inside the effect' }, 2);
       if (failWith) throw failWith;
       return { shipmentId: id };
     },

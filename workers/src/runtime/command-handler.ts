@@ -21,6 +21,7 @@ import {
   type CommandPayload,
   type CommandResult,
   type CommandType,
+  eventHeaders,
   type EventType,
   type MessagePayload,
   type ReplyType,
@@ -54,8 +55,17 @@ export interface CommandContext<T extends CommandType> {
   readonly payload: CommandPayload<T>;
   /** The saga id (the command's correlation id). */
   readonly sagaId: string;
-  /** Raises a domain event; it is published only if the batch commits. */
-  readonly emit: <E extends EventType>(type: E, payload: MessagePayload<E>) => Promise<void>;
+  /**
+   * Raises a domain event of the order `payload.orderId`; `sequence` is its position in its
+   * aggregate's life (1 for its first event). It is stored in the command's inbox row with
+   * the reply and published only if the batch commits. Events raised before a BusinessRefusal
+   * are kept (a declined payment is a fact too).
+   */
+  readonly emit: <E extends EventType>(
+    type: E,
+    payload: MessagePayload<E>,
+    sequence: number,
+  ) => Promise<void>;
 }
 
 /** Performs one command's effect and returns its result; throws BusinessRefusal to refuse. */
@@ -315,8 +325,14 @@ export function createCommandBatchProcessor<W extends Worker>(
           // The consumer checked the payload against the command's contract.
           payload: command.payload as never,
           sagaId,
-          emit: async (type, payload) => {
-            events.push({ messageId: randomUUID(), type, payload });
+          emit: async (type, payload, sequence) => {
+            const aggregateId = payload.orderId;
+            events.push({
+              messageId: randomUUID(),
+              type,
+              payload,
+              headers: eventHeaders(type, { aggregateId, sequence }),
+            });
           },
         });
       const result = await (tracingEnabled() ? traceEffect(command, sagaId, effect) : effect());
@@ -328,7 +344,7 @@ export function createCommandBatchProcessor<W extends Worker>(
           outcome: 'failed',
           reason: { code: error.code, message: error.message.slice(0, 2000) },
         } as unknown,
-        events: [],
+        events,
       };
     }
   }

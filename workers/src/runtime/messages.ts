@@ -1,7 +1,17 @@
 // Outbox rows a worker writes: the reply to a command and the domain events it raises, with the envelope headers.
 import type { NewOutboxMessage } from '@sagaport/db';
 import { traceSend, tracingEnabled } from '@sagaport/runtime';
-import { Header, routeOf, SCHEMA_VERSION, type InboundMessage, type Topology } from '@sagaport/rabbitmq';
+import { randomUUID } from 'node:crypto';
+import {
+  eventHeaders,
+  Header,
+  routeOf,
+  SCHEMA_VERSION,
+  type EventPayload,
+  type EventType,
+  type InboundMessage,
+  type Topology,
+} from '@sagaport/rabbitmq';
 import { z } from 'zod';
 
 /** What a worker needs to know about a delivered command (an `InboundMessage` satisfies it). */
@@ -20,7 +30,15 @@ export const StoredReply = z.strictObject({
   payload: z.unknown(),
   /** The domain events the effect raised, published again with the reply when the command is redelivered. */
   events: z
-    .array(z.strictObject({ messageId: z.uuid(), type: z.string().min(1), payload: z.unknown() }))
+    .array(
+      z.strictObject({
+        messageId: z.uuid(),
+        type: z.string().min(1),
+        payload: z.unknown(),
+        /** The event's metadata headers (version, aggregate, sequence, time): a redelivery republishes them unchanged. */
+        headers: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
     .optional(),
 });
 export type StoredReply = z.infer<typeof StoredReply>;
@@ -46,6 +64,8 @@ export interface ProducedMessage {
   readonly messageId: string;
   readonly type: string;
   readonly payload: unknown;
+  /** Headers of its own (a domain event's metadata), added to the caused headers. */
+  readonly headers?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -59,7 +79,7 @@ export function outboxRowOf(
   message: ProducedMessage,
 ): NewOutboxMessage {
   const route = routeOf(topology, message.type);
-  const headers = causedHeaders(command);
+  const headers = { ...causedHeaders(command), ...message.headers };
   return {
     messageId: message.messageId,
     ...route,
@@ -75,5 +95,29 @@ export function outboxRowOf(
         })
       : headers,
     payload: message.payload,
+  };
+}
+
+/**
+ * The outbox row of a domain event raised outside a command's effect (a hold committed by an
+ * order event, a hold expired by the sweeper): due at once, the relay publishes it.
+ */
+export function eventOutboxRow<E extends EventType>(
+  topology: Topology,
+  event: { type: E; payload: EventPayload<E> & { orderId: string }; sequence: number; sagaId: string | null },
+  causationId?: string,
+): NewOutboxMessage {
+  const headers: Record<string, unknown> = {
+    [Header.schemaVersion]: SCHEMA_VERSION,
+    ...eventHeaders(event.type, { aggregateId: event.payload.orderId, sequence: event.sequence }),
+  };
+  if (causationId) headers[Header.causationId] = causationId;
+  return {
+    messageId: randomUUID(),
+    ...routeOf(topology, event.type),
+    messageType: event.type,
+    correlationId: event.sagaId,
+    headers,
+    payload: event.payload,
   };
 }

@@ -159,6 +159,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const sweeper: Sweeper | undefined = workers.includes('inventory')
     ? startReservationSweeper({
         db: options.db,
+        topology: options.topology,
         intervalMs: settings.sweepIntervalMs,
         logger: log,
         onReleased: (count) => reservationsExpired.inc(count),
@@ -202,7 +203,7 @@ function subscriptionsOf(
     name: 'inventory-order-events',
     queue: topology.queues.inventoryOrderEvents,
     contracts: eventContracts,
-    handler: createOrderEventHandler(options.sql, log),
+    handler: createOrderEventHandler(options.sql, log, topology),
   };
   return [commands, orderEvents];
 }

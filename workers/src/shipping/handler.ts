@@ -4,7 +4,8 @@ import { cancelShipment, reinstateShipment, scheduleShipment, withdrawShipment }
 
 /**
  * Handlers of `shipping.*` commands; `shippingCountries` are the ISO codes shipping serves, and a
- * parcel leaves `shippingDispatchDelayMs` after it is scheduled.
+ * parcel leaves `shippingDispatchDelayMs` after it is scheduled. A shipment's events:
+ * shipment.scheduled (sequence 1), then shipment.cancelled (2).
  */
 export function shippingHandlers(settings: {
   shippingCountries: readonly string[];
@@ -12,16 +13,25 @@ export function shippingHandlers(settings: {
 }): CommandHandlers<'shipping'> {
   const countries = new Set(settings.shippingCountries);
   return {
-    'shipping.schedule': ({ sql, sagaId, payload }) =>
-      scheduleShipment(sql, {
+    'shipping.schedule': async ({ sql, sagaId, payload, emit }) => {
+      const { orderId, address } = payload;
+      const shipment = await scheduleShipment(sql, {
         sagaId,
-        orderId: payload.orderId,
-        address: payload.address,
+        orderId,
+        address,
         countries,
         dispatchDelayMs: settings.shippingDispatchDelayMs,
-      }),
-    'shipping.cancel': async ({ sql, sagaId }) => {
-      await cancelShipment(sql, sagaId);
+      });
+      await emit(
+        'shipment.scheduled',
+        { orderId, shipmentId: shipment.shipmentId, country: address.country },
+        1,
+      );
+      return shipment;
+    },
+    'shipping.cancel': async ({ sql, sagaId, payload, emit }) => {
+      if (await cancelShipment(sql, sagaId))
+        await emit('shipment.cancelled', { orderId: payload.orderId }, 2);
       return {};
     },
     'shipping.withdraw': ({ sql, sagaId, payload }) =>

@@ -1,0 +1,105 @@
+// The projection runtime's tables (checkpoints, parked events) and the read models built from the event stream.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const projectionsSchema = pgSchema('projections');
+
+/** Where each projection stands in the event stream; written in the same transaction as its read model. */
+export const projectionCheckpoints = projectionsSchema.table('checkpoints', {
+  name: text('name').primaryKey(),
+  /** The last stream offset applied; -1 before the first. */
+  streamOffset: bigint('stream_offset', { mode: 'number' }).notNull(),
+  /** The time of the last event applied (its `x-occurred-at`). */
+  lastEventAt: timestamp('last_event_at', { withTimezone: true }),
+  appliedEvents: bigint('applied_events', { mode: 'number' }).notNull().default(0),
+  /** `running`, `paused` (by an operator) or `stopped` (by a parked event, under the `stop` policy). */
+  state: text('state').notNull().default('running'),
+  lastError: text('last_error'),
+  /** The runner that holds the lease (one per projection across processes) and until when. */
+  owner: text('owner'),
+  leaseUntil: timestamp('lease_until', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Events a projection could not apply, whole (like a dead letter), until an operator replays or skips them. */
+export const parkedEvents = projectionsSchema.table(
+  'parked_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    projection: text('projection').notNull(),
+    streamOffset: bigint('stream_offset', { mode: 'number' }).notNull(),
+    messageId: text('message_id'),
+    messageType: text('message_type'),
+    correlationId: text('correlation_id'),
+    headers: jsonb('headers').$type<Record<string, unknown>>().notNull(),
+    body: text('body').notNull(),
+    error: text('error').notNull(),
+    parkedAt: timestamp('parked_at', { withTimezone: true }).notNull().defaultNow(),
+    /** `replayed` or `skipped`, by whom, when; null while open. */
+    resolution: text('resolution'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (table) => [
+    unique('parked_events_projection_offset_key').on(table.projection, table.streamOffset),
+    index('parked_events_open_idx')
+      .on(table.projection, table.id)
+      .where(sql`resolved_at is null`),
+  ],
+);
+
+/** The order-history read model: one row per order, as its events tell it. */
+export const orderHistory = projectionsSchema.table(
+  'order_history',
+  {
+    orderId: uuid('order_id').primaryKey(),
+    sagaId: uuid('saga_id'),
+    customerId: text('customer_id'),
+    /** `created`, `confirmed` or `cancelled` (the order worker's statuses). */
+    status: text('status').notNull(),
+    currency: text('currency'),
+    totalCents: bigint('total_cents', { mode: 'number' }),
+    lines: jsonb('lines').$type<{ sku: string; quantity: number; unitPriceCents: number }[]>(),
+    cancelReason: text('cancel_reason'),
+    /** `held`, `committed`, `released` or `expired`. */
+    stockStatus: text('stock_status'),
+    /** `charged`, `declined` or `refunded`. */
+    paymentStatus: text('payment_status'),
+    chargedCents: bigint('charged_cents', { mode: 'number' }),
+    refundedCents: bigint('refunded_cents', { mode: 'number' }),
+    /** `scheduled` or `cancelled`. */
+    shipmentStatus: text('shipment_status'),
+    placedAt: timestamp('placed_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('order_history_customer_idx').on(table.customerId, table.placedAt, table.orderId)],
+);
+
+/** Every event of every order, once: (order, aggregate, sequence) drops a republished event. */
+export const orderHistoryEvents = projectionsSchema.table(
+  'order_history_events',
+  {
+    orderId: uuid('order_id').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    sequence: integer('sequence').notNull(),
+    eventId: uuid('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    writtenVersion: integer('written_version').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    streamOffset: bigint('stream_offset', { mode: 'number' }).notNull(),
+    payload: jsonb('payload').$type<unknown>().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.orderId, table.aggregateType, table.sequence] })],
+);

@@ -1,0 +1,365 @@
+// The projection runner: reads the event stream from a stored offset, applies batches and the offset in one transaction.
+import { randomUUID } from 'node:crypto';
+import { silentLogger, type AmqpConnectionManager, type DomainEvent, type Logger } from '@sagaport/rabbitmq';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type postgres from 'postgres';
+import type { ProjectionMetrics } from './metrics.js';
+import { readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
+import { offsetOf, rawEventOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
+
+/** An event at its place in the stream. */
+export interface StreamEvent {
+  readonly offset: number;
+  readonly event: DomainEvent;
+}
+
+/**
+ * A read model built from the event stream. `apply` runs inside the runner's transaction (the
+ * checkpoint's update commits with it) and must write only through `tx`. The stream may carry an
+ * event twice (a worker republishes a command's events on its redelivery): a projection drops a
+ * second copy by the event's aggregate and sequence.
+ */
+export interface Projection {
+  readonly name: string;
+  apply(tx: postgres.TransactionSql, events: readonly StreamEvent[]): Promise<void>;
+}
+
+/** What a runner does with an event it cannot apply: park it and go on, or park it and stop there. */
+export type ParkPolicy = 'continue' | 'stop';
+
+export interface ProjectionRunnerOptions {
+  readonly projection: Projection;
+  readonly sql: postgres.Sql;
+  readonly connection: AmqpConnectionManager;
+  /** The stream queue (`sagaport.events`). */
+  readonly queue: string;
+  /** Events per transaction at most (default 500). */
+  readonly batchSize?: number;
+  /** How long a runner's lease lasts without renewal (default 10 s); a dead runner's projection waits this long. */
+  readonly leaseMs?: number;
+  readonly onUnappliable?: ParkPolicy;
+  /** How often the lag is measured (default 5 s); 0: never (status reads measure it on demand). */
+  readonly lagSampleMs?: number;
+  readonly metrics?: ProjectionMetrics;
+  readonly logger?: Logger;
+  /** Called after each committed batch with the new offset (tests, progress). */
+  readonly onCommitted?: (offset: number, events: number) => void;
+}
+
+interface Delivery {
+  readonly offset: number;
+  readonly message: ConsumeMessage;
+  readonly generation: number;
+}
+
+class LeaseLost extends Error {
+  constructor(reason: string) {
+    super(reason);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one projection. At most one runner per projection applies events at a time, across
+ * processes: each holds a lease in its checkpoint row, renewed as it goes, and every batch's
+ * transaction checks it still owns the row before it writes (a runner that lost its lease writes
+ * nothing). Others wait and take over when the lease runs out. A batch's read-model changes, its
+ * parked events and the new offset commit together: after a crash the stream is read again from
+ * the last committed offset, so nothing is applied twice and nothing is skipped.
+ */
+export class ProjectionRunner {
+  readonly owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly log: Logger;
+  private appliedOffset = -1;
+  private lastEventAt: Date | null = null;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private active = false;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.log = options.logger ?? silentLogger;
+  }
+
+  get name(): string {
+    return this.options.projection.name;
+  }
+
+  /** Whether this runner holds the lease and consumes now. */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  start(): this {
+    this.loop ??= this.run();
+    const every = this.options.lagSampleMs ?? 5_000;
+    if (every > 0 && this.options.metrics) {
+      const sample = () => {
+        void this.sampleLag().finally(() => {
+          if (!this.stopped) this.lagTimer = setTimeout(sample, every);
+        });
+      };
+      this.lagTimer = setTimeout(sample, Math.min(every, 1_000));
+    }
+    return this;
+  }
+
+  /** Stops consuming after the batch in progress and gives the lease up. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.lagTimer);
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
+    while (!this.stopped) {
+      let checkpoint: Checkpoint | null;
+      try {
+        checkpoint = await takeLease(this.options.sql, this.name, this.owner, this.leaseMs);
+      } catch (error) {
+        this.log.warn({ err: error, projection: this.name }, 'projection lease: database unavailable');
+        await sleep(renewMs);
+        continue;
+      }
+      if (!checkpoint || checkpoint.state !== 'running') {
+        await sleep(renewMs);
+        continue;
+      }
+      this.appliedOffset = checkpoint.streamOffset;
+      this.lastEventAt = checkpoint.lastEventAt;
+      this.active = true;
+      try {
+        await this.consume(renewMs);
+      } catch (error) {
+        this.log.error({ err: error, projection: this.name }, 'projection runner failed; starting again');
+        await sleep(renewMs);
+      } finally {
+        this.active = false;
+      }
+    }
+    await releaseLease(this.options.sql, this.name, this.owner).catch(() => undefined);
+  }
+
+  /** Consumes from the checkpoint until stopped, paused, stopped by a parked event or the lease is lost. */
+  private async consume(renewMs: number): Promise<void> {
+    const buffer: Delivery[] = [];
+    let generation = 0;
+    let channel: Channel | undefined;
+    const wrapper = this.options.connection.createChannel({
+      json: false,
+      setup: async (raw: Channel) => {
+        // A new channel (first or after a reconnect) starts after what is committed; what the old one delivered is void.
+        generation += 1;
+        const mine = generation;
+        buffer.length = 0;
+        channel = raw;
+        await raw.prefetch(this.batchSize * 2);
+        await raw.consume(
+          this.options.queue,
+          (message) => {
+            if (!message || mine !== generation) return;
+            buffer.push({ offset: offsetOf(message), message, generation: mine });
+            this.wake?.();
+          },
+          { arguments: { [STREAM_OFFSET_HEADER]: this.appliedOffset + 1 } },
+        );
+      },
+    });
+    // A channel error (the stream missing, a broker restart cutting the setup short) is logged;
+    // the wrapper sets the channel up again on the next connection.
+    wrapper.on('error', (error: Error) => {
+      this.log.warn({ err: error, projection: this.name }, 'projection stream channel error');
+    });
+    let renewedAt = Date.now();
+    try {
+      while (!this.stopped) {
+        if (Date.now() - renewedAt >= renewMs) {
+          const checkpoint = await takeLease(this.options.sql, this.name, this.owner, this.leaseMs);
+          if (!checkpoint) throw new LeaseLost('lease taken by another runner');
+          if (checkpoint.state !== 'running') return;
+          renewedAt = Date.now();
+        }
+        if (buffer.length === 0) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            setTimeout(resolve, Math.max(10, renewMs - (Date.now() - renewedAt)));
+          });
+          this.wake = undefined;
+          continue;
+        }
+        const batch = buffer.splice(0, this.batchSize);
+        const current = batch.filter((d) => d.generation === generation);
+        if (current.length === 0) continue;
+        const outcome = await this.applyBatch(current);
+        renewedAt = Date.now();
+        const last = current[current.length - 1]!;
+        if (channel && last.generation === generation) channel.ack(last.message, true);
+        if (outcome === 'stopped') return;
+      }
+    } catch (error) {
+      if (error instanceof LeaseLost) {
+        this.log.warn({ projection: this.name }, `projection runner stands down: ${error.message}`);
+        return;
+      }
+      throw error;
+    } finally {
+      await wrapper.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Applies `batch` (in stream order) in one transaction. Events that cannot be read are parked
+   * in it. If the projection throws, each event is applied in a transaction of its own so only
+   * the one at fault is parked. Under the `stop` policy the batch ends with the first event
+   * parked and the projection stops there, until an operator resumes it.
+   */
+  private async applyBatch(
+    batch: readonly Delivery[],
+    faults = new Map<number, string>(),
+  ): Promise<'ok' | 'stopped'> {
+    const fresh = batch.filter((d) => d.offset > this.appliedOffset);
+    if (fresh.length === 0) return 'ok';
+    const stopPolicy = this.options.onUnappliable === 'stop';
+    const readable: StreamEvent[] = [];
+    const parked: { delivery: Delivery; error: string }[] = [];
+    let upTo = fresh.length;
+    for (let i = 0; i < fresh.length; i += 1) {
+      const delivery = fresh[i]!;
+      let error = faults.get(delivery.offset);
+      if (error === undefined) {
+        try {
+          readable.push({ offset: delivery.offset, event: readRawEvent(rawEventOf(delivery.message)) });
+          continue;
+        } catch (cause) {
+          error = (cause as Error).message;
+        }
+      }
+      parked.push({ delivery, error });
+      if (stopPolicy) {
+        // Parked and passed (an operator replays or skips it), then nothing more until resumed.
+        upTo = i + 1;
+        break;
+      }
+    }
+    const applied = fresh.slice(0, upTo);
+    const lastOffset = applied.length > 0 ? applied[applied.length - 1]!.offset : this.appliedOffset;
+    const lastAt = applied.length > 0 ? timeOf(applied[applied.length - 1]!.message) : null;
+    const stopWith = stopPolicy && parked.length > 0 ? parked[0]! : undefined;
+    try {
+      await this.options.sql.begin(async (tx) => {
+        const [owned] = await tx<{ state: string }[]>`
+          select state from projections.checkpoints where name = ${this.name} and owner = ${this.owner} for update`;
+        if (!owned) throw new LeaseLost('lease lost before commit');
+        if (owned.state !== 'running') throw new LeaseLost(`projection is ${owned.state}`);
+        await this.options.projection.apply(tx, readable);
+        for (const { delivery, error } of parked) {
+          const raw = rawEventOf(delivery.message);
+          await tx`
+            insert into projections.parked_events
+              (projection, stream_offset, message_id, message_type, correlation_id, headers, body, error)
+            values (${this.name}, ${delivery.offset}, ${stringOrNull(raw.messageId)}, ${stringOrNull(raw.type)},
+              ${stringOrNull(raw.correlationId)}, ${JSON.stringify(jsonSafe(raw.headers))}::jsonb, ${raw.bodyText}, ${error.slice(0, 4000)})
+            on conflict (projection, stream_offset) do nothing`;
+        }
+        await tx`
+          update projections.checkpoints set stream_offset = ${lastOffset},
+            last_event_at = coalesce(${lastAt?.toISOString() ?? null}::timestamptz, last_event_at),
+            applied_events = applied_events + ${readable.length},
+            state = ${stopWith ? 'stopped' : 'running'},
+            last_error = ${stopWith ? `parked at offset ${stopWith.delivery.offset}: ${stopWith.error}`.slice(0, 4000) : null},
+            lease_until = now() + make_interval(secs => ${this.leaseMs / 1000}), updated_at = now()
+          where name = ${this.name}`;
+      });
+    } catch (error) {
+      if (error instanceof LeaseLost) throw error;
+      if (fresh.length > 1) {
+        // Find the event at fault: one transaction per event from here.
+        for (const delivery of fresh) {
+          if ((await this.applyBatch([delivery], faults)) === 'stopped') return 'stopped';
+        }
+        return 'ok';
+      }
+      const only = fresh[0]!;
+      if (faults.has(only.offset)) throw error; // parking itself failed: the database is at fault
+      this.log.warn(
+        { err: error, projection: this.name, offset: only.offset },
+        'projection parks an event it cannot apply',
+      );
+      return this.applyBatch([only], new Map([[only.offset, `apply failed: ${(error as Error).message}`]]));
+    }
+    this.appliedOffset = lastOffset;
+    if (lastAt) this.lastEventAt = lastAt;
+    const metrics = this.options.metrics;
+    metrics?.applied.inc({ projection: this.name }, readable.length);
+    if (parked.length > 0) metrics?.parked.inc({ projection: this.name }, parked.length);
+    this.options.onCommitted?.(lastOffset, readable.length);
+    if (stopWith) {
+      this.log.error(
+        { projection: this.name, offset: stopWith.delivery.offset },
+        `projection stopped: ${stopWith.error}`,
+      );
+      return 'stopped';
+    }
+    return 'ok';
+  }
+
+  /** Measures the lag (events and seconds behind the stream's end) and sets the gauges. */
+  async sampleLag(): Promise<ProjectionLag | null> {
+    try {
+      const lag = await measureLag(this.options.sql, this.options.connection, this.options.queue, this.name);
+      this.options.metrics?.lagEvents.set({ projection: this.name }, lag.events);
+      this.options.metrics?.lagSeconds.set({ projection: this.name }, lag.seconds);
+      return lag;
+    } catch (error) {
+      this.log.warn({ err: error, projection: this.name }, 'projection lag: measuring failed');
+      return null;
+    }
+  }
+}
+
+/** How far a projection is behind the stream's end. */
+export interface ProjectionLag {
+  readonly events: number;
+  readonly seconds: number;
+  readonly streamEnd: number;
+  readonly offset: number;
+}
+
+/** A projection's lag: the stream's last offset minus its checkpoint, and the time between their events. */
+export async function measureLag(
+  sql: postgres.Sql,
+  connection: AmqpConnectionManager,
+  queue: string,
+  projection: string,
+): Promise<ProjectionLag> {
+  const [checkpoint, tail] = await Promise.all([
+    readCheckpoint(sql, projection),
+    streamTail(connection, queue),
+  ]);
+  const offset = checkpoint?.streamOffset ?? -1;
+  const end = tail?.offset ?? -1;
+  const events = Math.max(0, end - offset);
+  let seconds = 0;
+  if (events > 0 && tail?.at) {
+    const since = checkpoint?.lastEventAt ?? null;
+    seconds = since ? Math.max(0, (tail.at.getTime() - since.getTime()) / 1000) : 0;
+  }
+  return { events, seconds, streamEnd: end, offset };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Headers as JSON: AMQP values such as bigints become numbers or strings. */
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
+}

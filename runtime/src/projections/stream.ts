@@ -1,0 +1,119 @@
+// Reading the RabbitMQ event stream: a delivery's offset and event, and where the stream ends.
+import {
+  EventHeader,
+  readEvent,
+  type AmqpConnectionManager,
+  type DomainEvent,
+  type RawEvent,
+} from '@sagaport/rabbitmq';
+import type { Channel, ConsumeMessage } from 'amqplib';
+
+/** The header RabbitMQ puts on every delivery of a stream: the message's offset. */
+export const STREAM_OFFSET_HEADER = 'x-stream-offset';
+
+/** The offset of a stream delivery. */
+export function offsetOf(message: ConsumeMessage): number {
+  const value = (message.properties.headers ?? {})[STREAM_OFFSET_HEADER] as unknown;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new Error(`a stream delivery without ${STREAM_OFFSET_HEADER}`);
+}
+
+/** A delivery as stored when parked: properties and the body as text. */
+export function rawEventOf(message: ConsumeMessage): RawEvent & { bodyText: string } {
+  const bodyText = message.content.toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    body = undefined;
+  }
+  return {
+    messageId: message.properties.messageId as unknown,
+    type: message.properties.type as unknown,
+    correlationId: message.properties.correlationId as unknown,
+    headers: { ...(message.properties.headers ?? {}) },
+    body,
+    bodyText,
+  };
+}
+
+/** Reads a stored or delivered event; a body that is not JSON breaks its contract like any other fault. */
+export function readRawEvent(raw: RawEvent & { bodyText: string }): DomainEvent {
+  if (raw.body === undefined) throw new Error(`body of ${String(raw.type)} is not valid JSON`);
+  return readEvent(raw);
+}
+
+/** The time of a delivery: its event's `x-occurred-at`, else the AMQP timestamp. */
+export function timeOf(message: ConsumeMessage): Date | null {
+  const occurred = (message.properties.headers ?? {})[EventHeader.occurredAt] as unknown;
+  if (typeof occurred === 'string' && !Number.isNaN(Date.parse(occurred))) return new Date(occurred);
+  const stamp = message.properties.timestamp as unknown;
+  return typeof stamp === 'number' ? new Date(stamp) : null;
+}
+
+/** The last message of a stream: its offset and time. */
+export interface StreamTail {
+  readonly offset: number;
+  readonly at: Date | null;
+}
+
+/**
+ * Finds the end of `queue` (a stream): consumes from its last chunk (`x-stream-offset: last`)
+ * until no delivery came for `idleMs` (or `maxMs` passed) and returns the highest offset seen,
+ * or null for an empty stream. Costs one short-lived channel and one chunk's deliveries.
+ */
+export async function streamTail(
+  connection: AmqpConnectionManager,
+  queue: string,
+  options: { idleMs?: number; maxMs?: number } = {},
+): Promise<StreamTail | null> {
+  const idleMs = options.idleMs ?? 150;
+  const maxMs = options.maxMs ?? 3_000;
+  let tail: StreamTail | null = null;
+  let last = Date.now();
+  let raw: Channel | undefined;
+  const wrapper = connection.createChannel({
+    json: false,
+    setup: async (channel: Channel) => {
+      raw = channel;
+      await channel.prefetch(2_000);
+      await channel.consume(
+        queue,
+        (message) => {
+          if (!message) return;
+          last = Date.now();
+          const offset = offsetOf(message);
+          if (!tail || offset > tail.offset) tail = { offset, at: timeOf(message) };
+          channel.ack(message);
+        },
+        { arguments: { [STREAM_OFFSET_HEADER]: 'last' } },
+      );
+    },
+  });
+  // A missing stream (or any channel error) fails the probe instead of the process.
+  let failure: Error | undefined;
+  let failed: (() => void) | undefined;
+  wrapper.on('error', (error: Error) => {
+    failure ??= error;
+    failed?.();
+  });
+  try {
+    await Promise.race([
+      wrapper.waitForConnect(),
+      new Promise<void>((resolve) => {
+        failed = resolve;
+      }),
+    ]);
+    const started = Date.now();
+    last = Date.now();
+    while (!failure && Date.now() - last < idleMs && Date.now() - started < maxMs) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    if (failure) throw new Error(`cannot read the end of stream ${queue}: ${failure.message}`);
+    return tail;
+  } finally {
+    void raw;
+    await wrapper.close().catch(() => undefined);
+  }
+}

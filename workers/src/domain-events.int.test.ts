@@ -1,0 +1,200 @@
+// Integration tests of the domain events every worker raises: one per state change, in the same transaction, with metadata.
+import { randomUUID } from 'node:crypto';
+import { outbox, reservations } from '@sagaport/db';
+import { EventHeader, readEvent, type DomainEvent } from '@sagaport/rabbitmq';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventoryHandlers } from './inventory/handler.js';
+import { createOrderEventHandler } from './inventory/order-events.js';
+import { sweepExpiredReservations } from './inventory/sweeper.js';
+import { orderHandlers } from './order/handler.js';
+import { paymentHandlers } from './payment/handler.js';
+import { SimulatedPaymentProvider } from './payment/provider.js';
+import { createCommandProcessor } from './runtime/command-handler.js';
+import type { StoredReply } from './runtime/messages.js';
+import { shippingHandlers } from './shipping/handler.js';
+import { address, delivery, orderCreate, stockProducts } from './test-support/commands.js';
+import {
+  createWorkerTestDatabase,
+  undeclaredTopology,
+  type WorkerTestDatabase,
+} from './test-support/database.js';
+
+describe('domain events', () => {
+  let database: WorkerTestDatabase;
+  const topology = undeclaredTopology();
+  let processors: Record<
+    'order' | 'inventory' | 'payment' | 'shipping',
+    ReturnType<typeof createCommandProcessor>
+  >;
+  let onOrderEvent: ReturnType<typeof createOrderEventHandler>;
+
+  beforeAll(async () => {
+    database = await createWorkerTestDatabase();
+    const common = { sql: database.sql, topology };
+    processors = {
+      order: createCommandProcessor({ ...common, worker: 'order', handlers: orderHandlers }),
+      inventory: createCommandProcessor({
+        ...common,
+        worker: 'inventory',
+        handlers: inventoryHandlers({ reservationTtlSeconds: 900 }),
+      }),
+      payment: createCommandProcessor({
+        ...common,
+        worker: 'payment',
+        handlers: paymentHandlers(new SimulatedPaymentProvider({ slowMs: 10 })),
+      }),
+      shipping: createCommandProcessor({
+        ...common,
+        worker: 'shipping',
+        handlers: shippingHandlers({ shippingCountries: ['DE'], shippingDispatchDelayMs: 86_400_000 }),
+      }),
+    };
+    onOrderEvent = createOrderEventHandler(database.sql, undefined, topology);
+    await stockProducts(database.db, { 'EVT-1': 1000 });
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  /** The events of `sagaId` written to the outbox, read back as a projection reads them. */
+  const eventsOf = async (sagaId: string): Promise<DomainEvent[]> => {
+    const rows = await database.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.correlationId, sagaId))
+      .orderBy(outbox.id);
+    return rows
+      .filter((row) => row.exchange === topology.exchanges.events)
+      .map((row) =>
+        readEvent({
+          messageId: row.messageId,
+          type: row.messageType,
+          correlationId: row.correlationId,
+          headers: row.headers,
+          body: row.payload,
+        }),
+      );
+  };
+  const summary = (events: DomainEvent[]) =>
+    events.map((e) => `${e.type}#${e.aggregateType}:${e.sequence}@v${e.writtenVersion}`);
+
+  it('raises one event per change of a completed checkout, each with aggregate, sequence, saga, time and version', async () => {
+    const sagaId = randomUUID();
+    const order = { ...orderCreate(), items: [{ sku: 'EVT-1', quantity: 2, unitPriceCents: 450 }] };
+    const { orderId } = order;
+    const before = Date.now();
+    await processors.order(delivery('order.create', order, { sagaId }));
+    await processors.inventory(
+      delivery('inventory.reserve', { orderId, items: [{ sku: 'EVT-1', quantity: 2 }] }, { sagaId }),
+    );
+    await processors.payment(
+      delivery(
+        'payment.charge',
+        { orderId, amountCents: 900, currency: 'EUR', paymentToken: 'tok_visa' },
+        { sagaId },
+      ),
+    );
+    await processors.shipping(
+      delivery('shipping.schedule', { orderId, address, items: [{ sku: 'EVT-1', quantity: 2 }] }, { sagaId }),
+    );
+    await processors.order(delivery('order.confirm', { orderId }, { sagaId }));
+    const confirmed = (await eventsOf(sagaId)).find((e) => e.type === 'order.confirmed')!;
+    await onOrderEvent([
+      { messageId: confirmed.eventId, type: 'order.confirmed', correlationId: sagaId, payload: { orderId } },
+    ]);
+
+    const events = await eventsOf(sagaId);
+    expect(summary(events)).toEqual([
+      'order.placed#order:1@v1',
+      'stock.reserved#stock:1@v1',
+      'payment.charged#payment:1@v2',
+      'shipment.scheduled#shipment:1@v1',
+      'order.confirmed#order:2@v1',
+      'stock.committed#stock:2@v1',
+    ]);
+    for (const event of events) {
+      expect(event).toMatchObject({ aggregateId: orderId, sagaId });
+      expect(event.occurredAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    }
+    expect(events[0]!.payload).toEqual({
+      orderId,
+      customerId: 'customer-1',
+      items: order.items,
+      totalCents: 900,
+      currency: 'EUR',
+    });
+    expect(events[2]!.payload).toMatchObject({ orderId, amount: { cents: 900, currency: 'EUR' } });
+  });
+
+  it('raises the refusal and the compensations of a declined card', async () => {
+    const sagaId = randomUUID();
+    const order = {
+      ...orderCreate(),
+      items: [{ sku: 'EVT-1', quantity: 1, unitPriceCents: 450 }],
+      totalCents: 450,
+    };
+    const { orderId } = order;
+    await processors.order(delivery('order.create', order, { sagaId }));
+    await processors.inventory(
+      delivery('inventory.reserve', { orderId, items: [{ sku: 'EVT-1', quantity: 1 }] }, { sagaId }),
+    );
+    const declined = await processors.payment(
+      delivery(
+        'payment.charge',
+        { orderId, amountCents: 450, currency: 'EUR', paymentToken: 'tok_declined' },
+        { sagaId },
+      ),
+    );
+    expect(declined.reply?.payload).toMatchObject({ outcome: 'failed', reason: { code: 'card_declined' } });
+    await processors.inventory(delivery('inventory.release', { orderId }, { sagaId }));
+    await processors.order(delivery('order.cancel', { orderId, reason: 'card declined' }, { sagaId }));
+    // Compensating again changes nothing and raises nothing.
+    await processors.inventory(delivery('inventory.release', { orderId }, { sagaId }));
+
+    const events = await eventsOf(sagaId);
+    expect(summary(events)).toEqual([
+      'order.placed#order:1@v1',
+      'stock.reserved#stock:1@v1',
+      'payment.declined#payment:1@v1',
+      'stock.released#stock:2@v1',
+      'order.cancelled#order:2@v1',
+    ]);
+    expect(events[2]!.payload).toMatchObject({
+      orderId,
+      amountCents: 450,
+      reason: { code: 'card_declined' },
+    });
+  });
+
+  it('stores the events in the inbox row, so a redelivered command publishes the very same events', async () => {
+    const sagaId = randomUUID();
+    const order = orderCreate();
+    const command = delivery('order.create', order, { sagaId });
+    await processors.order(command);
+    const again = await processors.order(command);
+    expect(again.duplicate).toBe(true);
+    const stored = again.reply as StoredReply;
+    const [placed] = await eventsOf(sagaId);
+    expect(stored.events?.map((e) => [e.messageId, e.type, e.headers?.[EventHeader.sequence]])).toEqual([
+      [placed!.eventId, 'order.placed', 1],
+    ]);
+  });
+
+  it('raises stock.expired for a hold the sweeper releases, in the sweep’s transaction', async () => {
+    const sagaId = randomUUID();
+    const orderId = randomUUID();
+    await processors.inventory(
+      delivery('inventory.reserve', { orderId, items: [{ sku: 'EVT-1', quantity: 1 }] }, { sagaId }),
+    );
+    await database.db
+      .update(reservations)
+      .set({ expiresAt: sql`now() - interval '1 second'` })
+      .where(eq(reservations.orderId, orderId));
+    while ((await sweepExpiredReservations(database.db, 100, topology)) > 0);
+    expect(summary(await eventsOf(sagaId))).toEqual([
+      'stock.reserved#stock:1@v1',
+      'stock.expired#stock:2@v1',
+    ]);
+  });
+});
