@@ -27,7 +27,10 @@ export const sagaInstances = sagaSchema.table(
      * when it starts and never changed, so updates stay HOT. Searched ignoring case through
      * `instances_business_keys_idx` (see {@link foldedBusinessKeys}).
      */
-    businessKeys: jsonb('business_keys').$type<Record<string, string>>().notNull().default({}),
+    businessKeys: jsonb('business_keys')
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
