@@ -2,11 +2,11 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { CancellationRefusal, CancellationService } from '../cancellation/service.js';
-import { CheckoutService } from '../checkout/service.js';
+import type { CheckoutService } from '../checkout/service.js';
 import type { SagaEndedSignal } from '../saga/ended-signal.js';
 import type { Backpressure } from './backpressure.js';
 import { bodyLimits, type BodyLimitRule } from './body-limits.js';
-import { preferredWaitSeconds } from './checkouts.js';
+import { answerStarted, preferredWaitSeconds } from './checkouts.js';
 import { CancellationRequest, IdempotencyKey, MAX_CANCELLATION_BODY_BYTES } from './checkout-schema.js';
 import { fieldErrors, problem } from './problem.js';
 
@@ -129,18 +129,14 @@ export function cancellationRoutes({ service, checkouts, ended, backpressure }: 
         sagaId: result.sagaId,
       });
     }
-    c.header('Location', `/checkouts/${result.sagaId}`);
-    if (result.kind === 'replayed') c.header('Idempotent-Replayed', 'true');
-    if (wait !== undefined) {
-      c.header('Preference-Applied', `wait=${wait}`);
-      const done = watch
-        ? await watch.wait(wait * 1000)
-        : await ended.waitForEnd(result.sagaId, wait * 1000, () => checkouts.hasEnded(result.sagaId));
-      const endedHere = watch?.endedAs;
-      const status = endedHere ? CheckoutService.statusOf(endedHere) : await checkouts.status(result.sagaId);
-      return c.json(status, done ? 200 : 202);
-    }
-    return c.json(await checkouts.status(result.sagaId), 202);
+    return answerStarted(c, {
+      sagaId: result.sagaId,
+      replayed: result.kind === 'replayed',
+      wait,
+      watch,
+      ended,
+      service: checkouts,
+    });
   });
 
   app.get('/orders/:orderId/cancellation', async (c) => {

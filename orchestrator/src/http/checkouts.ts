@@ -1,5 +1,5 @@
 // The checkout API: POST /checkouts (idempotent, can wait for the outcome) and GET /checkouts/:id.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { CheckoutService } from '../checkout/service.js';
 import type { SagaEndedSignal } from '../saga/ended-signal.js';
@@ -31,6 +31,38 @@ export const checkoutBodyLimits: readonly BodyLimitRule[] = [
   { method: 'POST', path: /^\/checkouts$/, maxBytes: MAX_CHECKOUT_BODY_BYTES },
 ];
 const READ_MAX_BODY_BYTES = 1024;
+
+/**
+ * The answer to a request that started a saga (or found the one its idempotency key started):
+ * `Location`, `Idempotent-Replayed`, and with `Prefer: wait` the saga's status once it ended (200)
+ * or when the wait ran out (202); without it, its status now (202).
+ */
+export async function answerStarted(
+  c: Context,
+  started: {
+    readonly sagaId: string;
+    readonly replayed: boolean;
+    readonly wait: number | undefined;
+    readonly watch: ReturnType<SagaEndedSignal['register']> | undefined;
+    readonly ended: SagaEndedSignal;
+    readonly service: CheckoutService;
+  },
+) {
+  const { sagaId, wait, watch, ended, service } = started;
+  c.header('Location', `/checkouts/${sagaId}`);
+  if (started.replayed) c.header('Idempotent-Replayed', 'true');
+  if (wait !== undefined) {
+    c.header('Preference-Applied', `wait=${wait}`);
+    const done = watch
+      ? await watch.wait(wait * 1000)
+      : await ended.waitForEnd(sagaId, wait * 1000, () => service.hasEnded(sagaId));
+    // A saga this process ended comes with its row: no need to read it back.
+    const endedHere = watch?.endedAs;
+    const status = endedHere ? CheckoutService.statusOf(endedHere) : await service.status(sagaId);
+    return c.json(status, done ? 200 : 202);
+  }
+  return c.json(await service.status(sagaId), 202);
+}
 
 export function checkoutRoutes({ service, ended, backpressure }: CheckoutRoutesOptions) {
   const app = new Hono();
@@ -91,20 +123,14 @@ export function checkoutRoutes({ service, ended, backpressure }: CheckoutRoutesO
         sagaId: result.sagaId,
       });
     }
-    const location = `/checkouts/${result.sagaId}`;
-    c.header('Location', location);
-    if (result.kind === 'replayed') c.header('Idempotent-Replayed', 'true');
-    if (wait !== undefined) {
-      c.header('Preference-Applied', `wait=${wait}`);
-      const done = watch
-        ? await watch.wait(wait * 1000)
-        : await ended.waitForEnd(result.sagaId, wait * 1000, () => service.hasEnded(result.sagaId));
-      // A saga this process ended comes with its row: no need to read it back.
-      const endedHere = watch?.endedAs;
-      const status = endedHere ? CheckoutService.statusOf(endedHere) : await service.status(result.sagaId);
-      return c.json(status, done ? 200 : 202);
-    }
-    return c.json(await service.status(result.sagaId), 202);
+    return answerStarted(c, {
+      sagaId: result.sagaId,
+      replayed: result.kind === 'replayed',
+      wait,
+      watch,
+      ended,
+      service,
+    });
   });
 
   app.get('/checkouts/:id', async (c) => {
