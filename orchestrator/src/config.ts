@@ -32,6 +32,7 @@ const HttpEnv = z.object({
   RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.sessionsDays),
   PROJECTIONS: z.enum(['on', 'off']).default('on'),
   PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(100),
   PROJECTION_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(10),
   PROJECTION_ON_UNAPPLIABLE: z.enum(['continue', 'stop']).default('continue'),
   PROJECTION_LAG_SAMPLE_MS: z.coerce.number().int().min(0).default(5_000),
@@ -156,6 +157,8 @@ export interface SagaSettings {
   readonly projections?: {
     readonly enabled: boolean;
     readonly batchSize: number;
+    /** How long a batch's first event waits for more (PROJECTION_LINGER_MS). */
+    readonly lingerMs: number;
     readonly leaseMs: number;
     readonly onUnappliable: 'continue' | 'stop';
     readonly lagSampleMs: number;
@@ -220,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       projections: {
         enabled: e.PROJECTIONS === 'on',
         batchSize: e.PROJECTION_BATCH_SIZE,
+        lingerMs: e.PROJECTION_LINGER_MS,
         leaseMs: e.PROJECTION_LEASE_SECONDS * 1000,
         onUnappliable: e.PROJECTION_ON_UNAPPLIABLE,
         lagSampleMs: e.PROJECTION_LAG_SAMPLE_MS,

@@ -275,6 +275,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
           connection: broker,
           queue: topology.queues.events,
           batchSize: settings.projections?.batchSize,
+          lingerMs: settings.projections?.lingerMs,
           leaseMs: settings.projections?.leaseMs,
           onUnappliable: settings.projections?.onUnappliable,
           lagSampleMs: settings.projections?.lagSampleMs,

@@ -176,6 +176,35 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
     );
   });
 
+  it('lets a batch linger: events arriving one by one inside the window commit together, and the window bounds the wait', async () => {
+    const { name, table, start } = await fresh();
+    const commits: number[] = [];
+    let firstPublishedAt = 0;
+    let committedAt = 0;
+    run(recordingProjection(name, table), {
+      lingerMs: 1_500,
+      onCommitted: (_offset, events) => {
+        commits.push(events);
+        committedAt ||= performance.now();
+      },
+    });
+    // Wait until the runner consumes (an event of its own, applied alone), then publish 10 events 20 ms apart.
+    await publishEvent(publisher, broker.topology, 'order.confirmed', { orderId: randomUUID() });
+    expect(await reaches(name, start)).toBe(true);
+    commits.length = 0;
+    committedAt = 0;
+    for (let i = 0; i < 10; i += 1) {
+      await publishEvent(publisher, broker.topology, 'order.confirmed', { orderId: randomUUID() });
+      firstPublishedAt ||= performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await reaches(name, start + 10)).toBe(true);
+    // Without the linger each event would be its own batch (they arrive 20 ms apart).
+    expect(commits).toEqual([10]);
+    expect(committedAt - firstPublishedAt).toBeGreaterThanOrEqual(1_000);
+    expect(committedAt - firstPublishedAt).toBeLessThan(5_000);
+  });
+
   it('runs one runner per projection: a second waits, applies nothing twice, and takes over when the first stops', async () => {
     const { name, table, start } = await fresh();
     const a = run(recordingProjection(name, table));
