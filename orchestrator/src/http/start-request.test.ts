@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preferredWaitSeconds } from './checkouts.js';
+import { preferredWaitSeconds } from './start-request.js';
 
 describe('preferredWaitSeconds (RFC 7240 Prefer: wait)', () => {
   it('reads wait=N among other preferences', () => {
