@@ -13,13 +13,13 @@ export const documentedApis = [
   { url: '/api/admin/openapi.json', name: 'Sagaport admin API' },
 ] as const;
 
-/** The renderer's files the page loads, under /docs/assets/, and their types. */
-const rendererAssets: Readonly<Record<string, string>> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
+/** The renderer's files the page loads, under /docs/assets/; nothing else of its package is served. */
+const rendererAssets = [
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+] as const;
 
 /** Where npm put swagger-ui-dist. */
 const rendererRoot = dirname(fileURLToPath(import.meta.resolve('swagger-ui-dist/package.json')));
@@ -73,11 +73,10 @@ export function docsPage() {
     </html>`;
 }
 
-/** One file of the renderer, from its package, with its type; the package version pins its content. */
-function rendererAsset(file: string, contentType: string): MiddlewareHandler {
+/** One file of the renderer, from its package, typed by its extension; the package version pins its content. */
+function rendererAsset(file: string): MiddlewareHandler {
   const serve = serveStatic({ root: rendererRoot, path: file });
   return async (c, next) => {
-    c.header('Content-Type', contentType);
     c.header('Cache-Control', 'public, max-age=3600');
     return serve(c, next);
   };
@@ -93,7 +92,6 @@ export function docsRoutes(): Hono {
     .get('/docs/init.js', (c) =>
       c.body(initializer, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
     );
-  for (const [file, contentType] of Object.entries(rendererAssets))
-    app.get(`/docs/assets/${file}`, rendererAsset(file, contentType));
+  for (const file of rendererAssets) app.get(`/docs/assets/${file}`, rendererAsset(file));
   return app;
 }
