@@ -46,7 +46,7 @@ describe('the API docs page (real orchestrator process, Chromium)', () => {
     await startCheckout.waitFor({ state: 'detached' });
     await picker.selectOption({ label: 'Sagaport checkout API' });
     await startCheckout.locator('.opblock-summary-control').click();
-    await startCheckout.getByText('Idempotency-Key', { exact: true }).first().waitFor();
+    await startCheckout.locator('.parameter__name', { hasText: 'Idempotency-Key' }).waitFor();
     expect(await startCheckout.locator('.responses-table .response-col_status').allTextContents()).toContain(
       '422',
     );
