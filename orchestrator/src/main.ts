@@ -1,16 +1,13 @@
 // `node orchestrator/dist/main.js`: migrate, declare the topology, seed nothing, run the orchestrator on PORT.
 import { serve } from '@hono/node-server';
 import { hostname } from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createDatabase, migrateDatabase } from '@sagaport/db';
 import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
 import { createAdminDatabase } from './admin/database.js';
 import { loadConfig } from './config.js';
+import { consoleBuildRoot } from './http/console.js';
 import { createLogger, serveOperationalEndpoints, startTracing } from '@sagaport/runtime';
 import { startOrchestrator } from './orchestrator.js';
-
-const consoleDist = fileURLToPath(new URL('../../admin-ui/dist', import.meta.url));
 
 async function main(): Promise<void> {
   // First: the consumers and the HTTP middleware ask at construction whether to trace.
@@ -46,6 +43,8 @@ async function main(): Promise<void> {
   await topologyChannel.waitForConnect();
   log.info({ queues: topology.declarations.queues.length }, 'topology declared');
 
+  const consoleRoot = consoleBuildRoot();
+  if (!consoleRoot) log.warn({}, 'no console build (@sagaport/admin-ui/dist): serving the APIs only');
   const orchestrator = await startOrchestrator({
     database,
     adminDatabase,
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
     consumerName: `orchestrator@${hostname()}:${process.pid}`,
     admin: config.admin,
     metricsSampleIntervalMs: config.metrics.sampleIntervalMs,
-    ...(existsSync(consoleDist) ? { consoleRoot: consoleDist } : {}),
+    ...(consoleRoot ? { consoleRoot } : {}),
   });
   // Metrics are for the scraper, not the public: their own address, loopback by default.
   const metricsServer = await serveOperationalEndpoints({

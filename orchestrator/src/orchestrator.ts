@@ -24,14 +24,12 @@ import { REPLAY_JOBS_CHANNEL } from './admin/dead-letters/jobs.js';
 import { ReplayJobRunner } from './admin/dead-letters/runner.js';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
-import { checkoutRoutes } from './http/checkouts.js';
-import { orderRoutes } from './http/orders.js';
+import { checkoutOpenApiDocument, createCheckoutApi } from './http/checkout-api.js';
 import { orderHistoryProjection } from './projections/order-history.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
-import { openApiDocument } from './http/openapi.js';
-import { problem } from './http/problem.js';
+import { httpErrorsAsProblems, problem } from './http/problem.js';
 import { observeRequests } from './http/observe.js';
 import { securityHeaders } from './http/security-headers.js';
 import {
@@ -51,7 +49,6 @@ import { RetentionRunner } from './retention/runner.js';
 import type { SagaRegistry } from './saga/registry.js';
 import { sagaRegistry } from './saga/sagas.js';
 import { CancellationService } from './cancellation/service.js';
-import { cancellationRoutes } from './http/cancellations.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
 import { SagaEngine } from './saga/engine.js';
 import { TimeoutScanner } from './saga/timeout-scanner.js';
@@ -317,6 +314,14 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     rabbitmq: () => Promise.resolve(broker.isConnected()),
     backpressure: backpressure.check,
   };
+  const checkoutApi = createCheckoutApi({
+    checkouts: service,
+    cancellations,
+    ended,
+    sql: database.sql,
+    backpressure,
+  });
+  const checkoutDoc = checkoutOpenApiDocument(checkoutApi);
   // /metrics is not on this (public) app: it is served on the metrics address (see main.ts).
   const app = new Hono()
     .use(
@@ -324,12 +329,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       observeRequests({ logger, requests: metrics.httpRequests, duration: metrics.httpRequestDuration }),
     )
     .use('*', securityHeaders())
-    .route('/', checkoutRoutes({ service, ended, backpressure }))
-    .route('/', cancellationRoutes({ service: cancellations, checkouts: service, ended, backpressure }))
-    .route('/', orderRoutes(database.sql))
+    .route('/', checkoutApi)
     .get('/api/admin/openapi.json', (c) => c.json(adminDoc))
     .route('/api/admin', admin)
-    .get('/openapi.json', (c) => c.json(openApiDocument()))
+    .get('/openapi.json', (c) => c.json(checkoutDoc))
     .route('/', docsRoutes())
     .route('/', readinessRoutes(readiness));
   if (options.consoleRoot) app.route('/', consoleRoutes(options.consoleRoot));
@@ -341,9 +344,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     }),
   );
   app.onError((error, c) => {
-    if (error instanceof HTTPException) {
-      return problem(c, { title: error.message || 'Request refused', status: error.status });
-    }
+    // Malformed JSON (400) and a wrong media type (415) keep their status, as problems.
+    if (error instanceof HTTPException) return httpErrorsAsProblems(error, c);
     logger.error({ err: error, path: c.req.path }, 'HTTP request failed');
     return problem(c, {
       title: 'Internal error',

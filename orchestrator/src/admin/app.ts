@@ -2,9 +2,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimits, type BodyLimitRule } from '../http/body-limits.js';
-import { problem } from '../http/problem.js';
+import { httpErrorsAsProblems, problem } from '../http/problem.js';
 import { securityHeaders } from '../http/security-headers.js';
-import { httpErrorsAsProblems } from './auth/errors.js';
+
 import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';

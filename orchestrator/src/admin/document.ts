@@ -1,10 +1,15 @@
 // The admin API's OpenAPI document: the paths from the routers, plus the rules every route shares (security, servers, ids).
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import {
+  openApiDocumentOf,
+  type OpenApiDocumentHeader,
+  type SecurityRequirement,
+} from '../http/openapi-document.js';
 import { SESSION_COOKIE } from './auth/session.js';
 import type { AdminEnv } from './env.js';
 
 /** The document's header; the paths come from the routers. */
-export const adminDocument: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = {
+export const adminDocument: OpenApiDocumentHeader = {
   openapi: '3.1.0',
   info: {
     title: 'Sagaport admin API',
@@ -45,45 +50,22 @@ const PUBLIC_OPERATIONS = new Set(['post /api/admin/auth/login']);
 const SESSION_ONLY = new Set(['get /api/admin/auth/me', 'post /api/admin/auth/logout']);
 const READ_METHODS = new Set(['get', 'head']);
 
-type Operation = { operationId?: string; security?: Record<string, string[]>[] };
-
-/** `post /api/admin/dead-letters/{id}/replay` → `postDeadLettersByIdReplay`: stable, unique per route. */
-function derivedOperationId(method: string, path: string): string {
-  const words = path
-    .replace(/^\/api\/admin\//, '')
-    .split(/[/-]/)
-    .filter(Boolean)
-    .map((part) => (part.startsWith('{') ? `by-${part.slice(1, -1)}` : part))
-    .flatMap((part) => part.split('-'))
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1));
-  return `${method}${words.join('')}`;
+/** A session (with its CSRF token on changes), or an API token; /auth/me and /auth/logout concern the session itself. */
+function adminSecurityOf(method: string, path: string): SecurityRequirement[] {
+  const key = `${method} ${path}`;
+  const session: SecurityRequirement = READ_METHODS.has(method)
+    ? { sessionCookie: [] }
+    : { sessionCookie: [], csrfToken: [] };
+  if (PUBLIC_OPERATIONS.has(key)) return [];
+  return SESSION_ONLY.has(key) ? [session] : [session, { bearerAuth: [] }];
 }
 
 /** The OpenAPI document of the admin API (paths prefixed with /api/admin). */
 export function adminOpenApiDocument(app: OpenAPIHono<AdminEnv>) {
-  const outer = new OpenAPIHono().route('/api/admin', app);
-  const document = outer.getOpenAPI31Document(adminDocument);
-  document.components = {
-    ...document.components,
-    securitySchemes: { ...document.components?.securitySchemes, ...adminSecuritySchemes },
-  };
-  for (const [path, item] of Object.entries(document.paths ?? {})) {
-    for (const [method, value] of Object.entries(item ?? {})) {
-      if (typeof value !== 'object' || value === null || !('responses' in value)) continue;
-      const operation = value as Operation;
-      operation.operationId ??= derivedOperationId(method, path);
-      const key = `${method} ${path}`;
-      // A session (with its CSRF token on changes), or an API token; /auth/me and /auth/logout
-      // concern the session itself.
-      const session: Record<string, string[]> = READ_METHODS.has(method)
-        ? { sessionCookie: [] }
-        : { sessionCookie: [], csrfToken: [] };
-      operation.security = PUBLIC_OPERATIONS.has(key)
-        ? []
-        : SESSION_ONLY.has(key)
-          ? [session]
-          : [session, { bearerAuth: [] }];
-    }
-  }
-  return document;
+  return openApiDocumentOf(app, {
+    header: adminDocument,
+    prefix: '/api/admin',
+    securitySchemes: adminSecuritySchemes,
+    securityOf: adminSecurityOf,
+  });
 }

@@ -1,6 +1,7 @@
 // The checkout API's request and response schemas (zod); the OpenAPI document is generated from them.
 import { Address, Quantity, Sku } from '@sagaport/rabbitmq';
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
+import { ProblemSchema } from './problem.js';
 
 export const CheckoutRequest = z
   .strictObject({
@@ -29,48 +30,48 @@ export const CheckoutRequest = z
       }
       seen.add(line.sku);
     });
-  });
+  })
+  .openapi('CheckoutRequest');
 export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
 
 /** The optional body of POST /orders/{orderId}/cancellation. */
-export const CancellationRequest = z.strictObject({
-  reason: z
-    .string()
-    .trim()
-    .min(1)
-    .max(500)
-    .optional()
-    .describe('Why the order is cancelled; kept with the order and its order.cancelled event'),
-});
+export const CancellationRequest = z
+  .strictObject({
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('Why the order is cancelled; kept with the order and its order.cancelled event'),
+  })
+  .openapi('CancellationRequest');
 export type CancellationRequest = z.infer<typeof CancellationRequest>;
 
 /** A saga's status as the public API answers it: a checkout's, or an order cancellation's. */
-export const CheckoutStatus = z.strictObject({
-  sagaId: z.uuid(),
-  status: z.enum(['running', 'compensating', 'completed', 'compensated', 'failed', 'rejected']),
-  currentStep: z.string().nullable().describe('The step awaiting a reply; null once the saga has ended'),
-  outcome: z.string().nullable(),
-  reason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
-  orderId: z.uuid(),
-  totalCents: z.number().int(),
-  currency: z.string(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
-});
+export const CheckoutStatus = z
+  .strictObject({
+    sagaId: z.uuid(),
+    status: z.enum(['running', 'compensating', 'completed', 'compensated', 'failed', 'rejected']),
+    currentStep: z.string().nullable().describe('The step awaiting a reply; null once the saga has ended'),
+    outcome: z.string().nullable(),
+    reason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+    orderId: z.uuid(),
+    totalCents: z.number().int(),
+    currency: z.string(),
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true }),
+  })
+  .openapi('CheckoutStatus');
 export type CheckoutStatus = z.infer<typeof CheckoutStatus>;
 
-export const ProblemDetails = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
-
 /** The 409 of an Idempotency-Key reused with another body: the problem and the checkout the key started. */
-export const KeyReusedProblem = ProblemDetails.extend({
-  sagaId: z.uuid().describe('The checkout this key already started'),
-});
+export const KeyReusedProblem = z
+  .object({
+    ...ProblemSchema.shape,
+    sagaId: z.uuid().describe('The checkout this key already started'),
+  })
+  .openapi('KeyReusedProblem');
 
 /** An Idempotency-Key: 1–200 printable ASCII characters without spaces (a UUID, say). */
 export const IdempotencyKey = z

@@ -206,10 +206,10 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
       expect.arrayContaining(['customerId', 'email', 'items', 'paymentToken', 'shippingAddress']),
     );
     const docs = await (await stack.orchestrator.app.request('/docs')).text();
-    expect(docs).toContain('src="/docs.js"');
+    expect(docs).toContain('src="/docs/init.js"');
     expect(docs).not.toMatch(/https?:\/\//);
-    const script = await (await stack.orchestrator.app.request('/docs.js')).text();
-    expect(script).toContain("fetch('/openapi.json')");
+    const script = await (await stack.orchestrator.app.request('/docs/init.js')).text();
+    expect(script).toContain('"url":"/openapi.json"');
     expect(script).not.toMatch(/https?:\/\//);
   });
 });

@@ -1,6 +1,25 @@
 // The built console (admin-ui/dist): its files as they are, and index.html for the console's page URLs.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
+
+/**
+ * Where the console's build is, as the `@sagaport/admin-ui` package exports it (`dist/*`), or
+ * undefined when the package or its build is missing (an API-only install, a tree not built yet).
+ * Resolved through the package, so it holds wherever npm put it, in a checkout or an image.
+ */
+export function consoleBuildRoot(): string | undefined {
+  let index: string;
+  try {
+    index = fileURLToPath(import.meta.resolve('@sagaport/admin-ui/dist/index.html'));
+  } catch {
+    return undefined;
+  }
+  // The resolver maps the path through the package's exports; it does not look for the file.
+  return existsSync(index) ? dirname(index) : undefined;
+}
 
 /** Paths that belong to an API: never answered with the console's index.html. */
 const API_PREFIXES = ['/api', '/checkouts'];

@@ -1,46 +1,51 @@
-// A self-contained API docs page (no CDN, works offline) that renders /openapi.json: /docs, its script and its styles.
-import { Hono } from 'hono';
+// /docs: Swagger UI (the swagger-ui-dist package, served from node_modules: no CDN, works offline) rendering both OpenAPI documents.
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { html } from 'hono/html';
+import { contentSecurityPolicyWith } from './security-headers.js';
 
-/** Renders the document into <main>; served as a file so the page needs no inline script. */
-const script = `
-const doc = await (await fetch('/openapi.json')).json();
-const main = document.querySelector('main');
-const el = (tag, text, cls) => { const e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; };
-main.append(el('h1', doc.info.title), el('p', doc.info.description));
-for (const [path, ops] of Object.entries(doc.paths)) {
-  for (const [method, op] of Object.entries(ops)) {
-    const section = el('section');
-    section.append(el('h2', method.toUpperCase() + ' ' + path), el('p', op.summary));
-    if (op.parameters?.length) {
-      const table = el('table'); table.append(el('tr')); table.rows[0].append(el('th', 'parameter'), el('th', 'in'), el('th', 'description'));
-      for (const p of op.parameters) { const r = table.insertRow(); r.append(el('td', p.name + (p.required ? ' *' : '')), el('td', p.in), el('td', p.description ?? '')); }
-      section.append(table);
-    }
-    const responses = el('table'); responses.insertRow().append(el('th', 'status'), el('th', 'meaning'));
-    for (const [code, r] of Object.entries(op.responses)) responses.insertRow().append(el('td', code), el('td', r.description));
-    section.append(el('h3', 'Responses'), responses);
-    main.append(section);
-  }
-}
-main.append(el('h2', 'Schemas'));
-for (const [name, s] of Object.entries(doc.components.schemas)) {
-  // A scrollable block is a labelled, focusable region: keyboard users can reach and scroll it.
-  const block = el('pre', JSON.stringify(s, null, 2));
-  block.tabIndex = 0;
-  block.setAttribute('role', 'region');
-  block.setAttribute('aria-label', 'Schema ' + name);
-  main.append(el('h3', name), block);
-}
-`;
+/** The documents the page lists, in its definition picker; the first is shown first. */
+export const documentedApis = [
+  { url: '/openapi.json', name: 'Sagaport checkout API' },
+  { url: '/api/admin/openapi.json', name: 'Sagaport admin API' },
+] as const;
 
-const styles = `
-body { font: 15px/1.5 system-ui, sans-serif; max-width: 960px; margin: 2rem auto; padding: 0 1rem; color: #1f2328; }
-h2 { border-top: 1px solid #d0d7de; padding-top: 1rem; font-family: ui-monospace, monospace; }
-table { border-collapse: collapse; width: 100%; }
-td, th { border: 1px solid #d0d7de; padding: 0.3rem 0.5rem; text-align: left; }
-pre { background: #f6f8fa; padding: 0.75rem; overflow: auto; font-size: 13px; }
-pre:focus-visible { outline: 2px solid #0969da; outline-offset: 2px; }
+/** The renderer's files the page loads, under /docs/assets/; nothing else of its package is served. */
+const rendererAssets = [
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+] as const;
+
+/** Where npm put swagger-ui-dist. */
+const rendererRoot = dirname(fileURLToPath(import.meta.resolve('swagger-ui-dist/package.json')));
+
+/**
+ * The one inline style the renderer writes: the `<style>` of the Swagger logo in its top bar (in
+ * swagger-ui-standalone-preset.js). The page's policy allows exactly this text by its hash, and
+ * no other inline style; a test checks the renderer still carries it.
+ */
+export const rendererLogoStyle = '.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}';
+const docsPolicy = contentSecurityPolicyWith({
+  styleSrc: [`'sha256-${createHash('sha256').update(rendererLogoStyle).digest('base64')}'`],
+});
+
+/**
+ * Starts Swagger UI: served as a file so the page needs no inline script. No validator badge
+ * (`validatorUrl: null`): it would send the document to validator.swagger.io.
+ */
+const initializer = `window.ui = SwaggerUIBundle({
+  urls: ${JSON.stringify(documentedApis)},
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+});
 `;
 
 /** The HTML of /docs: no inline script or style, so it runs under the Content-Security-Policy. */
@@ -50,22 +55,43 @@ export function docsPage() {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>Sagaport checkout API</title>
-        <link rel="stylesheet" href="/docs.css" />
-        <script type="module" src="/docs.js"></script>
+        <title>Sagaport API docs</title>
+        <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png" />
+        <link rel="stylesheet" href="/docs/assets/swagger-ui.css" />
       </head>
       <body>
-        <main>
-          <noscript>This page renders <a href="/openapi.json">/openapi.json</a>.</noscript>
-        </main>
+        <div id="swagger-ui">
+          <noscript>
+            This page renders <a href="/openapi.json">/openapi.json</a> and
+            <a href="/api/admin/openapi.json">/api/admin/openapi.json</a>.
+          </noscript>
+        </div>
+        <script src="/docs/assets/swagger-ui-bundle.js"></script>
+        <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+        <script src="/docs/init.js"></script>
       </body>
     </html>`;
 }
 
-/** `/docs` and the script and styles it loads. */
+/** One file of the renderer, from its package, typed by its extension; the package version pins its content. */
+function rendererAsset(file: string): MiddlewareHandler {
+  const serve = serveStatic({ root: rendererRoot, path: file });
+  return async (c, next) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    return serve(c, next);
+  };
+}
+
+/** `/docs`, its initializer and the renderer's files. */
 export function docsRoutes(): Hono {
-  return new Hono()
-    .get('/docs', (c) => c.html(docsPage()))
-    .get('/docs.js', (c) => c.body(script, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
-    .get('/docs.css', (c) => c.body(styles, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
+  const app = new Hono()
+    .get('/docs', (c) => {
+      c.header('Content-Security-Policy', docsPolicy);
+      return c.html(docsPage());
+    })
+    .get('/docs/init.js', (c) =>
+      c.body(initializer, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
+    );
+  for (const file of rendererAssets) app.get(`/docs/assets/${file}`, rendererAsset(file));
+  return app;
 }

@@ -1,63 +1,17 @@
 // The order-history API: GET /orders/{orderId} and GET /orders?customerId=…, served from the order-history read model.
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type postgres from 'postgres';
-import { z } from 'zod';
 import { decodeCursor, listCustomerOrders, readOrder } from '../projections/order-queries.js';
 import { bodyLimits } from './body-limits.js';
-import { fieldErrors, problem } from './problem.js';
+import { notAUuid } from './checkouts.js';
+import { invalidRequestHook, problemResponse, routeProblem } from './problem.js';
 
 /** The query of `GET /orders`. */
 export const OrdersQuery = z.strictObject({
   customerId: z.string().min(1).max(100),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: z.string().min(1).max(200).optional().describe('`next` of the previous page'),
 });
-
-export function orderRoutes(sql: postgres.Sql) {
-  const app = new Hono();
-  app.use('/orders', bodyLimits([], 1024));
-  app.use('/orders/*', bodyLimits([], 1024));
-
-  app.get('/orders', async (c) => {
-    const query = OrdersQuery.safeParse(c.req.query());
-    if (!query.success) {
-      return problem(c, { title: 'Invalid query', status: 400, errors: fieldErrors(query.error) });
-    }
-    const after = query.data.cursor === undefined ? null : decodeCursor(query.data.cursor);
-    if (query.data.cursor !== undefined && !after) {
-      return problem(c, {
-        title: 'Invalid query',
-        status: 400,
-        errors: [
-          { field: 'cursor', message: 'not a cursor this API gave out (use `next` of the previous page)' },
-        ],
-      });
-    }
-    return c.json(await listCustomerOrders(sql, query.data.customerId, query.data.limit, after));
-  });
-
-  app.get('/orders/:orderId', async (c) => {
-    const id = z.uuid().safeParse(c.req.param('orderId'));
-    if (!id.success) {
-      return problem(c, {
-        title: 'Not found',
-        status: 404,
-        detail: 'order ids are UUIDs',
-        errors: [{ field: 'orderId', message: 'not a UUID' }],
-      });
-    }
-    const order = await readOrder(sql, id.data);
-    if (!order) {
-      return problem(c, {
-        title: 'Not found',
-        status: 404,
-        detail: `no order ${id.data} (an order appears here moments after its checkout starts)`,
-      });
-    }
-    return c.json(order);
-  });
-  return app;
-}
 
 const OrderFields = {
   orderId: z.uuid(),
@@ -81,25 +35,100 @@ const OrderFields = {
 export const OrderSummary = z.object(OrderFields);
 
 /** One order with every event of its history, oldest first. */
-export const OrderHistory = z.object({
-  ...OrderFields,
-  events: z.array(
-    z.object({
-      type: z.string(),
-      aggregate: z.enum(['order', 'stock', 'payment', 'shipment']),
-      sequence: z.number().int(),
-      version: z
-        .number()
-        .int()
-        .describe('the version the event was written with (its payload is shown at the current one)'),
-      occurredAt: z.iso.datetime(),
-      payload: z.unknown(),
-    }),
-  ),
-});
+export const OrderHistory = z
+  .object({
+    ...OrderFields,
+    events: z.array(
+      z.object({
+        type: z.string(),
+        aggregate: z.enum(['order', 'stock', 'payment', 'shipment']),
+        sequence: z.number().int(),
+        version: z
+          .number()
+          .int()
+          .describe('the version the event was written with (its payload is shown at the current one)'),
+        occurredAt: z.iso.datetime(),
+        payload: z.unknown(),
+      }),
+    ),
+  })
+  .openapi('OrderHistory');
 
 /** A page of a customer's orders, newest first. */
-export const OrderPage = z.object({
-  items: z.array(OrderSummary),
-  next: z.string().nullable().describe('the cursor of the next page; null on the last'),
+export const OrderPage = z
+  .object({
+    items: z.array(OrderSummary),
+    next: z.string().nullable().describe('the cursor of the next page; null on the last'),
+  })
+  .openapi('OrderPage');
+
+const listOrdersRoute = createRoute({
+  method: 'get',
+  path: '/orders',
+  operationId: 'listOrders',
+  summary: "A customer's orders, newest first (from the order-history read model)",
+  request: { query: OrdersQuery },
+  responses: {
+    200: { description: 'A page of orders', content: { 'application/json': { schema: OrderPage } } },
+    400: problemResponse('A missing customerId, a bad limit or cursor (errors[] names the field)'),
+  },
 });
+
+const getOrderRoute = createRoute({
+  method: 'get',
+  path: '/orders/{orderId}',
+  operationId: 'getOrder',
+  summary: 'An order and every event of its history (from the order-history read model)',
+  request: {
+    params: z.object({ orderId: z.uuid().openapi({ param: { name: 'orderId', in: 'path' } }) }),
+  },
+  responses: {
+    200: { description: 'The order', content: { 'application/json': { schema: OrderHistory } } },
+    404: problemResponse('No such order (yet: the read model follows the event stream)'),
+  },
+});
+
+export function orderRoutes(sql: postgres.Sql) {
+  const app = new OpenAPIHono();
+  app.use('/orders', bodyLimits([], 1024));
+  app.use('/orders/*', bodyLimits([], 1024));
+
+  app.openapi(
+    listOrdersRoute,
+    async (c) => {
+      const query = c.req.valid('query');
+      const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+      if (query.cursor !== undefined && !after) {
+        return routeProblem(c, {
+          title: 'Invalid query',
+          status: 400,
+          errors: [
+            { field: 'cursor', message: 'not a cursor this API gave out (use `next` of the previous page)' },
+          ],
+        });
+      }
+      const page = await listCustomerOrders(sql, query.customerId, query.limit, after);
+      // The read model's status columns are text; its projection writes only the values the schema lists.
+      return c.json(page as z.infer<typeof OrderPage>, 200);
+    },
+    invalidRequestHook({ title: 'Invalid query', status: 400 }),
+  );
+
+  app.openapi(
+    getOrderRoute,
+    async (c) => {
+      const { orderId } = c.req.valid('param');
+      const order = await readOrder(sql, orderId);
+      if (!order) {
+        return routeProblem(c, {
+          title: 'Not found',
+          status: 404,
+          detail: `no order ${orderId} (an order appears here moments after its checkout starts)`,
+        });
+      }
+      return c.json(order as z.infer<typeof OrderHistory>, 200);
+    },
+    invalidRequestHook(undefined, { param: notAUuid('orderId', 'order') }),
+  );
+  return app;
+}

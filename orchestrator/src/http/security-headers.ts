@@ -53,3 +53,20 @@ export function securityHeaders(): MiddlewareHandler {
     await next();
   };
 }
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/**
+ * The Content-Security-Policy header with sources added to some directives, for the one page
+ * whose renderer needs them (see docs-page.ts); every other response keeps the base policy.
+ */
+export function contentSecurityPolicyWith(
+  added: Partial<Record<keyof typeof contentSecurityPolicy, readonly string[]>>,
+): string {
+  return Object.entries(contentSecurityPolicy)
+    .map(([name, sources]) => {
+      const all = [...sources, ...(added[name as keyof typeof contentSecurityPolicy] ?? [])];
+      return `${kebab(name)} ${all.join(' ')}`;
+    })
+    .join('; ');
+}
