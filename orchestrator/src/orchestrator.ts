@@ -27,6 +27,7 @@ import type { SagaSettings } from './config.js';
 import { checkoutRoutes } from './http/checkouts.js';
 import { orderRoutes } from './http/orders.js';
 import { orderHistoryProjection } from './projections/order-history.js';
+import { RebuildLauncher } from './projections/rebuilds.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
@@ -284,6 +285,14 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       )
     : [];
 
+  // Operators' rebuilds run in the process that received the request, beside its runners.
+  const rebuilds = new RebuildLauncher({
+    sql: database.sql,
+    connection: broker,
+    queue: topology.queues.events,
+    logger,
+  });
+
   const service = new CheckoutService(database.db, database.sql, engine, {
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
   });
@@ -297,6 +306,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     logger,
     live,
     projections,
+    rebuilds,
   };
   await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
@@ -358,6 +368,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     readiness,
     async stop() {
       backpressure.stop();
+      await rebuilds.stop();
       await Promise.all(projectors.map((runner) => runner.stop()));
       await retention.stop();
       await sampler.stop();

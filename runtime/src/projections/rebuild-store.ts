@@ -66,6 +66,8 @@ export class RebuildAlreadyRunning extends Error {
 export async function claimRebuild(
   sql: postgres.Sql,
   claim: { projection: string; owner: string; startedBy: string; targetOffset: number; staleMs: number },
+  /** Runs in the claim's transaction (an audit row commits with the claim or not at all). */
+  onClaimed?: (tx: postgres.TransactionSql, status: RebuildStatus) => Promise<unknown>,
 ): Promise<RebuildStatus> {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext(${`projection-rebuild:${claim.projection}`}))`;
@@ -84,7 +86,9 @@ export async function claimRebuild(
        values ($1, $2, $3, $4) returning ${COLUMNS}`,
       [claim.projection, claim.targetOffset, claim.startedBy, claim.owner],
     );
-    return toStatus(row!);
+    const status = toStatus(row!);
+    await onClaimed?.(tx, status);
+    return status;
   });
 }
 

@@ -27,6 +27,8 @@ export interface ProjectionRebuildOptions {
   readonly logger?: Logger;
   /** Called after each committed batch and at the end with the progress. */
   readonly onProgress?: (status: RebuildStatus) => void;
+  /** Runs in the transaction that claims the rebuild (an audit row). */
+  readonly onClaimed?: (tx: postgres.TransactionSql, status: RebuildStatus) => Promise<unknown>;
 }
 
 interface Delivery {
@@ -75,13 +77,17 @@ export class ProjectionRebuild {
     }
     const tail = await streamTail(options.connection, options.queue);
     const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-    const status = await claimRebuild(options.sql, {
-      projection: options.projection.name,
-      owner,
-      startedBy: options.startedBy,
-      targetOffset: tail?.offset ?? -1,
-      staleMs: options.staleMs ?? 30_000,
-    });
+    const status = await claimRebuild(
+      options.sql,
+      {
+        projection: options.projection.name,
+        owner,
+        startedBy: options.startedBy,
+        targetOffset: tail?.offset ?? -1,
+        staleMs: options.staleMs ?? 30_000,
+      },
+      options.onClaimed,
+    );
     return new ProjectionRebuild(options, status);
   }
 
