@@ -195,6 +195,8 @@ export class ProjectionRebuild {
     const lastAt = timeOf(last.message) ?? this.lastEventAt;
     const name = this.started.projection;
     await this.options.sql.begin(async (tx) => {
+      // A rebuild cut short starts over from the stream's start: its batches need not wait for the WAL flush.
+      await tx`set local synchronous_commit = off`;
       await this.assertOwned(tx);
       let failed = 0;
       try {
