@@ -168,6 +168,10 @@ export class ProjectionRebuild {
         const mine = generation;
         const batch = buffer.splice(0, batchSize).filter((d) => d.offset > this.offset);
         if (batch.length === 0) continue;
+        if (this.offset < 0 && batch[0]!.offset > 0) {
+          // Retention removed the stream's first events: a model built from the rest would lose orders.
+          throw new Error(`the stream starts at offset ${batch[0]!.offset}: its first events are gone`);
+        }
         await this.applyBatch(batch);
         beatAt = Date.now();
         if (channel && mine === generation) channel.ack(batch[batch.length - 1]!.message, true);
