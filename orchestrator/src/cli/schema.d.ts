@@ -1171,7 +1171,6 @@ export interface components {
       leaseUntil: string | null;
       rebuild: components['schemas']['ProjectionRebuild'];
     };
-    /** @description The latest rebuild; null if it never had one */
     ProjectionRebuild: {
       id: number;
       /** @enum {string} */

@@ -36,9 +36,8 @@ const ProjectionSchema = z
     openParked: z.number().int(),
     runner: z.string().nullable().openapi({ description: 'The process holding the lease (pid-id)' }),
     leaseUntil: z.iso.datetime().nullable(),
-    rebuild: RebuildSchema.nullable().openapi({
-      description: 'The latest rebuild; null if it never had one',
-    }),
+    // The latest rebuild; null if it never had one.
+    rebuild: RebuildSchema.nullable(),
   })
   .openapi('Projection');
 
