@@ -16,7 +16,9 @@ export function resumeProjection(name: string): Promise<{ name: string; state: s
 }
 
 export async function rebuildProjection(name: string): Promise<ProjectionRebuild> {
-  const started = await unwrap(api.POST('/api/admin/projections/{name}/rebuild', { params: { path: { name } } }));
+  const started = await unwrap(
+    api.POST('/api/admin/projections/{name}/rebuild', { params: { path: { name } } }),
+  );
   return started!;
 }
 
@@ -27,7 +29,11 @@ export async function listParkedEvents(name: string): Promise<readonly ParkedEve
   return page.items;
 }
 
-export function resolveParkedEvent(name: string, id: number, action: 'replay' | 'skip'): Promise<ParkedEvent> {
+export function resolveParkedEvent(
+  name: string,
+  id: number,
+  action: 'replay' | 'skip',
+): Promise<ParkedEvent> {
   const path = { name, id };
   return action === 'replay'
     ? unwrap(api.POST('/api/admin/projections/{name}/parked/{id}/replay', { params: { path } }))

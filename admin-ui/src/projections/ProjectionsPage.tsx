@@ -89,6 +89,15 @@ function ProjectionRow({ projection, onShowParked }: { projection: Projection; o
         : action === 'resume'
           ? resumeProjection(projection.name)
           : rebuildProjection(projection.name),
+    onSuccess: (answer, action) => {
+      // Show the bar at once from the 202's progress; the polling takes it from there.
+      if (action !== 'rebuild') return;
+      client.setQueryData<readonly Projection[]>(projectionsKey, (list) =>
+        list?.map((p) =>
+          p.name === projection.name ? { ...p, rebuild: answer as Projection['rebuild'] } : p,
+        ),
+      );
+    },
     onSettled: refresh,
   });
   const { name } = projection;
