@@ -18,9 +18,10 @@ async function seriousViolations(page: Page): Promise<string[]> {
   const options = {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
   };
-  const violations = (await page.evaluate(
+  const found: unknown = await page.evaluate(
     `window.axe.run(document, ${JSON.stringify(options)}).then((result) => result.violations)`,
-  )) as { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+  );
+  const violations = found as { id: string; impact: string | null; nodes: { target: string[] }[] }[];
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
