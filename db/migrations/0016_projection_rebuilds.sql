@@ -3,7 +3,7 @@ CREATE TABLE "projections"."rebuilds" (
 	"projection" text NOT NULL,
 	"state" text DEFAULT 'running' NOT NULL,
 	"applied_events" bigint DEFAULT 0 NOT NULL,
-	"stream_offset" bigint DEFAULT -1 NOT NULL,
+	"stream_offset" bigint NOT NULL,
 	"target_offset" bigint NOT NULL,
 	"last_event_at" timestamp with time zone,
 	"started_by" text NOT NULL,
@@ -14,5 +14,5 @@ CREATE TABLE "projections"."rebuilds" (
 	"heartbeat_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX "rebuilds_one_active_idx" ON "projections"."rebuilds" USING btree ("projection") WHERE state in ('running', 'swapping');--> statement-breakpoint
+CREATE UNIQUE INDEX "rebuilds_one_active_idx" ON "projections"."rebuilds" USING btree ("projection") WHERE state = any (array['running', 'swapping']);--> statement-breakpoint
 CREATE INDEX "rebuilds_projection_idx" ON "projections"."rebuilds" USING btree ("projection","id");

@@ -118,7 +118,7 @@ export const projectionRebuilds = projectionsSchema.table(
     state: text('state').notNull().default('running'),
     appliedEvents: bigint('applied_events', { mode: 'number' }).notNull().default(0),
     /** The last stream offset applied to the shadow tables; -1 before the first. */
-    streamOffset: bigint('stream_offset', { mode: 'number' }).notNull().default(-1),
+    streamOffset: bigint('stream_offset', { mode: 'number' }).notNull(),
     /** The stream's last offset when the rebuild started (-1: empty); it reads at least that far. */
     targetOffset: bigint('target_offset', { mode: 'number' }).notNull(),
     lastEventAt: timestamp('last_event_at', { withTimezone: true }),
@@ -133,7 +133,7 @@ export const projectionRebuilds = projectionsSchema.table(
   (table) => [
     uniqueIndex('rebuilds_one_active_idx')
       .on(table.projection)
-      .where(sql`state in ('running', 'swapping')`),
+      .where(sql`state = any (array['running', 'swapping'])`),
     index('rebuilds_projection_idx').on(table.projection, table.id),
   ],
 );

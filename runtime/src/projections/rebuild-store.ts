@@ -82,8 +82,8 @@ export async function claimRebuild(
     );
     if (active) throw new RebuildAlreadyRunning(toStatus(active));
     const [row] = await tx.unsafe(
-      `insert into projections.rebuilds (projection, target_offset, started_by, owner)
-       values ($1, $2, $3, $4) returning ${COLUMNS}`,
+      `insert into projections.rebuilds (projection, stream_offset, target_offset, started_by, owner)
+       values ($1, -1, $2, $3, $4) returning ${COLUMNS}`,
       [claim.projection, claim.targetOffset, claim.startedBy, claim.owner],
     );
     const status = toStatus(row!);
