@@ -13,6 +13,7 @@ const sections = [
   { to: '/replay-jobs', label: 'Replay jobs' },
   { to: '/sagas', label: 'Sagas' },
   { to: '/queues', label: 'Queues' },
+  { to: '/projections', label: 'Projections' },
   { to: '/audit', label: 'Audit log' },
   { to: '/users', label: 'Users' },
   { to: '/tokens', label: 'API tokens' },

@@ -5,6 +5,7 @@ import { AccountPage } from './auth/AccountPage.js';
 import { DeadLetterDetailPage } from './deadLetters/DeadLetterDetailPage.js';
 import { DeadLettersPage } from './deadLetters/DeadLettersPage.js';
 import { OverviewPage } from './overview/OverviewPage.js';
+import { ProjectionsPage } from './projections/ProjectionsPage.js';
 import { QueuesPage } from './queues/QueuesPage.js';
 import { ReplayJobPage } from './replayJobs/ReplayJobPage.js';
 import { ReplayJobsPage } from './replayJobs/ReplayJobsPage.js';
@@ -37,6 +38,7 @@ export const routes: readonly Route[] = [
   { pattern: '/sagas', title: 'Sagas', render: () => <SagasPage /> },
   { pattern: '/sagas/:id', title: 'Saga', render: (p) => <SagaDetailPage key={p.id} id={p.id!} /> },
   { pattern: '/queues', title: 'Queues', render: () => <QueuesPage /> },
+  { pattern: '/projections', title: 'Projections', render: () => <ProjectionsPage /> },
   { pattern: '/audit', title: 'Audit log', render: () => <AuditPage /> },
   { pattern: '/users', title: 'Users', render: () => <UsersPage /> },
   { pattern: '/account', title: 'Your account', render: () => <AccountPage /> },

@@ -17,7 +17,15 @@ const retryTiers = [
 const entryPoints = {
   orchestrator: `${repo}orchestrator/dist/main.js`,
   workers: `${repo}workers/dist/main.js`,
+  projectionsCli: `${repo}orchestrator/dist/projections/cli.js`,
 } as const;
+
+/** How a command-line run ended: its exit code and its output lines. */
+export interface CommandRun {
+  readonly code: number | null;
+  readonly stdout: string[];
+  readonly stderr: string;
+}
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -203,6 +211,33 @@ export class System {
     await process.start();
     this.processes.push(process);
     return process;
+  }
+
+  /** Runs `npm run projections -- <args>` (built) against the system; `onLine` sees each output line as it comes. */
+  runProjectionsCli(args: readonly string[], onLine?: (line: string) => void): Promise<CommandRun> {
+    const child = spawn(process.execPath, [entryPoints.projectionsCli, ...args], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stdout: string[] = [];
+    let stderr = '';
+    let partial = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        stdout.push(line);
+        onLine?.(line);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code) => {
+        if (partial) stdout.push(partial);
+        resolve({ code, stdout, stderr });
+      });
+    });
   }
 
   /** A plain connection to the system's broker: the first of its nodes that answers. */

@@ -26,6 +26,7 @@ import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutOpenApiDocument, createCheckoutApi } from './http/checkout-api.js';
 import { orderHistoryProjection } from './projections/order-history.js';
+import { RebuildLauncher } from './projections/rebuilds.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
@@ -282,6 +283,14 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       )
     : [];
 
+  // Operators' rebuilds run in the process that received the request, beside its runners.
+  const rebuilds = new RebuildLauncher({
+    sql: database.sql,
+    connection: broker,
+    queue: topology.queues.events,
+    logger,
+  });
+
   const service = new CheckoutService(database.db, database.sql, engine, {
     catalogueCacheMs: settings.catalogueCacheMs ?? 1_000,
   });
@@ -295,6 +304,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     logger,
     live,
     projections,
+    rebuilds,
   };
   await ensureBootstrapOperator(adminDeps);
   const admin = createAdminApp(adminDeps);
@@ -361,6 +371,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     readiness,
     async stop() {
       backpressure.stop();
+      await rebuilds.stop();
       await Promise.all(projectors.map((runner) => runner.stop()));
       await retention.stop();
       await sampler.stop();

@@ -37,6 +37,17 @@ export type {
   ProjectionRunnerOptions,
   StreamEvent,
 } from './projections/runner.js';
+export { isRebuildable, ProjectionRebuild } from './projections/rebuild.js';
+export type { ProjectionRebuildOptions } from './projections/rebuild.js';
+export {
+  failRebuild,
+  latestRebuilds,
+  readRebuild,
+  RebuildAlreadyRunning,
+  RebuildState,
+} from './projections/rebuild-store.js';
+export type { RebuildStatus } from './projections/rebuild-store.js';
+export { shadowOf } from './projections/shadow.js';
 export { createProjectionMetrics } from './projections/metrics.js';
 export type { ProjectionMetrics } from './projections/metrics.js';
 export {

@@ -646,6 +646,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/projections/{name}/rebuild': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Rebuild a projection from the stream’s first event into shadow tables while it keeps serving, then swap them in (operator, audited) */
+    post: operations['postProjectionsByNameRebuild'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/audit': {
     parameters: {
       query?: never;
@@ -1152,7 +1169,26 @@ export interface components {
       runner: string | null;
       /** Format: date-time */
       leaseUntil: string | null;
+      rebuild: components['schemas']['ProjectionRebuild'];
     };
+    ProjectionRebuild: {
+      id: number;
+      /** @enum {string} */
+      state: 'running' | 'swapping' | 'done' | 'failed';
+      appliedEvents: number;
+      /** @description The last stream offset applied to the shadow tables (-1: none yet) */
+      streamOffset: number;
+      /** @description The last offset of the stream when the rebuild started (-1: empty) */
+      targetOffset: number;
+      /** @description Share of the stream, as it stood at the start, read so far (1 once done) */
+      progress: number;
+      startedBy: string;
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      finishedAt: string | null;
+      error: string | null;
+    } | null;
     ParkedEvent: {
       id: number;
       streamOffset: number;
@@ -3375,6 +3411,73 @@ export interface operations {
       };
       /** @description Invalid input; `errors` names each field at fault */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postProjectionsByNameRebuild: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The rebuild, started; GET /projections shows its progress */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProjectionRebuild'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Signed in without the right role, or missing CSRF token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A dependency is unavailable */
+      503: {
         headers: {
           [name: string]: unknown;
         };

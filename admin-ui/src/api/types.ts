@@ -64,3 +64,8 @@ export type UserUpdate = Schemas['UserUpdate'];
 export type ApiToken = Schemas['ApiToken'];
 export type NewApiToken = Schemas['NewApiToken'];
 export type CreatedApiToken = Schemas['CreatedApiToken'];
+
+export type Projection = Schemas['Projection'];
+/** The generator marks the component nullable because `Projection.rebuild` is; a rebuild itself never is. */
+export type ProjectionRebuild = NonNullable<Schemas['ProjectionRebuild']>;
+export type ParkedEvent = Schemas['ParkedEvent'];

@@ -24,5 +24,6 @@ export {
   orderHistoryEvents,
   parkedEvents,
   projectionCheckpoints,
+  projectionRebuilds,
   projectionsSchema,
 } from './projections.js';

@@ -11,6 +11,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -102,4 +103,37 @@ export const orderHistoryEvents = projectionsSchema.table(
     payload: jsonb('payload').$type<unknown>().notNull(),
   },
   (table) => [primaryKey({ columns: [table.orderId, table.aggregateType, table.sequence] })],
+);
+
+/**
+ * Rebuilds of projections from the stream's start into shadow tables, and their progress; at most
+ * one running (or swapping) per projection, across processes.
+ */
+export const projectionRebuilds = projectionsSchema.table(
+  'rebuilds',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    projection: text('projection').notNull(),
+    /** `running`, `swapping` (caught up, swapping in), `done` or `failed`. */
+    state: text('state').notNull().default('running'),
+    appliedEvents: bigint('applied_events', { mode: 'number' }).notNull().default(0),
+    /** The last stream offset applied to the shadow tables; -1 before the first. */
+    streamOffset: bigint('stream_offset', { mode: 'number' }).notNull(),
+    /** The stream's last offset when the rebuild started (-1: empty); it reads at least that far. */
+    targetOffset: bigint('target_offset', { mode: 'number' }).notNull(),
+    lastEventAt: timestamp('last_event_at', { withTimezone: true }),
+    startedBy: text('started_by').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    error: text('error'),
+    /** The process running it, and its last sign of life: a rebuild silent for long was abandoned. */
+    owner: text('owner').notNull(),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('rebuilds_one_active_idx')
+      .on(table.projection)
+      .where(sql`state = any (array['running', 'swapping'])`),
+    index('rebuilds_projection_idx').on(table.projection, table.id),
+  ],
 );

@@ -3,6 +3,7 @@ import type { AmqpConnectionManager, Topology } from '@sagaport/rabbitmq';
 import type { AdminRole, DatabaseHandle } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
 import type { Projection } from '@sagaport/runtime';
+import type { RebuildLauncher } from '../projections/rebuilds.js';
 import type { SagaEngine } from '../saga/engine.js';
 import type { LiveHub } from './live/hub.js';
 import type { AdminSettings } from './settings.js';
@@ -59,4 +60,6 @@ export interface AdminDeps {
   readonly live?: LiveHub;
   /** The projections this process can apply (a parked event's replay needs its projection). */
   readonly projections?: readonly Projection[];
+  /** Runs projection rebuilds in the background; absent, POST /projections/{name}/rebuild answers 503. */
+  readonly rebuilds?: RebuildLauncher;
 }

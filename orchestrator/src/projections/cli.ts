@@ -1,4 +1,4 @@
-// `npm run projections -- status | pause NAME | resume NAME | replay-parked NAME`: the projections from a terminal on a server.
+// `npm run projections -- status | pause NAME | resume NAME | replay-parked NAME | rebuild NAME`: the projections from a terminal on a server.
 import { userInfo } from 'node:os';
 import { createDatabase, loadDbConfig } from '@sagaport/db';
 import { buildTopology, connectBroker, loadBrokerConfig, waitForBroker } from '@sagaport/rabbitmq';
@@ -11,6 +11,7 @@ import {
   setProjectionState,
   type Projection,
 } from '@sagaport/runtime';
+import { rebuildFromTerminal } from './cli-rebuild.js';
 import type postgres from 'postgres';
 import { orderHistoryProjection } from './order-history.js';
 
@@ -21,6 +22,8 @@ const usage = `usage: npm run projections -- <command>
   pause NAME           pause a projection (its runner stops after the batch in progress)
   resume NAME          resume a paused or stopped projection
   replay-parked NAME   apply every open parked event of NAME that reads now; the others stay parked
+  rebuild NAME         rebuild NAME from the stream's first event into shadow tables while it serves, then swap
+                       them in; prints progress lines, then a JSON summary (exit 1 if it failed or one runs)
 Reads DATABASE_URL, AMQP_URL and TOPOLOGY_PREFIX like the processes. Changes are audited as cli:<user>.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -86,6 +89,9 @@ async function main(argv: string[]): Promise<number> {
         await connection.close();
       }
       return 0;
+    }
+    if (command === 'rebuild') {
+      return await rebuildFromTerminal({ projection: known!, sql: database.sql, broker, actor, audit });
     }
     if (command === 'pause' || command === 'resume') {
       await database.sql.begin(async (tx) => {

@@ -168,6 +168,10 @@ const liveTables: Tables = {
 export function orderHistoryProjection(tables: Tables = liveTables): Projection {
   return {
     name: ORDER_HISTORY,
+    tables: [liveTables.orders, liveTables.events],
+    // A rebuild writes the same statements into its shadow copies.
+    retarget: (table) =>
+      orderHistoryProjection({ orders: table(liveTables.orders), events: table(liveTables.events) }),
     async apply(tx, events) {
       // Events of one order are applied in stream order: the statements run in the order they are sent.
       await Promise.all(events.map((event) => applyOne(tx, tables, event)));

@@ -4,7 +4,7 @@ import { silentLogger, type AmqpConnectionManager, type DomainEvent, type Logger
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
 import type { ProjectionMetrics } from './metrics.js';
-import { readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
+import { parkEvent, readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
 import { offsetOf, rawEventOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
 
 /** An event at its place in the stream. */
@@ -22,6 +22,10 @@ export interface StreamEvent {
 export interface Projection {
   readonly name: string;
   apply(tx: postgres.TransactionSql, events: readonly StreamEvent[]): Promise<void>;
+  /** The tables it writes (`schema.table`), for a rebuild: declared with `retarget`, or it cannot be rebuilt. */
+  readonly tables?: readonly string[];
+  /** The same projection writing to other tables: `table(live)` names the one to use for each of `tables`. */
+  retarget?(table: (live: string) => string): Projection;
 }
 
 /** What a runner does with an event it cannot apply: park it and go on, or park it and stop there. */
@@ -270,19 +274,17 @@ export class ProjectionRunner {
     const stopWith = stopPolicy && parked.length > 0 ? parked[0]! : undefined;
     try {
       await this.options.sql.begin(async (tx) => {
-        const [owned] = await tx<{ state: string }[]>`
-          select state from projections.checkpoints where name = ${this.name} and owner = ${this.owner} for update`;
+        const [owned] = await tx<{ state: string; stream_offset: string }[]>`
+          select state, stream_offset from projections.checkpoints
+          where name = ${this.name} and owner = ${this.owner} for update`;
         if (!owned) throw new LeaseLost('lease lost before commit');
         if (owned.state !== 'running') throw new LeaseLost(`projection is ${owned.state}`);
+        // A rebuild swapped its tables in and moved the checkpoint: read on from there.
+        if (Number(owned.stream_offset) !== this.appliedOffset)
+          throw new LeaseLost('checkpoint moved by a rebuild');
         await this.options.projection.apply(tx, readable);
         for (const { delivery, error } of parked) {
-          const raw = rawEventOf(delivery.message);
-          await tx`
-            insert into projections.parked_events
-              (projection, stream_offset, message_id, message_type, correlation_id, headers, body, error)
-            values (${this.name}, ${delivery.offset}, ${stringOrNull(raw.messageId)}, ${stringOrNull(raw.type)},
-              ${stringOrNull(raw.correlationId)}, ${JSON.stringify(jsonSafe(raw.headers))}::jsonb, ${raw.bodyText}, ${error.slice(0, 4000)})
-            on conflict (projection, stream_offset) do nothing`;
+          await parkEvent(tx, this.name, delivery.offset, rawEventOf(delivery.message), error);
         }
         await tx`
           update projections.checkpoints set stream_offset = ${lastOffset},
@@ -368,13 +370,4 @@ export async function measureLag(
     seconds = since ? Math.max(0, (tail.at.getTime() - since.getTime()) / 1000) : 0;
   }
   return { events, seconds, streamEnd: end, offset };
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-/** Headers as JSON: AMQP values such as bigints become numbers or strings. */
-function jsonSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
 }

@@ -1,4 +1,5 @@
 // What a projection runner keeps in PostgreSQL: its checkpoint (offset, state, lease) and its parked events.
+import type { RawEvent } from '@sagaport/rabbitmq';
 import type postgres from 'postgres';
 
 export type ProjectionState = 'running' | 'paused' | 'stopped';
@@ -129,4 +130,29 @@ export async function countOpenParked(sql: Sql): Promise<Map<string, number>> {
   const rows = await sql<{ projection: string; open: number }[]>`
     select projection, count(*)::int as open from projections.parked_events where resolved_at is null group by projection`;
   return new Map(rows.map((row) => [row.projection, row.open]));
+}
+
+/** Parks an event the projection cannot apply, whole, in the caller's transaction (once per offset). */
+export async function parkEvent(
+  tx: Sql,
+  projection: string,
+  offset: number,
+  raw: RawEvent & { bodyText: string },
+  error: string,
+): Promise<void> {
+  await tx`
+    insert into projections.parked_events
+      (projection, stream_offset, message_id, message_type, correlation_id, headers, body, error)
+    values (${projection}, ${offset}, ${stringOrNull(raw.messageId)}, ${stringOrNull(raw.type)},
+      ${stringOrNull(raw.correlationId)}, ${JSON.stringify(jsonSafe(raw.headers))}::jsonb, ${raw.bodyText}, ${error.slice(0, 4000)})
+    on conflict (projection, stream_offset) do nothing`;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Headers as JSON: AMQP values such as bigints become numbers or strings. */
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
 }

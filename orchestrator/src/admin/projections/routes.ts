@@ -1,7 +1,8 @@
-// GET /projections (offset, lag, state, last error, parked counts), pause/resume, parked events and their replay or skip (audited).
+// GET /projections (offset, lag, state, last error, parked counts, latest rebuild), pause/resume, parked events and their replay or skip, rebuilds (audited).
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   countOpenParked,
+  latestRebuilds,
   listParked,
   measureLag,
   readCheckpoints,
@@ -11,6 +12,7 @@ import {
 } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, jsonResponse, problems } from '../openapi.js';
+import { RebuildSchema, rebuildRoutes, toRebuild } from './rebuild.js';
 import type { Context } from 'hono';
 import type postgres from 'postgres';
 import { routeProblem } from '../auth/errors.js';
@@ -34,6 +36,8 @@ const ProjectionSchema = z
     openParked: z.number().int(),
     runner: z.string().nullable().openapi({ description: 'The process holding the lease (pid-id)' }),
     leaseUntil: z.iso.datetime().nullable(),
+    // The latest rebuild; null if it never had one.
+    rebuild: RebuildSchema.nullable(),
   })
   .openapi('Projection');
 
@@ -141,7 +145,11 @@ export function projectionRoutes(deps: AdminDeps) {
   return adminRouter()
     .openapi(listRoute, async (c) => {
       const sql = deps.database.sql;
-      const [checkpoints, open] = await Promise.all([readCheckpoints(sql), countOpenParked(sql)]);
+      const [checkpoints, open, rebuilds] = await Promise.all([
+        readCheckpoints(sql),
+        countOpenParked(sql),
+        latestRebuilds(sql),
+      ]);
       const names = [...new Set([...known().map((p) => p.name), ...checkpoints.map((cp) => cp.name)])].sort();
       const items = await Promise.all(
         names.map(async (name) => {
@@ -160,6 +168,7 @@ export function projectionRoutes(deps: AdminDeps) {
             openParked: open.get(name) ?? 0,
             runner: cp?.leaseUntil && cp.leaseUntil.getTime() > Date.now() ? cp.owner : null,
             leaseUntil: iso(cp?.leaseUntil ?? null),
+            rebuild: rebuilds.has(name) ? toRebuild(rebuilds.get(name)!) : null,
           };
         }),
       );
@@ -177,7 +186,8 @@ export function projectionRoutes(deps: AdminDeps) {
       return c.json({ items: rows.map(toParked) }, 200);
     })
     .openapi(resolveRoute('replay'), async (c) => resolve(c, 'replayed'))
-    .openapi(resolveRoute('skip'), async (c) => resolve(c, 'skipped'));
+    .openapi(resolveRoute('skip'), async (c) => resolve(c, 'skipped'))
+    .route('/', rebuildRoutes(deps));
 
   async function changeState(c: Context<AdminEnv>, state: 'running' | 'paused') {
     const name = c.req.param('name') ?? '';

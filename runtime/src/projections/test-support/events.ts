@@ -86,10 +86,36 @@ export function recordingProjection(
             : null,
       }));
       await tx.unsafe(
-        `insert into ${table} select * from jsonb_to_recordset($1::jsonb) as r(stream_offset bigint, event_type text, cents bigint)`,
+        `insert into ${table} (stream_offset, event_type, cents) select * from jsonb_to_recordset($1::jsonb) as r(stream_offset bigint, event_type text, cents bigint)`,
         [JSON.stringify(rows)],
       );
       if (options.slowMs) await tx`select pg_sleep(${options.slowMs / 1000})`;
     },
   };
+}
+
+/**
+ * A rebuildable recording projection: it declares its table (with an index besides the key, so a
+ * swap must carry index names over) and writes the same rows into a rebuild's shadow.
+ */
+export function rebuildableProjection(
+  name: string,
+  table: string,
+  options: { slowMs?: number } = {},
+): Projection {
+  const into = (target: string): Projection => ({
+    ...recordingProjection(name, target, options),
+    tables: [table],
+    retarget: (shadow) => into(shadow(table)),
+  });
+  return into(table);
+}
+
+/** Creates the rebuildable projection's table: a key and a second index. */
+export async function createIndexedRecordTable(sql: postgres.Sql, table: string): Promise<void> {
+  await sql.unsafe(
+    `create table ${table} (id bigint generated always as identity primary key, stream_offset bigint not null,
+       event_type text not null, cents bigint)`,
+  );
+  await sql.unsafe(`create index ${table.split('.')[1]}_type_idx on ${table} (event_type, stream_offset)`);
 }
