@@ -25,4 +25,6 @@ export {
   parkedEvents,
   projectionCheckpoints,
   projectionsSchema,
+  salesByMinute,
+  salesOrders,
 } from './projections.js';
