@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { bodyLimits, type BodyLimitRule } from '../http/body-limits.js';
 import { problem } from '../http/problem.js';
 import { securityHeaders } from '../http/security-headers.js';
+import { analyticsRoutes } from './analytics/routes.js';
 import { httpErrorsAsProblems } from './auth/errors.js';
 import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';
@@ -53,6 +54,7 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   app.route('/', sagaRoutes(deps));
   app.route('/', queueRoutes(deps));
   app.route('/', projectionRoutes(deps));
+  app.route('/', analyticsRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', liveRoutes(deps));
   app.notFound((c) =>
