@@ -144,15 +144,16 @@ interface OrderRow {
   order_id: string;
   currency: string | null;
   lines: Line[] | string | null;
-  confirmed_at: Date | null;
-  cancelled_at: Date | null;
-  declined_at: Date | null;
+  /** ISO 8601 text (`to_json`), which `Date` parses. */
+  confirmed_at: string | null;
+  cancelled_at: string | null;
+  declined_at: string | null;
   sold_booked: boolean;
   cancel_booked: boolean;
   decline_booked: boolean;
 }
 
-const iso = (value: Date | null) => (value ? value.toISOString() : null);
+const iso = (value: string | null) => (value === null ? null : new Date(value).toISOString());
 
 /** The tables the projection writes: the live ones, or a rebuild's copies. */
 interface Tables {
@@ -174,7 +175,10 @@ export function salesAnalyticsProjection(tables: Tables = liveTables): Projectio
       if (events.length === 0) return;
       const ids = [...new Set(events.map((e) => e.aggregateId))];
       const rows = await tx.unsafe<OrderRow[]>(
-        `select * from ${tables.orders} where order_id = any($1::uuid[])`,
+        `select order_id, currency, lines, to_json(confirmed_at) #>> '{}' as confirmed_at,
+           to_json(cancelled_at) #>> '{}' as cancelled_at, to_json(declined_at) #>> '{}' as declined_at,
+           sold_booked, cancel_booked, decline_booked
+         from ${tables.orders} where order_id = any($1::uuid[])`,
         [ids],
         { prepare: true },
       );

@@ -8,6 +8,7 @@ import { startTestStack, type TestStack } from '../../test-support/stack.js';
 
 interface Report {
   minutes: {
+    revenueCancelled: { currency: string; cents: number }[];
     minute: string;
     unitsSold: number;
     revenue: { currency: string; cents: number }[];
@@ -71,7 +72,7 @@ describe('sales analytics (real stream, real PostgreSQL)', () => {
   };
 
   it('shows a viewer this minute’s units, revenue and declines, and the top SKUs', async () => {
-    const sku = `SKU-${randomUUID().slice(0, 8)}`;
+    const sku = `SKU-${randomUUID().slice(0, 8).toUpperCase()}`;
     const sold = randomUUID();
     await placed(sold, sku, 3);
     await publish('order.confirmed', sold, 2, {});
@@ -94,6 +95,13 @@ describe('sales analytics (real stream, real PostgreSQL)', () => {
       [sku, 3, 0],
       [`${sku}-X`, 0, 1],
     ]);
+
+    // Cancelled after its sale, in a later batch: booked apart, the sale stays.
+    await publish('order.cancelled', sold, 3, { reason: 'changed my mind' });
+    await eventually(async () => (await report()).minutes.some((m) => m.ordersCancelled === 1), 20_000);
+    const after = await report();
+    expect(after.minutes.reduce((n, m) => n + m.unitsSold, 0)).toBe(3);
+    expect(after.minutes.flatMap((m) => m.revenueCancelled)).toEqual([{ currency: 'EUR', cents: 750 }]);
 
     const projections = (await (await viewer.request('/projections')).json()) as {
       items: { name: string }[];
