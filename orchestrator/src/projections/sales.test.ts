@@ -18,7 +18,7 @@ function event(type: EventType, at: string, payload: object = {}): DomainEvent {
     sagaId: randomUUID(),
     occurredAt: new Date(at),
     payload: { orderId, ...payload },
-  } as DomainEvent;
+  };
 }
 
 const placed = (at: string) =>

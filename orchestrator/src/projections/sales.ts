@@ -1,6 +1,6 @@
 // The sales-analytics read model: per minute and SKU, units and revenue sold, orders cancelled after the sale, card declines.
 import type { DomainEvent } from '@sagaport/rabbitmq';
-import type { Projection, StreamEvent } from '@sagaport/runtime';
+import type { Projection } from '@sagaport/runtime';
 import type postgres from 'postgres';
 
 export const SALES_ANALYTICS = 'sales-analytics';
