@@ -136,8 +136,10 @@ describe('order history read model (real processes, RabbitMQ stream and PostgreS
     let [have, want] = await settle(analytics, salesTruth);
     if (JSON.stringify(have) !== JSON.stringify(want)) {
       console.log(
-        await system.database.sql`select name, stream_offset, applied_events, state, last_error from projections.checkpoints`,
-        await system.database.sql`select projection, stream_offset, error from projections.parked_events limit 5`,
+        await system.database
+          .sql`select name, stream_offset, applied_events, state, last_error from projections.checkpoints`,
+        await system.database
+          .sql`select projection, stream_offset, error from projections.parked_events limit 5`,
         api.output.filter((line) => line.includes('projection')).slice(-10),
       );
     }

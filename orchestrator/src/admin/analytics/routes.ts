@@ -12,12 +12,9 @@ const MinuteSchema = z
     ordersSold: z.number().int(),
     unitsSold: z.number().int(),
     revenue: z.array(Money).openapi({ description: 'Revenue of the units sold, per currency' }),
-    ordersCancelled: z
-      .number()
-      .int()
-      .openapi({
-        description: 'Confirmed orders cancelled in this minute (their sale stays in its own minute)',
-      }),
+    ordersCancelled: z.number().int().openapi({
+      description: 'Confirmed orders cancelled in this minute (their sale stays in its own minute)',
+    }),
     unitsCancelled: z.number().int(),
     revenueCancelled: z.array(Money),
     cardDeclines: z.number().int().openapi({ description: 'Orders whose card was declined in this minute' }),
