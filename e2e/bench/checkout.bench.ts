@@ -2,6 +2,7 @@
 // books afterwards, and prints one JSON line. Closed loop with C clients, or open loop at --rate R.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { adminLogin, operatorEnv } from '../src/admin-client.js';
 import type { CheckoutBody } from '../src/client.js';
 import { checkConsistency, waitForAllEnded } from '../src/consistency.js';
 import { System } from '../src/harness.js';
@@ -43,7 +44,7 @@ const log = (message: string) => console.log(`bench: ${message}`);
 log(`starting ${values.orchestrators} orchestrator(s) and ${values['worker-processes']} worker process(es)`);
 const system = await System.create({
   catalogue,
-  env: { LOG_LEVEL: 'warn', STEP_TIMEOUT_MS: '30000' },
+  env: { LOG_LEVEL: 'warn', STEP_TIMEOUT_MS: '30000', ...operatorEnv },
   nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
 });
 const apis: Awaited<ReturnType<typeof system.startOrchestrator>>[] = [];
@@ -157,10 +158,22 @@ const transactions = async () =>
     )[0]!.n,
   );
 const transactionsBefore = await transactions();
+// The projections' lag at the end of the load window, as the admin status measures it (stream end minus checkpoint).
+const admin = await adminLogin(apis[0]!.port);
+const projectionLag = async () => {
+  const { items } = await admin.get<{
+    items: { name: string; lagEvents: number | null; lagSeconds: number | null }[];
+  }>('/projections');
+  return {
+    events: Object.fromEntries(items.map((p) => [p.name, p.lagEvents])),
+    seconds: Object.fromEntries(items.map((p) => [p.name, p.lagSeconds])),
+  };
+};
 const started = performance.now();
 cpu.start();
 const samples = await run(durationS);
 const usage = cpu.stop();
+const lag = await projectionLag();
 const transactionsDuring = (await transactions()) - transactionsBefore;
 const elapsedS = (performance.now() - started) / 1000;
 clearInterval(progress);
@@ -209,6 +222,8 @@ console.log(
         Number((n / Math.max(1, latencies.length)).toFixed(1)),
       ]),
     ),
+    projection_lag_events: lag.events,
+    projection_lag_seconds: lag.seconds,
     consistent,
     mode: rate ? `rate=${rate}` : `concurrency=${concurrency}`,
     cancellations: cancellationShare,

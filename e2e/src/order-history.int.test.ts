@@ -1,6 +1,7 @@
-// The order-history read model end to end: 1,000 checkouts through the real processes, then the read model against the workers' tables.
+// The read models end to end: 1,000 checkouts through the real processes, then order history and sales analytics against the workers' tables.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkoutBody, postCheckout, type CheckoutBody } from './client.js';
+import { adminLogin, operatorEnv } from './admin-client.js';
+import { checkoutBody, postCancellation, postCheckout, type CheckoutBody } from './client.js';
 import { waitForAllEnded } from './consistency.js';
 import { System, type ManagedProcess } from './harness.js';
 
@@ -25,6 +26,16 @@ function scenario(i: number): CheckoutBody {
   return body;
 }
 
+interface SkuTotals {
+  sku: string;
+  units: number;
+  revenue: number;
+  cancelled: number;
+  units_cancelled: number;
+  revenue_cancelled: number;
+  declines: number;
+}
+
 interface Truth {
   order_id: string;
   saga_id: string;
@@ -43,7 +54,7 @@ describe('order history read model (real processes, RabbitMQ stream and PostgreS
   let system: System;
   let api: ManagedProcess;
   beforeAll(async () => {
-    system = await System.create({ catalogue, env: { PROJECTION_LAG_SAMPLE_MS: '1000' } });
+    system = await System.create({ catalogue, env: { PROJECTION_LAG_SAMPLE_MS: '1000', ...operatorEnv } });
     api = await system.startOrchestrator();
     await system.startWorkers();
   }, 120_000);
@@ -75,7 +86,99 @@ describe('order history read model (real processes, RabbitMQ stream and PostgreS
       items: typeof r.items === 'string' ? (JSON.parse(r.items) as Truth['items']) : r.items,
     }));
 
-  it('after 1,000 checkouts, every order’s history equals what the workers’ tables say', async () => {
+  /** Per SKU: what the sales analytics booked, over every minute. */
+  const analytics = () =>
+    system.database.sql<SkuTotals[]>`
+      select sku, sum(units_sold)::int as units, sum(revenue_cents)::int as revenue,
+        sum(orders_cancelled)::int as cancelled, sum(units_cancelled)::int as units_cancelled,
+        sum(revenue_cancelled_cents)::int as revenue_cancelled, sum(card_declines)::int as declines
+      from projections.sales_by_minute group by sku order by sku`;
+  /**
+   * The same from the workers' tables: units and revenue of every order whose stock was committed
+   * (confirmed, cancelled later or not), the orders whose committed stock a cancellation returned,
+   * and the orders whose card the provider refused.
+   */
+  const salesTruth = () =>
+    system.database.sql<SkuTotals[]>`
+      with lines as (
+        select o.id, o.saga_id, x.sku, x.quantity, x.quantity * x."unitPriceCents" as cents
+        from orders.orders o, jsonb_to_recordset(o.items) as x(sku text, quantity int, "unitPriceCents" int)),
+      held as (select order_id, status from inventory.reservations),
+      declined as (select distinct idempotency_key from payments.provider_calls where operation = 'charge' and status in (400, 402))
+      select l.sku,
+        coalesce(sum(l.quantity) filter (where h.status in ('committed', 'returned')), 0)::int as units,
+        coalesce(sum(l.cents) filter (where h.status in ('committed', 'returned')), 0)::int as revenue,
+        count(*) filter (where h.status = 'returned')::int as cancelled,
+        coalesce(sum(l.quantity) filter (where h.status = 'returned'), 0)::int as units_cancelled,
+        coalesce(sum(l.cents) filter (where h.status = 'returned'), 0)::int as revenue_cancelled,
+        count(*) filter (where d.idempotency_key is not null)::int as declines
+      from lines l
+        left join held h on h.order_id = l.id
+        left join declined d on d.idempotency_key = l.saga_id::text
+      group by l.sku
+      having count(*) filter (where h.status in ('committed', 'returned') or d.idempotency_key is not null) > 0
+      order by l.sku`;
+  const settle = async <T>(have: () => Promise<T>, want: () => Promise<T>) => {
+    const deadline = Date.now() + 120_000;
+    let [a, b] = [await have(), await want()];
+    while (JSON.stringify(a) !== JSON.stringify(b) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      [a, b] = [await have(), await want()];
+    }
+    return [a, b] as const;
+  };
+
+  /** The sales analytics as the workers' tables tell it: sold, declined, then cancelled after the sale. */
+  const expectSalesAsWorkersTell = async () => {
+    const [confirmed] = await system.database.sql<{ n: number }[]>`
+      select count(*)::int as n from orders.orders where status = 'confirmed'`;
+    expect(confirmed!.n).toBeGreaterThan(100);
+    let [have, want] = await settle(analytics, salesTruth);
+    if (JSON.stringify(have) !== JSON.stringify(want)) {
+      console.log(
+        await system.database
+          .sql`select name, stream_offset, applied_events, state, last_error from projections.checkpoints`,
+        await system.database
+          .sql`select projection, stream_offset, error from projections.parked_events limit 5`,
+        api.output.filter((line) => line.includes('projection')).slice(-10),
+      );
+    }
+    expect(have).toEqual(want);
+    expect(want.every((s) => s.cancelled === 0)).toBe(true);
+    expect(want.reduce((n, s) => n + s.declines, 0)).toBeGreaterThan(0);
+    // Against the completed orders alone (no cancellation yet): units and revenue per SKU.
+    const completed = await system.database.sql<{ sku: string; units: number; revenue: number }[]>`
+      select x.sku, sum(x.quantity)::int as units, sum(x.quantity * x."unitPriceCents")::int as revenue
+      from orders.orders o, jsonb_to_recordset(o.items) as x(sku text, quantity int, "unitPriceCents" int)
+      where o.status = 'confirmed' group by x.sku order by x.sku`;
+    expect(have.map(({ sku, units, revenue }) => ({ sku, units, revenue }))).toEqual(completed);
+
+    // The admin API reports the same totals over the last hour.
+    const admin = await adminLogin(api.port);
+    type Report = {
+      minutes: { unitsSold: number; cardDeclines: number }[];
+      topSkus: { sku: string; unitsSold: number }[];
+    };
+    const report = await admin.get<Report>('/analytics/sales?minutes=60&top=100');
+    expect(report.minutes.reduce((n, m) => n + m.unitsSold, 0)).toBe(want.reduce((n, s) => n + s.units, 0));
+    expect(report.minutes.reduce((n, m) => n + m.cardDeclines, 0)).toBe(
+      want.reduce((n, s) => n + s.declines, 0),
+    );
+    expect(report.topSkus[0]?.sku).toBe('SKU-001');
+
+    // Cancel a few confirmed orders: their sale stays, their cancellation is booked apart.
+    const toCancel = await system.database.sql<{ id: string }[]>`
+      select id from orders.orders where status = 'confirmed' order by id limit 8`;
+    for (const { id } of toCancel) {
+      const answer = await postCancellation(api.port, id, { reason: 'changed my mind', waitSeconds: 20 });
+      expect(answer.body.status).toBe('completed');
+    }
+    [have, want] = await settle(analytics, salesTruth);
+    expect(have).toEqual(want);
+    expect(want.reduce((n, s) => n + s.cancelled, 0)).toBeGreaterThanOrEqual(toCancel.length);
+  };
+
+  it('after 1,000 checkouts, every order’s history and the sales analytics equal what the workers’ tables say', async () => {
     const total = 1_000;
     let next = 0;
     const answers: string[] = [];
@@ -158,6 +261,8 @@ describe('order history read model (real processes, RabbitMQ stream and PostgreS
     const lagDeadline = Date.now() + 20_000;
     while ((await lagOf()) !== 0 && Date.now() < lagDeadline) await new Promise((r) => setTimeout(r, 250));
     expect(await lagOf()).toBe(0);
+
+    await expectSalesAsWorkersTell();
   }, 600_000);
 
   it('answers problem+json naming the field for a bad order id, a missing customer or a forged cursor', async () => {

@@ -27,6 +27,7 @@ import type { SagaSettings } from './config.js';
 import { checkoutOpenApiDocument, createCheckoutApi } from './http/checkout-api.js';
 import { orderHistoryProjection } from './projections/order-history.js';
 import { RebuildLauncher } from './projections/rebuilds.js';
+import { salesAnalyticsProjection } from './projections/sales.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
@@ -264,7 +265,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   // The projections run in the orchestrator (a role, off with PROJECTIONS=off): one runner per
   // projection across every orchestrator (a lease); the others stand by.
   const projectionMetrics = createProjectionMetrics(metrics.registry);
-  const projections = [orderHistoryProjection()];
+  const projections = [orderHistoryProjection(), salesAnalyticsProjection()];
   const projectors = settings.projections?.enabled
     ? projections.map((projection) =>
         new ProjectionRunner({

@@ -79,30 +79,37 @@ describe('domain events', () => {
   const summary = (events: DomainEvent[]) =>
     events.map((e) => `${e.type}#${e.aggregateType}:${e.sequence}@v${e.writtenVersion}`);
 
-  it('raises one event per change of a completed checkout, each with aggregate, sequence, saga, time and version', async () => {
-    const sagaId = randomUUID();
-    const order = { ...orderCreate(), items: [{ sku: 'EVT-1', quantity: 2, unitPriceCents: 450 }] };
+  /** Runs a checkout's commands to its end (its order confirmed, its stock committed). */
+  const completeCheckout = async (sagaId: string, order: ReturnType<typeof orderCreate>) => {
     const { orderId } = order;
-    const before = Date.now();
+    const quantity = order.items[0]!.quantity;
     await processors.order(delivery('order.create', order, { sagaId }));
     await processors.inventory(
-      delivery('inventory.reserve', { orderId, items: [{ sku: 'EVT-1', quantity: 2 }] }, { sagaId }),
+      delivery('inventory.reserve', { orderId, items: [{ sku: 'EVT-1', quantity }] }, { sagaId }),
     );
     await processors.payment(
       delivery(
         'payment.charge',
-        { orderId, amountCents: 900, currency: 'EUR', paymentToken: 'tok_visa' },
+        { orderId, amountCents: order.totalCents, currency: 'EUR', paymentToken: 'tok_visa' },
         { sagaId },
       ),
     );
     await processors.shipping(
-      delivery('shipping.schedule', { orderId, address, items: [{ sku: 'EVT-1', quantity: 2 }] }, { sagaId }),
+      delivery('shipping.schedule', { orderId, address, items: [{ sku: 'EVT-1', quantity }] }, { sagaId }),
     );
     await processors.order(delivery('order.confirm', { orderId }, { sagaId }));
     const confirmed = (await eventsOf(sagaId)).find((e) => e.type === 'order.confirmed')!;
     await onOrderEvent([
       { messageId: confirmed.eventId, type: 'order.confirmed', correlationId: sagaId, payload: { orderId } },
     ]);
+  };
+
+  it('raises one event per change of a completed checkout, each with aggregate, sequence, saga, time and version', async () => {
+    const sagaId = randomUUID();
+    const order = { ...orderCreate(), items: [{ sku: 'EVT-1', quantity: 2, unitPriceCents: 450 }] };
+    const { orderId } = order;
+    const before = Date.now();
+    await completeCheckout(sagaId, { ...order, totalCents: 900 });
 
     const events = await eventsOf(sagaId);
     expect(summary(events)).toEqual([
@@ -165,6 +172,61 @@ describe('domain events', () => {
       amountCents: 450,
       reason: { code: 'card_declined' },
     });
+  });
+
+  it('raises an event for each change of an order cancellation, after the checkout’s, in its transaction', async () => {
+    const checkoutSagaId = randomUUID();
+    const order = {
+      ...orderCreate(),
+      items: [{ sku: 'EVT-1', quantity: 3, unitPriceCents: 200 }],
+      totalCents: 600,
+    };
+    const { orderId } = order;
+    await completeCheckout(checkoutSagaId, order);
+    const sagaId = randomUUID();
+    const ids = { orderId, checkoutSagaId };
+    await processors.shipping(delivery('shipping.withdraw', ids, { sagaId }));
+    await processors.payment(
+      delivery('payment.reimburse', { ...ids, amountCents: 600, currency: 'EUR' }, { sagaId }),
+    );
+    await processors.inventory(delivery('inventory.restock', { orderId }, { sagaId }));
+    await processors.order(delivery('order.revoke', { orderId, reason: 'customer asked' }, { sagaId }));
+    // Each change made once: a second message of the same saga changes nothing and raises nothing new.
+    await processors.inventory(delivery('inventory.restock', { orderId }, { sagaId }));
+    await processors.order(delivery('order.revoke', { orderId, reason: 'customer asked' }, { sagaId }));
+
+    const events = await eventsOf(sagaId);
+    expect(summary(events)).toEqual([
+      'shipment.cancelled#shipment:2@v1',
+      'payment.refunded#payment:2@v1',
+      'stock.returned#stock:3@v1',
+      'order.cancelled#order:3@v1',
+    ]);
+    for (const event of events) expect(event).toMatchObject({ aggregateId: orderId, sagaId });
+    expect(events[1]!.payload).toMatchObject({ orderId, amountCents: 600 });
+    expect(events[2]!.payload).toEqual({ orderId, units: 3 });
+  });
+
+  it('numbers a shipment withdrawn, reinstated and withdrawn again in order', async () => {
+    const checkoutSagaId = randomUUID();
+    const order = {
+      ...orderCreate(),
+      items: [{ sku: 'EVT-1', quantity: 1, unitPriceCents: 100 }],
+      totalCents: 100,
+    };
+    const { orderId } = order;
+    await completeCheckout(checkoutSagaId, order);
+    const ids = { orderId, checkoutSagaId };
+    const first = randomUUID();
+    await processors.shipping(delivery('shipping.withdraw', ids, { sagaId: first }));
+    await processors.shipping(delivery('shipping.reinstate', ids, { sagaId: first }));
+    const second = randomUUID();
+    await processors.shipping(delivery('shipping.withdraw', ids, { sagaId: second }));
+    expect([...summary(await eventsOf(first)), ...summary(await eventsOf(second))]).toEqual([
+      'shipment.cancelled#shipment:2@v1',
+      'shipment.reinstated#shipment:3@v1',
+      'shipment.cancelled#shipment:4@v1',
+    ]);
   });
 
   it('stores the events in the inbox row, so a redelivered command publishes the very same events', async () => {

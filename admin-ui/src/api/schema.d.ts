@@ -663,6 +663,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/analytics/sales': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Sales of the last `minutes` minutes (the current one included), from the sales-analytics read model: per minute and the top SKUs */
+    get: operations['getAnalyticsSales'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/audit': {
     parameters: {
       query?: never;
@@ -1207,6 +1224,51 @@ export interface components {
       resolvedBy: string | null;
       /** Format: date-time */
       resolvedAt: string | null;
+    };
+    SalesReport: {
+      /** Format: date-time */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      /** @description One entry per minute, oldest first, empty minutes included */
+      minutes: components['schemas']['SalesMinute'][];
+      /** @description By units sold, then revenue, at most `top` */
+      topSkus: components['schemas']['SalesSku'][];
+    };
+    SalesMinute: {
+      /**
+       * Format: date-time
+       * @description The start of the minute (UTC)
+       */
+      minute: string;
+      ordersSold: number;
+      unitsSold: number;
+      /** @description Revenue of the units sold, per currency */
+      revenue: {
+        currency: string;
+        cents: number;
+      }[];
+      /** @description Confirmed orders cancelled in this minute (their sale stays in its own minute) */
+      ordersCancelled: number;
+      unitsCancelled: number;
+      revenueCancelled: {
+        currency: string;
+        cents: number;
+      }[];
+      /** @description Orders whose card was declined in this minute */
+      cardDeclines: number;
+    };
+    SalesSku: {
+      sku: string;
+      unitsSold: number;
+      revenue: {
+        currency: string;
+        cents: number;
+      }[];
+      ordersSold: number;
+      unitsCancelled: number;
+      ordersCancelled: number;
+      cardDeclines: number;
     };
     AuditPage: {
       items: components['schemas']['AuditEntry'][];
@@ -3478,6 +3540,49 @@ export interface operations {
       };
       /** @description A dependency is unavailable */
       503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsSales: {
+    parameters: {
+      query?: {
+        /** @description 1 to 1440 (default 60) */
+        minutes?: number;
+        /** @description 1 to 100 (default 10) */
+        top?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The sales report */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SalesReport'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Invalid input; `errors` names each field at fault */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -49,6 +49,7 @@ export type SagaDefinition = Schemas['SagaDefinition'];
 export type SagaDetail = Schemas['SagaDetail'];
 export type SagaView = GetAnswer<'/api/admin/sagas/{id}'>;
 export type SagaStats = Schemas['SagaStats'];
+export type SalesReport = Schemas['SalesReport'];
 export type SagaQuery = Query<'/api/admin/sagas'>;
 export type TimelineEntry = Schemas['TimelineEntry'];
 

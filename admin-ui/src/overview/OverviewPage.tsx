@@ -1,4 +1,4 @@
-// Overview: sagas by status, throughput and failure rate over the last hour, dead letters per queue, queue health, stuck sagas.
+// Overview: sagas by status, throughput and failure rate over the last hour, sales, dead letters per queue, queue health, stuck sagas.
 import { useQuery } from '@tanstack/react-query';
 import { listDeadLetterGroups } from '../api/deadLetters.js';
 import { fetchQueues } from '../api/operations.js';
@@ -12,6 +12,7 @@ import { SagaTable } from '../sagas/SagasPage.js';
 import { BarChart } from '../ui/BarChart.js';
 import { Empty, QueryView } from '../ui/states.js';
 import { DeadLettersByQueue } from './DeadLettersByQueue.js';
+import { SalesPanel } from './SalesPanel.js';
 import { StatusCards } from './StatusCards.js';
 import { usePollInterval } from '../live/LiveUpdates.js';
 
@@ -88,6 +89,7 @@ export function OverviewPage() {
           </>
         )}
       </QueryView>
+      <SalesPanel refreshMs={OVERVIEW_REFRESH_MS} />
       <div className="detail-grid">
         <section className="panel" aria-label="Open dead letters per queue">
           <h2 className="panel__title">

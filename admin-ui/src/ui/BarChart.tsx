@@ -5,6 +5,8 @@ export interface Series {
   readonly key: string;
   readonly label: string;
   readonly colour: string;
+  /** How the legend writes this series' total (a plain number by default). */
+  readonly format?: (total: number) => string;
 }
 
 export function BarChart<T extends { readonly start: string }>({
@@ -61,7 +63,7 @@ export function BarChart<T extends { readonly start: string }>({
         {series.map((s) => (
           <span key={s.key} className="legend">
             <span className="legend__swatch" style={{ background: s.colour }} aria-hidden="true" />
-            {s.label} {buckets.reduce((sum, b) => sum + value(b, s.key), 0)}
+            {s.label} {(s.format ?? String)(buckets.reduce((sum, b) => sum + value(b, s.key), 0))}
           </span>
         ))}
       </figcaption>

@@ -26,4 +26,6 @@ export {
   projectionCheckpoints,
   projectionRebuilds,
   projectionsSchema,
+  salesByMinute,
+  salesOrders,
 } from './projections.js';

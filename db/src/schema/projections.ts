@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -137,3 +138,44 @@ export const projectionRebuilds = projectionsSchema.table(
     index('rebuilds_projection_idx').on(table.projection, table.id),
   ],
 );
+
+/**
+ * The sales-analytics read model, per minute, SKU and currency: what was sold (confirmed orders,
+ * booked at the minute of their confirmation), what was cancelled after it was sold (booked apart,
+ * at the minute of the cancellation, never subtracted from the sale) and card declines (at the
+ * minute of the refusal, for each SKU of the declined order).
+ */
+export const salesByMinute = projectionsSchema.table(
+  'sales_by_minute',
+  {
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    sku: text('sku').notNull(),
+    currency: text('currency').notNull(),
+    ordersSold: integer('orders_sold').notNull().default(0),
+    unitsSold: bigint('units_sold', { mode: 'number' }).notNull().default(0),
+    revenueCents: bigint('revenue_cents', { mode: 'number' }).notNull().default(0),
+    ordersCancelled: integer('orders_cancelled').notNull().default(0),
+    unitsCancelled: bigint('units_cancelled', { mode: 'number' }).notNull().default(0),
+    revenueCancelledCents: bigint('revenue_cancelled_cents', { mode: 'number' }).notNull().default(0),
+    cardDeclines: integer('card_declines').notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.minute, table.sku, table.currency] })],
+);
+
+/**
+ * What the sales projection knows of each order: its priced lines (from `order.placed`) and when
+ * it was confirmed, cancelled or declined, with what of it is booked already. Events of one order
+ * may arrive in any order and twice: each fact is set once, and each is booked once, as soon as
+ * the lines it needs are known.
+ */
+export const salesOrders = projectionsSchema.table('sales_orders', {
+  orderId: uuid('order_id').primaryKey(),
+  currency: text('currency'),
+  lines: jsonb('lines').$type<{ sku: string; quantity: number; unitPriceCents: number }[]>(),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+  declinedAt: timestamp('declined_at', { withTimezone: true }),
+  soldBooked: boolean('sold_booked').notNull().default(false),
+  cancelBooked: boolean('cancel_booked').notNull().default(false),
+  declineBooked: boolean('decline_booked').notNull().default(false),
+});

@@ -1,5 +1,5 @@
 // The shipping worker's table: one shipment per saga.
-import { jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const shippingSchema = pgSchema('shipping');
 
@@ -20,6 +20,12 @@ export const shipments = shippingSchema.table('shipments', {
   shippedAt: timestamp('shipped_at', { withTimezone: true }),
   /** The order-cancellation saga that withdrew the shipment. */
   withdrawnBy: uuid('withdrawn_by'),
+  /**
+   * The sequence of the shipment's last domain event: 1 when scheduled, one more at each change
+   * (cancelled, withdrawn, scheduled again), so a shipment withdrawn and reinstated several
+   * times still numbers its events in order.
+   */
+  eventSequence: integer('event_sequence').notNull().default(1),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { bodyLimits, type BodyLimitRule } from '../http/body-limits.js';
 import { httpErrorsAsProblems, problem } from '../http/problem.js';
 import { securityHeaders } from '../http/security-headers.js';
-
+import { analyticsRoutes } from './analytics/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -53,6 +53,7 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
   app.route('/', sagaRoutes(deps));
   app.route('/', queueRoutes(deps));
   app.route('/', projectionRoutes(deps));
+  app.route('/', analyticsRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', liveRoutes(deps));
   app.notFound((c) =>

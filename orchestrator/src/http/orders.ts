@@ -22,7 +22,7 @@ const OrderFields = {
   totalCents: z.number().int().nullable(),
   lines: z.array(z.object({ sku: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int() })),
   cancelReason: z.string().nullable(),
-  stock: z.enum(['held', 'committed', 'released', 'expired']).nullable(),
+  stock: z.enum(['held', 'committed', 'released', 'expired', 'returned']).nullable(),
   payment: z.enum(['charged', 'declined', 'refunded']).nullable(),
   chargedCents: z.number().int().nullable(),
   refundedCents: z.number().int().nullable(),

@@ -14,8 +14,9 @@ import {
 import { rebuildFromTerminal } from './cli-rebuild.js';
 import type postgres from 'postgres';
 import { orderHistoryProjection } from './order-history.js';
+import { salesAnalyticsProjection } from './sales.js';
 
-const projections: readonly Projection[] = [orderHistoryProjection()];
+const projections: readonly Projection[] = [orderHistoryProjection(), salesAnalyticsProjection()];
 
 const usage = `usage: npm run projections -- <command>
   status               every projection: state, offset, lag (events, seconds), open parked events, last error (JSON lines)

@@ -14,11 +14,11 @@ interface Change {
   lines: string | null;
   cancelReason: string | null;
   placedAt: string | null;
-  stockStatus: 'held' | 'committed' | 'released' | 'expired' | null;
+  stockStatus: 'held' | 'committed' | 'released' | 'expired' | 'returned' | null;
   paymentStatus: 'charged' | 'declined' | 'refunded' | null;
   chargedCents: number | null;
   refundedCents: number | null;
-  shipmentStatus: 'scheduled' | 'cancelled' | null;
+  shipmentStatus: 'scheduled' | 'cancelled' | 'reinstated' | null;
 }
 
 const none: Change = {
@@ -68,6 +68,8 @@ export function changeOf(event: DomainEvent): Change {
       return { ...none, stockStatus: 'committed' };
     case 'stock.expired':
       return { ...none, stockStatus: 'expired' };
+    case 'stock.returned':
+      return { ...none, stockStatus: 'returned' };
     case 'payment.charged': {
       const p = (e as DomainEvent<'payment.charged'>).payload;
       return { ...none, paymentStatus: 'charged', chargedCents: p.amount.cents, currency: p.amount.currency };
@@ -84,6 +86,8 @@ export function changeOf(event: DomainEvent): Change {
       return { ...none, shipmentStatus: 'scheduled' };
     case 'shipment.cancelled':
       return { ...none, shipmentStatus: 'cancelled' };
+    case 'shipment.reinstated':
+      return { ...none, shipmentStatus: 'reinstated' };
   }
 }
 
@@ -122,7 +126,8 @@ function applyOne(tx: postgres.TransactionSql, table: Tables, { offset, event }:
       charged_cents = coalesce($19, h.charged_cents),
       refunded_cents = coalesce($20, h.refunded_cents),
       shipment_status = case when $21::text is null then h.shipment_status
-        when $21 = 'scheduled' and h.shipment_status is not null then h.shipment_status else $21 end,
+        when $21 = 'scheduled' and h.shipment_status is not null then h.shipment_status
+        when $21 = 'reinstated' then 'scheduled' else $21 end,
       placed_at = coalesce($22, h.placed_at),
       updated_at = greatest(h.updated_at, excluded.updated_at)`,
     [

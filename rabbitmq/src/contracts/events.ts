@@ -32,6 +32,9 @@ export const StockCommitted = z.strictObject({ orderId: OrderId });
 export type StockCommitted = z.infer<typeof StockCommitted>;
 export const StockExpired = z.strictObject({ orderId: OrderId });
 export type StockExpired = z.infer<typeof StockExpired>;
+/** A confirmed order's committed stock put back on sale by its cancellation: `units` in all. */
+export const StockReturned = z.strictObject({ orderId: OrderId, units: z.number().int().nonnegative() });
+export type StockReturned = z.infer<typeof StockReturned>;
 
 /** Version 1 of `payment.charged`: the amount as two flat fields. Still in the stream; upcast on read. */
 export const PaymentChargedV1 = z.strictObject({
@@ -68,8 +71,13 @@ export const ShipmentScheduled = z.strictObject({
 });
 export type ShipmentScheduled = z.infer<typeof ShipmentScheduled>;
 
+/** Cancelled by the checkout's compensation, or withdrawn by the order's cancellation. */
 export const ShipmentCancelled = z.strictObject({ orderId: OrderId });
 export type ShipmentCancelled = z.infer<typeof ShipmentCancelled>;
+
+/** Scheduled again: the cancellation that withdrew it was compensated. */
+export const ShipmentReinstated = z.strictObject({ orderId: OrderId });
+export type ShipmentReinstated = z.infer<typeof ShipmentReinstated>;
 
 /** Every domain event at its current version, by message type (also its routing key on the events exchange). */
 export const eventContracts = {
@@ -80,11 +88,13 @@ export const eventContracts = {
   'stock.released': StockReleased,
   'stock.committed': StockCommitted,
   'stock.expired': StockExpired,
+  'stock.returned': StockReturned,
   'payment.charged': PaymentCharged,
   'payment.declined': PaymentDeclined,
   'payment.refunded': PaymentRefunded,
   'shipment.scheduled': ShipmentScheduled,
   'shipment.cancelled': ShipmentCancelled,
+  'shipment.reinstated': ShipmentReinstated,
 } as const;
 
 export type EventType = keyof typeof eventContracts;

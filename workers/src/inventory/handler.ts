@@ -7,7 +7,8 @@ import { lockStockOf, releaseReservation, reserveStock, restockOrder } from './r
 
 /**
  * Handlers of `inventory.*` commands; holds last `reservationTtlSeconds`. A hold's events:
- * stock.reserved (sequence 1), then released, committed or expired (2).
+ * stock.reserved (sequence 1), then released, committed or expired (2); a committed hold put back
+ * by the order's cancellation: stock.returned (3).
  */
 export function inventoryHandlers(settings: { reservationTtlSeconds: number }): CommandHandlers<'inventory'> {
   return {
@@ -31,7 +32,13 @@ export function inventoryHandlers(settings: { reservationTtlSeconds: number }): 
         await emit('stock.released', { orderId: payload.orderId }, 2);
       return {};
     },
-    'inventory.restock': ({ sql, payload }) => restockOrder(sql, payload.orderId),
+    'inventory.restock': async ({ sql, payload, emit }) => {
+      const restocked = await restockOrder(sql, payload.orderId);
+      // After reserved (1) and committed (2); none when this command moved nothing (done already).
+      if (restocked.units > 0)
+        await emit('stock.returned', { orderId: payload.orderId, units: restocked.units }, 3);
+      return restocked;
+    },
   };
 }
 

@@ -6,7 +6,8 @@ import type { PaymentProvider } from './provider.js';
 
 /**
  * Handlers of `payment.*` commands against `provider`. A payment's events: payment.charged or
- * payment.declined (sequence 1), then payment.refunded (2).
+ * payment.declined (sequence 1), then payment.refunded (2), by the checkout's compensation or by
+ * the order's cancellation (one refund per charge either way).
  */
 export function paymentHandlers(provider: PaymentProvider): CommandHandlers<'payment'> {
   return {
@@ -45,7 +46,15 @@ export function paymentHandlers(provider: PaymentProvider): CommandHandlers<'pay
       }
       return refund;
     },
-    'payment.reimburse': ({ sql, payload }) =>
-      refundOrder(sql, provider, { orderId: payload.orderId, checkoutSagaId: payload.checkoutSagaId }),
+    'payment.reimburse': async ({ sql, payload, emit }) => {
+      const { orderId, checkoutSagaId } = payload;
+      const refund = await refundOrder(sql, provider, { orderId, checkoutSagaId });
+      await emit(
+        'payment.refunded',
+        { orderId, refundId: refund.refundId, amountCents: refund.amountCents },
+        2,
+      );
+      return refund;
+    },
   };
 }

@@ -5,7 +5,9 @@ import { cancelShipment, reinstateShipment, scheduleShipment, withdrawShipment }
 /**
  * Handlers of `shipping.*` commands; `shippingCountries` are the ISO codes shipping serves, and a
  * parcel leaves `shippingDispatchDelayMs` after it is scheduled. A shipment's events:
- * shipment.scheduled (sequence 1), then shipment.cancelled (2).
+ * shipment.scheduled (sequence 1), then shipment.cancelled (2) by the checkout's compensation; or,
+ * withdrawn by an order cancellation, shipment.cancelled, and shipment.reinstated when that
+ * cancellation compensates, each one more than the last (the row's `event_sequence`).
  */
 export function shippingHandlers(settings: {
   shippingCountries: readonly string[];
@@ -30,14 +32,22 @@ export function shippingHandlers(settings: {
       return shipment;
     },
     'shipping.cancel': async ({ sql, sagaId, payload, emit }) => {
-      if (await cancelShipment(sql, sagaId))
-        await emit('shipment.cancelled', { orderId: payload.orderId }, 2);
+      const sequence = await cancelShipment(sql, sagaId);
+      if (sequence !== null) await emit('shipment.cancelled', { orderId: payload.orderId }, sequence);
       return {};
     },
-    'shipping.withdraw': ({ sql, sagaId, payload }) =>
-      withdrawShipment(sql, { sagaId, checkoutSagaId: payload.checkoutSagaId, orderId: payload.orderId }),
-    'shipping.reinstate': async ({ sql, sagaId, payload }) => {
-      await reinstateShipment(sql, { sagaId, checkoutSagaId: payload.checkoutSagaId });
+    'shipping.withdraw': async ({ sql, sagaId, payload, emit }) => {
+      const { shipmentId, sequence } = await withdrawShipment(sql, {
+        sagaId,
+        checkoutSagaId: payload.checkoutSagaId,
+        orderId: payload.orderId,
+      });
+      if (sequence !== null) await emit('shipment.cancelled', { orderId: payload.orderId }, sequence);
+      return { shipmentId };
+    },
+    'shipping.reinstate': async ({ sql, sagaId, payload, emit }) => {
+      const sequence = await reinstateShipment(sql, { sagaId, checkoutSagaId: payload.checkoutSagaId });
+      if (sequence !== null) await emit('shipment.reinstated', { orderId: payload.orderId }, sequence);
       return {};
     },
   };

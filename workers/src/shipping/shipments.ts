@@ -51,13 +51,17 @@ export async function scheduleShipment(
   return { shipmentId: row.id };
 }
 
-/** Cancels the saga's scheduled shipment; returns whether it changed (a missing one needs nothing). */
-export async function cancelShipment(sql: WorkerSql, sagaId: string): Promise<boolean> {
-  const cancelled = await sql`
-    update shipping.shipments set status = ${ShipmentStatus.cancelled}, updated_at = now()
+/**
+ * Cancels the saga's scheduled shipment; returns the sequence of its `shipment.cancelled`, or null
+ * when nothing changed (a missing one needs nothing).
+ */
+export async function cancelShipment(sql: WorkerSql, sagaId: string): Promise<number | null> {
+  const [cancelled] = await sql<{ sequence: number }[]>`
+    update shipping.shipments set status = ${ShipmentStatus.cancelled}, event_sequence = event_sequence + 1,
+      updated_at = now()
     where saga_id = ${sagaId} and status = ${ShipmentStatus.scheduled}
-    returning id`;
-  return cancelled.length > 0;
+    returning event_sequence as sequence`;
+  return cancelled?.sequence ?? null;
 }
 
 /**
@@ -66,13 +70,20 @@ export async function cancelShipment(sql: WorkerSql, sagaId: string): Promise<bo
  * marked shipped instead, and the withdrawal refused (`already_shipped`): the parcel is gone.
  * Refused too: no shipment (`no_shipment`), one the checkout cancelled (`shipment_cancelled`),
  * one another cancellation withdrew (`shipment_withdrawn`). The saga that withdrew it gets it back.
+ * `sequence` is that of the withdrawal's `shipment.cancelled` when this call withdrew it, else null.
  */
 export async function withdrawShipment(
   sql: WorkerSql,
   request: { readonly sagaId: string; readonly checkoutSagaId: string; readonly orderId: string },
-): Promise<{ shipmentId: string }> {
+): Promise<{ shipmentId: string; sequence: number | null }> {
   const [row] = await sql<
-    { id: string; before: ShipmentStatus; withdrawn_by: string | null; after: ShipmentStatus | null }[]
+    {
+      id: string;
+      before: ShipmentStatus;
+      withdrawn_by: string | null;
+      after: ShipmentStatus | null;
+      sequence: number | null;
+    }[]
   >`
     with target as (
       select id, status, withdrawn_by, (ship_after is not null and ship_after <= now()) as due
@@ -82,15 +93,18 @@ export async function withdrawShipment(
         status = case when t.due then ${ShipmentStatus.shipped} else ${ShipmentStatus.withdrawn} end,
         shipped_at = case when t.due then s.ship_after end,
         withdrawn_by = case when t.due then null else ${request.sagaId}::uuid end,
+        event_sequence = case when t.due then s.event_sequence else s.event_sequence + 1 end,
         updated_at = now()
       from target t where s.id = t.id and t.status = ${ShipmentStatus.scheduled}
-      returning s.status)
-    select t.id, t.status as before, t.withdrawn_by, (select status from moved) as after from target t`;
+      returning s.status, s.event_sequence)
+    select t.id, t.status as before, t.withdrawn_by, (select status from moved) as after,
+      (select event_sequence from moved) as sequence
+    from target t`;
   const order = request.orderId;
   if (!row) throw new BusinessRefusal('no_shipment', `order ${order} has no shipment to withdraw`);
-  if (row.after === ShipmentStatus.withdrawn) return { shipmentId: row.id };
+  if (row.after === ShipmentStatus.withdrawn) return { shipmentId: row.id, sequence: row.sequence };
   if (row.before === ShipmentStatus.withdrawn && row.withdrawn_by === request.sagaId)
-    return { shipmentId: row.id };
+    return { shipmentId: row.id, sequence: null };
   if (row.after === ShipmentStatus.shipped || row.before === ShipmentStatus.shipped) {
     throw new BusinessRefusal(
       'already_shipped',
@@ -106,17 +120,21 @@ export async function withdrawShipment(
   throw new BusinessRefusal('shipment_cancelled', `the shipment of order ${order} is ${row.before}`);
 }
 
-/** Schedules again a shipment the saga `sagaId` withdrew (its compensation); returns whether it changed. */
+/**
+ * Schedules again a shipment the saga `sagaId` withdrew (its compensation); returns the sequence of
+ * its `shipment.reinstated`, or null when nothing changed.
+ */
 export async function reinstateShipment(
   sql: WorkerSql,
   request: { readonly sagaId: string; readonly checkoutSagaId: string },
-): Promise<boolean> {
-  const moved = await sql`
-    update shipping.shipments set status = ${ShipmentStatus.scheduled}, withdrawn_by = null, updated_at = now()
+): Promise<number | null> {
+  const [moved] = await sql<{ sequence: number }[]>`
+    update shipping.shipments set status = ${ShipmentStatus.scheduled}, withdrawn_by = null,
+      event_sequence = event_sequence + 1, updated_at = now()
     where saga_id = ${request.checkoutSagaId} and status = ${ShipmentStatus.withdrawn}
       and withdrawn_by = ${request.sagaId}
-    returning id`;
-  return moved.length > 0;
+    returning event_sequence as sequence`;
+  return moved?.sequence ?? null;
 }
 
 /**
