@@ -33,6 +33,7 @@ describe('sales analytics (real stream, real PostgreSQL)', () => {
       projections: {
         enabled: true,
         batchSize: 100,
+        lingerMs: 0,
         leaseMs: 2_000,
         onUnappliable: 'continue',
         lagSampleMs: 0,
