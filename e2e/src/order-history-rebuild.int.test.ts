@@ -125,6 +125,33 @@ describe('order history rebuild under load (real processes, RabbitMQ stream and 
     expect(await model()).toEqual(rebuilt);
   });
 
+  it('rebuilds the sales analytics from scratch into the same figures the live projection built', async () => {
+    const sales = async () => ({
+      minutes: await system.database
+        .sql`select * from projections.sales_by_minute order by minute, sku, currency`,
+      orders: await system.database.sql`select * from projections.sales_orders order by order_id`,
+    });
+    const deadline = Date.now() + 60_000;
+    const confirmed = async () =>
+      (
+        await system.database.sql<{ n: number }[]>`
+        select count(*)::int as n from projections.sales_orders where confirmed_at is not null`
+      )[0]!.n;
+    const [{ completed }] = await system.database.sql<{ completed: number }[]>`
+      select count(*)::int as completed from orders.orders where status = 'confirmed'`;
+    while ((await confirmed()) < completed && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 300));
+    const live = await sales();
+    expect(live.minutes.length).toBeGreaterThan(0);
+    expect(live.orders).toHaveLength(150);
+
+    const run = await system.runProjectionsCli(['rebuild', 'sales-analytics']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout.filter(Boolean).at(-1)!) as Summary).state).toBe('done');
+    expect(await sales()).toEqual(live);
+  });
+
   it('the CLI refuses an unknown projection by name', async () => {
     const run = await system.runProjectionsCli(['rebuild', 'no-such']);
     expect(run.code).toBe(2);

@@ -170,6 +170,10 @@ const liveTables: Tables = { orders: 'projections.sales_orders', buckets: 'proje
 export function salesAnalyticsProjection(tables: Tables = liveTables): Projection {
   return {
     name: SALES_ANALYTICS,
+    tables: [liveTables.orders, liveTables.buckets],
+    // A rebuild writes the same statements into its shadow copies.
+    retarget: (table) =>
+      salesAnalyticsProjection({ orders: table(liveTables.orders), buckets: table(liveTables.buckets) }),
     async apply(tx, streamEvents) {
       const events = streamEvents.map((e) => e.event).filter((e) => relevant.has(e.type));
       if (events.length === 0) return;
