@@ -137,8 +137,9 @@ describe('order history rebuild under load (real processes, RabbitMQ stream and 
         await system.database.sql<{ n: number }[]>`
         select count(*)::int as n from projections.sales_orders where confirmed_at is not null`
       )[0]!.n;
-    const [{ completed }] = await system.database.sql<{ completed: number }[]>`
+    const [counted] = await system.database.sql<{ completed: number }[]>`
       select count(*)::int as completed from orders.orders where status = 'confirmed'`;
+    const completed = counted!.completed;
     while ((await confirmed()) < completed && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 300));
     const live = await sales();
