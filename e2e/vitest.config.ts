@@ -11,7 +11,11 @@ export default defineConfig({
     ...sharedTestConfig.test,
     projects: sharedTestConfig.test!.projects!.map((project) =>
       typeof project === 'object' && 'test' in project && project.test?.name === 'integration'
-        ? { ...project, test: { ...project.test, fileParallelism: true, maxWorkers: 2 } }
+        ? {
+            ...project,
+            // A group of its own (after the unit tests): projects of one group share a worker count.
+            test: { ...project.test, fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 1 } },
+          }
         : project,
     ),
   },
