@@ -79,31 +79,33 @@ function SalesCharts({ report }: { report: SalesReport }) {
         <summary>
           Per minute, as a table ({active.length} minutes with sales, declines or cancellations)
         </summary>
-        <table className="table">
-          <caption>Sales per minute, last hour (minutes with activity)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Minute</th>
-              <th scope="col">Units sold</th>
-              <th scope="col">Revenue</th>
-              <th scope="col">Orders cancelled</th>
-              <th scope="col">Revenue cancelled</th>
-              <th scope="col">Card declines</th>
-            </tr>
-          </thead>
-          <tbody>
-            {active.map((m) => (
-              <tr key={m.minute}>
-                <th scope="row">{formatTime(m.minute)}</th>
-                <td>{m.unitsSold}</td>
-                <td>{money(m.revenue)}</td>
-                <td>{m.ordersCancelled}</td>
-                <td>{money(m.revenueCancelled)}</td>
-                <td>{m.cardDeclines}</td>
+        <div className="table-wrap">
+          <table className="table">
+            <caption>Sales per minute, last hour (minutes with activity)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Minute</th>
+                <th scope="col">Units sold</th>
+                <th scope="col">Revenue</th>
+                <th scope="col">Orders cancelled</th>
+                <th scope="col">Revenue cancelled</th>
+                <th scope="col">Card declines</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {active.map((m) => (
+                <tr key={m.minute}>
+                  <th scope="row">{formatTime(m.minute)}</th>
+                  <td>{m.unitsSold}</td>
+                  <td>{money(m.revenue)}</td>
+                  <td>{m.ordersCancelled}</td>
+                  <td>{money(m.revenueCancelled)}</td>
+                  <td>{m.cardDeclines}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </details>
     </>
   );
@@ -111,31 +113,34 @@ function SalesCharts({ report }: { report: SalesReport }) {
 
 function TopSkus({ skus }: { skus: SalesReport['topSkus'] }) {
   return (
-    <table className="table">
-      <caption>Top SKUs by units sold, last hour</caption>
-      <thead>
-        <tr>
-          <th scope="col">SKU</th>
-          <th scope="col">Units sold</th>
-          <th scope="col">Revenue</th>
-          <th scope="col">Orders</th>
-          <th scope="col">Units cancelled</th>
-          <th scope="col">Card declines</th>
-        </tr>
-      </thead>
-      <tbody>
-        {skus.map((s) => (
-          <tr key={s.sku}>
-            <th scope="row">{s.sku}</th>
-            <td>{s.unitsSold}</td>
-            <td>{money(s.revenue)}</td>
-            <td>{s.ordersSold}</td>
-            <td>{s.unitsCancelled}</td>
-            <td>{s.cardDeclines}</td>
+    // Six columns do not fit a phone's width: the table scrolls, not the page.
+    <div className="table-wrap">
+      <table className="table">
+        <caption>Top SKUs by units sold, last hour</caption>
+        <thead>
+          <tr>
+            <th scope="col">SKU</th>
+            <th scope="col">Units sold</th>
+            <th scope="col">Revenue</th>
+            <th scope="col">Orders</th>
+            <th scope="col">Units cancelled</th>
+            <th scope="col">Card declines</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {skus.map((s) => (
+            <tr key={s.sku}>
+              <th scope="row">{s.sku}</th>
+              <td>{s.unitsSold}</td>
+              <td>{money(s.revenue)}</td>
+              <td>{s.ordersSold}</td>
+              <td>{s.unitsCancelled}</td>
+              <td>{s.cardDeclines}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
