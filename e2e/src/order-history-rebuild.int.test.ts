@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutBody, postCheckout } from './client.js';
 import { waitForAllEnded } from './consistency.js';
 import { System, type ManagedProcess } from './harness.js';
+import { waitForQuiescence } from './quiescence.js';
 
 const catalogue = [
   { sku: 'SKU-001', priceCents: 1_250, available: 100_000 },
@@ -68,6 +69,20 @@ describe('order history rebuild under load (real processes, RabbitMQ stream and 
     }
   };
 
+  /** Waits until the projection's checkpoint has not moved for two seconds (its linger is far shorter). */
+  const projectionSettled = async (name: string) => {
+    const deadline = Date.now() + 60_000;
+    let last = '';
+    for (;;) {
+      const [row] = await system.database.sql<{ stream_offset: string }[]>`
+        select stream_offset::text from projections.checkpoints where name = ${name}`;
+      const offset = row?.stream_offset ?? '';
+      if (offset === last || Date.now() > deadline) return;
+      last = offset;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  };
+
   it('rebuilds while ~150 checkouts run: every read answers, the model equals a replay from scratch', async () => {
     await checkouts(0, 75);
     expect(await waitForAllEnded(system.database, 60_000)).toBe(0);
@@ -118,6 +133,10 @@ describe('order history rebuild under load (real processes, RabbitMQ stream and 
     expect(progress.some((line) => /order-history: running, \d+ events applied/.test(line))).toBe(true);
 
     // A second rebuild on the quiet system is a replay from scratch: the model must not change.
+    // Quiet means every message handled (the last events, `stock.committed` among them, follow an
+    // order's confirmation) and the live projection no longer moving.
+    await waitForQuiescence(system);
+    await projectionSettled('order-history');
     const rebuilt = await model();
     expect(rebuilt.orders).toHaveLength(150);
     const replay = await system.runProjectionsCli(['rebuild', 'order-history']);
@@ -142,6 +161,8 @@ describe('order history rebuild under load (real processes, RabbitMQ stream and 
     const completed = counted!.completed;
     while ((await confirmed()) < completed && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 300));
+    await waitForQuiescence(system);
+    await projectionSettled('sales-analytics');
     const live = await sales();
     expect(live.minutes.length).toBeGreaterThan(0);
     expect(live.orders).toHaveLength(150);
