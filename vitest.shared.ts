@@ -18,15 +18,9 @@ export const sharedTestConfig: ViteUserConfig = {
         test: {
           name: 'integration',
           include: ['src/**/*.int.test.{ts,tsx}'],
-          // Integration files are isolated from one another: each makes its own database and a
-          // prefixed topology on the shared servers, and the faults that stop or restart a broker
-          // or PostgreSQL do it to servers of their own (PrivateBroker, PrivatePostgres). Most of
-          // their time is spent waiting (for a broker, a heartbeat, an outage to end): two files
-          // at a time halve the wall time on a two-core machine. A group of its own, after the
-          // unit tests, since projects of one group share one worker count.
-          fileParallelism: true,
-          maxWorkers: 2,
-          sequence: { groupOrder: 1 },
+          // Integration tests share one broker and one PostgreSQL server and some of them
+          // restart the broker: files run one after another.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
