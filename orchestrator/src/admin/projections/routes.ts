@@ -15,7 +15,7 @@ import { adminRouter, jsonResponse, problems } from '../openapi.js';
 import { RebuildSchema, rebuildRoutes, toRebuild } from './rebuild.js';
 import type { Context } from 'hono';
 import type postgres from 'postgres';
-import { routeProblem } from '../auth/errors.js';
+import { routeProblem } from '../../http/problem.js';
 import type { AdminEnv } from '../env.js';
 
 const ProjectionSchema = z
