@@ -28,6 +28,19 @@ export const testCatalogue = ['SKU-001', 'SKU-002', 'SKU-003'].map((sku) => ({
 }));
 
 /**
+ * Projection runners for tests of the projection routes: on, applying at once (no linger), a short
+ * lease, no lag sampling (status reads measure it on demand).
+ */
+export const testProjectionSettings: NonNullable<SagaSettings['projections']> = {
+  enabled: true,
+  batchSize: 100,
+  lingerMs: 0,
+  leaseMs: 2_000,
+  onUnappliable: 'continue',
+  lagSampleMs: 0,
+};
+
+/**
  * Starts the stack; `settings` overrides the saga settings (a short step timeout, say), `admin`
  * the admin API's, `options` any other orchestrator option (a console to serve, say).
  */

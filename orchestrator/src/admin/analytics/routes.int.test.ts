@@ -4,7 +4,7 @@ import { buildMessage, ConfirmPublisher, eventHeaders, type EventType } from '@s
 import { eventually } from '@sagaport/rabbitmq/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSession, type TestSession } from '../../test-support/admin.js';
-import { startTestStack, type TestStack } from '../../test-support/stack.js';
+import { startTestStack, testProjectionSettings, type TestStack } from '../../test-support/stack.js';
 
 interface Report {
   minutes: {
@@ -29,16 +29,7 @@ describe('sales analytics (real stream, real PostgreSQL)', () => {
   let publisher: ConfirmPublisher;
 
   beforeAll(async () => {
-    stack = await startTestStack({
-      projections: {
-        enabled: true,
-        batchSize: 100,
-        lingerMs: 0,
-        leaseMs: 2_000,
-        onUnappliable: 'continue',
-        lagSampleMs: 0,
-      },
-    });
+    stack = await startTestStack({ projections: testProjectionSettings });
     viewer = await createTestSession(stack.database.db, stack.orchestrator.app, 'viewer');
     publisher = new ConfirmPublisher(stack.broker.connection, { timeoutMs: 5_000 });
   });
