@@ -1,0 +1,85 @@
+// The postgres.js patches (patches/postgres+3.4.9.patch) against a real server: a connection cut
+// at the wrong moment fails its queries and never kills the process.
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
+import postgres from 'postgres';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DATABASE_URL } from './config.js';
+
+const serverUrl = new URL(process.env.DATABASE_URL || DEFAULT_DATABASE_URL);
+
+/**
+ * A TCP proxy to the test server that cuts (resets) the first connection whose client sends
+ * `marker`, before the server sees it; every other connection passes through untouched.
+ */
+async function cuttingProxy(marker: string) {
+  let cut = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(serverUrl.port || 5432), serverUrl.hostname);
+    sockets.add(client).add(upstream);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.on('data', (chunk: Buffer) => {
+      if (cut === 0 && chunk.includes(marker)) {
+        cut += 1;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = new URL(serverUrl);
+  url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: url.toString(),
+    cuts: () => cut,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+describe('postgres.js patches', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    unhandled.length = 0;
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('fails the query, not the process, when a new connection is cut while it fetches the array types', async () => {
+    process.on('unhandledRejection', onUnhandled);
+    // postgres.js's first statement on a new connection reads pg_type (fetch_types): cut it there.
+    const proxy = await cuttingProxy('pg_catalog.pg_type');
+    cleanups.push(proxy.close);
+    const sql = postgres(proxy.url, { max: 1, onnotice: () => undefined });
+    cleanups.push(() => sql.end({ timeout: 1 }));
+
+    const first = await sql`select 1 as one`.then(
+      () => 'answered',
+      (error: { code?: string }) => error.code,
+    );
+    // Let a dropped promise's rejection surface (Node reports it after the microtasks drain).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(proxy.cuts()).toBe(1);
+    expect(first).toMatch(/^(ECONNRESET|CONNECTION_CLOSED)$/);
+    expect(unhandled).toEqual([]);
+    // The pool reconnects and answers; the next connection fetched the array types. (The first
+    // statement of a new connection is built before the types arrive, so it carries no array.)
+    await sql`select 1`;
+    const [row] = await sql<{ n: number }[]>`select cardinality(${sql.array(['a', 'b'])}::text[])::int as n`;
+    expect(row?.n).toBe(2);
+  });
+});
