@@ -16,6 +16,7 @@ const HttpEnv = z.object({
   STEP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   STEP_MAX_SENDS: z.coerce.number().int().min(1).max(100).default(3),
   TIMEOUT_SCAN_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  STEP_HOLD_MAX_MS: z.coerce.number().int().min(0).default(300_000),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
   OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(2),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
@@ -140,6 +141,11 @@ export interface SagaSettings {
   readonly stepTimeoutMs: number;
   readonly maxSends: number;
   readonly timeoutScanIntervalMs: number;
+  /**
+   * How long after its last send a step's deadline is held (not resent, not timed out) while its
+   * command's queue or the replies queue holds ready messages; 0 turns holding off.
+   */
+  readonly stepHoldMaxMs?: number;
   readonly outboxBatchSize: number;
   readonly outboxLanes: number;
   readonly outboxPollMs: number;
@@ -213,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepTimeoutMs: e.STEP_TIMEOUT_MS,
       maxSends: e.STEP_MAX_SENDS,
       timeoutScanIntervalMs: e.TIMEOUT_SCAN_INTERVAL_MS,
+      stepHoldMaxMs: e.STEP_HOLD_MAX_MS,
       outboxBatchSize: e.OUTBOX_BATCH_SIZE,
       outboxLanes: e.OUTBOX_LANES,
       outboxPollMs: e.OUTBOX_POLL_MS,

@@ -9,7 +9,10 @@ import {
   replyContracts,
   type RetryPolicy,
   type Topology,
+  commandContracts,
   Header,
+  readyMessages,
+  workerOf,
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -240,6 +243,18 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     logger,
     intervalMs: settings.timeoutScanIntervalMs,
     onTimeout: () => metrics.stepTimeouts.inc(),
+    holdMaxMs: settings.stepHoldMaxMs ?? 0,
+    onHeld: (count) => metrics.stepDeadlinesHeld.inc(count),
+    // A command waits in its worker's queue, its reply in the replies queue: either backlog holds it.
+    queuedAhead: async (type) => {
+      if (!(type in commandContracts)) return undefined;
+      const queue = topology.queues.commands[workerOf(type as keyof typeof commandContracts)];
+      const [commands, replies] = await Promise.all([
+        readyMessages(broker, queue),
+        readyMessages(broker, topology.queues.replies),
+      ]);
+      return commands === undefined && replies === undefined ? undefined : (commands ?? 0) + (replies ?? 0);
+    },
   });
   scanner.start();
   const maintenance = new TableMaintenance({

@@ -9,6 +9,7 @@ import { type BusinessRefusal, classifyError, FailureClass, MessageTooLargeError
 import { messageLogFields, publishFailure } from './failures.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
+import { readyMessages } from './queue-depth.js';
 
 export { DeliveryOutcome } from './consumer-options.js';
 export type {
@@ -161,21 +162,9 @@ export class Consumer implements HeldAck {
     return (await this.readyMessages()) !== undefined;
   }
 
-  /** The queue's ready messages, probed on a side channel; undefined when it does not exist (or no connection). */
-  private async readyMessages(): Promise<number | undefined> {
-    const connection = this.options.connection.connection;
-    if (!connection) return undefined;
-    try {
-      const probe = await connection.createChannel();
-      probe.on('error', () => undefined);
-      try {
-        return (await probe.checkQueue(this.options.queue)).messageCount;
-      } finally {
-        await probe.close().catch(() => undefined);
-      }
-    } catch {
-      return undefined;
-    }
+  /** The queue's ready messages; undefined when it does not exist (or no connection). */
+  private readyMessages(): Promise<number | undefined> {
+    return readyMessages(this.options.connection, this.options.queue);
   }
 
   /**

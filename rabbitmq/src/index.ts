@@ -38,6 +38,7 @@ export {
   classifyError,
 } from './errors.js';
 export { connectBroker, waitForBroker } from './connection.js';
+export { readyMessages } from './queue-depth.js';
 export type { AmqpConnectionManager, ConnectOptions } from './connection.js';
 export { ConfirmPublisher, PublishError } from './publisher.js';
 export type { PublisherOptions } from './publisher.js';

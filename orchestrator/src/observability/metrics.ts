@@ -50,6 +50,11 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
       help: 'Step deadlines missed',
       registers: register,
     }),
+    stepDeadlinesHeld: new Counter({
+      name: 'sagaport_step_deadlines_held_total',
+      help: 'Step deadlines moved on without a resend because the command or its reply was still queued (STEP_HOLD_MAX_MS)',
+      registers: register,
+    }),
     messagesPublished: new Counter({
       name: 'sagaport_messages_published_total',
       help: 'Outbox messages published, by outcome (confirmed, nacked, unroutable, connection-lost, timeout, too-large: dropped, error)',

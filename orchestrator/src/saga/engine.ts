@@ -87,6 +87,18 @@ function stampSentAt<T extends Transition | undefined>(transition: T): T {
   };
 }
 
+/** A saga past its deadline, as the timeout scanner read it. */
+export interface DueSaga {
+  readonly id: string;
+  readonly version: number;
+  readonly sagaType: string;
+  /** The awaited step, and the type of the command it awaits a reply to. */
+  readonly step: string | null;
+  readonly commandType: string | null;
+  /** When that command was last sent (epoch ms), if known. */
+  readonly sentAt: number | null;
+}
+
 /** Writes what must commit with a transition (an operator action's audit row) inside its transaction. */
 export type InTransaction = (tx: Transaction, transition: Transition, before: SagaState) => Promise<void>;
 
@@ -288,6 +300,30 @@ export class SagaEngine {
         ? applyTimeout(definition, state, this.options.maxSends, randomUUID)
         : undefined,
     );
+  }
+
+  /**
+   * Moves the passed deadlines of `sagas` one step timeout on, without a resend and without
+   * counting a send: their commands wait in a queue (see the timeout scanner), and a copy sent
+   * now would only queue behind them. A saga that moved on since it was read (its version
+   * changed) or whose deadline moved already is left alone. Returns the ids held.
+   */
+  async holdDeadlines(sagas: readonly DueSaga[]): Promise<string[]> {
+    if (sagas.length === 0) return [];
+    const { registry, stepTimeoutMs } = this.options;
+    const input = JSON.stringify(
+      sagas.map((s) => ({
+        id: s.id,
+        version: s.version,
+        ms: s.step ? registry.timeoutOf(s.sagaType, s.step, stepTimeoutMs) : stepTimeoutMs,
+      })),
+    );
+    const held = await this.options.db.execute<{ id: string }>(sql`
+      update saga.instances s set deadline_at = now() + make_interval(secs => r.ms / 1000.0)
+      from jsonb_to_recordset(${input}::jsonb) as r(id uuid, version int, ms int)
+      where s.id = r.id and s.version = r.version and s.deadline_at <= now()
+      returning s.id`);
+    return held.map((row) => row.id);
   }
 
   /**

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { outbox, sagaEvents, sagaInstances } from '@sagaport/db';
 import { drainQueue, eventually } from '@sagaport/rabbitmq/testing';
 import { asc, count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerAwaited, sagaState, startCheckout } from '../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
 
@@ -111,5 +112,75 @@ describe('timeout scanner (real PostgreSQL and RabbitMQ, workers that never answ
       'step.timed-out',
       'saga.failed',
     ]);
+  });
+});
+
+describe('timeout scanner holding deadlines (real PostgreSQL and RabbitMQ, no workers)', () => {
+  const HOLD_MAX_MS = 2_000;
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.cleanup();
+    stack = undefined;
+  });
+  const start = async () => {
+    stack = await startTestStack({
+      stepTimeoutMs: STEP_TIMEOUT_MS,
+      maxSends: MAX_SENDS,
+      timeoutScanIntervalMs: 50,
+      stepHoldMaxMs: HOLD_MAX_MS,
+    });
+    return stack;
+  };
+  const resentEvents = async (current: TestStack, sagaId: string) =>
+    (
+      await current.database.db
+        .select({ kind: sagaEvents.kind })
+        .from(sagaEvents)
+        .where(eq(sagaEvents.sagaId, sagaId))
+    ).filter((e) => e.kind === 'command.resent').length;
+
+  it('holds a step whose command waits in its queue (no resend, no send counted), and resends once the hold runs out', async () => {
+    const current = await start();
+    const { db } = current.database;
+    const sagaId = await startCheckout(current.orchestrator.app, `cust-${randomUUID()}`);
+    const sentAt = (await sagaState(db, sagaId)).awaiting!.sentAt!;
+
+    // Four step timeouts pass with the order command still in its queue: nothing is resent.
+    await sleep(4 * STEP_TIMEOUT_MS);
+    expect((await sagaState(db, sagaId)).awaiting).toMatchObject({ type: 'order.create', sends: 1 });
+    expect(await resentEvents(current, sagaId)).toBe(0);
+    const [row] = await db
+      .select({ deadlineAt: sagaInstances.deadlineAt })
+      .from(sagaInstances)
+      .where(eq(sagaInstances.id, sagaId));
+    expect(row!.deadlineAt!.getTime()).toBeGreaterThan(Date.now() - 200);
+
+    // Past the hold, the step times out as before: the same message id again, one send counted.
+    expect(
+      await eventually(async () => (await sagaState(db, sagaId)).awaiting!.sends >= 2, 10_000),
+      'resent after the hold',
+    ).toBe(true);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(HOLD_MAX_MS);
+    const orders = await drainQueue(
+      await current.broker.admin(),
+      current.broker.topology.queues.commands.order,
+    );
+    expect(new Set(orders.map((m) => m.properties.messageId as string)).size).toBe(1);
+    expect(orders.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('resends at the deadline when the command waits nowhere (taken from its queue, never answered)', async () => {
+    const current = await start();
+    const { db } = current.database;
+    const queue = current.broker.topology.queues.commands.order;
+    const sagaId = await startCheckout(current.orchestrator.app, `cust-${randomUUID()}`);
+    const admin = await current.broker.admin();
+    // A worker took the command and died with it unanswered: the queue is empty again.
+    expect(await eventually(async () => (await drainQueue(admin, queue)).length === 1, 5_000)).toBe(true);
+    expect(
+      await eventually(async () => (await sagaState(db, sagaId)).awaiting!.sends === 2, 5_000),
+      'resent at the first deadline',
+    ).toBe(true);
+    expect(await resentEvents(current, sagaId)).toBe(1);
   });
 });

@@ -2,7 +2,7 @@
 import { sagaInstances, type Database } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
 import { and, asc, inArray, isNotNull, lte, sql } from 'drizzle-orm';
-import type { SagaEngine } from './engine.js';
+import type { DueSaga, SagaEngine } from './engine.js';
 import { SagaStatus, terminalStatuses } from './types.js';
 
 /** The statuses a saga can wait for a reply in: only these have a deadline. */
@@ -15,12 +15,30 @@ export interface TimeoutScannerOptions {
   readonly intervalMs: number;
   readonly batchSize?: number;
   readonly onTimeout?: () => void;
+  /**
+   * Ready messages queued where a command of this type and its reply wait (the worker's command
+   * queue and the replies queue); undefined when unknown. Without it, deadlines are never held.
+   */
+  readonly queuedAhead?: (commandType: string) => Promise<number | undefined>;
+  /** How long after a step's last send its deadline may be held; 0 (the default) never holds. */
+  readonly holdMaxMs?: number;
+  /** Called with the number of deadlines held in a pass. */
+  readonly onHeld?: (count: number) => void;
 }
 
 /**
  * Every `intervalMs`, applies the timeout transition to sagas whose deadline passed. Several
  * orchestrators may scan at once: the engine re-reads the deadline inside its transaction and
  * its version check lets exactly one of them act.
+ *
+ * A deadline that passed while the step's command (or its reply) still waits in a queue behind
+ * others is held instead: moved one step timeout on, with no resend and no send counted, for up
+ * to `holdMaxMs` after the last send. A backlog (workers catching up after an outage, a burst)
+ * is a reason to wait, not to send copies that queue behind the originals: after a 30-second
+ * PostgreSQL outage under load, resending every waiting saga's command each step timeout filled
+ * the queues with duplicates that took minutes to drain, and a saga whose sends ran out was
+ * compensated although its worker was merely behind. Past `holdMaxMs` the step times out as
+ * before: resent up to its send limit, then compensated.
  */
 export class TimeoutScanner {
   private timer: NodeJS.Timeout | undefined;
@@ -44,10 +62,17 @@ export class TimeoutScanner {
     await this.scanning;
   }
 
-  /** One pass; returns how many sagas it moved. */
+  /** One pass; returns how many sagas it moved (resent, compensated or failed), not those held. */
   async scan(): Promise<number> {
-    const due = await this.options.db
-      .select({ id: sagaInstances.id })
+    const due: DueSaga[] = await this.options.db
+      .select({
+        id: sagaInstances.id,
+        version: sagaInstances.version,
+        sagaType: sagaInstances.sagaType,
+        step: sagaInstances.currentStep,
+        commandType: sql<string | null>`${sagaInstances.state} -> 'awaiting' ->> 'type'`,
+        sentAt: sql<number | null>`(${sagaInstances.state} -> 'awaiting' ->> 'sentAt')::float8`,
+      })
       .from(sagaInstances)
       // Through the status index: deadline_at changes at every step and is not indexed (HOT updates).
       .where(
@@ -59,8 +84,10 @@ export class TimeoutScanner {
       )
       .orderBy(asc(sagaInstances.deadlineAt))
       .limit(this.options.batchSize ?? 200);
+    const held = await this.hold(due);
     let moved = 0;
     for (const { id } of due) {
+      if (held.has(id)) continue;
       try {
         const transition = await this.options.engine.handleTimeout(id);
         if (transition?.changed) {
@@ -72,5 +99,30 @@ export class TimeoutScanner {
       }
     }
     return moved;
+  }
+
+  /** Holds the deadlines of the due sagas whose command or reply is still queued; returns their ids. */
+  private async hold(due: readonly DueSaga[]): Promise<Set<string>> {
+    const { queuedAhead, holdMaxMs = 0 } = this.options;
+    if (!queuedAhead || holdMaxMs <= 0 || due.length === 0) return new Set();
+    const now = Date.now();
+    const depths = new Map<string, number | undefined>();
+    const candidates: DueSaga[] = [];
+    for (const saga of due) {
+      const { commandType, sentAt } = saga;
+      if (!commandType || sentAt === null || now - sentAt >= holdMaxMs) continue;
+      if (!depths.has(commandType)) depths.set(commandType, await queuedAhead(commandType));
+      if ((depths.get(commandType) ?? 0) > 0) candidates.push(saga);
+    }
+    if (candidates.length === 0) return new Set();
+    const held = await this.options.engine.holdDeadlines(candidates);
+    if (held.length > 0) {
+      this.options.onHeld?.(held.length);
+      this.options.logger.info(
+        { held: held.length, queued: Object.fromEntries([...depths].filter(([, n]) => (n ?? 0) > 0)) },
+        'step deadlines held: the commands or their replies are still queued; no resend',
+      );
+    }
+    return new Set(held);
   }
 }
