@@ -328,5 +328,18 @@ export async function settledBooks(
   const running = await waitForAllEnded(system.database, endedWithinMs);
   if (running > 0) throw new Error(`${running} sagas still running after ${endedWithinMs} ms`);
   await waitForQuiescence(system);
-  return checkConsistency(system.database, initialStock);
+  const report = await checkConsistency(system.database, initialStock);
+  const rebuilt = await sagasRebuiltFromEvents(system);
+  return rebuilt === undefined ? report : { ...report, problems: [...report.problems, rebuilt] };
+}
+
+/**
+ * `npm run sagas:rebuild` (compare only) on the system's database: undefined when every row of
+ * `saga.instances` equals what its events rebuild, else the problem.
+ */
+export async function sagasRebuiltFromEvents(system: System): Promise<string | undefined> {
+  const run = await system.runSagasRebuild();
+  const summary = run.stdout.find((line) => line.startsWith('{'));
+  if (run.code === 0 && summary) return undefined;
+  return `saga.instances differs from its rebuild from saga.events (exit ${run.code}): ${summary ?? run.stderr}`;
 }

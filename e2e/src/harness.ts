@@ -18,6 +18,7 @@ const entryPoints = {
   orchestrator: `${repo}orchestrator/dist/main.js`,
   workers: `${repo}workers/dist/main.js`,
   projectionsCli: `${repo}orchestrator/dist/projections/cli.js`,
+  sagasRebuildCli: `${repo}orchestrator/dist/saga/rebuild-cli.js`,
 } as const;
 
 /** How a command-line run ended: its exit code and its output lines. */
@@ -215,7 +216,20 @@ export class System {
 
   /** Runs `npm run projections -- <args>` (built) against the system; `onLine` sees each output line as it comes. */
   runProjectionsCli(args: readonly string[], onLine?: (line: string) => void): Promise<CommandRun> {
-    const child = spawn(process.execPath, [entryPoints.projectionsCli, ...args], {
+    return this.runCli(entryPoints.projectionsCli, args, onLine);
+  }
+
+  /** Runs `npm run sagas:rebuild -- <args>` (built) against the system. */
+  runSagasRebuild(args: readonly string[] = []): Promise<CommandRun> {
+    return this.runCli(entryPoints.sagasRebuildCli, args);
+  }
+
+  private runCli(
+    entry: string,
+    args: readonly string[],
+    onLine?: (line: string) => void,
+  ): Promise<CommandRun> {
+    const child = spawn(process.execPath, [entry, ...args], {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

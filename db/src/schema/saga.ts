@@ -70,6 +70,14 @@ export const sagaEvents = sagaSchema.table(
     messageType: text('message_type'),
     messageId: uuid('message_id'),
     detail: jsonb('detail').$type<unknown>(),
+    /**
+     * The saga's state after the transition, on the last row each state change writes (null on
+     * the others): with `deadline_at`, `version` and the times of the rows, what `saga.instances`
+     * is rebuilt from (`npm run sagas:rebuild`).
+     */
+    state: jsonb('state').$type<unknown>(),
+    /** The step deadline that transition set (moved on when a deadline is held), beside `state`. */
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('events_saga_idx').on(t.sagaId, t.id)],

@@ -149,15 +149,17 @@ export class SagaEngine {
       ? traceTransition('start', sagaId, undefined, null, transition)
       : undefined;
     if (trace) transition = withSagaTrace(transition, trace);
+    const deadlineAt = this.deadline(sagaType, transition);
+    const keys = registry.keysOf(sagaType, data);
     const rows = await this.starts.insert({
       idempotencyKey: start.idempotencyKey,
       requestHash: start.requestHash,
       sagaId,
       sagaType,
       state: transition.state,
-      deadlineAt: this.deadline(sagaType, transition),
-      keys: registry.keysOf(sagaType, data),
-      events: this.eventRows(sagaId, 1, transition),
+      deadlineAt,
+      keys,
+      events: this.eventRows(sagaId, 1, transition, deadlineAt, { sagaType, keys }),
       outbox: this.outboxRows(sagaId, transition, sagaId, trace),
       graceMs: this.graceMs,
     });
@@ -216,8 +218,8 @@ export class SagaEngine {
             const transition = this.replyTransition(saga.sagaType, now.state, item.reply);
             const version = transition.changed ? now.version + 1 : now.version;
             current.set(saga.id, transition.changed ? { state: transition.state, version } : now);
+            const deadlineAt = transition.changed ? this.deadline(saga.sagaType, transition) : null;
             if (transition.changed) {
-              const deadlineAt = this.deadline(saga.sagaType, transition);
               updates.set(saga.id, {
                 id: saga.id,
                 expectedVersion: saga.version,
@@ -233,7 +235,7 @@ export class SagaEngine {
                 createdAt: saga.createdAt,
               });
             }
-            events.push(...this.eventRows(saga.id, version, transition));
+            events.push(...this.eventRows(saga.id, version, transition, deadlineAt));
             const trace = tracingEnabled()
               ? traceTransition('reply', saga.id, item.headers, now.state, transition)
               : undefined;
@@ -318,11 +320,18 @@ export class SagaEngine {
         ms: s.step ? registry.timeoutOf(s.sagaType, s.step, stepTimeoutMs) : stepTimeoutMs,
       })),
     );
+    // The state's row in the event log carries the deadline too (what a rebuild restores).
     const held = await this.options.db.execute<{ id: string }>(sql`
-      update saga.instances s set deadline_at = now() + make_interval(secs => r.ms / 1000.0)
-      from jsonb_to_recordset(${input}::jsonb) as r(id uuid, version int, ms int)
-      where s.id = r.id and s.version = r.version and s.deadline_at <= now()
-      returning s.id`);
+      with held as (
+        update saga.instances s set deadline_at = now() + make_interval(secs => r.ms / 1000.0)
+        from jsonb_to_recordset(${input}::jsonb) as r(id uuid, version int, ms int)
+        where s.id = r.id and s.version = r.version and s.deadline_at <= now()
+        returning s.id, s.version, s.deadline_at
+      ), logged as (
+        update saga.events e set deadline_at = h.deadline_at
+        from held h where e.saga_id = h.id and e.version = h.version and e.state is not null
+      )
+      select id from held`);
     return held.map((row) => row.id);
   }
 
@@ -377,13 +386,14 @@ export class SagaEngine {
           const before = registry.parseState(row.sagaType, row.state);
           const transition = stampSentAt(decide(registry.get(row.sagaType), before, row.deadlineAt));
           if (!transition) return transition;
+          const deadlineAt = transition.changed ? this.deadline(row.sagaType, transition) : null;
           const version = transition.changed
-            ? await this.save(tx, sagaId, row.sagaType, row.version, transition)
+            ? await this.save(tx, sagaId, row.version, transition, deadlineAt)
             : row.version;
           const trace = tracingEnabled()
             ? traceTransition(kind, sagaId, sagaTraceOf(before), before, transition)
             : undefined;
-          rows = await this.record(tx, sagaId, version, transition, causationId, trace);
+          rows = await this.record(tx, sagaId, version, transition, deadlineAt, causationId, trace);
           await alsoRecord?.(tx, transition, before);
           if (transition.changed)
             this.options.onTransition?.(row.sagaType, before, transition, row.createdAt);
@@ -402,9 +412,9 @@ export class SagaEngine {
   private async save(
     tx: Transaction,
     sagaId: string,
-    sagaType: string,
     version: number,
     transition: Transition,
+    deadlineAt: Date | null,
   ): Promise<number> {
     const { state } = transition;
     const ended = terminalStatuses.includes(state.status);
@@ -417,7 +427,7 @@ export class SagaEngine {
         version: version + 1,
         outcome: ended ? state.status : null,
         failureReason: state.failure ? { code: state.failure.code, message: state.failure.message } : null,
-        deadlineAt: this.deadline(sagaType, transition),
+        deadlineAt,
         updatedAt: sql`now()`,
         // An operator's retry reopens a failed saga: it has not ended any more.
         endedAt: ended ? sql`now()` : null,
@@ -435,10 +445,11 @@ export class SagaEngine {
     sagaId: string,
     version: number,
     transition: Transition,
+    deadlineAt: Date | null,
     causationId: string,
     trace?: TraceCarrier,
   ): Promise<OutboxMessage[]> {
-    const events = this.eventRows(sagaId, version, transition);
+    const events = this.eventRows(sagaId, version, transition, deadlineAt);
     if (events.length > 0) await tx.insert(sagaEvents).values([...events]);
     const messages: NewOutboxMessage[] = this.outboxRows(sagaId, transition, causationId, trace);
     const dispatcher = this.options.dispatcher;
@@ -447,16 +458,27 @@ export class SagaEngine {
     return [];
   }
 
-  /** The event log rows of a transition: its events, then one `command.sent` per command. */
-  private eventRows(sagaId: string, version: number, transition: Transition): SagaEventRow[] {
-    return [
+  /**
+   * The event log rows of a transition: its events, then one `command.sent` per command. A
+   * state change leaves its new state and deadline on its last row, so `saga.instances` can be
+   * rebuilt from the log (see rebuild.ts); a start's `saga.started` row names the saga type and
+   * its business keys.
+   */
+  private eventRows(
+    sagaId: string,
+    version: number,
+    transition: Transition,
+    deadlineAt: Date | null,
+    started?: { readonly sagaType: string; readonly keys: Record<string, string> },
+  ): SagaEventRow[] {
+    const rows: SagaEventRow[] = [
       ...transition.events.map((e) => ({
         sagaId,
         version,
         kind: e.kind,
         messageType: e.messageType ?? null,
         messageId: e.messageId ?? null,
-        detail: e.detail ?? null,
+        detail: e.kind === EventKind.started && started ? started : (e.detail ?? null),
       })),
       ...transition.commands.map((c) => ({
         sagaId,
@@ -467,6 +489,9 @@ export class SagaEngine {
         detail: c.payload,
       })),
     ];
+    const last = rows.at(-1);
+    if (transition.changed && last) rows[rows.length - 1] = { ...last, state: transition.state, deadlineAt };
+    return rows;
   }
 
   /** The outbox rows of a transition's commands; with `trace`, each carries its send span's context. */

@@ -40,6 +40,9 @@ export interface SagaEventRow {
   readonly messageType: string | null;
   readonly messageId: string | null;
   readonly detail: unknown;
+  /** The state after the transition and the deadline it set: on the last row of a state change only. */
+  readonly state?: SagaState;
+  readonly deadlineAt?: Date | null;
 }
 
 /** An outbox row to write (the engine publishes it itself after the commit). */
@@ -122,6 +125,8 @@ export function eventsJson(rows: readonly SagaEventRow[]): string {
       message_type: e.messageType,
       message_id: e.messageId,
       detail: e.detail ?? null,
+      state: e.state ?? null,
+      deadline_at: e.deadlineAt?.toISOString() ?? null,
     })),
   );
 }
@@ -178,10 +183,11 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
     events.length === 0
       ? Promise.resolve([])
       : sql`
-        insert into saga.events (saga_id, version, kind, message_type, message_id, detail)
-        select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail
+        insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
+        select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
         from jsonb_to_recordset(${eventsJson(events)}::jsonb) as e(
-          saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb)`,
+          saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
+          state jsonb, deadline_at timestamptz)`,
     insertOutboxRows(sql, outbox, graceMs),
     ended.length === 0
       ? Promise.resolve([])
@@ -267,10 +273,11 @@ export async function insertSagaStarts(
       select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.business_keys
       from input i join request r on r.saga_id = i.saga_id
     ), events as (
-      insert into saga.events (saga_id, version, kind, message_type, message_id, detail)
-      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail
+      insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
+      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
       from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as e(
-        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb)
+        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
+        state jsonb, deadline_at timestamptz)
       where e.saga_id in (select saga_id from request)
     ), box as (
       insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
@@ -315,10 +322,11 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
         ${JSON.stringify(start.keys)}::jsonb
       from request
     ), events as (
-      insert into saga.events (saga_id, version, kind, message_type, message_id, detail)
-      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail
+      insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
+      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
       from jsonb_to_recordset(${eventsJson(start.events)}::jsonb) as e(
-        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb)
+        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
+        state jsonb, deadline_at timestamptz)
       where exists (select 1 from request)
     ), box as (
       insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
