@@ -102,7 +102,7 @@ describe('sagas rebuilt from their events (real PostgreSQL and RabbitMQ)', () =>
     const sagas = await mixedRun();
     const statuses = Object.fromEntries(
       await Promise.all(
-        Object.entries(sagas).map(async ([name, id]) => [
+        Object.entries(sagas).map(async ([name, id]): Promise<[string, string]> => [
           name,
           (await sagaState(stack.database.db, id)).status,
         ]),
