@@ -91,72 +91,171 @@ export function changeOf(event: DomainEvent): Change {
   }
 }
 
+/** An order's row as the table holds it (`to_jsonb` of the row: timestamps as ISO strings). */
+export interface OrderRow {
+  order_id: string;
+  saga_id: string | null;
+  customer_id: string | null;
+  status: string;
+  currency: string | null;
+  total_cents: number | null;
+  lines: unknown;
+  cancel_reason: string | null;
+  stock_status: string | null;
+  payment_status: string | null;
+  charged_cents: number | null;
+  refunded_cents: number | null;
+  shipment_status: string | null;
+  placed_at: string | null;
+  updated_at: string;
+}
+
+const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
+
 /**
- * Applies one event in one statement: records it in the order's event list (a second copy, same
- * aggregate and sequence, is dropped there and changes nothing) and, only if it was new, folds
- * it into the order's row. Each aggregate's first event never overwrites its later state, so
- * the row is right whatever order two aggregates' events come in.
+ * Folds one new event into its order's row (null: the order has none yet). Each aggregate's first
+ * event never overwrites its later state, so the row is right whatever order two aggregates'
+ * events come in: `order.placed` arriving after `order.confirmed` leaves the status confirmed,
+ * `stock.reserved` after `stock.committed` leaves it committed. A refund stays refunded; a
+ * reinstated shipment is scheduled again; a column an event does not name keeps its value.
  */
-function applyOne(tx: postgres.TransactionSql, table: Tables, { offset, event }: StreamEvent) {
+export function foldEvent(row: OrderRow | null, event: DomainEvent): OrderRow {
   const c = changeOf(event);
-  const orderId = event.aggregateId;
-  return tx.unsafe(
-    `with ev as (
-      insert into ${table.events}
+  const occurredAt = event.occurredAt.toISOString();
+  const lines = c.lines === null ? null : (JSON.parse(c.lines) as unknown);
+  if (!row) {
+    return {
+      order_id: event.aggregateId.toLowerCase(),
+      saga_id: event.sagaId ?? null,
+      customer_id: c.customerId,
+      status: c.status ?? 'created',
+      currency: c.currency,
+      total_cents: c.totalCents,
+      lines,
+      cancel_reason: c.cancelReason,
+      stock_status: c.stockStatus,
+      payment_status: c.paymentStatus,
+      charged_cents: c.chargedCents,
+      refunded_cents: c.refundedCents,
+      shipment_status: c.shipmentStatus,
+      placed_at: c.placedAt,
+      updated_at: occurredAt,
+    };
+  }
+  return {
+    order_id: row.order_id,
+    saga_id: row.saga_id ?? event.sagaId ?? null,
+    customer_id: c.customerId ?? row.customer_id,
+    status:
+      c.status === null || (c.status === 'created' && ['confirmed', 'cancelled'].includes(row.status))
+        ? row.status
+        : c.status,
+    currency: c.currency ?? row.currency,
+    total_cents: c.totalCents ?? row.total_cents,
+    lines: lines ?? row.lines,
+    cancel_reason: c.cancelReason ?? row.cancel_reason,
+    stock_status:
+      c.stockStatus === null || (c.stockStatus === 'held' && row.stock_status !== null)
+        ? row.stock_status
+        : c.stockStatus,
+    payment_status:
+      c.paymentStatus === null || row.payment_status === 'refunded' ? row.payment_status : c.paymentStatus,
+    charged_cents: c.chargedCents ?? row.charged_cents,
+    refunded_cents: c.refundedCents ?? row.refunded_cents,
+    shipment_status:
+      c.shipmentStatus === null || (c.shipmentStatus === 'scheduled' && row.shipment_status !== null)
+        ? row.shipment_status
+        : c.shipmentStatus === 'reinstated'
+          ? 'scheduled'
+          : c.shipmentStatus,
+    placed_at: c.placedAt ?? row.placed_at,
+    updated_at: later(row.updated_at, occurredAt),
+  };
+}
+
+/**
+ * Applies a batch in three statements, whatever its size: records the events in the orders'
+ * event lists (a second copy, same aggregate and sequence, is dropped there and changes nothing)
+ * while reading the batch's orders as they stand (locked), then folds the new events into them in
+ * stream order ({@link foldEvent}) and writes each changed order once. One statement per event
+ * cost PostgreSQL a parse, a plan and an index probe each: a rebuild applied 5,222 events/s.
+ */
+async function applyBatch(tx: postgres.TransactionSql, table: Tables, events: readonly StreamEvent[]) {
+  if (events.length === 0) return;
+  const recordedJson = JSON.stringify(
+    events.map(({ offset, event }) => ({
+      order_id: event.aggregateId,
+      aggregate_type: event.aggregateType,
+      sequence: event.sequence,
+      event_id: event.eventId,
+      event_type: event.type,
+      written_version: event.writtenVersion,
+      occurred_at: event.occurredAt.toISOString(),
+      stream_offset: offset,
+      payload: event.payload,
+    })),
+  );
+  const orderIds = [...new Set(events.map((e) => e.event.aggregateId))];
+  const [recorded, current] = await Promise.all([
+    tx.unsafe<{ key: string }[]>(
+      `insert into ${table.events}
         (order_id, aggregate_type, sequence, event_id, event_type, written_version, occurred_at, stream_offset, payload)
-      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+      select order_id, aggregate_type, sequence, event_id, event_type, written_version, occurred_at, stream_offset, payload
+      from jsonb_to_recordset($1::jsonb) as e(order_id uuid, aggregate_type text, sequence int, event_id uuid,
+        event_type text, written_version int, occurred_at timestamptz, stream_offset bigint, payload jsonb)
       on conflict do nothing
-      returning order_id)
-    insert into ${table.orders} as h (order_id, saga_id, status, customer_id, currency, total_cents, lines,
-      cancel_reason, stock_status, payment_status, charged_cents, refunded_cents, shipment_status, placed_at, updated_at)
-    select $1, $10, coalesce($11, 'created'), $12, $13, $14, $15::jsonb, $16, $17, $18, $19, $20, $21, $22, $7 from ev
-    on conflict (order_id) do update set
-      saga_id = coalesce(h.saga_id, excluded.saga_id),
-      status = case when $11::text is null then h.status
-        when $11 = 'created' and h.status in ('confirmed', 'cancelled') then h.status else $11 end,
-      customer_id = coalesce($12, h.customer_id),
-      currency = coalesce($13, h.currency),
-      total_cents = coalesce($14, h.total_cents),
-      lines = coalesce($15::jsonb, h.lines),
-      cancel_reason = coalesce($16, h.cancel_reason),
-      stock_status = case when $17::text is null then h.stock_status
-        when $17 = 'held' and h.stock_status is not null then h.stock_status else $17 end,
-      payment_status = case when $18::text is null then h.payment_status
-        when h.payment_status = 'refunded' then h.payment_status else $18 end,
-      charged_cents = coalesce($19, h.charged_cents),
-      refunded_cents = coalesce($20, h.refunded_cents),
-      shipment_status = case when $21::text is null then h.shipment_status
-        when $21 = 'scheduled' and h.shipment_status is not null then h.shipment_status
-        when $21 = 'reinstated' then 'scheduled' else $21 end,
-      placed_at = coalesce($22, h.placed_at),
-      updated_at = greatest(h.updated_at, excluded.updated_at)`,
-    [
-      orderId,
-      event.aggregateType,
-      event.sequence,
-      event.eventId,
-      event.type,
-      event.writtenVersion,
-      event.occurredAt.toISOString(),
-      offset,
-      JSON.stringify(event.payload),
-      event.sagaId,
-      c.status,
-      c.customerId,
-      c.currency,
-      c.totalCents,
-      c.lines,
-      c.cancelReason,
-      c.stockStatus,
-      c.paymentStatus,
-      c.chargedCents,
-      c.refundedCents,
-      c.shipmentStatus,
-      c.placedAt,
-    ],
+      returning order_id || '/' || aggregate_type || '/' || sequence as key`,
+      [recordedJson],
+      { prepare: true },
+    ),
+    tx.unsafe<{ row: OrderRow | string }[]>(
+      `select to_jsonb(h) as row from ${table.orders} h where order_id = any($1::uuid[]) for update`,
+      [orderIds],
+      { prepare: true },
+    ),
+  ]);
+  const fresh = new Set(recorded.map((r) => r.key));
+  const rows = new Map<string, OrderRow>();
+  for (const { row } of current) {
+    const parsed = typeof row === 'string' ? (JSON.parse(row) as OrderRow) : row;
+    rows.set(parsed.order_id, parsed);
+  }
+  const changed = new Set<string>();
+  for (const { event } of events) {
+    const key = `${event.aggregateId.toLowerCase()}/${event.aggregateType}/${event.sequence}`;
+    // Recorded just now, and the first copy of it in this batch.
+    if (!fresh.delete(key)) continue;
+    const orderId = event.aggregateId.toLowerCase();
+    rows.set(orderId, foldEvent(rows.get(orderId) ?? null, event));
+    changed.add(orderId);
+  }
+  if (changed.size === 0) return;
+  const written = JSON.stringify([...changed].map((id) => rows.get(id)));
+  await tx.unsafe(
+    `insert into ${table.orders} select * from jsonb_populate_recordset(null::${table.orders}, $1::jsonb)
+    on conflict (order_id) do update set ${orderColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+    [written],
     { prepare: true },
   );
 }
+
+/** The columns of the order rows that an event can change (all but the key). */
+const orderColumns = [
+  'saga_id',
+  'customer_id',
+  'status',
+  'currency',
+  'total_cents',
+  'lines',
+  'cancel_reason',
+  'stock_status',
+  'payment_status',
+  'charged_cents',
+  'refunded_cents',
+  'shipment_status',
+  'placed_at',
+  'updated_at',
+] as const;
 
 /** The tables a projection writes: the live ones, or a rebuild's shadow copies. */
 interface Tables {
@@ -169,7 +268,7 @@ const liveTables: Tables = {
   events: 'projections.order_history_events',
 };
 
-/** The order-history projection; its statements of one batch are pipelined in the runner's transaction. */
+/** The order-history projection; a batch is three statements in the runner's transaction. */
 export function orderHistoryProjection(tables: Tables = liveTables): Projection {
   return {
     name: ORDER_HISTORY,
@@ -178,8 +277,7 @@ export function orderHistoryProjection(tables: Tables = liveTables): Projection 
     retarget: (table) =>
       orderHistoryProjection({ orders: table(liveTables.orders), events: table(liveTables.events) }),
     async apply(tx, events) {
-      // Events of one order are applied in stream order: the statements run in the order they are sent.
-      await Promise.all(events.map((event) => applyOne(tx, tables, event)));
+      await applyBatch(tx, tables, events);
     },
   };
 }
