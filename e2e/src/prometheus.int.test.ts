@@ -150,12 +150,15 @@ describe("Prometheus (Debian's binary) scraping the real processes with the ship
     // And the gauges read from PostgreSQL: no saga left running or failed.
     const sagas = await eventually(async () => {
       const answer = await query('sagaport_sagas{job="sagaport-orchestrator"}');
-      return answer.data?.result.length === 3 ? answer.data.result : undefined;
+      return answer.data?.result.length === 6 ? answer.data.result : undefined;
     }, 'the saga gauges');
-    expect(sagas.map((r) => [r.metric['status'], r.value[1]]).sort()).toEqual([
-      ['compensating', '0'],
-      ['failed', '0'],
-      ['running', '0'],
+    expect(sagas.map((r) => [r.metric['saga'], r.metric['status'], r.value[1]]).sort()).toEqual([
+      ['checkout', 'compensating', '0'],
+      ['checkout', 'failed', '0'],
+      ['checkout', 'running', '0'],
+      ['order-cancellation', 'compensating', '0'],
+      ['order-cancellation', 'failed', '0'],
+      ['order-cancellation', 'running', '0'],
     ]);
   });
 

@@ -221,6 +221,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     logger,
     managementUrl: adminSettings.managementUrl,
     intervalMs: options.metricsSampleIntervalMs ?? 15_000,
+    sagaTypes: (options.registry ?? sagaRegistry).names(),
   });
   sampler.start();
   const adminDatabase = options.adminDatabase ?? database;

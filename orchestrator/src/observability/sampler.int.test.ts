@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertDeadLetter, startCheckout } from '../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
+import { sagaRegistry } from '../saga/sagas.js';
 import { MetricsSampler } from './sampler.js';
 
 describe('the sampled gauges (real PostgreSQL and the RabbitMQ management API)', () => {
@@ -24,6 +25,7 @@ describe('the sampled gauges (real PostgreSQL and the RabbitMQ management API)',
       logger: silentLogger,
       managementUrl: process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
       intervalMs: 60_000,
+      sagaTypes: sagaRegistry.names(),
     });
     await sampler.sample();
     return (await registry.getMetricsAsJSON()).flatMap((m) =>
@@ -61,7 +63,19 @@ describe('the sampled gauges (real PostgreSQL and the RabbitMQ management API)',
   it('counts running sagas, and reads depth and consumers of the topology queues only', async () => {
     await startCheckout(stack.orchestrator.app, `cust-${randomUUID()}`);
     const samples = await sampleOnce();
-    expect(samples).toContainEqual({ name: 'sagaport_sagas', labels: { status: 'running' }, value: 1 });
+    const sagas = samples.filter((s) => s.name === 'sagaport_sagas');
+    // Every registered type and status, the new checkout among them; none of another type.
+    expect(sagas).toContainEqual({
+      name: 'sagaport_sagas',
+      labels: { saga: 'checkout', status: 'running' },
+      value: 1,
+    });
+    expect(sagas).toContainEqual({
+      name: 'sagaport_sagas',
+      labels: { saga: 'order-cancellation', status: 'running' },
+      value: 0,
+    });
+    expect(sagas).toHaveLength(6);
     expect(samples).toContainEqual({ name: 'sagaport_broker_management_up', labels: {}, value: 1 });
     const depthQueues = samples
       .filter((s) => s.name === 'sagaport_queue_consumers')

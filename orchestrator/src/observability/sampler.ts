@@ -19,6 +19,8 @@ export interface SamplerOptions {
   readonly vhost?: string;
   /** How often the gauges are read (METRICS_SAMPLE_INTERVAL_MS). */
   readonly intervalMs: number;
+  /** The registered saga types: the `saga` label's values (anything else counts as `unknown`). */
+  readonly sagaTypes: readonly string[];
 }
 
 /**
@@ -30,7 +32,7 @@ export class MetricsSampler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private readonly queues: ReadonlySet<string>;
-  private readonly sagas: Gauge<'status'>;
+  private readonly sagas: Gauge<'saga' | 'status'>;
   private readonly stuck: Gauge;
   private readonly deadLetters: Gauge<'queue' | 'type'>;
   private readonly depth: Gauge<'queue'>;
@@ -47,8 +49,8 @@ export class MetricsSampler {
     this.queues = new Set(options.topology.declarations.queues.map((q) => q.name));
     this.sagas = new Gauge({
       name: 'sagaport_sagas',
-      help: 'Sagas not ended (running, compensating) and failed ones (an operator has to look), by status',
-      labelNames: ['status'],
+      help: 'Sagas not ended (running, compensating) and failed ones (an operator has to look), by saga type and status',
+      labelNames: ['saga', 'status'],
       registers,
     });
     this.stuck = new Gauge({
@@ -134,11 +136,11 @@ export class MetricsSampler {
     const { db, logger } = this.options;
     try {
       const [sagas, open, jobs] = await Promise.all([
-        db.execute<{ status: string; count: number; stuck: number }>(sql`
-          select status, count(*)::int as count,
+        db.execute<{ saga: string; status: string; count: number; stuck: number }>(sql`
+          select saga_type as saga, status, count(*)::int as count,
             (count(*) filter (where status <> 'failed'
               and deadline_at < now() - make_interval(secs => ${STUCK_AFTER_SECONDS})))::int as stuck
-          from ${sagaInstances} where status in ('running', 'compensating', 'failed') group by status`),
+          from ${sagaInstances} where status in ('running', 'compensating', 'failed') group by saga_type, status`),
         db.execute<{ queue: string; type: string; count: number }>(sql`
           select original_queue as queue, message_type as type, count(*)::int as count
           from ${deadLetters} where status = 'open' group by 1, 2`),
@@ -154,9 +156,13 @@ export class MetricsSampler {
             sum(skipped)::int as skipped, sum(failed)::int as failed
           from ${replayJobs} where status in ('queued', 'running') group by status`),
       ]);
-      const byStatus = new Map(sagas.map((r) => [r.status, r]));
-      for (const status of ['running', 'compensating', 'failed'])
-        this.sagas.set({ status }, byStatus.get(status)?.count ?? 0);
+      // Every known type and status is set (0 when none), so a count that drops to none reads 0.
+      this.sagas.reset();
+      for (const saga of this.options.sagaTypes)
+        for (const status of ['running', 'compensating', 'failed']) this.sagas.set({ saga, status }, 0);
+      const types = new Set(this.options.sagaTypes);
+      for (const row of sagas)
+        this.sagas.inc({ saga: types.has(row.saga) ? row.saga : UNKNOWN, status: row.status }, row.count);
       this.stuck.set(sagas.reduce((sum, r) => sum + r.stuck, 0));
       this.deadLetters.reset();
       const known = new Set(Object.keys(sagaContracts));
