@@ -250,10 +250,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     queuedAhead: async (type) => {
       if (!(type in commandContracts)) return undefined;
       const queue = topology.queues.commands[workerOf(type as keyof typeof commandContracts)];
-      const [commands, replies] = await Promise.all([
-        readyMessages(broker, queue),
-        readyMessages(broker, topology.queues.replies),
+      // A broker that does not answer within 2 s tells nothing: the deadline is not held.
+      let timer: NodeJS.Timeout | undefined;
+      const depths = await Promise.race([
+        Promise.all([readyMessages(broker, queue), readyMessages(broker, topology.queues.replies)]),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 2_000))),
       ]);
+      clearTimeout(timer);
+      if (!depths) return undefined;
+      const [commands, replies] = depths;
       return commands === undefined && replies === undefined ? undefined : (commands ?? 0) + (replies ?? 0);
     },
   });

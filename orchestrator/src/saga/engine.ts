@@ -11,7 +11,7 @@ import {
   type Transaction,
 } from '@sagaport/db';
 import { Header, PermanentError, routeOf, SCHEMA_VERSION, type Topology } from '@sagaport/rabbitmq';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { pipelinedTransaction, traceSend, tracingEnabled, type OutboxDispatcher } from '@sagaport/runtime';
 import type { SagaDefinition } from './definition.js';
@@ -320,12 +320,21 @@ export class SagaEngine {
         ms: s.step ? registry.timeoutOf(s.sagaType, s.step, stepTimeoutMs) : stepTimeoutMs,
       })),
     );
+    // Rows are locked in id order and busy ones skipped (a reply batch that holds one is moving
+    // that saga on anyway), so a hold never waits on, or deadlocks with, a transition. The new
+    // deadline has millisecond precision, like every deadline the engine writes from a Date.
     // The state's row in the event log carries the deadline too (what a rebuild restores).
     const held = await this.options.db.execute<{ id: string }>(sql`
-      with held as (
-        update saga.instances s set deadline_at = now() + make_interval(secs => r.ms / 1000.0)
-        from jsonb_to_recordset(${input}::jsonb) as r(id uuid, version int, ms int)
-        where s.id = r.id and s.version = r.version and s.deadline_at <= now()
+      with input as (
+        select * from jsonb_to_recordset(${input}::jsonb) as r(id uuid, version int, ms int)
+      ), locked as (
+        select s.id from saga.instances s join input r on r.id = s.id
+        where s.version = r.version and s.deadline_at <= now()
+        order by s.id for update of s skip locked
+      ), held as (
+        update saga.instances s
+        set deadline_at = date_trunc('milliseconds', now() + make_interval(secs => r.ms / 1000.0))
+        from input r where s.id = r.id and s.id in (select id from locked)
         returning s.id, s.version, s.deadline_at
       ), logged as (
         update saga.events e set deadline_at = h.deadline_at
@@ -388,7 +397,7 @@ export class SagaEngine {
           if (!transition) return transition;
           const deadlineAt = transition.changed ? this.deadline(row.sagaType, transition) : null;
           const version = transition.changed
-            ? await this.save(tx, sagaId, row.version, transition, deadlineAt)
+            ? await this.save(tx, sagaId, row.version, row.deadlineAt, transition, deadlineAt)
             : row.version;
           const trace = tracingEnabled()
             ? traceTransition(kind, sagaId, sagaTraceOf(before), before, transition)
@@ -413,6 +422,8 @@ export class SagaEngine {
     tx: Transaction,
     sagaId: string,
     version: number,
+    /** The deadline as read: a hold moves it without a new version, and must not be overwritten. */
+    readDeadline: Date | null,
     transition: Transition,
     deadlineAt: Date | null,
   ): Promise<number> {
@@ -432,9 +443,18 @@ export class SagaEngine {
         // An operator's retry reopens a failed saga: it has not ended any more.
         endedAt: ended ? sql`now()` : null,
       })
-      .where(and(eq(sagaInstances.id, sagaId), eq(sagaInstances.version, version)))
+      .where(
+        and(
+          eq(sagaInstances.id, sagaId),
+          eq(sagaInstances.version, version),
+          readDeadline === null
+            ? isNull(sagaInstances.deadlineAt)
+            : sql`date_trunc('milliseconds', ${sagaInstances.deadlineAt}) = ${readDeadline.toISOString()}::timestamptz`,
+        ),
+      )
       .returning({ version: sagaInstances.version });
-    if (updated.length === 0) throw new VersionConflict(`saga ${sagaId} moved on from version ${version}`);
+    if (updated.length === 0)
+      throw new VersionConflict(`saga ${sagaId} moved on from version ${version} (or its deadline was held)`);
     if (ended) await tx.execute(sql`select pg_notify(${SAGA_ENDED_CHANNEL}, ${`${sagaId}:${state.status}`})`);
     return version + 1;
   }

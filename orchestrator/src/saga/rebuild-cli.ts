@@ -7,8 +7,9 @@ const usage = `usage: npm run sagas:rebuild [-- --apply] [--page N]
   the live row, column by column. Prints a progress line per page (stderr), then one JSON line.
   Exit 0 when every rebuildable row is equal, 1 when some differ or are missing.
   --apply    write the rebuilt rows over the ones that differ (and insert missing ones), page by
-             page, each page in one transaction; safe while orchestrators run (rows are locked,
-             a transition committed meanwhile is part of what is rebuilt)
+             page, each page in one transaction. Stop the orchestrators first: a transition that
+             read a damaged row just before could write its result over the repair (the engine
+             checks the version, which a repair at the same version does not change)
   --page N   sagas per page (default 1000)
 Rows whose sagas have no events left (pruned by retention) are counted and left alone.
 Reads DATABASE_URL like the processes.`;

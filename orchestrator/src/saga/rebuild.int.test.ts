@@ -166,5 +166,16 @@ describe('sagas rebuilt from their events (real PostgreSQL and RabbitMQ)', () =>
       differing: 0,
       missing: 0,
     });
+
+    // A state change logged without its state (an older orchestrator during an upgrade): the
+    // saga's newest state is unknown, so it is reported and left alone, never set back.
+    await stack.database.sql`
+      update saga.events set state = null
+      where id = (select max(id) from saga.events where saga_id = ${sagas.compensated!} and state is not null)`;
+    await db.update(sagaInstances).set({ outcome: null }).where(eq(sagaInstances.id, sagas.compensated!));
+    const unknown = await rebuildSagas(stack.database.sql, { apply: true });
+    expect(unknown).toMatchObject({ without_state: 1, differing: 0, missing: 0, written: 0 });
+    const [kept] = await db.select().from(sagaInstances).where(eq(sagaInstances.id, sagas.compensated!));
+    expect(kept).toMatchObject({ status: 'compensated', outcome: null });
   });
 });

@@ -31,7 +31,10 @@ export interface PageComparison {
   readonly differing: readonly { readonly id: string; readonly columns: readonly RebuiltColumn[] }[];
   /** Sagas with events but no row. */
   readonly missing: readonly string[];
-  /** Sagas whose events hold no state (written before the log carried it): not rebuildable. */
+  /**
+   * Sagas whose events do not hold their newest state (written before the log carried it, or
+   * their `saga.started` row pruned): not rebuildable, left alone.
+   */
   readonly withoutState: readonly string[];
   /** The last saga id of the page: the next page starts after it; null when this was the last. */
   readonly next: string | null;
@@ -53,6 +56,7 @@ function rebuiltRows(sql: Sql, ids: readonly string[]) {
       (array_agg(e.state order by e.version desc, e.id desc) filter (where e.state is not null))[1] as state,
       (array_agg(e.deadline_at order by e.version desc, e.id desc) filter (where e.state is not null))[1] as deadline_at,
       max(e.version) filter (where e.state is not null) as version,
+      max(e.version) as last_version,
       (array_agg(e.created_at order by e.version desc, e.id desc) filter (where e.state is not null))[1] as updated_at
     from saga.events e
     where e.saga_id = any(${sql.array([...ids], 2950)}::uuid[])
@@ -72,7 +76,9 @@ function derivedRows(sql: Sql, ids: readonly string[]) {
       case when r.state ->> 'status' = any(${sql.array([...terminalStatuses], 25)}::text[])
         then r.updated_at end as ended_at
     from (${rebuiltRows(sql, ids)}) r
-    where r.state is not null and r.saga_type is not null`;
+    -- A state change logged without its state (an orchestrator older than the log's state
+    -- column, during an upgrade) makes the newest state unknown: not rebuildable, never applied.
+    where r.state is not null and r.saga_type is not null and r.version = r.last_version`;
 }
 
 /** Up to `limit` saga ids that have events, after `after` (in id order). */
@@ -130,10 +136,10 @@ export async function comparePage(
 /**
  * Writes the rebuilt rows of `ids` over `saga.instances` (inserting missing ones) in one
  * transaction; returns how many rows it wrote. The live rows are locked first and the events
- * read after: the engine writes a saga's row and its events in one transaction, so a transition
- * committed meanwhile is in what is read, and one that comes later waits for this commit (then
- * fails its version check if a version changed, and is applied again). Rows already equal are
- * not touched.
+ * read after, so a transition committed meanwhile is part of what is written. Run it with the
+ * orchestrators stopped: a transition that read a damaged row before the lock, at the version the
+ * repair keeps, would pass its version check and write its result over the repair. Rows already
+ * equal are not touched.
  */
 export async function applyRebuilt(sql: postgres.Sql, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;

@@ -116,7 +116,7 @@ describe('timeout scanner (real PostgreSQL and RabbitMQ, workers that never answ
 });
 
 describe('timeout scanner holding deadlines (real PostgreSQL and RabbitMQ, no workers)', () => {
-  const HOLD_MAX_MS = 2_000;
+  const HOLD_MAX_MS = 3_000;
   let stack: TestStack | undefined;
   afterEach(async () => {
     await stack?.cleanup();
