@@ -209,8 +209,11 @@ async function applyBatch(tx: postgres.TransactionSql, table: Tables, events: re
       { prepare: true },
     ),
     tx.unsafe<{ row: OrderRow | string }[]>(
-      `select to_jsonb(h) as row from ${table.orders} h where order_id = any($1::uuid[]) for update`,
-      [orderIds],
+      // The ids as one JSON text: no array parameter, whose type postgres.js learns only once a
+      // connection has fetched the array types.
+      `select to_jsonb(h) as row from ${table.orders} h
+      where order_id in (select value::uuid from jsonb_array_elements_text($1::jsonb)) for update`,
+      [JSON.stringify(orderIds)],
       { prepare: true },
     ),
   ]);
