@@ -9,10 +9,7 @@ import {
   replyContracts,
   type RetryPolicy,
   type Topology,
-  commandContracts,
   Header,
-  readyMessages,
-  workerOf,
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -56,6 +53,7 @@ import { sagaRegistry } from './saga/sagas.js';
 import { CancellationService } from './cancellation/service.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
 import { SagaEngine } from './saga/engine.js';
+import { queuedAhead } from './saga/queue-backlog.js';
 import { TimeoutScanner } from './saga/timeout-scanner.js';
 import type { ReplyInput } from './saga/types.js';
 import { observeTransition } from './saga/observe.js';
@@ -246,21 +244,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     onTimeout: () => metrics.stepTimeouts.inc(),
     holdMaxMs: settings.stepHoldMaxMs ?? 0,
     onHeld: (count) => metrics.stepDeadlinesHeld.inc(count),
-    // A command waits in its worker's queue, its reply in the replies queue: either backlog holds it.
-    queuedAhead: async (type) => {
-      if (!(type in commandContracts)) return undefined;
-      const queue = topology.queues.commands[workerOf(type as keyof typeof commandContracts)];
-      // A broker that does not answer within 2 s tells nothing: the deadline is not held.
-      let timer: NodeJS.Timeout | undefined;
-      const depths = await Promise.race([
-        Promise.all([readyMessages(broker, queue), readyMessages(broker, topology.queues.replies)]),
-        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 2_000))),
-      ]);
-      clearTimeout(timer);
-      if (!depths) return undefined;
-      const [commands, replies] = depths;
-      return commands === undefined && replies === undefined ? undefined : (commands ?? 0) + (replies ?? 0);
-    },
+    queuedAhead: queuedAhead(broker, topology),
   });
   scanner.start();
   const maintenance = new TableMaintenance({
