@@ -27,6 +27,17 @@ export {
 } from './envelope.js';
 export type { OutgoingMessage, BuildMessageInput, InboundMessage } from './envelope.js';
 export {
+  EVENT_BATCH_TYPE,
+  EVENT_COUNT_HEADER,
+  EVENT_BATCH_MAX_EVENTS,
+  EVENT_BATCH_MAX_BYTES,
+  EventBatchBody,
+  batchEvents,
+  separatelyRoutedEvents,
+  unpackEvents,
+} from './event-batch.js';
+export type { StreamMessage, StreamRawEvent } from './event-batch.js';
+export {
   FailureClass,
   TransientError,
   PermanentError,

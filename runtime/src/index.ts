@@ -60,11 +60,5 @@ export {
   takeLease,
 } from './projections/store.js';
 export type { Checkpoint, ParkedEvent, ProjectionState } from './projections/store.js';
-export {
-  offsetOf,
-  readRawEvent,
-  rawEventOf,
-  STREAM_OFFSET_HEADER,
-  streamTail,
-} from './projections/stream.js';
+export { offsetOf, readRawEvent, eventsOf, STREAM_OFFSET_HEADER, streamTail } from './projections/stream.js';
 export type { StreamTail } from './projections/stream.js';

@@ -1209,6 +1209,8 @@ export interface components {
     ParkedEvent: {
       id: number;
       streamOffset: number;
+      /** @description Its place in the stream message at that offset: 0 for a message of its own; an event batch counts its events from 0 */
+      eventIndex: number;
       messageId: string | null;
       type: string | null;
       sagaId: string | null;

@@ -57,7 +57,10 @@ function ParkedRow({ projection, event }: { projection: string; event: ParkedEve
   return (
     <tr>
       <td className="mono small">{event.type ?? '—'}</td>
-      <td className="num">{event.streamOffset}</td>
+      <td className="num">
+        {event.streamOffset}
+        {event.eventIndex > 0 ? <span className="small"> (event {event.eventIndex + 1})</span> : null}
+      </td>
       <td className="small">{event.error}</td>
       <td className="small">{formatTime(event.parkedAt)}</td>
       <td>

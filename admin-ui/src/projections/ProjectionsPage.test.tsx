@@ -67,6 +67,7 @@ describe('ProjectionsPage', () => {
             {
               id: 1,
               streamOffset: 77,
+              eventIndex: 0,
               messageId: null,
               type: 'payment.charged',
               sagaId: null,

@@ -42,6 +42,8 @@ export const parkedEvents = projectionsSchema.table(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     projection: text('projection').notNull(),
     streamOffset: bigint('stream_offset', { mode: 'number' }).notNull(),
+    /** The event's place in its stream message (0 for a message of its own; a batch's events count from 0). */
+    eventIndex: integer('event_index').notNull().default(0),
     messageId: text('message_id'),
     messageType: text('message_type'),
     correlationId: text('correlation_id'),
@@ -55,7 +57,7 @@ export const parkedEvents = projectionsSchema.table(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   },
   (table) => [
-    unique('parked_events_projection_offset_key').on(table.projection, table.streamOffset),
+    unique('parked_events_projection_offset_key').on(table.projection, table.streamOffset, table.eventIndex),
     index('parked_events_open_idx')
       .on(table.projection, table.id)
       .where(sql`resolved_at is null`),

@@ -1,13 +1,18 @@
 // A projection rebuild: the stream from its start into shadow tables while the live projection runs, then one swap.
 import { randomUUID } from 'node:crypto';
-import { silentLogger, type AmqpConnectionManager, type Logger } from '@sagaport/rabbitmq';
+import {
+  silentLogger,
+  type AmqpConnectionManager,
+  type Logger,
+  type StreamRawEvent,
+} from '@sagaport/rabbitmq';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
 import { claimRebuild, failRebuild, readRebuild, RebuildState, type RebuildStatus } from './rebuild-store.js';
 import type { Projection, StreamEvent } from './runner.js';
 import { createShadows, dropShadows, shadowOf, swapShadows } from './shadow.js';
 import { parkEvent } from './store.js';
-import { offsetOf, rawEventOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
+import { eventsOf, offsetOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
 
 export interface ProjectionRebuildOptions {
   /** The projection to rebuild; it must declare its `tables` and `retarget`. */
@@ -47,7 +52,7 @@ export function isRebuildable(projection: Projection): boolean {
  * stream ended at the start and is not behind the live checkpoint, one transaction locks the
  * checkpoint (the live runner's next batch waits), swaps the tables in by renames and moves
  * the checkpoint to the shadow's offset; the live runner sees its checkpoint moved and reads on
- * from there. Unreadable events are parked as the live runner parks them (once per offset).
+ * from there. Unreadable events are parked as the live runner parks them (once per event).
  */
 export class ProjectionRebuild {
   private readonly log: Logger;
@@ -186,14 +191,16 @@ export class ProjectionRebuild {
 
   /** Applies `batch` to the shadow tables with the progress in one transaction; an event that fails alone is parked. */
   private async applyBatch(batch: readonly Delivery[]): Promise<void> {
-    const readable: StreamEvent[] = [];
-    const unreadable: { delivery: Delivery; error: string }[] = [];
+    const readable: (StreamEvent & { index: number; raw: StreamRawEvent })[] = [];
+    const unreadable: { offset: number; index: number; raw: StreamRawEvent; error: string }[] = [];
     for (const delivery of batch) {
-      try {
-        readable.push({ offset: delivery.offset, event: readRawEvent(rawEventOf(delivery.message)) });
-      } catch (cause) {
-        unreadable.push({ delivery, error: (cause as Error).message });
-      }
+      eventsOf(delivery.message).forEach((raw, index) => {
+        try {
+          readable.push({ offset: delivery.offset, index, raw, event: readRawEvent(raw) });
+        } catch (cause) {
+          unreadable.push({ offset: delivery.offset, index, raw, error: (cause as Error).message });
+        }
+      });
     }
     const last = batch[batch.length - 1]!;
     const lastAt = timeOf(last.message) ?? this.lastEventAt;
@@ -212,15 +219,11 @@ export class ProjectionRebuild {
             await tx.savepoint((sp) => this.shadow.apply(sp, [event]));
           } catch (error) {
             failed += 1;
-            const delivery = batch.find((d) => d.offset === event.offset)!;
-            const reason = `apply failed: ${(error as Error).message}`;
-            await parkEvent(tx, name, event.offset, rawEventOf(delivery.message), reason);
+            await parkEvent(tx, name, event, event.raw, `apply failed: ${(error as Error).message}`);
           }
         }
       }
-      for (const { delivery, error } of unreadable) {
-        await parkEvent(tx, name, delivery.offset, rawEventOf(delivery.message), error);
-      }
+      for (const event of unreadable) await parkEvent(tx, name, event, event.raw, event.error);
       await tx`
         update projections.rebuilds set stream_offset = ${last.offset},
           applied_events = applied_events + ${readable.length - failed},

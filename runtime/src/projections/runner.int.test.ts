@@ -10,7 +10,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProjectionMetrics } from './metrics.js';
 import { measureLag, ProjectionRunner } from './runner.js';
 import { listParked, readCheckpoint, setProjectionState } from './store.js';
-import { charged, createRecordTable, publishEvent, recordingProjection } from './test-support/events.js';
+import {
+  charged,
+  createRecordTable,
+  publishEvent,
+  publishEventBatch,
+  recordingProjection,
+} from './test-support/events.js';
 
 describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
   let database: MigratedTestDatabase;
@@ -124,6 +130,38 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
     expect(parked.map((p) => [p.streamOffset - start, p.error])).toEqual([
       [1, `apply failed: cannot apply order ${bad}`],
     ]);
+  });
+
+  it('reads an event batch: every event applied once; an unreadable one and one the projection throws on parked by their place', async () => {
+    const { name, table, start } = await fresh();
+    const bad = randomUUID();
+    const ids = await publishEventBatch(publisher, broker.topology, [
+      { type: 'payment.charged', payload: charged(randomUUID(), 1200, true), version: 1 },
+      { type: 'payment.charged', payload: { orderId: randomUUID(), amount: 'lots' } },
+      { type: 'order.confirmed', payload: { orderId: bad } },
+      { type: 'payment.charged', payload: charged(randomUUID(), 3400) },
+    ]);
+    await publishEvent(publisher, broker.topology, 'order.confirmed', { orderId: randomUUID() });
+    run(recordingProjection(name, table, { failOn: bad }));
+    expect(await reaches(name, start + 1)).toBe(true);
+
+    const applied = (await rows(table))
+      .filter((r) => Number(r.stream_offset) >= start)
+      .map((r) => [Number(r.stream_offset) - start, r.event_type, r.cents === null ? null : Number(r.cents)]);
+    expect(applied).toEqual([
+      [0, 'payment.charged', 1200],
+      [0, 'payment.charged', 3400],
+      [1, 'order.confirmed', null],
+    ]);
+    const parked = await listParked(database.sql, name);
+    expect(parked.map((p) => [p.streamOffset - start, p.eventIndex, p.messageId, p.messageType])).toEqual([
+      [0, 1, ids[1], 'payment.charged'],
+      [0, 2, ids[2], 'order.confirmed'],
+    ]);
+    expect(parked[0]!.error).toContain('payload.amount');
+    expect(JSON.parse(parked[0]!.body)).toMatchObject({ amount: 'lots' });
+    expect(parked[1]!.error).toBe(`apply failed: cannot apply order ${bad}`);
+    expect(await readCheckpoint(database.sql, name)).toMatchObject({ state: 'running', appliedEvents: 3 });
   });
 
   it('under the stop policy parks the broken event and stops there, and goes on once resumed', async () => {

@@ -1,11 +1,17 @@
 // The projection runner: reads the event stream from a stored offset, applies batches and the offset in one transaction.
 import { randomUUID } from 'node:crypto';
-import { silentLogger, type AmqpConnectionManager, type DomainEvent, type Logger } from '@sagaport/rabbitmq';
+import {
+  silentLogger,
+  type AmqpConnectionManager,
+  type DomainEvent,
+  type Logger,
+  type StreamRawEvent,
+} from '@sagaport/rabbitmq';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
 import type { ProjectionMetrics } from './metrics.js';
 import { parkEvent, readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
-import { offsetOf, rawEventOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
+import { eventsOf, offsetOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
 
 /** An event at its place in the stream. */
 export interface StreamEvent {
@@ -37,7 +43,7 @@ export interface ProjectionRunnerOptions {
   readonly connection: AmqpConnectionManager;
   /** The stream queue (`sagaport.events`). */
   readonly queue: string;
-  /** Events per transaction at most (default 500). */
+  /** Stream messages per transaction at most (default 500; an event batch counts once). */
   readonly batchSize?: number;
   /**
    * How long the first event of a batch waits for more before the batch is applied (default
@@ -62,6 +68,20 @@ interface Delivery {
   readonly at: number;
   readonly message: ConsumeMessage;
   readonly generation: number;
+}
+
+/** An event of a delivery: its place (offset, index in the message) and what it carried. */
+interface Item extends StreamEvent {
+  readonly index: number;
+  readonly raw: StreamRawEvent;
+}
+
+/** An event parked instead of applied, and why. */
+interface Unappliable {
+  readonly offset: number;
+  readonly index: number;
+  readonly raw: StreamRawEvent;
+  readonly error: string;
 }
 
 class LeaseLost extends Error {
@@ -235,43 +255,36 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies `batch` (in stream order) in one transaction. Events that cannot be read are parked
-   * in it. If the projection throws, each event is applied in a transaction of its own so only
-   * the one at fault is parked. Under the `stop` policy the batch ends with the first event
-   * parked and the projection stops there, until an operator resumes it.
+   * Applies `batch` (deliveries in stream order; each carries one event or an event batch's) in
+   * one transaction. Events that cannot be read are parked in it. If the projection throws, each
+   * delivery is applied again in a transaction of its own with each event behind a savepoint, so
+   * only the event at fault is parked and a delivery is applied whole or not at all (the
+   * checkpoint is a delivery's offset). Under the `stop` policy the batch ends with the delivery
+   * holding the first event parked and the projection stops there, until an operator resumes it.
    */
-  private async applyBatch(
-    batch: readonly Delivery[],
-    faults = new Map<number, string>(),
-  ): Promise<'ok' | 'stopped'> {
+  private async applyBatch(batch: readonly Delivery[], isolate = false): Promise<'ok' | 'stopped'> {
     const fresh = batch.filter((d) => d.offset > this.appliedOffset);
     if (fresh.length === 0) return 'ok';
     const stopPolicy = this.options.onUnappliable === 'stop';
-    const readable: StreamEvent[] = [];
-    const parked: { delivery: Delivery; error: string }[] = [];
+    const readable: Item[] = [];
+    const parked: Unappliable[] = [];
     let upTo = fresh.length;
-    for (let i = 0; i < fresh.length; i += 1) {
+    for (let i = 0; i < upTo; i += 1) {
       const delivery = fresh[i]!;
-      let error = faults.get(delivery.offset);
-      if (error === undefined) {
+      eventsOf(delivery.message).forEach((raw, index) => {
         try {
-          readable.push({ offset: delivery.offset, event: readRawEvent(rawEventOf(delivery.message)) });
-          continue;
+          readable.push({ offset: delivery.offset, index, raw, event: readRawEvent(raw) });
         } catch (cause) {
-          error = (cause as Error).message;
+          parked.push({ offset: delivery.offset, index, raw, error: (cause as Error).message });
         }
-      }
-      parked.push({ delivery, error });
-      if (stopPolicy) {
-        // Parked and passed (an operator replays or skips it), then nothing more until resumed.
-        upTo = i + 1;
-        break;
-      }
+      });
+      // Parked and passed (an operator replays or skips it), then nothing more until resumed.
+      if (stopPolicy && parked.length > 0) upTo = i + 1;
     }
-    const applied = fresh.slice(0, upTo);
-    const lastOffset = applied.length > 0 ? applied[applied.length - 1]!.offset : this.appliedOffset;
-    const lastAt = applied.length > 0 ? timeOf(applied[applied.length - 1]!.message) : null;
-    const stopWith = stopPolicy && parked.length > 0 ? parked[0]! : undefined;
+    const last = fresh[upTo - 1]!;
+    const lastAt = timeOf(last.message);
+    let applied = readable.length;
+    let stopWith: Unappliable | undefined;
     try {
       await this.options.sql.begin(async (tx) => {
         const [owned] = await tx<{ state: string; stream_offset: string }[]>`
@@ -282,45 +295,55 @@ export class ProjectionRunner {
         // A rebuild swapped its tables in and moved the checkpoint: read on from there.
         if (Number(owned.stream_offset) !== this.appliedOffset)
           throw new LeaseLost('checkpoint moved by a rebuild');
-        await this.options.projection.apply(tx, readable);
-        for (const { delivery, error } of parked) {
-          await parkEvent(tx, this.name, delivery.offset, rawEventOf(delivery.message), error);
+        const unapplied = [...parked];
+        if (!isolate) {
+          await this.options.projection.apply(tx, readable);
+        } else {
+          for (const item of readable) {
+            try {
+              await tx.savepoint((sp) => this.options.projection.apply(sp, [item]));
+            } catch (error) {
+              this.log.warn(
+                { err: error, projection: this.name, offset: item.offset, index: item.index },
+                'projection parks an event it cannot apply',
+              );
+              unapplied.push({ ...item, error: `apply failed: ${(error as Error).message}` });
+            }
+          }
         }
+        unapplied.sort((a, b) => a.offset - b.offset || a.index - b.index);
+        for (const event of unapplied) await parkEvent(tx, this.name, event, event.raw, event.error);
+        applied = readable.length - (unapplied.length - parked.length);
+        stopWith = stopPolicy ? unapplied[0] : undefined;
         await tx`
-          update projections.checkpoints set stream_offset = ${lastOffset},
+          update projections.checkpoints set stream_offset = ${last.offset},
             last_event_at = coalesce(${lastAt?.toISOString() ?? null}::timestamptz, last_event_at),
-            applied_events = applied_events + ${readable.length},
+            applied_events = applied_events + ${applied},
             state = ${stopWith ? 'stopped' : 'running'},
-            last_error = ${stopWith ? `parked at offset ${stopWith.delivery.offset}: ${stopWith.error}`.slice(0, 4000) : null},
+            last_error = ${stopWith ? `parked at offset ${stopWith.offset}${stopWith.index > 0 ? ` (event ${stopWith.index} of the batch)` : ''}: ${stopWith.error}`.slice(0, 4000) : null},
             lease_until = now() + make_interval(secs => ${this.leaseMs / 1000}), updated_at = now()
           where name = ${this.name}`;
+        parked.splice(0, parked.length, ...unapplied);
       });
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
-      if (fresh.length > 1) {
-        // Find the event at fault: one transaction per event from here.
-        for (const delivery of fresh) {
-          if ((await this.applyBatch([delivery], faults)) === 'stopped') return 'stopped';
-        }
-        return 'ok';
+      // Isolated, the events' own faults are parked: what is left is the database's.
+      if (isolate) throw error;
+      // Find the event at fault: one transaction per delivery from here.
+      for (const delivery of fresh.slice(0, upTo)) {
+        if ((await this.applyBatch([delivery], true)) === 'stopped') return 'stopped';
       }
-      const only = fresh[0]!;
-      if (faults.has(only.offset)) throw error; // parking itself failed: the database is at fault
-      this.log.warn(
-        { err: error, projection: this.name, offset: only.offset },
-        'projection parks an event it cannot apply',
-      );
-      return this.applyBatch([only], new Map([[only.offset, `apply failed: ${(error as Error).message}`]]));
+      return 'ok';
     }
-    this.appliedOffset = lastOffset;
+    this.appliedOffset = last.offset;
     if (lastAt) this.lastEventAt = lastAt;
     const metrics = this.options.metrics;
-    metrics?.applied.inc({ projection: this.name }, readable.length);
+    metrics?.applied.inc({ projection: this.name }, applied);
     if (parked.length > 0) metrics?.parked.inc({ projection: this.name }, parked.length);
-    this.options.onCommitted?.(lastOffset, readable.length);
+    this.options.onCommitted?.(last.offset, applied);
     if (stopWith) {
       this.log.error(
-        { projection: this.name, offset: stopWith.delivery.offset },
+        { projection: this.name, offset: stopWith.offset },
         `projection stopped: ${stopWith.error}`,
       );
       return 'stopped';

@@ -91,6 +91,8 @@ export interface ParkedEvent {
   readonly id: number;
   readonly projection: string;
   readonly streamOffset: number;
+  /** Its place in that stream message (0 for a message of its own). */
+  readonly eventIndex: number;
   readonly messageId: string | null;
   readonly messageType: string | null;
   readonly correlationId: string | null;
@@ -110,7 +112,7 @@ export async function listParked(
   options: { all?: boolean; limit?: number } = {},
 ): Promise<ParkedEvent[]> {
   const rows = await sql<ParkedEvent[]>`
-    select id::int8 as id, projection, stream_offset::int8 as "streamOffset", message_id as "messageId",
+    select id::int8 as id, projection, stream_offset::int8 as "streamOffset", event_index as "eventIndex", message_id as "messageId",
       message_type as "messageType", correlation_id as "correlationId", headers, body, error,
       parked_at as "parkedAt", resolution, resolved_by as "resolvedBy", resolved_at as "resolvedAt"
     from projections.parked_events
@@ -132,20 +134,23 @@ export async function countOpenParked(sql: Sql): Promise<Map<string, number>> {
   return new Map(rows.map((row) => [row.projection, row.open]));
 }
 
-/** Parks an event the projection cannot apply, whole, in the caller's transaction (once per offset). */
+/**
+ * Parks an event the projection cannot apply, whole, in the caller's transaction: once per
+ * event (its stream offset and its place in that message).
+ */
 export async function parkEvent(
   tx: Sql,
   projection: string,
-  offset: number,
+  at: { readonly offset: number; readonly index: number },
   raw: RawEvent & { bodyText: string },
   error: string,
 ): Promise<void> {
   await tx`
     insert into projections.parked_events
-      (projection, stream_offset, message_id, message_type, correlation_id, headers, body, error)
-    values (${projection}, ${offset}, ${stringOrNull(raw.messageId)}, ${stringOrNull(raw.type)},
+      (projection, stream_offset, event_index, message_id, message_type, correlation_id, headers, body, error)
+    values (${projection}, ${at.offset}, ${at.index}, ${stringOrNull(raw.messageId)}, ${stringOrNull(raw.type)},
       ${stringOrNull(raw.correlationId)}, ${JSON.stringify(jsonSafe(raw.headers))}::jsonb, ${raw.bodyText}, ${error.slice(0, 4000)})
-    on conflict (projection, stream_offset) do nothing`;
+    on conflict (projection, stream_offset, event_index) do nothing`;
 }
 
 function stringOrNull(value: unknown): string | null {

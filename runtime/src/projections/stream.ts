@@ -2,6 +2,8 @@
 import {
   EventHeader,
   readEvent,
+  unpackEvents,
+  type StreamRawEvent,
   type AmqpConnectionManager,
   type DomainEvent,
   type RawEvent,
@@ -19,27 +21,17 @@ export function offsetOf(message: ConsumeMessage): number {
   throw new Error(`a stream delivery without ${STREAM_OFFSET_HEADER}`);
 }
 
-/** A delivery as stored when parked: properties and the body as text. */
-export function rawEventOf(message: ConsumeMessage): RawEvent & { bodyText: string } {
-  const bodyText = message.content.toString('utf8');
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    body = undefined;
-  }
-  return {
-    messageId: message.properties.messageId as unknown,
-    type: message.properties.type as unknown,
-    correlationId: message.properties.correlationId as unknown,
-    headers: { ...(message.properties.headers ?? {}) },
-    body,
-    bodyText,
-  };
+/** The events a delivery carries, in order (one, or a batch's); see `unpackEvents`. */
+export function eventsOf(message: ConsumeMessage): StreamRawEvent[] {
+  return unpackEvents(message);
 }
 
-/** Reads a stored or delivered event; a body that is not JSON breaks its contract like any other fault. */
-export function readRawEvent(raw: RawEvent & { bodyText: string }): DomainEvent {
+/**
+ * Reads a stored or delivered event; a body that is not JSON, or an event that could not be
+ * taken out of its batch, breaks its contract like any other fault.
+ */
+export function readRawEvent(raw: RawEvent & { bodyText: string; fault?: string }): DomainEvent {
+  if (raw.fault !== undefined) throw new Error(raw.fault);
   if (raw.body === undefined) throw new Error(`body of ${String(raw.type)} is not valid JSON`);
   return readEvent(raw);
 }

@@ -119,7 +119,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   const publisher = new ConfirmPublisher(options.connection, { name: 'workers', ...options.publisher });
   observePublisher(registry, publisher, 'workers');
   const publish: ConfirmedPublish | undefined = options.publishReplies
-    ? publishConfirmed(publisher, options.duplicatePublishes ?? false)
+    ? publishConfirmed(publisher, options.topology, options.duplicatePublishes ?? false)
     : undefined;
   const provider =
     options.paymentProvider ?? new SimulatedPaymentProvider({ slowMs: settings.paymentSlowMs });

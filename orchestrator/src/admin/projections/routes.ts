@@ -45,6 +45,10 @@ const ParkedSchema = z
   .object({
     id: z.number().int(),
     streamOffset: z.number().int(),
+    eventIndex: z.number().int().openapi({
+      description:
+        'Its place in the stream message at that offset: 0 for a message of its own; an event batch counts its events from 0',
+    }),
     messageId: z.string().nullable(),
     type: z.string().nullable(),
     sagaId: z.string().nullable(),
@@ -298,6 +302,7 @@ function toParked(p: Awaited<ReturnType<typeof listParked>>[number]) {
   return {
     id: p.id,
     streamOffset: p.streamOffset,
+    eventIndex: p.eventIndex,
     messageId: p.messageId,
     type: p.messageType,
     sagaId: p.correlationId,

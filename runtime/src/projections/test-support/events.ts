@@ -1,6 +1,7 @@
 // Test helpers: domain events published straight to the events exchange, and a projection that records what it applied.
 import { randomUUID } from 'node:crypto';
 import {
+  batchEvents,
   buildMessage,
   EventHeader,
   eventHeaders,
@@ -45,6 +46,37 @@ export async function publishEvent(
     }),
   );
   return messageId;
+}
+
+/**
+ * Publishes `events` as the workers do: the events of one round in one event-batch message (see
+ * `batchEvents`), and waits for the confirm. Returns each event's message id, in order.
+ */
+export async function publishEventBatch(
+  publisher: ConfirmPublisher,
+  topology: Topology,
+  events: readonly { type: string; payload: unknown; sequence?: number; version?: number }[],
+): Promise<string[]> {
+  const messages = events.map((e) => {
+    const aggregateId = (e.payload as { orderId?: string }).orderId ?? randomUUID();
+    const headers =
+      e.type in eventVersions
+        ? eventHeaders(e.type as EventType, { aggregateId, sequence: e.sequence ?? 1 })
+        : { [EventHeader.aggregateId]: aggregateId };
+    if (e.version !== undefined) headers[EventHeader.version] = e.version;
+    return buildMessage({
+      exchange: topology.exchanges.events,
+      routingKey: e.type,
+      type: e.type,
+      payload: e.payload,
+      correlationId: randomUUID(),
+      headers,
+    });
+  });
+  const batches = batchEvents(topology, messages, new Set());
+  if (batches.length !== 1) throw new Error(`expected one batch message, got ${batches.length}`);
+  await publisher.publish(batches[0]!);
+  return messages.map((m) => m.properties.messageId);
 }
 
 /** A `payment.charged` event body at version 2, or version 1 with `v1`. */

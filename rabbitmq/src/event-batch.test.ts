@@ -1,0 +1,102 @@
+// Unit tests of event batches: which messages travel together, and reading them back.
+import { describe, expect, it } from 'vitest';
+import { eventHeaders } from './contracts/events.js';
+import { buildMessage, type OutgoingMessage } from './envelope.js';
+import {
+  batchEvents,
+  EVENT_BATCH_MAX_EVENTS,
+  EVENT_BATCH_TYPE,
+  EVENT_COUNT_HEADER,
+  headersOf,
+  separatelyRoutedEvents,
+  unpackEvents,
+} from './event-batch.js';
+import { buildTopology } from './topology.js';
+
+const topology = buildTopology({ prefix: 'unit.' });
+const orderId = '6a0c3a55-64b8-4a4e-8d77-0c3f7f9a5b10';
+const sagaId = '0e4b4a4c-7a1e-4c61-9a53-1d0c3c2f6f0b';
+
+const event = (type: 'order.placed' | 'order.confirmed' | 'stock.reserved' | 'payment.charged', n = 1) =>
+  buildMessage({
+    exchange: topology.exchanges.events,
+    routingKey: type,
+    type,
+    payload: { orderId, n },
+    correlationId: sagaId,
+    headers: eventHeaders(type, { aggregateId: orderId, sequence: n }),
+  });
+const reply = () =>
+  buildMessage({
+    exchange: topology.exchanges.replies,
+    routingKey: 'payment.charge.succeeded',
+    type: 'payment.charge.succeeded',
+    payload: { ok: true },
+    correlationId: sagaId,
+  });
+const delivered = (m: OutgoingMessage) => ({ properties: m.properties, content: m.content });
+
+describe('event batches', () => {
+  it('keeps the events a queue besides the stream is bound to apart (the inventory reads order.confirmed by type)', () => {
+    expect([...separatelyRoutedEvents(topology)].sort()).toEqual(['order.cancelled', 'order.confirmed']);
+  });
+
+  it('gathers the stream-only events of a round into one message; replies and separately routed events pass unchanged', () => {
+    const r = reply();
+    const confirmed = event('order.confirmed');
+    const events = [event('order.placed'), event('stock.reserved'), event('payment.charged', 2)];
+    const out = batchEvents(topology, [events[0]!, r, confirmed, events[1]!, events[2]!]);
+    expect(out.slice(0, 2)).toEqual([r, confirmed]);
+    expect(out).toHaveLength(3);
+    const batch = out[2]!;
+    expect(batch).toMatchObject({ exchange: topology.exchanges.events, routingKey: EVENT_BATCH_TYPE });
+    expect(batch.properties).toMatchObject({ type: EVENT_BATCH_TYPE, deliveryMode: 2 });
+    expect(headersOf(batch)[EVENT_COUNT_HEADER]).toBe(3);
+
+    // Read back, each event is what its own message would have carried.
+    const unpacked = unpackEvents(delivered(batch));
+    expect(unpacked).toEqual(
+      events.map((m) => ({
+        messageId: m.properties.messageId,
+        type: m.properties.type,
+        correlationId: sagaId,
+        headers: headersOf(m),
+        body: JSON.parse(m.content.toString()) as unknown,
+        bodyText: m.content.toString(),
+      })),
+    );
+  });
+
+  it('leaves a single event a message of its own, and reads such a message as one event', () => {
+    const one = event('order.placed');
+    expect(batchEvents(topology, [reply(), one])[1]).toBe(one);
+    expect(unpackEvents(delivered(one))).toEqual([
+      expect.objectContaining({
+        messageId: one.properties.messageId,
+        type: 'order.placed',
+        body: { orderId, n: 1 },
+      }),
+    ]);
+  });
+
+  it('splits a round over the size limits, keeping the order', () => {
+    const many = Array.from({ length: EVENT_BATCH_MAX_EVENTS + 3 }, (_, i) => event('order.placed', i + 1));
+    const out = batchEvents(topology, many);
+    expect(out.map((m) => headersOf(m)[EVENT_COUNT_HEADER])).toEqual([EVENT_BATCH_MAX_EVENTS, 3]);
+    const ids = out.flatMap((m) => unpackEvents(delivered(m)).map((e) => e.messageId));
+    expect(ids).toEqual(many.map((m) => m.properties.messageId));
+  });
+
+  it('reads a broken batch as one entry whose fault names the field, so a reader parks it whole', () => {
+    const broken = (content: string) =>
+      unpackEvents({
+        properties: { messageId: 'x', type: EVENT_BATCH_TYPE, headers: {} },
+        content: Buffer.from(content),
+      });
+    expect(broken('{"events":[{"messageId":"a","type":"order.placed","payload":{}}]}')).toEqual([
+      expect.objectContaining({ fault: expect.stringContaining('body.events.0.headers') as unknown }),
+    ]);
+    expect(broken('{"events":[]}')[0]!.fault).toContain('body.events');
+    expect(broken('not json')[0]!.fault).toBe('event batch: body is not valid JSON');
+  });
+});

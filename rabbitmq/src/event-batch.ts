@@ -1,0 +1,191 @@
+// Event batches: the domain events one publish round raises, carried to the stream in one message.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { SCHEMA_VERSION } from './contracts/common.js';
+import { EventHeader, type RawEvent } from './contracts/events.js';
+import { Header, type OutgoingMessage } from './envelope.js';
+import type { Topology } from './topology.js';
+
+/**
+ * The type (and routing key) of a message that carries several domain events. The broker's cost
+ * is per message, not per byte: a stream message per event made the events most of its work.
+ */
+export const EVENT_BATCH_TYPE = 'sagaport.event-batch';
+
+/** Header of a batch: how many events it carries. */
+export const EVENT_COUNT_HEADER = 'x-event-count';
+
+/** Events in one batch, at most (a bigger round is split). */
+export const EVENT_BATCH_MAX_EVENTS = 500;
+
+/** Body bytes of one batch, at most (far below AMQP_MAX_MESSAGE_BYTES; a bigger round is split). */
+export const EVENT_BATCH_MAX_BYTES = 256 * 1024;
+
+/** One event inside a batch: what its own message would have carried. */
+export const BatchedEvent = z.object({
+  messageId: z.unknown(),
+  type: z.unknown(),
+  correlationId: z.unknown().optional(),
+  headers: z.record(z.string(), z.unknown()),
+  payload: z.unknown(),
+});
+
+/** The body of a batch message. */
+export const EventBatchBody = z.object({ events: z.array(BatchedEvent).min(1) });
+
+/**
+ * The event types a queue other than the stream is bound to (the inventory's order events):
+ * they keep a message of their own, so routing by type still reaches their subscribers.
+ */
+export function separatelyRoutedEvents(topology: Topology): ReadonlySet<string> {
+  return new Set(
+    topology.declarations.bindings
+      .filter((b) => b.exchange === topology.exchanges.events && b.queue !== topology.queues.events)
+      .map((b) => b.routingKey),
+  );
+}
+
+/**
+ * Returns `messages` with the domain events among them (those published to the events exchange
+ * and bound to nothing but the stream) gathered into batch messages, in their order; replies,
+ * commands and separately routed events pass unchanged. A single event stays a message of its
+ * own. Each batch holds every event's message id, type, correlation id, headers and payload, so
+ * a reader sees exactly the events the single messages would have carried.
+ */
+export function batchEvents(
+  topology: Topology,
+  messages: readonly OutgoingMessage[],
+  separate: ReadonlySet<string> = separatelyRoutedEvents(topology),
+): OutgoingMessage[] {
+  const out: OutgoingMessage[] = [];
+  const batchable: OutgoingMessage[] = [];
+  for (const message of messages) {
+    if (message.exchange === topology.exchanges.events && !separate.has(message.routingKey)) {
+      batchable.push(message);
+    } else {
+      out.push(message);
+    }
+  }
+  if (batchable.length <= 1) return [...out, ...batchable];
+  let parts: string[] = [];
+  let bytes = 0;
+  let occurredAt: unknown;
+  const flush = () => {
+    if (parts.length === 0) return;
+    out.push(batchMessage(topology.exchanges.events, parts, occurredAt));
+    parts = [];
+    bytes = 0;
+  };
+  for (const message of batchable) {
+    const part = batchedEventJson(message);
+    if (
+      parts.length >= EVENT_BATCH_MAX_EVENTS ||
+      (parts.length > 0 && bytes + part.length > EVENT_BATCH_MAX_BYTES)
+    ) {
+      flush();
+    }
+    parts.push(part);
+    bytes += part.length + 1;
+    occurredAt = headersOf(message)[EventHeader.occurredAt] ?? occurredAt;
+  }
+  flush();
+  return out;
+}
+
+/** An event's entry in a batch body: its payload is the message's JSON body, spliced as it is. */
+function batchedEventJson(message: OutgoingMessage): string {
+  const { messageId, type, correlationId } = message.properties;
+  const headers = headersOf(message);
+  return (
+    `{"messageId":${JSON.stringify(messageId)},"type":${JSON.stringify(type)}` +
+    (correlationId === undefined ? '' : `,"correlationId":${JSON.stringify(correlationId)}`) +
+    `,"headers":${JSON.stringify(headers)},"payload":${message.content.toString('utf8')}}`
+  );
+}
+
+/** A message's headers (amqplib types them `any`). */
+export function headersOf(message: OutgoingMessage): Record<string, unknown> {
+  return (message.properties.headers ?? {}) as Record<string, unknown>;
+}
+
+function batchMessage(exchange: string, parts: readonly string[], occurredAt: unknown): OutgoingMessage {
+  const headers: Record<string, unknown> = {
+    [Header.schemaVersion]: SCHEMA_VERSION,
+    [EVENT_COUNT_HEADER]: parts.length,
+  };
+  // The batch's time for readers that look at the message only (the stream's end, lag in seconds).
+  if (typeof occurredAt === 'string') headers[EventHeader.occurredAt] = occurredAt;
+  return {
+    exchange,
+    routingKey: EVENT_BATCH_TYPE,
+    content: Buffer.from(`{"events":[${parts.join(',')}]}`),
+    properties: {
+      messageId: randomUUID(),
+      type: EVENT_BATCH_TYPE,
+      timestamp: Date.now(),
+      contentType: 'application/json',
+      deliveryMode: 2,
+      headers,
+    },
+  };
+}
+
+/** A stream message's event as stored when parked: the event's fields and its body as text. */
+export type StreamRawEvent = RawEvent & {
+  readonly bodyText: string;
+  /** Why the event could not even be taken out of its message (a broken batch); readers park it. */
+  readonly fault?: string;
+};
+
+/** The properties and body of a delivered stream message, as `unpackEvents` reads them. */
+export interface StreamMessage {
+  readonly properties: {
+    readonly messageId?: unknown;
+    readonly type?: unknown;
+    readonly correlationId?: unknown;
+    readonly headers?: Record<string, unknown> | undefined;
+  };
+  readonly content: Buffer;
+}
+
+/**
+ * The events a stream message carries, in order: one for a message of its own, each of a batch's.
+ * A batch that cannot be read yields one entry with its `fault`, so a reader parks it whole.
+ */
+export function unpackEvents(message: StreamMessage): StreamRawEvent[] {
+  const bodyText = message.content.toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    body = undefined;
+  }
+  const whole: StreamRawEvent = {
+    messageId: message.properties.messageId,
+    type: message.properties.type,
+    correlationId: message.properties.correlationId,
+    headers: { ...(message.properties.headers ?? {}) },
+    body,
+    bodyText,
+  };
+  if (message.properties.type !== EVENT_BATCH_TYPE) return [whole];
+  const batch = EventBatchBody.safeParse(body);
+  if (!batch.success) {
+    const issue = batch.error.issues[0];
+    const where = ['body', ...(issue?.path ?? []).map(String)].join('.');
+    return [
+      {
+        ...whole,
+        fault: `event batch: ${body === undefined ? 'body is not valid JSON' : `${where}: ${issue?.message ?? 'invalid'}`}`,
+      },
+    ];
+  }
+  return batch.data.events.map((event) => ({
+    messageId: event.messageId,
+    type: event.type,
+    correlationId: event.correlationId,
+    headers: event.headers,
+    body: event.payload,
+    bodyText: JSON.stringify(event.payload) ?? '',
+  }));
+}
