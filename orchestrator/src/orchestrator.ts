@@ -114,6 +114,11 @@ const churningTables = [
   'inventory.reservations',
   'orders.orders',
   'shipping.shipments',
+  // The read models: a row per order updated by each of its events, and the events' record.
+  'projections.order_history',
+  'projections.order_history_events',
+  'projections.sales_orders',
+  'projections.sales_by_minute',
 ];
 
 /** Starts every orchestrator role on the given connections; `stop()` drains them in order. */

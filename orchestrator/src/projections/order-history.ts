@@ -210,9 +210,11 @@ async function applyBatch(tx: postgres.TransactionSql, table: Tables, events: re
     ),
     tx.unsafe<{ row: OrderRow | string }[]>(
       // The ids as one JSON text: no array parameter, whose type postgres.js learns only once a
-      // connection has fetched the array types.
+      // connection has fetched the array types. `= any(array(…))`, not `in (select …)`: the
+      // planner guesses 100 ids for a set-returning function and then prefers a sequential scan
+      // (and its cost grows with the table) to 100 primary-key probes.
       `select to_jsonb(h) as row from ${table.orders} h
-      where order_id in (select value::uuid from jsonb_array_elements_text($1::jsonb)) for update`,
+      where order_id = any(array(select value::uuid from jsonb_array_elements_text($1::jsonb))) for update`,
       [JSON.stringify(orderIds)],
       { prepare: true },
     ),
