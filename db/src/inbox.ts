@@ -164,8 +164,20 @@ export class InboxSeenBefore extends Error {
   override readonly name = 'InboxSeenBefore';
 }
 
-/** Marks the error {@link claimNewInboxBatch} raises inside PostgreSQL. */
-const SEEN_BEFORE = 'inbox messages claimed before';
+/** Marks the error {@link claimNewInboxBatch} raises inside PostgreSQL (`sagaport_expect_rows`). */
+export const inboxSeenBeforeMarker = 'inbox messages claimed before';
+const SEEN_BEFORE = inboxSeenBeforeMarker;
+
+/** The error of a claim statement that met a message claimed before, as {@link InboxSeenBefore}; others as they are. */
+export function asInboxSeenBefore(error: unknown): unknown {
+  if (
+    (error as { code?: string }).code === '40001' &&
+    String((error as Error).message).includes(SEEN_BEFORE)
+  ) {
+    return new InboxSeenBefore((error as Error).message, { cause: error });
+  }
+  return error;
+}
 
 /**
  * Claims a batch of deliveries for `consumer` in one statement, on the bet that every one is
@@ -201,10 +213,7 @@ export async function claimNewInboxBatch(
         returning 1)
       select sagaport_expect_rows(${deliveries.length}, (select count(*) from claimed), ${`${SEEN_BEFORE} by ${consumer}`})`;
   } catch (error) {
-    if ((error as { code?: string }).code === '40001' && (error as Error).message.includes(SEEN_BEFORE)) {
-      throw new InboxSeenBefore((error as Error).message, { cause: error });
-    }
-    throw error;
+    throw asInboxSeenBefore(error);
   }
 }
 

@@ -53,8 +53,10 @@ export {
 } from './outbox.js';
 export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';
 export {
+  asInboxSeenBefore,
   claimInbox,
   claimInboxBatch,
+  inboxSeenBeforeMarker,
   claimNewInboxBatch,
   readInboxBatch,
   InboxSeenBefore,

@@ -1,6 +1,6 @@
 // Integration tests of the domain events every worker raises: one per state change, in the same transaction, with metadata.
 import { randomUUID } from 'node:crypto';
-import { outbox, reservations } from '@sagaport/db';
+import { outbox, reservations, type NewOutboxMessage } from '@sagaport/db';
 import { EventHeader, readEvent, type DomainEvent } from '@sagaport/rabbitmq';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,11 @@ describe('domain events', () => {
     events.map((e) => `${e.type}#${e.aggregateType}:${e.sequence}@v${e.writtenVersion}`);
 
   /** Runs a checkout's commands to its end (its order confirmed, its stock committed). */
-  const completeCheckout = async (sagaId: string, order: ReturnType<typeof orderCreate>) => {
+  const completeCheckout = async (
+    sagaId: string,
+    order: ReturnType<typeof orderCreate>,
+    handleOrderEvent: ReturnType<typeof createOrderEventHandler> = onOrderEvent,
+  ) => {
     const { orderId } = order;
     const quantity = order.items[0]!.quantity;
     await processors.order(delivery('order.create', order, { sagaId }));
@@ -99,10 +103,78 @@ describe('domain events', () => {
     );
     await processors.order(delivery('order.confirm', { orderId }, { sagaId }));
     const confirmed = (await eventsOf(sagaId)).find((e) => e.type === 'order.confirmed')!;
-    await onOrderEvent([
-      { messageId: confirmed.eventId, type: 'order.confirmed', correlationId: sagaId, payload: { orderId } },
-    ]);
+    const orderEvent = {
+      messageId: confirmed.eventId,
+      type: 'order.confirmed',
+      correlationId: sagaId,
+      payload: { orderId },
+    };
+    await handleOrderEvent([orderEvent]);
+    return orderEvent;
   };
+
+  it('publishing directly: stock.committed is stored with its order event, published after the commit, and again on a redelivery', async () => {
+    const published: NewOutboxMessage[][] = [];
+    let failPublish = true;
+    const handler = createOrderEventHandler(database.sql, undefined, topology, (messages) => {
+      published.push([...messages]);
+      return failPublish ? Promise.reject(new Error('broker gone')) : Promise.resolve();
+    });
+    const sagaId = randomUUID();
+    const order = { ...orderCreate(), items: [{ sku: 'EVT-1', quantity: 1, unitPriceCents: 450 }] };
+    // The publish fails after the commit (the process could as well have died there): the batch
+    // fails, so the consumer does not ack, but the hold is committed and the event is kept.
+    await expect(completeCheckout(sagaId, { ...order, totalCents: 450 }, handler)).rejects.toThrow(
+      'broker gone',
+    );
+    const [reservation] = await database.db
+      .select()
+      .from(reservations)
+      .where(eq(reservations.orderId, order.orderId));
+    expect(reservation?.status).toBe('committed');
+    expect(published).toHaveLength(1);
+    expect(published[0]).toEqual([
+      expect.objectContaining({
+        exchange: topology.exchanges.events,
+        routingKey: 'stock.committed',
+        messageType: 'stock.committed',
+        correlationId: sagaId,
+        payload: { orderId: order.orderId },
+      }),
+    ]);
+    // Nothing went through the outbox.
+    expect(summary(await eventsOf(sagaId))).not.toContain('stock.committed#stock:2@v1');
+
+    // Redelivered: nothing is committed twice, and the same event (same message id) goes out again.
+    failPublish = false;
+    const confirmed = (await eventsOf(sagaId)).find((e) => e.type === 'order.confirmed')!;
+    await handler([
+      {
+        messageId: confirmed.eventId,
+        type: 'order.confirmed',
+        correlationId: sagaId,
+        payload: { orderId: order.orderId },
+      },
+    ]);
+    expect(published).toHaveLength(2);
+    expect(published[1]).toEqual(published[0]);
+    const [again] = await database.db
+      .select()
+      .from(reservations)
+      .where(eq(reservations.orderId, order.orderId));
+    expect(again?.updatedAt).toEqual(reservation?.updatedAt);
+
+    // An order.cancelled raises nothing to publish.
+    await handler([
+      {
+        messageId: randomUUID(),
+        type: 'order.cancelled',
+        correlationId: sagaId,
+        payload: { orderId: order.orderId },
+      },
+    ]);
+    expect(published[2]).toEqual([]);
+  });
 
   it('raises one event per change of a completed checkout, each with aggregate, sequence, saga, time and version', async () => {
     const sagaId = randomUUID();

@@ -1,14 +1,21 @@
 // The inventory's reaction to order events: a confirmed order commits its hold, so expiry never releases sold stock.
 import {
+  asInboxSeenBefore,
   claimInboxBatch,
   claimNewInboxBatch,
   InboxSeenBefore,
+  inboxSeenBeforeMarker,
   outboxRowsJson,
   OUTBOX_CHANNEL,
+  readInboxBatch,
+  type BatchInboxClaim,
+  type NewOutboxMessage,
 } from '@sagaport/db';
+import { z } from 'zod';
 import { pipelinedTransaction, settle, type Settled } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import type { InboundMessage, Logger, OrderConfirmed, Topology } from '@sagaport/rabbitmq';
+import type { ConfirmedPublish } from '../runtime/command-handler.js';
 import { eventOutboxRow } from '../runtime/messages.js';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { commitReservation, ReservationStatus } from './reservations.js';
@@ -49,6 +56,93 @@ async function committedEventsToOutbox(
     select case when exists (select 1 from written) then pg_notify(${OUTBOX_CHANNEL}, '') end`;
 }
 
+/** What the inbox row of an order event stores when its `stock.committed` event is published directly. */
+const StoredOrderEventReply = z.object({
+  events: z.array(
+    z.object({
+      messageId: z.string(),
+      exchange: z.string(),
+      routingKey: z.string(),
+      messageType: z.string(),
+      correlationId: z.string().nullable().optional(),
+      headers: z.record(z.string(), z.unknown()).nullable().optional(),
+      payload: z.unknown(),
+    }),
+  ),
+});
+
+/**
+ * Claims the batch's order events in the inbox, each row written whole with the `stock.committed`
+ * event of its order if this transaction committed the order's hold (its `updated_at` is the
+ * transaction's `now()`), and returns those events. Sent behind the commits, in the same round
+ * trip; like {@link claimNewInboxBatch} it fails inside PostgreSQL (aborting the transaction)
+ * if any event was claimed before.
+ */
+async function claimWithCommittedEvents(
+  tx: postgres.TransactionSql | postgres.ReservedSql,
+  topology: Topology,
+  fresh: readonly OrderEvent[],
+  confirmed: readonly { orderId: string; sagaId: string | undefined; causationId: string }[],
+): Promise<NewOutboxMessage[]> {
+  if (fresh.length === 0) return [];
+  const eventOf = new Map(
+    confirmed.map(({ orderId, sagaId, causationId }) => [
+      causationId,
+      {
+        orderId,
+        event: eventOutboxRow(
+          topology,
+          { type: 'stock.committed', payload: { orderId }, sequence: 2, sagaId: sagaId ?? null },
+          causationId,
+        ),
+      },
+    ]),
+  );
+  const rows = JSON.stringify(
+    fresh.map((event) => ({
+      message_id: event.messageId,
+      message_type: event.type,
+      correlation_id: event.correlationId ?? null,
+      order_id: eventOf.get(event.messageId)?.orderId ?? null,
+      event: eventOf.get(event.messageId)?.event ?? null,
+    })),
+  );
+  try {
+    const [row] = await tx<{ events: NewOutboxMessage[] }[]>`
+      with input as (
+        select * from jsonb_to_recordset(${rows}::jsonb) as r(
+          message_id uuid, message_type text, correlation_id uuid, order_id uuid, event jsonb)
+      ), claimed as (
+        insert into inbox (consumer, message_id, message_type, correlation_id, reply)
+        select ${orderEventsConsumer}, i.message_id, i.message_type, i.correlation_id,
+          case when i.event is not null and exists (
+            select 1 from inventory.reservations r
+            where r.order_id = i.order_id and r.status = ${ReservationStatus.committed} and r.updated_at = now())
+          then jsonb_build_object('events', jsonb_build_array(i.event)) end
+        from input i
+        order by i.message_id
+        on conflict (consumer, message_id) do nothing
+        returning reply)
+      select sagaport_expect_rows(${fresh.length}, (select count(*) from claimed),
+          ${`${inboxSeenBeforeMarker} by ${orderEventsConsumer}`}) as ok,
+        coalesce((select jsonb_agg(e) from claimed c, jsonb_array_elements(c.reply->'events') e), '[]'::jsonb)
+          as events`;
+    return row?.events ?? [];
+  } catch (error) {
+    throw asInboxSeenBefore(error);
+  }
+}
+
+/** The events stored with an order event seen before, to publish again. */
+function storedEvents(claim: BatchInboxClaim | undefined): NewOutboxMessage[] {
+  if (!claim || claim.firstDelivery || claim.reply === null || claim.reply === undefined) return [];
+  return StoredOrderEventReply.parse(claim.reply).events.map(({ headers, ...e }) => ({
+    ...e,
+    correlationId: e.correlationId ?? null,
+    ...(headers ? { headers } : {}),
+  }));
+}
+
 /**
  * Builds the handler of `inventory.order-events`, a batch at a time: `order.confirmed` commits
  * the order's held reservation; `order.cancelled` needs nothing (the saga releases stock with
@@ -56,12 +150,19 @@ async function committedEventsToOutbox(
  * a redelivery does nothing. Betting that every event is new, the claim, the commits and the
  * COMMIT leave in one round trip; a batch holding an event seen before is rolled back by its
  * claim and run again with the claims read first (two round trips).
+ *
+ * With `publish`, each `stock.committed` event is stored in its order event's inbox row (claimed
+ * whole, behind the commits) and published right after the COMMIT; the batch resolves, and is
+ * acked, once the broker confirmed them. A redelivery finds the row and publishes the stored
+ * event again (the same message id). Without it, the events go to the outbox and the relay
+ * publishes them.
  */
 export function createOrderEventHandler(
   sql: postgres.Sql,
   logger: Logger = silentLogger,
   /** Where `stock.committed` events go; without it none is raised (tests of the holds alone). */
   topology?: Topology,
+  publish?: ConfirmedPublish,
 ): (events: readonly OrderEvent[]) => Promise<void> {
   const inbox = (list: readonly OrderEvent[]) =>
     list.map((event) => ({
@@ -69,6 +170,31 @@ export function createOrderEventHandler(
       messageType: event.type,
       correlationId: event.correlationId ?? null,
     }));
+  const confirmedOf = (fresh: readonly OrderEvent[]) =>
+    fresh.flatMap((event) =>
+      event.type === 'order.confirmed'
+        ? [
+            {
+              orderId: (event.payload as OrderConfirmed).orderId,
+              sagaId: event.correlationId,
+              causationId: event.messageId,
+            },
+          ]
+        : [],
+    );
+  const report = (
+    confirmed: readonly { orderId: string; sagaId: string | undefined }[],
+    statuses: readonly (ReservationStatus | null)[],
+  ) =>
+    confirmed.forEach(({ orderId, sagaId }, index) => {
+      if (statuses[index] === ReservationStatus.released) {
+        // The hold expired before the order was confirmed: the stock went back on sale.
+        logger.error({ orderId, sagaId }, 'order confirmed after its hold was released');
+      } else if (statuses[index] === null) {
+        logger.warn({ orderId, sagaId }, 'order confirmed without a reservation');
+      }
+    });
+
   const apply = (events: readonly OrderEvent[], expectNew: boolean) =>
     pipelinedTransaction(sql, async (tx, commit) => {
       const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
@@ -80,17 +206,7 @@ export function createOrderEventHandler(
         const claims = await claimInboxBatch(tx, orderEventsConsumer, inbox(distinct));
         fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
       }
-      const confirmed = fresh.flatMap((event) =>
-        event.type === 'order.confirmed'
-          ? [
-              {
-                orderId: (event.payload as OrderConfirmed).orderId,
-                sagaId: event.correlationId,
-                causationId: event.messageId,
-              },
-            ]
-          : [],
-      );
+      const confirmed = confirmedOf(fresh);
       // The claims, every hold committed, their events and the COMMIT: one round trip when betting.
       const [claimed, committed, written, done] = await Promise.all([
         bet,
@@ -103,17 +219,51 @@ export function createOrderEventHandler(
       if ('error' in committed) throw committed.error;
       if ('error' in written) throw written.error;
       if ('error' in done) throw done.error;
-      const statuses = committed.value;
-      confirmed.forEach(({ orderId, sagaId }, index) => {
-        if (statuses[index] === ReservationStatus.released) {
-          // The hold expired before the order was confirmed: the stock went back on sale.
-          logger.error({ orderId, sagaId }, 'order confirmed after its hold was released');
-        } else if (statuses[index] === null) {
-          logger.warn({ orderId, sagaId }, 'order confirmed without a reservation');
-        }
-      });
+      report(confirmed, committed.value);
     });
+
+  // Published directly: the commits first, then the claims with the events, then the COMMIT.
+  const applyAndCollect = (events: readonly OrderEvent[], expectNew: boolean, publishing: Topology) =>
+    pipelinedTransaction(sql, async (tx, commit) => {
+      const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
+      let fresh: readonly OrderEvent[] = distinct;
+      let again: NewOutboxMessage[] = [];
+      if (!expectNew) {
+        const claims = await readInboxBatch(
+          tx,
+          orderEventsConsumer,
+          distinct.map((event) => event.messageId),
+        );
+        fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
+        again = distinct.flatMap((event) => storedEvents(claims.get(event.messageId)));
+      }
+      const confirmed = confirmedOf(fresh);
+      const [committed, claimed, done] = await Promise.all([
+        settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
+        settle(claimWithCommittedEvents(tx, publishing, fresh, confirmed)),
+        settle(commit()),
+      ]);
+      // A claim that met an event seen before aborted the transaction: its error explains.
+      if ('error' in claimed && claimed.error instanceof InboxSeenBefore) throw claimed.error;
+      if ('error' in committed) throw committed.error;
+      if ('error' in claimed) throw claimed.error;
+      if ('error' in done) throw done.error;
+      report(confirmed, committed.value);
+      return [...again, ...claimed.value];
+    });
+
   return async (events) => {
+    if (publish && topology) {
+      // A duplicate claimed between the read of the claims and this batch's own: read again (bounded).
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await publish(await applyAndCollect(events, attempt === 0, topology));
+          return;
+        } catch (error) {
+          if (!(error instanceof InboxSeenBefore) || attempt >= 3) throw error;
+        }
+      }
+    }
     try {
       await apply(events, true);
     } catch (error) {

@@ -203,7 +203,7 @@ function subscriptionsOf(
     name: 'inventory-order-events',
     queue: topology.queues.inventoryOrderEvents,
     contracts: eventContracts,
-    handler: createOrderEventHandler(options.sql, log, topology),
+    handler: createOrderEventHandler(options.sql, log, topology, options.publish),
   };
   return [commands, orderEvents];
 }
