@@ -16,10 +16,14 @@ export const EVENT_BATCH_TYPE = 'sagaport.event-batch';
 export const EVENT_COUNT_HEADER = 'x-event-count';
 
 /** Events in one batch, at most (a bigger round is split). */
-export const EVENT_BATCH_MAX_EVENTS = 500;
+export const EVENT_BATCH_MAX_EVENTS = 200;
 
-/** Body bytes of one batch, at most (far below AMQP_MAX_MESSAGE_BYTES; a bigger round is split). */
-export const EVENT_BATCH_MAX_BYTES = 256 * 1024;
+/**
+ * Body bytes of one batch, at most (a bigger round is split). Stream readers hold up to their
+ * prefetch window of messages (a projection runner 1,000, a rebuild 2,000), so this bounds their
+ * memory at 64 MB and 128 MB in the worst case; a publish round of a few dozen events is ~20 KB.
+ */
+export const EVENT_BATCH_MAX_BYTES = 64 * 1024;
 
 /** One event inside a batch: what its own message would have carried. */
 export const BatchedEvent = z.object({
