@@ -42,6 +42,7 @@ import {
   OutboxRelay,
   createProjectionMetrics,
   ProjectionRunner,
+  SharedStreamReader,
   type ReadinessCheck,
   TableMaintenance,
 } from '@sagaport/runtime';
@@ -276,6 +277,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   // projection across every orchestrator (a lease); the others stand by.
   const projectionMetrics = createProjectionMetrics(metrics.registry);
   const projections = [orderHistoryProjection(), salesAnalyticsProjection()];
+  // One reader of the stream for every runner of this process: each message crosses once.
+  const streamReader = new SharedStreamReader(broker, topology.queues.events, {
+    prefetch: 2 * (settings.projections?.batchSize ?? 500),
+    logger,
+  });
   const projectors = settings.projections?.enabled
     ? projections.map((projection) =>
         new ProjectionRunner({
@@ -283,6 +289,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
           sql: database.sql,
           connection: broker,
           queue: topology.queues.events,
+          reader: streamReader,
           batchSize: settings.projections?.batchSize,
           lingerMs: settings.projections?.lingerMs,
           leaseMs: settings.projections?.leaseMs,
@@ -384,6 +391,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       backpressure.stop();
       await rebuilds.stop();
       await Promise.all(projectors.map((runner) => runner.stop()));
+      await streamReader.close();
       await retention.stop();
       await sampler.stop();
       await scanner.stop();

@@ -62,3 +62,5 @@ export {
 export type { Checkpoint, ParkedEvent, ProjectionState } from './projections/store.js';
 export { offsetOf, readRawEvent, eventsOf, STREAM_OFFSET_HEADER, streamTail } from './projections/stream.js';
 export type { StreamTail } from './projections/stream.js';
+export { SharedStreamReader } from './projections/stream-reader.js';
+export type { StreamDelivery, StreamSubscriber, StreamSubscription } from './projections/stream-reader.js';

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProjectionMetrics } from './metrics.js';
 import { measureLag, ProjectionRunner } from './runner.js';
 import { listParked, readCheckpoint, setProjectionState } from './store.js';
+import { SharedStreamReader } from './stream-reader.js';
 import {
   charged,
   createRecordTable,
@@ -23,6 +24,7 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
   let broker: TestBroker;
   let publisher: ConfirmPublisher;
   const runners: ProjectionRunner[] = [];
+  const readers: SharedStreamReader[] = [];
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -33,6 +35,7 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
   afterEach(async () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
     await Promise.all(runners.splice(0).map((r) => r.stop()));
+    await Promise.all(readers.splice(0).map((r) => r.close()));
   });
   afterAll(async () => {
     await publisher?.close();
@@ -162,6 +165,37 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
     expect(JSON.parse(parked[0]!.body)).toMatchObject({ amount: 'lots' });
     expect(parked[1]!.error).toBe(`apply failed: cannot apply order ${bad}`);
     expect(await readCheckpoint(database.sql, name)).toMatchObject({ state: 'running', appliedEvents: 3 });
+  });
+
+  it('shares one reader between projections: each applies every event once, one joining behind, through a small credit window', async () => {
+    const first = await fresh();
+    const second = { name: `p_${randomUUID().slice(0, 8)}`, table: '' };
+    second.table = `public.${second.name}`;
+    await createRecordTable(database.sql, second.table);
+    await database.sql`insert into projections.checkpoints (name, stream_offset) values (${second.name}, ${first.start - 1})`;
+    // A window of 6 messages for 25 events: the reader must ack as both release, or it stalls.
+    const reader = new SharedStreamReader(broker.connection, broker.topology.queues.events, { prefetch: 6 });
+    readers.push(reader);
+    const publishOrders = async (n: number) => {
+      for (let i = 0; i < n; i += 1)
+        await publishEvent(publisher, broker.topology, 'order.confirmed', { orderId: randomUUID() });
+    };
+    await publishOrders(5);
+    run(recordingProjection(first.name, first.table), { reader, batchSize: 2, lingerMs: 0 });
+    expect(await reaches(first.name, first.start + 4)).toBe(true);
+
+    // The second starts behind the reader: it reads again from there, and the first applies nothing twice.
+    run(recordingProjection(second.name, second.table), { reader, batchSize: 2, lingerMs: 0 });
+    await publishOrders(20);
+    expect(await reaches(first.name, first.start + 24)).toBe(true);
+    expect(await reaches(second.name, first.start + 24)).toBe(true);
+    const everyOffset = Array.from({ length: 25 }, (_, i) => i);
+    for (const table of [first.table, second.table]) {
+      const offsets = (await rows(table))
+        .map((r) => Number(r.stream_offset) - first.start)
+        .filter((o) => o >= 0);
+      expect(offsets).toEqual(everyOffset);
+    }
   });
 
   it('under the stop policy parks the broken event and stops there, and goes on once resumed', async () => {

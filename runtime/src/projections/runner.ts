@@ -7,11 +7,12 @@ import {
   type Logger,
   type StreamRawEvent,
 } from '@sagaport/rabbitmq';
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
 import type { ProjectionMetrics } from './metrics.js';
 import { parkEvent, readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
-import { eventsOf, offsetOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
+import { eventsOf, readRawEvent, streamTail, timeOf } from './stream.js';
+import { SharedStreamReader } from './stream-reader.js';
 
 /** An event at its place in the stream. */
 export interface StreamEvent {
@@ -43,6 +44,11 @@ export interface ProjectionRunnerOptions {
   readonly connection: AmqpConnectionManager;
   /** The stream queue (`sagaport.events`). */
   readonly queue: string;
+  /**
+   * The process's one reader of the stream, shared by its runners (the broker then delivers each
+   * message once per process, not once per projection); without it the runner reads on its own.
+   */
+  readonly reader?: SharedStreamReader;
   /** Stream messages per transaction at most (default 500; an event batch counts once). */
   readonly batchSize?: number;
   /**
@@ -186,31 +192,24 @@ export class ProjectionRunner {
   private async consume(renewMs: number): Promise<void> {
     const buffer: Delivery[] = [];
     let generation = 0;
-    let channel: Channel | undefined;
-    const wrapper = this.options.connection.createChannel({
-      json: false,
-      setup: async (raw: Channel) => {
-        // A new channel (first or after a reconnect) starts after what is committed; what the old one delivered is void.
-        generation += 1;
-        const mine = generation;
-        buffer.length = 0;
-        channel = raw;
-        await raw.prefetch(this.batchSize * 2);
-        await raw.consume(
-          this.options.queue,
-          (message) => {
-            if (!message || mine !== generation) return;
-            buffer.push({ offset: offsetOf(message), at: performance.now(), message, generation: mine });
-            if (buffer.length === 1 || buffer.length >= this.batchSize) this.wake?.();
-          },
-          { arguments: { [STREAM_OFFSET_HEADER]: this.appliedOffset + 1 } },
-        );
+    const reader =
+      this.options.reader ??
+      new SharedStreamReader(this.options.connection, this.options.queue, {
+        prefetch: this.batchSize * 2,
+        logger: this.log,
+      });
+    const subscription = reader.subscribe({
+      position: () => this.appliedOffset + 1,
+      deliver: ({ offset, message }) => {
+        buffer.push({ offset, at: performance.now(), message, generation });
+        if (buffer.length === 1 || buffer.length >= this.batchSize) this.wake?.();
       },
-    });
-    // A channel error (the stream missing, a broker restart cutting the setup short) is logged;
-    // the wrapper sets the channel up again on the next connection.
-    wrapper.on('error', (error: Error) => {
-      this.log.warn({ err: error, projection: this.name }, 'projection stream channel error');
+      // Read again from the checkpoint (a new channel, another projection joining behind): what
+      // was delivered before and not yet applied is void.
+      reset: () => {
+        generation += 1;
+        buffer.length = 0;
+      },
     });
     let renewedAt = Date.now();
     try {
@@ -239,8 +238,7 @@ export class ProjectionRunner {
         if (current.length === 0) continue;
         const outcome = await this.applyBatch(current);
         renewedAt = Date.now();
-        const last = current[current.length - 1]!;
-        if (channel && last.generation === generation) channel.ack(last.message, true);
+        subscription.release(this.appliedOffset);
         if (outcome === 'stopped') return;
       }
     } catch (error) {
@@ -250,7 +248,8 @@ export class ProjectionRunner {
       }
       throw error;
     } finally {
-      await wrapper.close().catch(() => undefined);
+      subscription.close();
+      if (!this.options.reader) await reader.close();
     }
   }
 
