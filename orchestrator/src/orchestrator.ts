@@ -31,20 +31,21 @@ import { salesAnalyticsProjection } from './projections/sales.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
-import { httpErrorsAsProblems, problem } from './http/problem.js';
-import { observeRequests } from './http/observe.js';
-import { securityHeaders } from './http/security-headers.js';
 import {
+  createProjectionMetrics,
   deliveryTracer,
+  httpErrorsAsProblems,
   observePublisher,
-  readinessRoutes,
   OutboxDispatcher,
   OutboxRelay,
-  createProjectionMetrics,
+  problem,
   ProjectionRunner,
   type ReadinessCheck,
+  readinessRoutes,
+  securityHeaders,
   TableMaintenance,
 } from '@sagaport/runtime';
+import { observeRequests } from './http/observe.js';
 import { createOrchestratorMetrics } from './observability/metrics.js';
 import { MetricsSampler } from './observability/sampler.js';
 import { RetentionRunner } from './retention/runner.js';

@@ -1,9 +1,13 @@
 // The admin API under /api/admin: auth first, then every feature router behind the session check.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { bodyLimits, type BodyLimitRule } from '../http/body-limits.js';
-import { httpErrorsAsProblems, problem } from '../http/problem.js';
-import { securityHeaders } from '../http/security-headers.js';
+import {
+  type BodyLimitRule,
+  bodyLimits,
+  httpErrorsAsProblems,
+  problem,
+  securityHeaders,
+} from '@sagaport/runtime';
 import { analyticsRoutes } from './analytics/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { requireSession } from './auth/middleware.js';

@@ -1,10 +1,6 @@
 // The admin API's OpenAPI document: the paths from the routers, plus the rules every route shares (security, servers, ids).
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import {
-  openApiDocumentOf,
-  type OpenApiDocumentHeader,
-  type SecurityRequirement,
-} from '../http/openapi-document.js';
+import { openApiDocumentOf, type OpenApiDocumentHeader, type SecurityRequirement } from '@sagaport/runtime';
 import { SESSION_COOKIE } from './auth/session.js';
 import type { AdminEnv } from './env.js';
 

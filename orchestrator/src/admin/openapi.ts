@@ -1,9 +1,9 @@
 // Building blocks every admin route shares: the validation hook, a router factory, cursors; problems come from http/problem.ts.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { invalidRequestHook } from '../http/problem.js';
+import { invalidRequestHook } from '@sagaport/runtime';
 import type { AdminEnv } from './env.js';
 
-export { problems } from '../http/problem.js';
+export { problems } from '@sagaport/runtime';
 
 /** Turns a failed request validation into a 422 problem naming every field at fault. */
 export const validationHook = invalidRequestHook<AdminEnv>();

@@ -3,7 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { auditLog } from '@sagaport/db';
 import { and, desc, eq, gte, ilike, lte, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, cursor, problems } from '../openapi.js';
 import { containsPattern, withinStorableYears } from '../filters.js';

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import { sessionIdOf, type AdminDeps } from '../env.js';
 import { adminRouter, problems } from '../openapi.js';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { tooManyAttempts, type LoginDefences } from './login.js';
 import { requireSession } from './middleware.js';
 import { hashPassword, verifyPassword } from './password.js';

@@ -3,7 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, problems } from '../openapi.js';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { csrfRefused, notSignedIn } from './middleware.js';
 import { clientAddress, type TrustedProxies } from './client-address.js';
 import { LoginBodySchema, SessionSchema } from './schemas.js';

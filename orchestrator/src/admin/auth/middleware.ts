@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AdminRole } from '@sagaport/db';
 import type { Actor, AdminDeps, AdminEnv, Credential } from '../env.js';
 import { authenticateToken, bearerToken, tokenScopeRefused } from '../tokens/authenticate.js';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { actorOf, CSRF_HEADER, csrfMatches, loadSession } from './session.js';
 
 /** Methods that change nothing and so need neither the operator role nor the CSRF token. */

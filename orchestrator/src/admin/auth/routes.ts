@@ -1,7 +1,7 @@
 // The auth router: session routes (public) and user management (behind the session gate).
 import type { AdminDeps } from '../env.js';
 import { adminRouter } from '../openapi.js';
-import { httpErrorsAsProblems } from '../../http/problem.js';
+import { httpErrorsAsProblems } from '@sagaport/runtime';
 import { accountRoutes } from './account.js';
 import { TrustedProxies } from './client-address.js';
 import { sessionRoutes, type LoginDefences } from './login.js';

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { recordAudit } from '../audit/record.js';
 import { sessionIdOf, type Actor, type AdminDeps } from '../env.js';
 import { adminRouter, IdParams, problems } from '../openapi.js';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { requireOperator, requireSession } from './middleware.js';
 import {
   RevokedSchema,

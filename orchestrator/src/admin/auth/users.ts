@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, problems } from '../openapi.js';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { requireSession } from './middleware.js';
 import { hashPassword } from './password.js';
 import { NewUserSchema, UserListSchema, UserSchema } from './schemas.js';

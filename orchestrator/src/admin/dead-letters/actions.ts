@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { deadLetters, sagaInstances } from '@sagaport/db';
 import { and, eq, sql } from 'drizzle-orm';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { recordAudit } from '../audit/record.js';
 import type { AdminDeps } from '../env.js';
 import { filterText } from '../filters.js';

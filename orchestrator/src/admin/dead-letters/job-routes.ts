@@ -1,6 +1,6 @@
 // Bulk replay job routes: start (validated, bounded per operator), list, one job with a page of its items, cancel.
 import { createRoute, z } from '@hono/zod-openapi';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, cursor, IdParams, jsonBody, jsonResponse, problems } from '../openapi.js';
 import {

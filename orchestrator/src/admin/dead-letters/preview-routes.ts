@@ -1,6 +1,6 @@
 // Replay previews: POST /dead-letters/{id}/replay-preview (one) and /dead-letters/replay-preview (a bulk dry run).
 import { createRoute, z } from '@hono/zod-openapi';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, IdParams, jsonBody, jsonResponse, problems } from '../openapi.js';
 import { previewBulk, previewReplay } from './preview.js';

@@ -10,7 +10,7 @@ import {
 } from '@sagaport/db';
 import { commandContracts, formatIssues, Header, sagaContracts } from '@sagaport/rabbitmq';
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { FieldError } from '../../http/problem.js';
+import type { FieldError } from '@sagaport/runtime';
 import type { SagaState } from '../../saga/types.js';
 import type { Actor } from '../env.js';
 import { uuidPattern } from './read.js';

@@ -1,6 +1,6 @@
 // Read routes of the dead-letter archive: list, groups, facets, detail; mutations live in actions.ts.
 import { createRoute, z } from '@hono/zod-openapi';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, IdParams, jsonResponse, problems } from '../openapi.js';
 import { deadLetterActionRoutes } from './actions.js';

@@ -1,7 +1,7 @@
 // GET /live: the console's Server-Sent Events stream of what changed, filtered for the caller's role.
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, problems } from '../openapi.js';
 import { changeForActor } from './changes.js';

@@ -1,7 +1,6 @@
 // POST /projections/{name}/rebuild: rebuild a projection into shadow tables and swap it in (operator, audited).
 import { createRoute, z } from '@hono/zod-openapi';
-import { isRebuildable, RebuildAlreadyRunning, type RebuildStatus } from '@sagaport/runtime';
-import { routeProblem } from '../../http/problem.js';
+import { isRebuildable, RebuildAlreadyRunning, type RebuildStatus, routeProblem } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, jsonResponse, problems } from '../openapi.js';
 

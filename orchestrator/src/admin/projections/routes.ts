@@ -5,17 +5,17 @@ import {
   latestRebuilds,
   listParked,
   measureLag,
+  type Projection,
   readCheckpoints,
   readRawEvent,
+  routeProblem,
   setProjectionState,
-  type Projection,
 } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, jsonResponse, problems } from '../openapi.js';
 import { RebuildSchema, rebuildRoutes, toRebuild } from './rebuild.js';
 import type { Context } from 'hono';
 import type postgres from 'postgres';
-import { routeProblem } from '../../http/problem.js';
 import type { AdminEnv } from '../env.js';
 
 const ProjectionSchema = z

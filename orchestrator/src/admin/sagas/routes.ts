@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { OperatorAction } from '../../saga/types.js';
 import type { AdminDeps, AdminEnv } from '../env.js';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { adminRouter, jsonResponse, problems } from '../openapi.js';
 import { runOperatorAction } from './actions.js';
 import { sagaDeadLetters } from './dead-letters.js';

@@ -2,7 +2,7 @@
 import { AdminRole } from '@sagaport/db';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record.js';
-import { problem } from '../../http/problem.js';
+import { problem } from '@sagaport/runtime';
 import type { Actor, AdminDeps } from '../env.js';
 import { findTokenByHash, recordTokenUse } from './store.js';
 import { hashTokenSecret, looksLikeToken } from './secret.js';

@@ -2,7 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { recordAudit } from '../audit/record.js';
-import { routeProblem } from '../../http/problem.js';
+import { routeProblem } from '@sagaport/runtime';
 import { requireSession } from '../auth/middleware.js';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, cursor, IdParams, jsonBody, jsonResponse, problems } from '../openapi.js';
