@@ -50,6 +50,7 @@ import { createOrchestratorMetrics } from './observability/metrics.js';
 import { MetricsSampler } from './observability/sampler.js';
 import { RetentionRunner } from './retention/runner.js';
 import type { SagaRegistry } from './saga/registry.js';
+import { operatorActionsOf, sagaCatalogOf } from './saga/operator-actions.js';
 import { sagaRegistry } from './saga/sagas.js';
 import { CancellationService } from './cancellation/service.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
@@ -311,7 +312,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     database: adminDatabase,
     broker,
     topology,
-    engine,
+    operator: operatorActionsOf(engine),
+    sagas: sagaCatalogOf(options.registry ?? sagaRegistry),
     settings: adminSettings,
     logger,
     live,

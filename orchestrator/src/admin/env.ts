@@ -3,9 +3,8 @@ import type { AmqpConnectionManager, Topology } from '@sagaport/rabbitmq';
 import type { AdminRole, DatabaseHandle } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
 import type { Projection } from '@sagaport/runtime';
-import type { RebuildLauncher } from '../projections/rebuilds.js';
-import type { SagaEngine } from '../saga/engine.js';
 import type { LiveHub } from './live/hub.js';
+import type { OperatorActions, ProjectionRebuilds, SagaCatalog } from './orchestration.js';
 import type { AdminSettings } from './settings.js';
 
 /** The user behind a request, as the session middleware found it. */
@@ -53,7 +52,10 @@ export interface AdminDeps {
   readonly database: DatabaseHandle;
   readonly broker: AmqpConnectionManager;
   readonly topology: Topology;
-  readonly engine: SagaEngine;
+  /** The operator actions on a saga (retry a step, compensate), carried out by the orchestrator's engine. */
+  readonly operator: OperatorActions;
+  /** The sagas the orchestrator runs: the saga type and step filters, the definitions listed. Read when the routers are built. */
+  readonly sagas: SagaCatalog;
   readonly settings: AdminSettings;
   readonly logger: Logger;
   /** Live updates (the console's event stream); absent, GET /live answers 503 and nothing is signalled. */
@@ -61,5 +63,5 @@ export interface AdminDeps {
   /** The projections this process can apply (a parked event's replay needs its projection). */
   readonly projections?: readonly Projection[];
   /** Runs projection rebuilds in the background; absent, POST /projections/{name}/rebuild answers 503. */
-  readonly rebuilds?: RebuildLauncher;
+  readonly rebuilds?: ProjectionRebuilds;
 }

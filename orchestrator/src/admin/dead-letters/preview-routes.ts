@@ -143,7 +143,12 @@ export function replayPreviewRoutes(deps: AdminDeps) {
         return routeProblem(c, { title: 'Not found', status: 404, detail: 'No dead letter has this id.' });
       const request = c.req.valid('json');
       return c.json(
-        await previewReplay(database(), row, 'body' in request ? { payload: request.body } : undefined),
+        await previewReplay(
+          database(),
+          deps.sagas,
+          row,
+          'body' in request ? { payload: request.body } : undefined,
+        ),
         200,
       );
     });

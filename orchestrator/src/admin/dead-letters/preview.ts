@@ -2,9 +2,8 @@
 import { deadLetters, replayJobs, sagaEvents, sagaInstances, type DbExecutor } from '@sagaport/db';
 import { commandContracts, replyContracts } from '@sagaport/rabbitmq';
 import { and, asc, eq, gte, inArray } from 'drizzle-orm';
-import { sagaRegistry } from '../../saga/sagas.js';
-import { terminalStatuses, type SagaState, type SagaStatus } from '../../saga/types.js';
 import type { Actor } from '../env.js';
+import { terminalStatuses, type SagaCatalog, type SagaStateView, type SagaStatus } from '../orchestration.js';
 import { checkIds, selectIds } from './jobs.js';
 import { checkReplay, type DeadLetterRow, type RefusalCode, type ReplayRefusal } from './replay.js';
 import type { CreateReplayJob } from './schemas.js';
@@ -13,19 +12,20 @@ type SagaRow = { id: string; sagaType: string; status: string; state: unknown };
 
 /**
  * The saga step a message type belongs to, and in which direction: in the definition of
- * `sagaType` when the saga is known, else in the first registered definition that sends it.
+ * `sagaType` when the saga is known, else in the first definition of `catalog` that sends it.
  */
 export function stepOf(
+  catalog: SagaCatalog,
   messageType: string,
   sagaType?: string,
 ): { name: string; phase: 'forward' | 'compensation' } | null {
   const command = messageType.endsWith('.reply') ? messageType.slice(0, -'.reply'.length) : messageType;
-  const definitions =
-    sagaType && sagaRegistry.has(sagaType) ? [sagaRegistry.get(sagaType)] : sagaRegistry.all();
+  const known = sagaType ? catalog.definitions.find((d) => d.name === sagaType) : undefined;
+  const definitions = known ? [known] : catalog.definitions;
   for (const definition of definitions) {
     for (const step of definition.steps) {
       if (step.command === command) return { name: step.name, phase: 'forward' };
-      if (step.compensation?.command === command) return { name: step.name, phase: 'compensation' };
+      if (step.compensation === command) return { name: step.name, phase: 'compensation' };
     }
   }
   return null;
@@ -115,7 +115,7 @@ export function suggestionFor(
           action: 'discard',
           detail: `The saga is ${status}: nothing waits for this message. Discard it.`,
         };
-      const awaiting = (saga?.state as SagaState | undefined)?.awaiting;
+      const awaiting = (saga?.state as SagaStateView | undefined)?.awaiting;
       return awaiting
         ? {
             action: 'retry-step',
@@ -144,11 +144,19 @@ async function sagasOf(db: DbExecutor, rows: readonly DeadLetterRow[]): Promise<
   return new Map(sagas.map((s) => [s.id, s]));
 }
 
-/** One dead letter's replay, described: the saga and step, whether it still waits, the verdict and the effect. */
-export async function previewReplay(db: DbExecutor, row: DeadLetterRow, body?: { payload: unknown }) {
+/**
+ * One dead letter's replay, described: the saga and step (a step of `catalog`'s sagas), whether it
+ * still waits, the verdict and the effect.
+ */
+export async function previewReplay(
+  db: DbExecutor,
+  catalog: SagaCatalog,
+  row: DeadLetterRow,
+  body?: { payload: unknown },
+) {
   const saga = (await sagasOf(db, [row])).get(row.sagaId ?? '');
   const check = checkReplay(row, saga, body);
-  const state = saga?.state as SagaState | undefined;
+  const state = saga?.state as SagaStateView | undefined;
   const awaiting = state?.awaiting ?? null;
   const isCommand = row.messageType in commandContracts;
   const since =
@@ -170,7 +178,7 @@ export async function previewReplay(db: DbExecutor, row: DeadLetterRow, body?: {
       : row.messageType in replyContracts
         ? ('reply' as const)
         : ('other' as const),
-    step: stepOf(row.messageType, saga?.sagaType),
+    step: stepOf(catalog, row.messageType, saga?.sagaType),
     saga: saga
       ? {
           id: saga.id,

@@ -11,7 +11,7 @@ import {
 import { commandContracts, formatIssues, Header, sagaContracts } from '@sagaport/rabbitmq';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { FieldError } from '@sagaport/runtime';
-import type { SagaState } from '../../saga/types.js';
+import type { SagaStateView } from '../orchestration.js';
 import type { Actor } from '../env.js';
 import { uuidPattern } from './read.js';
 import { replayHeaders } from './tracing.js';
@@ -119,7 +119,7 @@ export function staleCommand(
 ): string | undefined {
   if (!(row.messageType in commandContracts) || !row.sagaId) return undefined;
   if (!saga) return `no saga ${row.sagaId} exists; a command without its saga cannot be replayed`;
-  const awaiting = (saga.state as SagaState).awaiting;
+  const awaiting = (saga.state as SagaStateView).awaiting;
   if (awaiting?.messageId === row.messageId) return undefined;
   const waits = awaiting ? `waits for ${awaiting.type} (${awaiting.messageId})` : 'waits for nothing';
   return `saga ${row.sagaId} is ${saga.status} and ${waits}: replaying this command would run a stale step. Use the saga's operator actions (retry step, compensate) instead.`;

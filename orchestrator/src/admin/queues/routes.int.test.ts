@@ -8,6 +8,8 @@ import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import { createAdminApp } from '../app.js';
 import { defaultAdminSettings } from '../settings.js';
 import type { Queue } from './routes.js';
+import { operatorActionsOf, sagaCatalogOf } from '../../saga/operator-actions.js';
+import { sagaRegistry } from '../../saga/sagas.js';
 
 interface QueueList {
   available: boolean;
@@ -38,7 +40,8 @@ describe('GET /api/admin/queues (the real RabbitMQ management API)', () => {
       database: stack.database,
       broker: stack.broker.connection,
       topology: stack.broker.topology,
-      engine: stack.orchestrator.engine,
+      operator: operatorActionsOf(stack.orchestrator.engine),
+      sagas: sagaCatalogOf(sagaRegistry),
       settings: { ...defaultAdminSettings, managementUrl },
       logger: silentLogger,
     });

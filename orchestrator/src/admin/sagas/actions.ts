@@ -1,9 +1,9 @@
 // Operator actions on a saga: the engine's transition and the audit row commit together.
 import { sagaInstances } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
-import type { OperatorAction } from '../../saga/types.js';
 import { recordAudit } from '../audit/record.js';
 import type { Actor, AdminDeps } from '../env.js';
+import type { OperatorAction } from '../orchestration.js';
 import { loadSagaDetail } from './query.js';
 import type { SagaDetail } from './schemas.js';
 
@@ -32,27 +32,22 @@ export async function runOperatorAction(
     .from(sagaInstances)
     .where(eq(sagaInstances.id, sagaId));
   if (!exists) return { kind: 'not-found' };
-  const decision = await deps.engine.operatorAction(
-    sagaId,
-    action,
-    actor.email,
-    async (tx, transition, before) => {
-      const awaiting = transition.state.awaiting;
-      await recordAudit(
-        tx,
-        actor,
-        auditAction(action),
-        { type: 'saga', id: sagaId },
-        {
-          fromStatus: before.status,
-          toStatus: transition.state.status,
-          step: awaiting?.step ?? null,
-          command: awaiting?.type ?? null,
-          messageId: awaiting?.messageId ?? null,
-        },
-      );
-    },
-  );
+  const decision = await deps.operator.apply(sagaId, action, actor.email, async (tx, after, before) => {
+    const awaiting = after.awaiting;
+    await recordAudit(
+      tx,
+      actor,
+      auditAction(action),
+      { type: 'saga', id: sagaId },
+      {
+        fromStatus: before.status,
+        toStatus: after.status,
+        step: awaiting?.step ?? null,
+        command: awaiting?.type ?? null,
+        messageId: awaiting?.messageId ?? null,
+      },
+    );
+  });
   if (!decision.applicable) return { kind: 'not-applicable', reason: decision.reason };
   const saga = await loadSagaDetail(db, sagaId);
   if (!saga) throw new Error(`saga ${sagaId} vanished after ${action}`);

@@ -3,7 +3,6 @@ import { foldedBusinessKeys, sagaInstances, type DbExecutor } from '@sagaport/db
 import { and, desc, eq, not, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { cursor } from '../openapi.js';
-import { sagaRegistry } from '../../saga/sagas.js';
 import { selectSummaries, stuckCondition, toSummaries } from './query.js';
 import type { SagaListQuery, SagaSummary } from './schemas.js';
 
@@ -33,10 +32,7 @@ export function readCursor(value: string): [string, string] | undefined {
  * `q` ignoring case: one containment test per key name, each served by the
  * `instances_business_keys_idx` GIN index on the lower-cased keys.
  */
-export function searchCondition(
-  q: string,
-  keyNames: readonly string[] = sagaRegistry.keyNames(),
-): SQL | undefined {
+export function searchCondition(q: string, keyNames: readonly string[]): SQL | undefined {
   const folded = q.toLowerCase();
   const byKey = keyNames.map(
     (name) => sql`${foldedBusinessKeys} @> ${JSON.stringify({ [name.toLowerCase()]: folded })}::jsonb`,
@@ -45,7 +41,11 @@ export function searchCondition(
   return or(eq(s.id, q), ...byKey);
 }
 
-function conditions(query: SagaListQuery, after: [string, string] | undefined): SQL | undefined {
+function conditions(
+  query: SagaListQuery,
+  after: [string, string] | undefined,
+  keyNames: readonly string[],
+): SQL | undefined {
   return and(
     query.type ? eq(s.sagaType, query.type) : undefined,
     query.status ? eq(s.status, query.status) : undefined,
@@ -54,19 +54,20 @@ function conditions(query: SagaListQuery, after: [string, string] | undefined): 
     query.olderThanSeconds === undefined
       ? undefined
       : sql`${s.createdAt} < now() - make_interval(secs => ${query.olderThanSeconds}::double precision)`,
-    query.q ? searchCondition(query.q) : undefined,
+    query.q ? searchCondition(query.q, keyNames) : undefined,
     after ? sql`(${s.createdAt}, ${s.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined,
   );
 }
 
-/** One page of sagas matching `query`, after the `after` key, newest first. */
+/** One page of sagas matching `query`, after the `after` key, newest first; `keyNames` are the business keys `q` searches. */
 export async function listSagas(
   db: DbExecutor,
   query: SagaListQuery,
   after: [string, string] | undefined,
+  keyNames: readonly string[],
 ): Promise<{ items: SagaSummary[]; nextCursor: string | null }> {
   const rows = await selectSummaries(db)
-    .where(conditions(query, after))
+    .where(conditions(query, after, keyNames))
     .orderBy(desc(s.createdAt), desc(s.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);

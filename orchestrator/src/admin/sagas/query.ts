@@ -1,7 +1,7 @@
 // How a saga is read for the console: the summary columns, "stuck", and one saga's detail.
 import { deadLetters, sagaInstances, type DbExecutor } from '@sagaport/db';
 import { and, type AnyColumn, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { SagaStatus } from '../../saga/types.js';
+import type { SagaStatus } from '../orchestration.js';
 import type { SagaDetail, SagaSummary } from './schemas.js';
 
 const s = sagaInstances;

@@ -1,8 +1,8 @@
 // The sagas API: list and search, stats, one saga with its timeline, and the operator actions.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { OperatorAction } from '../../saga/types.js';
 import type { AdminDeps, AdminEnv } from '../env.js';
+import { keyNames, OperatorAction, type SagaCatalog } from '../orchestration.js';
 import { routeProblem } from '@sagaport/runtime';
 import { adminRouter, jsonResponse, problems } from '../openapi.js';
 import { runOperatorAction } from './actions.js';
@@ -15,21 +15,22 @@ import {
   SagaDetailResponseSchema,
   SagaDetailSchema,
   SagaIdParamSchema,
-  SagaListQuerySchema,
+  sagaListQuerySchema,
   SagaPageSchema,
   SagaStatsSchema,
 } from './schemas.js';
 import { sagaStats } from './stats.js';
 import { loadTimeline } from './timeline.js';
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/sagas',
-  tags: ['sagas'],
-  summary: 'Sagas matching the filters, newest first',
-  request: { query: SagaListQuerySchema },
-  responses: { 200: jsonResponse(SagaPageSchema, 'One page of sagas'), ...problems(401, 422) },
-});
+const listRoute = (catalog: SagaCatalog) =>
+  createRoute({
+    method: 'get',
+    path: '/sagas',
+    tags: ['sagas'],
+    summary: 'Sagas matching the filters, newest first',
+    request: { query: sagaListQuerySchema(catalog) },
+    responses: { 200: jsonResponse(SagaPageSchema, 'One page of sagas'), ...problems(401, 422) },
+  });
 
 const statsRoute = createRoute({
   method: 'get',
@@ -93,12 +94,15 @@ function actionHandler(deps: AdminDeps, action: OperatorAction) {
 
 /** GET /sagas, /sagas/stats, /sagas/definitions, /sagas/{id}; POST /sagas/{id}/retry-step and /sagas/{id}/compensate. */
 export function sagaRoutes(deps: AdminDeps) {
-  // Handlers read the dependencies; building the router must not (the OpenAPI CLI passes none).
+  // Handlers read the dependencies; building the router reads only the saga catalog (the OpenAPI
+  // CLI passes nothing else).
   const db = () => deps.database.db;
+  const catalog = deps.sagas;
+  const searchKeys = keyNames(catalog);
   const retry = actionHandler(deps, OperatorAction.retryStep);
   const compensate = actionHandler(deps, OperatorAction.compensate);
   return adminRouter()
-    .openapi(listRoute, async (c) => {
+    .openapi(listRoute(catalog), async (c) => {
       const query = c.req.valid('query');
       const after = query.cursor === undefined ? undefined : readCursor(query.cursor);
       if (query.cursor !== undefined && !after) {
@@ -109,10 +113,10 @@ export function sagaRoutes(deps: AdminDeps) {
           errors: [{ field: 'cursor', message: 'unreadable cursor' }],
         });
       }
-      return c.json(await listSagas(db(), query, after), 200);
+      return c.json(await listSagas(db(), query, after, searchKeys), 200);
     })
     .openapi(statsRoute, async (c) => c.json(await sagaStats(db()), 200))
-    .openapi(definitionsRoute, (c) => c.json(sagaDefinitions(), 200))
+    .openapi(definitionsRoute, (c) => c.json(sagaDefinitions(catalog), 200))
     .openapi(detailRoute, async (c) => {
       const { id } = c.req.valid('param');
       const saga = await loadSagaDetail(db(), id);

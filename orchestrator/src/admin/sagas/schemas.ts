@@ -2,8 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { filterText as sharedFilterText } from '../filters.js';
 import { DeadLetterSummarySchema } from '../dead-letters/schemas.js';
-import { sagaRegistry } from '../../saga/sagas.js';
-import { SagaStatus } from '../../saga/types.js';
+import { SagaStatus, sagaTypeNames, stepNames, type SagaCatalog } from '../orchestration.js';
 
 /** Non-empty filter text (see ../filters.ts). */
 const filterText = (max: number) => sharedFilterText(max).min(1);
@@ -11,36 +10,39 @@ const filterText = (max: number) => sharedFilterText(max).min(1);
 const statuses = Object.values(SagaStatus) as [SagaStatus, ...SagaStatus[]];
 export const SagaStatusSchema = z.enum(statuses).openapi('SagaStatus');
 
-const sagaTypes = sagaRegistry.names() as [string, ...string[]];
-const stepNames = sagaRegistry.stepNames() as [string, ...string[]];
-export const SagaTypeSchema = z.enum(sagaTypes).openapi('SagaType');
+/** The saga types of `catalog`, as the `SagaType` enum. */
+export function sagaTypeSchema(catalog: SagaCatalog) {
+  return z.enum(sagaTypeNames(catalog) as [string, ...string[]]).openapi('SagaType');
+}
 
-export const SagaListQuerySchema = z.object({
-  type: SagaTypeSchema.optional().openapi({ description: 'The saga definition (saga type)' }),
-  status: SagaStatusSchema.optional(),
-  step: z
-    .enum(stepNames)
-    .optional()
-    .openapi({ description: 'The step the saga awaits (a step of any registered saga)' }),
-  stuck: z
-    .enum(['true', 'false'])
-    .optional()
-    .openapi({ description: '`true`: failed, or running/compensating past its step deadline' }),
-  olderThanSeconds: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(10 * 365 * 86_400)
-    .optional()
-    .openapi({ type: 'integer', description: 'Started more than this many seconds ago' }),
-  q: filterText(320).optional().openapi({
-    description:
-      'Saga id, or the value of any business key of a registered saga (order id, customer id, email…), ignoring case; exact match',
-  }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: filterText(200).optional().openapi({ description: 'nextCursor of the previous page' }),
-});
-export type SagaListQuery = z.infer<typeof SagaListQuerySchema>;
+/** The filters of GET /sagas; the saga type and the awaited step are enums of `catalog`'s. */
+export const sagaListQuerySchema = (catalog: SagaCatalog) =>
+  z.object({
+    type: sagaTypeSchema(catalog).optional().openapi({ description: 'The saga definition (saga type)' }),
+    status: SagaStatusSchema.optional(),
+    step: z
+      .enum(stepNames(catalog) as [string, ...string[]])
+      .optional()
+      .openapi({ description: 'The step the saga awaits (a step of any registered saga)' }),
+    stuck: z
+      .enum(['true', 'false'])
+      .optional()
+      .openapi({ description: '`true`: failed, or running/compensating past its step deadline' }),
+    olderThanSeconds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 365 * 86_400)
+      .optional()
+      .openapi({ type: 'integer', description: 'Started more than this many seconds ago' }),
+    q: filterText(320).optional().openapi({
+      description:
+        'Saga id, or the value of any business key of a registered saga (order id, customer id, email…), ignoring case; exact match',
+    }),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: filterText(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+  });
+export type SagaListQuery = z.infer<ReturnType<typeof sagaListQuerySchema>>;
 
 /** A registered saga definition as the console needs it: its steps in order and its business keys. */
 export const SagaDefinitionSchema = z
@@ -61,15 +63,11 @@ export const SagaDefinitionSchema = z
 export type SagaDefinitionView = z.infer<typeof SagaDefinitionSchema>;
 
 /** Every registered definition, as GET /sagas/definitions lists them. */
-export function sagaDefinitions(): SagaDefinitionView[] {
-  return sagaRegistry.all().map((d) => ({
+export function sagaDefinitions(catalog: SagaCatalog): SagaDefinitionView[] {
+  return catalog.definitions.map((d) => ({
     name: d.name,
-    steps: d.steps.map((s) => ({
-      name: s.name,
-      command: s.command,
-      compensation: s.compensation?.command ?? null,
-    })),
-    keys: Object.keys(d.keys),
+    steps: d.steps.map((s) => ({ name: s.name, command: s.command, compensation: s.compensation })),
+    keys: [...d.keys],
   }));
 }
 

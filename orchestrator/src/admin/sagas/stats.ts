@@ -1,7 +1,7 @@
 // GET /sagas/stats: sagas per status, how many are stuck, and the last hour in five-minute buckets.
 import { sagaInstances, type DbExecutor } from '@sagaport/db';
 import { sql } from 'drizzle-orm';
-import { SagaStatus } from '../../saga/types.js';
+import { SagaStatus } from '../orchestration.js';
 import { stuckCondition } from './query.js';
 import type { SagaStats } from './schemas.js';
 
