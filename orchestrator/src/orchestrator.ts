@@ -13,15 +13,18 @@ import {
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { createAdminApp } from './admin/app.js';
-import { adminOpenApiDocument } from './admin/document.js';
-import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
-import type { AdminDeps } from './admin/env.js';
-import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
-import { DeadLetterArchiver } from './admin/dead-letters/archiver.js';
-import { LiveHub } from './admin/live/hub.js';
-import { REPLAY_JOBS_CHANNEL } from './admin/dead-letters/jobs.js';
-import { ReplayJobRunner } from './admin/dead-letters/runner.js';
+import {
+  type AdminDeps,
+  adminOpenApiDocument,
+  type AdminSettings,
+  createAdminApp,
+  DeadLetterArchiver,
+  defaultAdminSettings,
+  ensureBootstrapOperator,
+  LiveHub,
+  REPLAY_JOBS_CHANNEL,
+  ReplayJobRunner,
+} from '@sagaport/admin-api';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutOpenApiDocument, createCheckoutApi } from './http/checkout-api.js';

@@ -1,8 +1,6 @@
 // `node orchestrator/dist/admin/openapi-cli.js [file]`: writes the admin API's OpenAPI document (for the console's typed client).
 import { writeFileSync } from 'node:fs';
-import { createAdminApp } from './app.js';
-import { adminOpenApiDocument } from './document.js';
-import type { AdminDeps } from './env.js';
+import { type AdminDeps, adminOpenApiDocument, createAdminApp } from '@sagaport/admin-api';
 import { sagaCatalogOf } from '../saga/operator-actions.js';
 import { sagaRegistry } from '../saga/sagas.js';
 

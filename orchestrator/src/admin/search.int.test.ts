@@ -1,13 +1,16 @@
 import { auditLog, deadLetters, sagaInstances } from '@sagaport/db';
 import { desc, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../test-support/admin.js';
+import {
+  auditConditions,
+  createTestSession,
+  searchCondition,
+  selectSummaries,
+  type TestSession,
+  whereOf,
+} from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
-import { auditConditions } from './audit/routes.js';
-import { whereOf } from './dead-letters/queries.js';
-import { searchCondition } from './sagas/list.js';
 import { sagaRegistry } from '../saga/sagas.js';
-import { selectSummaries } from './sagas/query.js';
 
 /** Rows per table: enough that a sequential scan costs far more than an index lookup. */
 const ROWS = 20_000;

@@ -4,7 +4,7 @@ import type {
   OperatorAction as AdminOperatorAction,
   SagaCatalog,
   SagaStatus as AdminSagaStatus,
-} from '../admin/orchestration.js';
+} from '@sagaport/admin-api';
 import type { SagaEngine } from './engine.js';
 import type { SagaRegistry } from './registry.js';
 import type { OperatorAction, SagaStatus } from './types.js';

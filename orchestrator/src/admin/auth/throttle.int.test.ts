@@ -5,9 +5,8 @@ import { eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { createAdminApp } from '../app.js';
-import { defaultAdminSettings, type AdminSettings } from '../settings.js';
-import { hashPassword } from './password.js';
+import { type AdminSettings, createAdminApp, defaultAdminSettings } from '@sagaport/admin-api';
+import { hashPassword } from '@sagaport/admin-api/testing';
 import { operatorActionsOf, sagaCatalogOf } from '../../saga/operator-actions.js';
 import { sagaRegistry } from '../../saga/sagas.js';
 

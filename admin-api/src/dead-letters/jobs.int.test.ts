@@ -5,7 +5,7 @@ import { silentLogger } from '@sagaport/rabbitmq';
 import { eventually } from '@sagaport/rabbitmq/testing';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { insertDeadLetter } from '../../test-support/saga-fixtures.js';
+import { insertDeadLetter } from '../testing/dead-letters.js';
 import type { Actor } from '../env.js';
 import { cancelReplayJob, createReplayJob } from './jobs.js';
 import { ReplayJobRunner } from './runner.js';
