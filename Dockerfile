@@ -7,6 +7,7 @@ COPY package.json package-lock.json .npmrc turbo.json tsconfig.json vitest.share
 COPY rabbitmq/package.json rabbitmq/
 COPY db/package.json db/
 COPY runtime/package.json runtime/
+COPY admin-api/package.json admin-api/
 COPY orchestrator/package.json orchestrator/
 COPY workers/package.json workers/
 COPY admin-ui/package.json admin-ui/
@@ -31,6 +32,8 @@ COPY --from=build /app/db/dist db/dist/
 COPY --from=build /app/db/migrations db/migrations/
 COPY --from=build /app/runtime/package.json runtime/
 COPY --from=build /app/runtime/dist runtime/dist/
+COPY --from=build /app/admin-api/package.json admin-api/
+COPY --from=build /app/admin-api/dist admin-api/dist/
 COPY --from=build /app/orchestrator/package.json orchestrator/
 COPY --from=build /app/orchestrator/dist orchestrator/dist/
 COPY --from=build /app/workers/package.json workers/

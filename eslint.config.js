@@ -49,14 +49,26 @@ export default tseslint.config(
     },
   },
   // Dependencies point one way: apps (orchestrator, workers) use runtime, which uses rabbitmq and db;
-  // an app never imports another app, and the libraries know nothing of their callers.
+  // an app never imports another app, and the libraries know nothing of their callers. The
+  // orchestrator mounts admin-api, which reaches the saga engine only through the interfaces it
+  // declares (OperatorActions, SagaCatalog), never by importing the orchestrator.
   ...layerRules([
-    { files: ['workers/**'], forbidden: ['orchestrator', 'admin-ui', 'e2e'] },
+    { files: ['workers/**'], forbidden: ['orchestrator', 'admin-api', 'admin-ui', 'e2e'] },
     { files: ['orchestrator/**'], forbidden: ['workers', 'admin-ui', 'e2e'] },
-    { files: ['runtime/**'], forbidden: ['orchestrator', 'workers', 'admin-ui', 'e2e'] },
-    { files: ['rabbitmq/**'], forbidden: ['db', 'runtime', 'orchestrator', 'workers', 'admin-ui', 'e2e'] },
-    { files: ['db/**'], forbidden: ['rabbitmq', 'runtime', 'orchestrator', 'workers', 'admin-ui', 'e2e'] },
-    { files: ['admin-ui/**'], forbidden: ['db', 'rabbitmq', 'runtime', 'orchestrator', 'workers', 'e2e'] },
+    { files: ['admin-api/**'], forbidden: ['orchestrator', 'workers', 'admin-ui', 'e2e'] },
+    { files: ['runtime/**'], forbidden: ['orchestrator', 'admin-api', 'workers', 'admin-ui', 'e2e'] },
+    {
+      files: ['rabbitmq/**'],
+      forbidden: ['db', 'runtime', 'orchestrator', 'admin-api', 'workers', 'admin-ui', 'e2e'],
+    },
+    {
+      files: ['db/**'],
+      forbidden: ['rabbitmq', 'runtime', 'orchestrator', 'admin-api', 'workers', 'admin-ui', 'e2e'],
+    },
+    {
+      files: ['admin-ui/**'],
+      forbidden: ['db', 'rabbitmq', 'runtime', 'orchestrator', 'admin-api', 'workers', 'e2e'],
+    },
   ]),
   {
     files: ['**/*.js', '**/*.config.ts', '**/vitest.shared.ts'],

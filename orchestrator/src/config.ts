@@ -2,8 +2,7 @@
 import { loadDbConfig, type DbConfig } from '@sagaport/db';
 import { loadBrokerConfig, type BrokerConfig } from '@sagaport/rabbitmq';
 import { z } from 'zod';
-import { parseTrustedProxies } from './admin/auth/client-address.js';
-import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
+import { type AdminSettings, defaultAdminSettings, parseTrustedProxies } from '@sagaport/admin-api';
 import { defaultRetentionAges, type RetentionAges } from './retention/runner.js';
 
 const HttpEnv = z.object({

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { hostname } from 'node:os';
 import { createDatabase, migrateDatabase } from '@sagaport/db';
 import { buildTopology, connectBroker, declareTopology, waitForBroker } from '@sagaport/rabbitmq';
-import { createAdminDatabase } from './admin/database.js';
+import { createAdminDatabase } from '@sagaport/admin-api';
 import { loadConfig } from './config.js';
 import { consoleBuildRoot } from './http/console.js';
 import { createLogger, serveOperationalEndpoints, startTracing } from '@sagaport/runtime';

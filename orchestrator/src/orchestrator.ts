@@ -13,15 +13,18 @@ import {
 } from '@sagaport/rabbitmq';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { createAdminApp } from './admin/app.js';
-import { adminOpenApiDocument } from './admin/document.js';
-import { ensureBootstrapOperator } from './admin/auth/bootstrap.js';
-import type { AdminDeps } from './admin/env.js';
-import { defaultAdminSettings, type AdminSettings } from './admin/settings.js';
-import { DeadLetterArchiver } from './admin/dead-letters/archiver.js';
-import { LiveHub } from './admin/live/hub.js';
-import { REPLAY_JOBS_CHANNEL } from './admin/dead-letters/jobs.js';
-import { ReplayJobRunner } from './admin/dead-letters/runner.js';
+import {
+  type AdminDeps,
+  adminOpenApiDocument,
+  type AdminSettings,
+  createAdminApp,
+  DeadLetterArchiver,
+  defaultAdminSettings,
+  ensureBootstrapOperator,
+  LiveHub,
+  REPLAY_JOBS_CHANNEL,
+  ReplayJobRunner,
+} from '@sagaport/admin-api';
 import { CheckoutService } from './checkout/service.js';
 import type { SagaSettings } from './config.js';
 import { checkoutOpenApiDocument, createCheckoutApi } from './http/checkout-api.js';
@@ -31,25 +34,27 @@ import { salesAnalyticsProjection } from './projections/sales.js';
 import { consoleRoutes } from './http/console.js';
 import { docsRoutes } from './http/docs-page.js';
 import { Backpressure } from './http/backpressure.js';
-import { httpErrorsAsProblems, problem } from './http/problem.js';
-import { observeRequests } from './http/observe.js';
-import { securityHeaders } from './http/security-headers.js';
 import {
+  createProjectionMetrics,
   deliveryTracer,
+  httpErrorsAsProblems,
   observePublisher,
-  readinessRoutes,
   OutboxDispatcher,
   OutboxRelay,
-  createProjectionMetrics,
+  problem,
   ProjectionRunner,
   SharedStreamReader,
   type ReadinessCheck,
+  readinessRoutes,
+  securityHeaders,
   TableMaintenance,
 } from '@sagaport/runtime';
+import { observeRequests } from './http/observe.js';
 import { createOrchestratorMetrics } from './observability/metrics.js';
 import { MetricsSampler } from './observability/sampler.js';
 import { RetentionRunner } from './retention/runner.js';
 import type { SagaRegistry } from './saga/registry.js';
+import { operatorActionsOf, sagaCatalogOf } from './saga/operator-actions.js';
 import { sagaRegistry } from './saga/sagas.js';
 import { CancellationService } from './cancellation/service.js';
 import { SagaEndedSignal } from './saga/ended-signal.js';
@@ -317,7 +322,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     database: adminDatabase,
     broker,
     topology,
-    engine,
+    operator: operatorActionsOf(engine),
+    sagas: sagaCatalogOf(options.registry ?? sagaRegistry),
     settings: adminSettings,
     logger,
     live,

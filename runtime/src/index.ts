@@ -64,3 +64,29 @@ export { offsetOf, readRawEvent, eventsOf, STREAM_OFFSET_HEADER, streamTail } fr
 export type { StreamTail } from './projections/stream.js';
 export { SharedStreamReader } from './projections/stream-reader.js';
 export type { StreamDelivery, StreamSubscriber, StreamSubscription } from './projections/stream-reader.js';
+// The HTTP pieces both APIs (checkout and admin) share: problem+json, body limits, security headers, OpenAPI documents.
+export {
+  fieldErrors,
+  httpErrorsAsProblems,
+  invalidRequestHook,
+  problem,
+  ProblemSchema,
+  problemResponse,
+  problems,
+  routeProblem,
+} from './http/problem.js';
+export type { FieldError, Problem, ValidationTarget } from './http/problem.js';
+export { bodyLimits } from './http/body-limits.js';
+export type { BodyLimitRule } from './http/body-limits.js';
+export {
+  contentSecurityPolicy,
+  contentSecurityPolicyWith,
+  securityHeaders,
+} from './http/security-headers.js';
+export { derivedOperationId, openApiDocumentOf } from './http/openapi-document.js';
+export type {
+  OpenApiDocument,
+  OpenApiDocumentHeader,
+  OpenApiDocumentOptions,
+  SecurityRequirement,
+} from './http/openapi-document.js';

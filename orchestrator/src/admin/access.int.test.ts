@@ -14,8 +14,7 @@ import {
 import { count, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../test-support/admin.js';
-import { createTestToken } from '../test-support/tokens.js';
+import { createTestSession, createTestToken, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
 
 interface Operation {

@@ -1,12 +1,16 @@
 import { auditLog, deadLetters, sagaInstances } from '@sagaport/db';
 import { desc, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../test-support/admin.js';
+import {
+  auditConditions,
+  createTestSession,
+  searchCondition,
+  selectSummaries,
+  type TestSession,
+  whereOf,
+} from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
-import { auditConditions } from './audit/routes.js';
-import { whereOf } from './dead-letters/queries.js';
-import { searchCondition } from './sagas/list.js';
-import { selectSummaries } from './sagas/query.js';
+import { sagaRegistry } from '../saga/sagas.js';
 
 /** Rows per table: enough that a sequential scan costs far more than an index lookup. */
 const ROWS = 20_000;
@@ -87,7 +91,7 @@ describe('admin text filters: indexes and the admin pool’s statement timeout (
 
   it('finds a saga by email, ignoring case, through the business keys index', async () => {
     const query = selectSummaries(stack.adminDatabase.db)
-      .where(searchCondition('customer12345@EXAMPLE.com'))
+      .where(searchCondition('customer12345@EXAMPLE.com', sagaRegistry.keyNames()))
       .orderBy(desc(sagaInstances.createdAt), desc(sagaInstances.id))
       .limit(51);
     const plan = await planOf(query);

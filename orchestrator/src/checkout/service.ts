@@ -4,7 +4,7 @@ import { checkoutRequests, sagaInstances, type Database } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { CheckoutRequest, CheckoutStatus } from '../http/checkout-schema.js';
-import type { FieldError } from '../http/problem.js';
+import type { FieldError } from '@sagaport/runtime';
 import type { SagaEngine } from '../saga/engine.js';
 import type { EndedSaga } from '../saga/store.js';
 import { type CheckoutData, checkoutSaga } from '../saga/checkout-saga.js';

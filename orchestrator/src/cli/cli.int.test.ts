@@ -7,10 +7,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { apiTokens, deadLetters } from '@sagaport/db';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession } from '../test-support/admin.js';
+import { createTestSession, createTestToken } from '@sagaport/admin-api/testing';
 import { insertDeadLetter, sagaState, startCheckout } from '../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
-import { createTestToken } from '../test-support/tokens.js';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 

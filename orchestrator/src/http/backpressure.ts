@@ -4,7 +4,7 @@
 import type { DatabaseHandle } from '@sagaport/db';
 import type { AmqpConnectionManager } from '@sagaport/rabbitmq';
 import type { MiddlewareHandler } from 'hono';
-import { problem } from './problem.js';
+import { problem } from '@sagaport/runtime';
 
 export interface BackpressureOptions {
   readonly broker: AmqpConnectionManager;

@@ -5,10 +5,15 @@ import type { CancellationRefusal, CancellationService } from '../cancellation/s
 import type { CheckoutService } from '../checkout/service.js';
 import type { SagaEndedSignal } from '../saga/ended-signal.js';
 import type { Backpressure } from './backpressure.js';
-import { bodyLimits, type BodyLimitRule } from './body-limits.js';
+import {
+  type BodyLimitRule,
+  bodyLimits,
+  invalidRequestHook,
+  problemResponse,
+  routeProblem,
+} from '@sagaport/runtime';
 import { answerStarted, notAUuid, startedHeaders, statusResponse, type StartEnv } from './checkouts.js';
 import { CancellationRequest, KeyReusedProblem, MAX_CANCELLATION_BODY_BYTES } from './checkout-schema.js';
-import { invalidRequestHook, problemResponse, routeProblem } from './problem.js';
 import { startRequest, startRequestParameters } from './start-request.js';
 
 export interface CancellationRoutesOptions {

@@ -7,7 +7,7 @@ import type { SagaEndedSignal } from '../saga/ended-signal.js';
 import type { Backpressure } from './backpressure.js';
 import { cancellationRoutes } from './cancellations.js';
 import { checkoutRoutes } from './checkouts.js';
-import { openApiDocumentOf, type OpenApiDocumentHeader } from './openapi-document.js';
+import { openApiDocumentOf, type OpenApiDocumentHeader } from '@sagaport/runtime';
 import { orderRoutes } from './orders.js';
 
 export interface CheckoutApiDeps {

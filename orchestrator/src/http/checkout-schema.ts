@@ -1,7 +1,7 @@
 // The checkout API's request and response schemas (zod); the OpenAPI document is generated from them.
 import { Address, Quantity, Sku } from '@sagaport/rabbitmq';
 import { z } from '@hono/zod-openapi';
-import { ProblemSchema } from './problem.js';
+import { ProblemSchema } from '@sagaport/runtime';
 
 export const CheckoutRequest = z
   .strictObject({

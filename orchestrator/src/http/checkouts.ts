@@ -4,14 +4,20 @@ import type { Context } from 'hono';
 import { CheckoutService } from '../checkout/service.js';
 import type { SagaEndedSignal } from '../saga/ended-signal.js';
 import type { Backpressure } from './backpressure.js';
-import { bodyLimits, type BodyLimitRule } from './body-limits.js';
+import {
+  type BodyLimitRule,
+  bodyLimits,
+  invalidRequestHook,
+  type Problem,
+  problemResponse,
+  routeProblem,
+} from '@sagaport/runtime';
 import {
   CheckoutRequest,
   CheckoutStatus,
   KeyReusedProblem,
   MAX_CHECKOUT_BODY_BYTES,
 } from './checkout-schema.js';
-import { invalidRequestHook, problemResponse, routeProblem, type Problem } from './problem.js';
 import { startRequest, startRequestParameters, type StartRequestVariables } from './start-request.js';
 
 export interface CheckoutRoutesOptions {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { docsRoutes, rendererLogoStyle } from './docs-page.js';
-import { securityHeaders } from './security-headers.js';
+import { securityHeaders } from '@sagaport/runtime';
 
 const app = new Hono().use('*', securityHeaders()).route('/', docsRoutes());
 

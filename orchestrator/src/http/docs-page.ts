@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { html } from 'hono/html';
-import { contentSecurityPolicyWith } from './security-headers.js';
+import { contentSecurityPolicyWith } from '@sagaport/runtime';
 
 /** The documents the page lists, in its definition picker; the first is shown first. */
 export const documentedApis = [

@@ -2,9 +2,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type postgres from 'postgres';
 import { decodeCursor, listCustomerOrders, readOrder } from '../projections/order-queries.js';
-import { bodyLimits } from './body-limits.js';
+import { bodyLimits, invalidRequestHook, problemResponse, routeProblem } from '@sagaport/runtime';
 import { notAUuid } from './checkouts.js';
-import { invalidRequestHook, problemResponse, routeProblem } from './problem.js';
 
 /** The query of `GET /orders`. */
 export const OrdersQuery = z.strictObject({

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { healthRoutes } from '@sagaport/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../test-support/admin.js';
+import { createTestSession, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
 
 const MiB = 1024 * 1024;

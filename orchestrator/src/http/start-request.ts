@@ -2,7 +2,7 @@
 import { z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { IdempotencyKey, MAX_WAIT_SECONDS } from './checkout-schema.js';
-import { fieldErrors, problem } from './problem.js';
+import { fieldErrors, problem } from '@sagaport/runtime';
 
 /** What a saga-starting route's handler reads: the checked key and the wait it may hold the answer for. */
 export type StartRequestVariables = {

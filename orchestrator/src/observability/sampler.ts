@@ -3,7 +3,7 @@ import { deadLetters, replayJobs, sagaInstances, type Database } from '@sagaport
 import { sagaContracts, type Logger, type Topology } from '@sagaport/rabbitmq';
 import { sql } from 'drizzle-orm';
 import { Gauge, type Registry } from 'prom-client';
-import { fetchBrokerQueues } from '../admin/queues/management.js';
+import { fetchBrokerQueues } from '@sagaport/admin-api';
 
 /** A saga past its step deadline by this much was not picked up by the timeout scanner: stuck. */
 export const STUCK_AFTER_SECONDS = 60;

@@ -1,6 +1,6 @@
 // Fixtures for the sagas API's integration tests: start checkouts, answer their commands, archive dead letters.
 import { randomUUID } from 'node:crypto';
-import { deadLetters, sagaInstances, type Database } from '@sagaport/db';
+import { sagaInstances, type Database } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import type { SagaEngine } from '../saga/engine.js';
@@ -84,51 +84,4 @@ export async function failedSaga(
   return sagaId;
 }
 
-/**
- * Archives a dead letter of saga `sagaId` as the archiver would. Give `body` and the original
- * exchange and queue (a test topology's) for a dead letter that can really be replayed.
- */
-export async function insertDeadLetter(
-  db: Database,
-  values: {
-    sagaId: string;
-    messageType: string;
-    messageId: string;
-    lastFailedAt?: Date;
-    status?: 'open' | 'discarded';
-    body?: unknown;
-    originalExchange?: string;
-    originalQueue?: string;
-  },
-): Promise<string> {
-  const at = values.lastFailedAt ?? new Date();
-  const originalQueue = values.originalQueue ?? 'inventory.commands';
-  const [row] = await db
-    .insert(deadLetters)
-    .values({
-      failureKey: randomUUID(),
-      deadLetterQueue: `${originalQueue}.dlq`,
-      originalExchange: values.originalExchange ?? 'sagaport.commands',
-      originalRoutingKey: values.messageType,
-      originalQueue,
-      messageId: values.messageId,
-      messageType: values.messageType,
-      sagaId: values.sagaId,
-      headers: {},
-      properties: {},
-      body: JSON.stringify(values.body ?? {}),
-      bodyEncoding: 'utf8',
-      errorClass: 'transient',
-      errorName: 'TransientError',
-      errorMessage: 'inventory database unavailable',
-      attempts: 4,
-      firstFailedAt: at,
-      lastFailedAt: at,
-      failedBy: 'inventory-worker-1',
-      fingerprint: 'fp-test',
-      fingerprintText: 'inventory database unavailable',
-      status: values.status ?? 'open',
-    })
-    .returning({ id: deadLetters.id });
-  return row!.id;
-}
+export { insertDeadLetter } from '@sagaport/admin-api/testing';

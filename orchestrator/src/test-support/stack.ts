@@ -4,8 +4,7 @@ import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport
 import { silentLogger } from '@sagaport/rabbitmq';
 import { createTestBroker, type TestBroker } from '@sagaport/rabbitmq/testing';
 import type { DatabaseHandle } from '@sagaport/db';
-import { createAdminDatabase } from '../admin/database.js';
-import { defaultAdminSettings, type AdminSettings } from '../admin/settings.js';
+import { type AdminSettings, createAdminDatabase, defaultAdminSettings } from '@sagaport/admin-api';
 import type { SagaSettings } from '../config.js';
 import { startOrchestrator, type Orchestrator, type OrchestratorOptions } from '../orchestrator.js';
 

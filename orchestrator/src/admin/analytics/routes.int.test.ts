@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { buildMessage, ConfirmPublisher, eventHeaders, type EventType } from '@sagaport/rabbitmq';
 import { eventually } from '@sagaport/rabbitmq/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, testProjectionSettings, type TestStack } from '../../test-support/stack.js';
 
 interface Report {

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { auditLog } from '@sagaport/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, cursor, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { cursor } from '../openapi.js';
 
 interface AuditEntry {
   id: number;

@@ -3,7 +3,7 @@ import { adminSessions, adminUsers, auditLog, loginThrottle, type AdminRole } fr
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { hashPassword, verifyPassword } from '@sagaport/admin-api/testing';
 
 const PASSWORD = 'the first long password';
 const NEW_PASSWORD = 'a brand new long password';

@@ -4,8 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { hashPassword } from './password.js';
-import { hashToken } from './session.js';
+import { hashPassword, hashToken } from '@sagaport/admin-api/testing';
 
 const PASSWORD = 'a long enough password';
 

@@ -5,9 +5,10 @@ import { eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { createAdminApp } from '../app.js';
-import { defaultAdminSettings, type AdminSettings } from '../settings.js';
-import { hashPassword } from './password.js';
+import { type AdminSettings, createAdminApp, defaultAdminSettings } from '@sagaport/admin-api';
+import { hashPassword } from '@sagaport/admin-api/testing';
+import { operatorActionsOf, sagaCatalogOf } from '../../saga/operator-actions.js';
+import { sagaRegistry } from '../../saga/sagas.js';
 
 const PASSWORD = 'a long enough password';
 const PROXY = '10.0.0.1';
@@ -28,7 +29,8 @@ describe('login throttle in PostgreSQL (3 per account, 5 per address, per 15 min
       database: stack.database,
       broker: stack.broker.connection,
       topology: stack.broker.topology,
-      engine: stack.orchestrator.engine,
+      operator: operatorActionsOf(stack.orchestrator.engine),
+      sagas: sagaCatalogOf(sagaRegistry),
       settings,
       logger: silentLogger,
     });

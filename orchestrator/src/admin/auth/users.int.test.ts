@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { adminUsers, auditLog } from '@sagaport/db';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type TestSession, verifyPassword } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { verifyPassword } from './password.js';
 
 interface UserBody {
   id: string;

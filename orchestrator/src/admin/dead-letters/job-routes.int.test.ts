@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { auditLog } from '@sagaport/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 
 interface JobPage {

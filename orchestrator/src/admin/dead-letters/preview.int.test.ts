@@ -3,7 +3,7 @@ import { auditLog, deadLetters, outbox, replayJobs } from '@sagaport/db';
 import { drainQueue, eventually } from '@sagaport/rabbitmq/testing';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type TestSession } from '@sagaport/admin-api/testing';
 import { insertDeadLetter, sagaState, startCheckout } from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 

@@ -4,7 +4,7 @@ import { Header } from '@sagaport/rabbitmq';
 import { drainQueue, eventually } from '@sagaport/rabbitmq/testing';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, readDeadLetter, type TestSession } from '@sagaport/admin-api/testing';
 import {
   answerAwaited,
   insertDeadLetter,
@@ -12,7 +12,6 @@ import {
   startCheckout,
 } from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { readDeadLetter } from './read.js';
 
 describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ)', () => {
   let stack: TestStack;

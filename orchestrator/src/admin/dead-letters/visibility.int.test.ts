@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deadLetters } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type TestSession } from '@sagaport/admin-api/testing';
 import { insertDeadLetter } from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 

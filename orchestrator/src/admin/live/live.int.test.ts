@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { type Change, createTestSession, type TestSession } from '@sagaport/admin-api/testing';
 import { startCheckout } from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import type { CheckoutData } from '../../saga/checkout-saga.js';
-import type { Change } from './changes.js';
 
 function burstData(): CheckoutData {
   return {

@@ -3,11 +3,11 @@ import { silentLogger } from '@sagaport/rabbitmq';
 import { eventually } from '@sagaport/rabbitmq/testing';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type Queue, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { createAdminApp } from '../app.js';
-import { defaultAdminSettings } from '../settings.js';
-import type { Queue } from './routes.js';
+import { createAdminApp, defaultAdminSettings } from '@sagaport/admin-api';
+import { operatorActionsOf, sagaCatalogOf } from '../../saga/operator-actions.js';
+import { sagaRegistry } from '../../saga/sagas.js';
 
 interface QueueList {
   available: boolean;
@@ -38,7 +38,8 @@ describe('GET /api/admin/queues (the real RabbitMQ management API)', () => {
       database: stack.database,
       broker: stack.broker.connection,
       topology: stack.broker.topology,
-      engine: stack.orchestrator.engine,
+      operator: operatorActionsOf(stack.orchestrator.engine),
+      sagas: sagaCatalogOf(sagaRegistry),
       settings: { ...defaultAdminSettings, managementUrl },
       logger: silentLogger,
     });

@@ -3,10 +3,9 @@ import { auditLog, sagaEvents } from '@sagaport/db';
 import { drainQueue, eventually } from '@sagaport/rabbitmq/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type SagaDetail, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import { answerAwaited, failedSaga, sagaState, startCheckout } from '../../test-support/saga-fixtures.js';
-import type { SagaDetail } from './schemas.js';
 
 type Delivered = Awaited<ReturnType<typeof drainQueue>>[number];
 

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { deadLetters, messageRetries } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import {
+  createTestSession,
+  type SagaDeadLetter,
+  type SagaDetail,
+  type TestSession,
+  type TimelineEntry,
+} from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import {
   answerAwaited,
@@ -10,7 +16,6 @@ import {
   sagaState,
   startCheckout,
 } from '../../test-support/saga-fixtures.js';
-import type { SagaDeadLetter, SagaDetail, TimelineEntry } from './schemas.js';
 
 interface DetailResponse {
   saga: SagaDetail;

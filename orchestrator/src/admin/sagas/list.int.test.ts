@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sagaInstances } from '@sagaport/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type SagaSummary, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import {
   answerAwaited,
@@ -10,7 +10,6 @@ import {
   insertDeadLetter,
   startCheckout,
 } from '../../test-support/saga-fixtures.js';
-import type { SagaSummary } from './schemas.js';
 
 interface Page {
   items: SagaSummary[];

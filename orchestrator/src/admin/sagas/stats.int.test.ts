@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { sagaInstances } from '@sagaport/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type SagaStats, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import { answerAwaited, failedSaga, startCheckout } from '../../test-support/saga-fixtures.js';
-import type { SagaStats } from './schemas.js';
 
 const FIVE_MINUTES = 5 * 60_000;
 

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { adminUsers, apiTokens, auditLog } from '@sagaport/db';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSession, type TestSession } from '../../test-support/admin.js';
+import { createTestSession, type TestSession } from '@sagaport/admin-api/testing';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 
 interface ApiToken {
