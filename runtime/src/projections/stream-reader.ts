@@ -30,6 +30,11 @@ export interface StreamSubscription {
 interface Entry {
   readonly subscriber: StreamSubscriber;
   released: number;
+  /**
+   * Joined, and the reader has not read again from its position yet: the current consumer's
+   * deliveries may lie ahead of it, and one taken now would make it skip the offsets between.
+   */
+  joining: boolean;
 }
 
 /**
@@ -63,7 +68,7 @@ export class SharedStreamReader {
 
   /** Adds a subscriber; the reader reads from its position if it is behind. */
   subscribe(subscriber: StreamSubscriber): StreamSubscription {
-    const entry: Entry = { subscriber, released: subscriber.position() - 1 };
+    const entry: Entry = { subscriber, released: subscriber.position() - 1, joining: true };
     this.entries.add(entry);
     this.restart();
     return {
@@ -117,17 +122,20 @@ export class SharedStreamReader {
   }
 
   private async consume(channel: Channel): Promise<void> {
-    if (this.consumerTag && this.channel === channel) {
-      const tag = this.consumerTag;
-      this.consumerTag = undefined;
-      await channel.cancel(tag);
-    }
+    const previous = this.channel === channel ? this.consumerTag : undefined;
     this.channel = channel;
-    // What the old consumer delivered is void (a stream does not requeue: an ack only returns credit).
+    this.consumerTag = undefined;
+    // What the old consumer delivered is void (a stream does not requeue: an ack only returns
+    // credit), and none of it is acked from here: an ack racing the cancel could name a tag the
+    // broker has already forgotten, which closes the channel.
     this.generation += 1;
     const mine = this.generation;
     this.unacked = [];
-    for (const entry of this.entries) entry.subscriber.reset();
+    for (const entry of this.entries) {
+      entry.subscriber.reset();
+      entry.joining = false;
+    }
+    if (previous) await channel.cancel(previous);
     if (this.entries.size === 0) return;
     const from = Math.min(...[...this.entries].map((e) => e.subscriber.position()));
     for (const entry of this.entries)
@@ -140,7 +148,11 @@ export class SharedStreamReader {
         const delivery = { offset: offsetOf(message), message };
         this.unacked.push(delivery);
         for (const entry of this.entries) {
-          if (delivery.offset >= entry.subscriber.position() && delivery.offset > entry.released) {
+          if (
+            !entry.joining &&
+            delivery.offset >= entry.subscriber.position() &&
+            delivery.offset > entry.released
+          ) {
             entry.subscriber.deliver(delivery);
           }
         }
