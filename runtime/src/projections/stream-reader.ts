@@ -50,7 +50,6 @@ export class SharedStreamReader {
   private readonly entries = new Set<Entry>();
   private wrapper: ReturnType<AmqpConnectionManager['createChannel']> | undefined;
   private channel: Channel | undefined;
-  private consumerTag: string | undefined;
   /** Which consume is current: deliveries of an earlier one (cancelled, or a closed channel's) are void. */
   private generation = 0;
   /** Delivered and not yet acked, in stream order. */
@@ -91,43 +90,44 @@ export class SharedStreamReader {
     return next;
   }
 
-  /** Reads from the lowest position again (first subscriber, a subscriber behind, a new channel). */
+  /**
+   * Reads from the lowest position again (the first subscriber, one joining behind) on a new
+   * channel. Not a cancel and a new consume on the same channel: a stream consumer's deliveries
+   * can still arrive after its cancel is confirmed, and amqplib fails the whole connection on a
+   * delivery for a consumer it no longer knows.
+   */
   private restart(): void {
     this.serially(async () => {
-      if (!this.wrapper) {
-        let created: ReturnType<AmqpConnectionManager['createChannel']> | undefined = undefined;
-        created = this.connection.createChannel({
-          json: false,
-          // A new channel (first, or after a reconnect) reads from the lowest position again;
-          // a closed wrapper's late setup does nothing.
-          setup: (channel: Channel) =>
-            this.serially(async () => {
-              if (this.wrapper === created) await this.consume(channel);
-            }),
-        });
-        this.wrapper = created;
-        // A missing stream or a broker restart cutting the setup short: set up again on the next connection.
-        this.wrapper.on('error', (error: Error) =>
-          this.log.warn({ err: error, queue: this.queue }, 'stream reader channel error'),
-        );
-        return;
-      }
-      const channel = this.channel;
-      if (!channel) return; // its setup is still to run, and reads from the lowest position
-      await this.consume(channel);
+      const old = this.wrapper;
+      this.wrapper = undefined;
+      this.channel = undefined;
+      this.generation += 1;
+      this.unacked = [];
+      if (old) await old.close().catch(() => undefined);
+      if (this.entries.size === 0) return;
+      let created: ReturnType<AmqpConnectionManager['createChannel']> | undefined = undefined;
+      created = this.connection.createChannel({
+        json: false,
+        // A new channel (this one, or after a reconnect) reads from the lowest position; a
+        // closed wrapper's late setup does nothing.
+        setup: (channel: Channel) =>
+          this.serially(async () => {
+            if (this.wrapper === created) await this.consume(channel);
+          }),
+      });
+      this.wrapper = created;
+      // A missing stream or a broker restart cutting the setup short: set up again on the next connection.
+      created.on('error', (error: Error) =>
+        this.log.warn({ err: error, queue: this.queue }, 'stream reader channel error'),
+      );
     }).catch((error: unknown) => {
-      // The channel closed under it: the wrapper's setup reads again on the next one.
-      this.log.warn({ err: error, queue: this.queue }, 'stream reader could not consume again');
+      this.log.warn({ err: error, queue: this.queue }, 'stream reader could not read again');
     });
   }
 
   private async consume(channel: Channel): Promise<void> {
-    const previous = this.channel === channel ? this.consumerTag : undefined;
     this.channel = channel;
-    this.consumerTag = undefined;
-    // What the old consumer delivered is void (a stream does not requeue: an ack only returns
-    // credit), and none of it is acked from here: an ack racing the cancel could name a tag the
-    // broker has already forgotten, which closes the channel.
+    // What an earlier channel delivered is void (a stream does not requeue: an ack only returns credit).
     this.generation += 1;
     const mine = this.generation;
     this.unacked = [];
@@ -135,13 +135,12 @@ export class SharedStreamReader {
       entry.subscriber.reset();
       entry.joining = false;
     }
-    if (previous) await channel.cancel(previous);
     if (this.entries.size === 0) return;
     const from = Math.min(...[...this.entries].map((e) => e.subscriber.position()));
     for (const entry of this.entries)
       entry.released = Math.max(entry.released, entry.subscriber.position() - 1);
     await channel.prefetch(this.options.prefetch ?? 1_000);
-    const { consumerTag } = await channel.consume(
+    await channel.consume(
       this.queue,
       (message) => {
         if (!message || this.generation !== mine) return;
@@ -160,7 +159,6 @@ export class SharedStreamReader {
       },
       { arguments: { [STREAM_OFFSET_HEADER]: Math.max(0, from) } },
     );
-    this.consumerTag = consumerTag;
   }
 
   /** Acks (with `multiple`) the deliveries every subscriber has released or skipped. */
@@ -182,7 +180,6 @@ export class SharedStreamReader {
     const wrapper = this.wrapper;
     this.wrapper = undefined;
     this.channel = undefined;
-    this.consumerTag = undefined;
     this.generation += 1;
     this.unacked = [];
     void this.serially(async () => {
