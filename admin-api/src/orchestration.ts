@@ -3,30 +3,10 @@ import type { Transaction } from '@sagaport/db';
 import type { Projection, RebuildStatus } from '@sagaport/runtime';
 import type postgres from 'postgres';
 
-/**
- * Where a saga stands, as `saga_instances.status` stores it: running, then completed; or
- * compensating, then compensated or failed; or rejected. The orchestrator's engine writes these
- * values (its own `SagaStatus` must stay equal to this one; the orchestrator's adapter checks it).
- */
-export const SagaStatus = {
-  running: 'running',
-  compensating: 'compensating',
-  completed: 'completed',
-  compensated: 'compensated',
-  /** A compensation could not finish: an operator has to look. */
-  failed: 'failed',
-  /** A step that decides whether the saga may go ahead refused: the saga ends with the reason, nothing changed. */
-  rejected: 'rejected',
-} as const;
-export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
+// The statuses live beside the table that stores them (`@sagaport/db`), shared with the engine.
+import { SagaStatus, terminalStatuses } from '@sagaport/db';
 
-/** The statuses a saga never leaves. */
-export const terminalStatuses: readonly SagaStatus[] = [
-  SagaStatus.completed,
-  SagaStatus.compensated,
-  SagaStatus.failed,
-  SagaStatus.rejected,
-];
+export { SagaStatus, terminalStatuses };
 
 /** What an operator can ask of a saga from the console. */
 export const OperatorAction = { retryStep: 'retry-step', compensate: 'compensate' } as const;

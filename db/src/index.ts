@@ -36,8 +36,10 @@ export {
   sagaEvents,
   sagaInstances,
   sagaSchema,
+  SagaStatus,
   shipments,
   shippingSchema,
+  terminalStatuses,
 } from './schema/index.js';
 export {
   OUTBOX_CHANNEL,

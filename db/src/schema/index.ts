@@ -1,6 +1,14 @@
 // Every table of the Sagaport database; drizzle-kit reads this file to generate migrations.
 export { inbox, outbox } from './messaging.js';
-export { checkoutRequests, foldedBusinessKeys, sagaEvents, sagaInstances, sagaSchema } from './saga.js';
+export {
+  checkoutRequests,
+  foldedBusinessKeys,
+  sagaEvents,
+  sagaInstances,
+  sagaSchema,
+  SagaStatus,
+  terminalStatuses,
+} from './saga.js';
 export { orders, ordersSchema } from './orders.js';
 export { inventorySchema, products, reservations } from './inventory.js';
 export { charges, paymentsSchema, providerCalls, refunds } from './payments.js';

@@ -8,6 +8,31 @@ export const sagaSchema = pgSchema('saga');
  * One row per saga: where it stands now. Kept in the same transaction as the event log and
  * rebuildable from it; `version` guards each transition (optimistic concurrency).
  */
+/**
+ * Where a saga stands, as `saga.instances.status` stores it: running, then completed; or
+ * compensating, then compensated or failed; or rejected, when a step marked `refusalRejects`
+ * refused (the request was refused, nothing changed).
+ */
+export const SagaStatus = {
+  running: 'running',
+  compensating: 'compensating',
+  completed: 'completed',
+  compensated: 'compensated',
+  /** A compensation could not finish: an operator has to look. */
+  failed: 'failed',
+  /** A step that decides whether the saga may go ahead refused: the saga ends with the reason, nothing changed. */
+  rejected: 'rejected',
+} as const;
+export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
+
+/** The statuses a saga never leaves. */
+export const terminalStatuses: readonly SagaStatus[] = [
+  SagaStatus.completed,
+  SagaStatus.compensated,
+  SagaStatus.failed,
+  SagaStatus.rejected,
+];
+
 export const sagaInstances = sagaSchema.table(
   'instances',
   {

@@ -3,15 +3,14 @@ import type {
   OperatorActions,
   OperatorAction as AdminOperatorAction,
   SagaCatalog,
-  SagaStatus as AdminSagaStatus,
 } from '@sagaport/admin-api';
 import type { SagaEngine } from './engine.js';
 import type { SagaRegistry } from './registry.js';
-import type { OperatorAction, SagaStatus } from './types.js';
+import type { OperatorAction } from './types.js';
 
-// The admin API declares the statuses and actions it reads and offers; they must stay the engine's.
+// The admin API declares the actions it offers; they must stay the engine's (the statuses both
+// take from @sagaport/db).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const _sameStatuses: Same<SagaStatus, AdminSagaStatus> = true;
 const _sameActions: Same<OperatorAction, AdminOperatorAction> = true;
 
 /** The operator actions the admin API calls, carried out by `engine` (the action and its audit row in one transaction). */

@@ -1,28 +1,10 @@
 // The saga's state and the results of its transitions, shared by the definition, the transition and the engine.
 import type { CommandType, FailureReason } from '@sagaport/rabbitmq';
 
-/**
- * Where a saga stands: running, then completed; or compensating, then compensated or failed; or
- * rejected, when a step marked `refusalRejects` refused (the request was refused, nothing changed).
- */
-export const SagaStatus = {
-  running: 'running',
-  compensating: 'compensating',
-  completed: 'completed',
-  compensated: 'compensated',
-  /** A compensation could not finish: an operator has to look. */
-  failed: 'failed',
-  /** A step that decides whether the saga may go ahead refused: the saga ends with the reason, nothing changed. */
-  rejected: 'rejected',
-} as const;
-export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
+// The statuses live beside the table that stores them; the engine, the admin API and the console share them.
+import { SagaStatus, terminalStatuses } from '@sagaport/db';
 
-export const terminalStatuses: readonly SagaStatus[] = [
-  SagaStatus.completed,
-  SagaStatus.compensated,
-  SagaStatus.failed,
-  SagaStatus.rejected,
-];
+export { SagaStatus, terminalStatuses };
 
 export const StepPhase = { forward: 'forward', compensation: 'compensation' } as const;
 export type StepPhase = (typeof StepPhase)[keyof typeof StepPhase];
