@@ -161,6 +161,11 @@ const doubled = await one(sql`
 const oversold = await one(sql`
   select coalesce(sum(greatest(0, -available)), 0)::int as n from inventory.products`);
 const deadLetters = await one(sql`select count(*)::int as n from dead_letters`);
+// Each dead letter by where it failed and why, so a failed soak says what to look at.
+const deadLetterReasons = await sql<{ queue: string; type: string; error: string; n: number }[]>`
+  select original_queue as queue, message_type as type,
+    error_class || ' ' || error_name || ': ' || left(error_message, 300) as error, count(*)::int as n
+  from dead_letters group by 1, 2, 3 order by n desc limit 10`;
 const line = {
   minutes,
   rate,
@@ -171,6 +176,7 @@ const line = {
   doubled,
   oversold,
   dead_letters: deadLetters,
+  ...(deadLetterReasons.length > 0 ? { dead_letter_reasons: deadLetterReasons } : {}),
   consistent: report.problems.length === 0,
   problems: report.problems,
   faults: faults.length,
