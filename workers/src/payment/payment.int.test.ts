@@ -124,11 +124,19 @@ describe('payment worker', () => {
 
   it('charges once when two charge messages of one saga race', async () => {
     const sagaId = randomUUID();
-    const outcomes = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        processCommand(delivery('payment.charge', paymentCharge(PaymentTestToken.visa), { sagaId })),
-      ),
-    );
+    // A message that loses the race fails with a TransientError ("charged concurrently") and the
+    // consumer delivers it again; here each is tried again the same way, a few times at most.
+    const processUntilSettled = async () => {
+      const command = delivery('payment.charge', paymentCharge(PaymentTestToken.visa), { sagaId });
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await processCommand(command);
+        } catch (error) {
+          if (!(error instanceof TransientError) || attempt >= 5) throw error;
+        }
+      }
+    };
+    const outcomes = await Promise.all(Array.from({ length: 5 }, processUntilSettled));
     expect(await chargesOf(sagaId)).toHaveLength(1);
     const results = new Set(outcomes.map((o) => JSON.stringify(o.reply?.payload)));
     expect(results.size).toBe(1);
