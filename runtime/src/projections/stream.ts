@@ -52,17 +52,41 @@ export interface StreamTail {
 
 /**
  * Finds the end of `queue` (a stream): consumes from its last chunk (`x-stream-offset: last`)
- * until no delivery came for `idleMs` (or `maxMs` passed) and returns the highest offset seen,
- * or null for an empty stream. Costs one short-lived channel and one chunk's deliveries.
+ * and returns the highest offset delivered, or null for an empty stream. It stops when no
+ * delivery came for `idleMs`, or `settleMs` after the first delivery: under load new messages
+ * arrive all the time, and a probe that waited for a pause would read the live stream for
+ * `maxMs` (a lag sample every few seconds then cost as many deliveries as the projections'
+ * own reading). So the answer can miss what was published in its last `settleMs`, which a lag
+ * reading or a rebuild's target can afford. Callers that ask at the same time (one lag sample
+ * per projection) share one probe. Costs one short-lived channel and a few deliveries.
  */
-export async function streamTail(
+export function streamTail(
   connection: AmqpConnectionManager,
   queue: string,
-  options: { idleMs?: number; maxMs?: number } = {},
+  options: { idleMs?: number; settleMs?: number; maxMs?: number } = {},
+): Promise<StreamTail | null> {
+  let probes = tailProbes.get(connection);
+  if (!probes) tailProbes.set(connection, (probes = new Map<string, Promise<StreamTail | null>>()));
+  const running = probes.get(queue);
+  if (running) return running;
+  const probe = probeTail(connection, queue, options).finally(() => probes.delete(queue));
+  probes.set(queue, probe);
+  return probe;
+}
+
+/** The probes under way, by connection and stream. */
+const tailProbes = new WeakMap<AmqpConnectionManager, Map<string, Promise<StreamTail | null>>>();
+
+async function probeTail(
+  connection: AmqpConnectionManager,
+  queue: string,
+  options: { idleMs?: number; settleMs?: number; maxMs?: number },
 ): Promise<StreamTail | null> {
   const idleMs = options.idleMs ?? 150;
+  const settleMs = options.settleMs ?? 50;
   const maxMs = options.maxMs ?? 3_000;
   let tail: StreamTail | null = null;
+  let first: number | undefined;
   let last = Date.now();
   let raw: Channel | undefined;
   const wrapper = connection.createChannel({
@@ -75,6 +99,7 @@ export async function streamTail(
         (message) => {
           if (!message) return;
           last = Date.now();
+          first ??= last;
           const offset = offsetOf(message);
           if (!tail || offset > tail.offset) tail = { offset, at: timeOf(message) };
           channel.ack(message);
@@ -99,8 +124,12 @@ export async function streamTail(
     ]);
     const started = Date.now();
     last = Date.now();
-    while (!failure && Date.now() - last < idleMs && Date.now() - started < maxMs) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    const done = () =>
+      Date.now() - last >= idleMs ||
+      (first !== undefined && Date.now() - first >= settleMs) ||
+      Date.now() - started >= maxMs;
+    while (!failure && !done()) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
     if (failure) throw new Error(`cannot read the end of stream ${queue}: ${failure.message}`);
     return tail;
