@@ -12,7 +12,7 @@ import { claimRebuild, failRebuild, readRebuild, RebuildState, type RebuildStatu
 import type { Projection, StreamEvent } from './runner.js';
 import { createShadows, dropShadows, shadowOf, swapShadows } from './shadow.js';
 import { parkEvent } from './store.js';
-import { eventsOf, offsetOf, readRawEvent, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
+import { offsetOf, readEventsOf, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';
 
 export interface ProjectionRebuildOptions {
   /** The projection to rebuild; it must declare its `tables` and `retarget`. */
@@ -194,13 +194,10 @@ export class ProjectionRebuild {
     const readable: (StreamEvent & { index: number; raw: StreamRawEvent })[] = [];
     const unreadable: { offset: number; index: number; raw: StreamRawEvent; error: string }[] = [];
     for (const delivery of batch) {
-      eventsOf(delivery.message).forEach((raw, index) => {
-        try {
-          readable.push({ offset: delivery.offset, index, raw, event: readRawEvent(raw) });
-        } catch (cause) {
-          unreadable.push({ offset: delivery.offset, index, raw, error: (cause as Error).message });
-        }
-      });
+      for (const read of readEventsOf(delivery.message)) {
+        if ('event' in read) readable.push({ offset: delivery.offset, ...read });
+        else unreadable.push({ offset: delivery.offset, ...read });
+      }
     }
     const last = batch[batch.length - 1]!;
     const lastAt = timeOf(last.message) ?? this.lastEventAt;

@@ -11,7 +11,7 @@ import type { ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
 import type { ProjectionMetrics } from './metrics.js';
 import { parkEvent, readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
-import { eventsOf, readRawEvent, streamTail, timeOf } from './stream.js';
+import { readEventsOf, streamTail, timeOf } from './stream.js';
 import { SharedStreamReader } from './stream-reader.js';
 
 /** An event at its place in the stream. */
@@ -270,13 +270,10 @@ export class ProjectionRunner {
     let upTo = fresh.length;
     for (let i = 0; i < upTo; i += 1) {
       const delivery = fresh[i]!;
-      eventsOf(delivery.message).forEach((raw, index) => {
-        try {
-          readable.push({ offset: delivery.offset, index, raw, event: readRawEvent(raw) });
-        } catch (cause) {
-          parked.push({ offset: delivery.offset, index, raw, error: (cause as Error).message });
-        }
-      });
+      for (const read of readEventsOf(delivery.message)) {
+        if ('event' in read) readable.push({ offset: delivery.offset, ...read });
+        else parked.push({ offset: delivery.offset, ...read });
+      }
       // Parked and passed (an operator replays or skips it), then nothing more until resumed.
       if (stopPolicy && parked.length > 0) upTo = i + 1;
     }

@@ -36,6 +36,34 @@ export function readRawEvent(raw: RawEvent & { bodyText: string; fault?: string 
   return readEvent(raw);
 }
 
+/** An event of a delivery, read: its event, or why it cannot be read. */
+export type ReadStreamEvent =
+  | { readonly index: number; readonly raw: StreamRawEvent; readonly event: DomainEvent }
+  | { readonly index: number; readonly raw: StreamRawEvent; readonly error: string };
+
+const readDeliveries = new WeakMap<ConsumeMessage, readonly ReadStreamEvent[]>();
+
+/**
+ * The events of a delivery, each read (see {@link readRawEvent}). A delivery shared by several
+ * projections (one stream reader per process) is unpacked and checked once: the result is kept
+ * with the message, which is released when the last subscriber drops it. Callers must not
+ * change the events.
+ */
+export function readEventsOf(message: ConsumeMessage): readonly ReadStreamEvent[] {
+  let read = readDeliveries.get(message);
+  if (!read) {
+    read = eventsOf(message).map((raw, index): ReadStreamEvent => {
+      try {
+        return { index, raw, event: readRawEvent(raw) };
+      } catch (cause) {
+        return { index, raw, error: (cause as Error).message };
+      }
+    });
+    readDeliveries.set(message, read);
+  }
+  return read;
+}
+
 /** The time of a delivery: its event's `x-occurred-at`, else the AMQP timestamp. */
 export function timeOf(message: ConsumeMessage): Date | null {
   const occurred = (message.properties.headers ?? {})[EventHeader.occurredAt] as unknown;
