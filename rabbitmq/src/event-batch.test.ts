@@ -38,21 +38,26 @@ const reply = () =>
 const delivered = (m: OutgoingMessage) => ({ properties: m.properties, content: m.content });
 
 describe('event batches', () => {
-  it('keeps the events a queue besides the stream is bound to apart (the inventory reads order.confirmed by type)', () => {
-    expect([...separatelyRoutedEvents(topology)].sort()).toEqual(['order.cancelled', 'order.confirmed']);
+  it('names the queues besides the stream bound to an event type (the inventory reads order.confirmed by type)', () => {
+    expect(Object.fromEntries(separatelyRoutedEvents(topology))).toEqual({
+      'order.cancelled': [topology.queues.inventoryOrderEvents],
+      'order.confirmed': [topology.queues.inventoryOrderEvents],
+    });
   });
 
-  it('gathers the stream-only events of a round into one message; replies and separately routed events pass unchanged', () => {
+  it("gathers a round's events into one stream message, with a copy of a separately routed one straight to its queue; replies pass unchanged", () => {
     const r = reply();
     const confirmed = event('order.confirmed');
-    const events = [event('order.placed'), event('stock.reserved'), event('payment.charged', 2)];
-    const out = batchEvents(topology, [events[0]!, r, confirmed, events[1]!, events[2]!]);
-    expect(out.slice(0, 2)).toEqual([r, confirmed]);
+    const events = [event('order.placed'), confirmed, event('stock.reserved'), event('payment.charged', 2)];
+    const out = batchEvents(topology, [events[0]!, r, events[1]!, events[2]!, events[3]!]);
     expect(out).toHaveLength(3);
+    expect(out[0]).toBe(r);
+    // The copy: the event's own message, addressed to the inventory's queue by the default exchange.
+    expect(out[1]).toEqual({ ...confirmed, exchange: '', routingKey: topology.queues.inventoryOrderEvents });
     const batch = out[2]!;
     expect(batch).toMatchObject({ exchange: topology.exchanges.events, routingKey: EVENT_BATCH_TYPE });
     expect(batch.properties).toMatchObject({ type: EVENT_BATCH_TYPE, deliveryMode: 2 });
-    expect(headersOf(batch)[EVENT_COUNT_HEADER]).toBe(3);
+    expect(headersOf(batch)[EVENT_COUNT_HEADER]).toBe(4);
 
     // Read back, each event is what its own message would have carried.
     const unpacked = unpackEvents(delivered(batch));

@@ -38,39 +38,46 @@ export const BatchedEvent = z.object({
 export const EventBatchBody = z.object({ events: z.array(BatchedEvent).min(1) });
 
 /**
- * The event types a queue other than the stream is bound to (the inventory's order events):
- * they keep a message of their own, so routing by type still reaches their subscribers.
+ * For each event type a queue besides the stream is bound to (the inventory's order events):
+ * those queues. Such an event reaches its queues by a copy of its own, addressed to each queue.
  */
-export function separatelyRoutedEvents(topology: Topology): ReadonlySet<string> {
-  return new Set(
-    topology.declarations.bindings
-      .filter((b) => b.exchange === topology.exchanges.events && b.queue !== topology.queues.events)
-      .map((b) => b.routingKey),
-  );
+export function separatelyRoutedEvents(topology: Topology): ReadonlyMap<string, readonly string[]> {
+  const queues = new Map<string, string[]>();
+  for (const b of topology.declarations.bindings) {
+    if (b.exchange !== topology.exchanges.events || b.queue === topology.queues.events) continue;
+    queues.set(b.routingKey, [...(queues.get(b.routingKey) ?? []), b.queue]);
+  }
+  return queues;
 }
 
 /**
- * Returns `messages` with the domain events among them (those published to the events exchange
- * and bound to nothing but the stream) gathered into batch messages, in their order; replies,
- * commands and separately routed events pass unchanged. A single event stays a message of its
- * own. Each batch holds every event's message id, type, correlation id, headers and payload, so
- * a reader sees exactly the events the single messages would have carried.
+ * Returns `messages` with the domain events among them (those published to the events exchange)
+ * gathered into batch messages for the stream, in their order; replies and commands pass
+ * unchanged. An event some other queue is bound to (see {@link separatelyRoutedEvents}) goes
+ * into the batch too, and a copy goes straight to each of those queues (the default exchange,
+ * addressed by queue name): a stream message costs the broker about as much as two quorum-queue
+ * messages, so a round's order confirmations are one stream message, not one each. A round's
+ * only event stays a message of its own, routed by its type to the stream and its queues. Each
+ * batch holds every event's message id, type, correlation id, headers and payload, so a reader
+ * sees exactly the events the single messages would have carried.
  */
 export function batchEvents(
   topology: Topology,
   messages: readonly OutgoingMessage[],
-  separate: ReadonlySet<string> = separatelyRoutedEvents(topology),
+  separate: ReadonlyMap<string, readonly string[]> = separatelyRoutedEvents(topology),
 ): OutgoingMessage[] {
   const out: OutgoingMessage[] = [];
   const batchable: OutgoingMessage[] = [];
   for (const message of messages) {
-    if (message.exchange === topology.exchanges.events && !separate.has(message.routingKey)) {
-      batchable.push(message);
-    } else {
-      out.push(message);
-    }
+    if (message.exchange === topology.exchanges.events) batchable.push(message);
+    else out.push(message);
   }
   if (batchable.length <= 1) return [...out, ...batchable];
+  for (const message of batchable) {
+    for (const queue of separate.get(message.routingKey) ?? []) {
+      out.push({ ...message, exchange: DEFAULT_EXCHANGE, routingKey: queue });
+    }
+  }
   let parts: string[] = [];
   let bytes = 0;
   let occurredAt: unknown;
@@ -95,6 +102,9 @@ export function batchEvents(
   flush();
   return out;
 }
+
+/** The exchange every queue is bound to by its name. */
+const DEFAULT_EXCHANGE = '';
 
 /** An event's entry in a batch body: its payload is the message's JSON body, spliced as it is. */
 function batchedEventJson(message: OutgoingMessage): string {

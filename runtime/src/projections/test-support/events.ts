@@ -73,7 +73,7 @@ export async function publishEventBatch(
       headers,
     });
   });
-  const batches = batchEvents(topology, messages, new Set());
+  const batches = batchEvents(topology, messages, new Map());
   if (batches.length !== 1) throw new Error(`expected one batch message, got ${batches.length}`);
   await publisher.publish(batches[0]!);
   return messages.map((m) => m.properties.messageId);
