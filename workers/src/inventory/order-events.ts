@@ -1,18 +1,15 @@
 // The inventory's reaction to order events: a confirmed order commits its hold, so expiry never releases sold stock.
 import {
   asInboxSeenBefore,
-  claimInboxBatch,
-  claimNewInboxBatch,
   InboxSeenBefore,
   inboxSeenBeforeMarker,
-  outboxRowsJson,
   OUTBOX_CHANNEL,
   readInboxBatch,
   type BatchInboxClaim,
   type NewOutboxMessage,
 } from '@sagaport/db';
 import { z } from 'zod';
-import { pipelinedTransaction, settle, type Settled } from '@sagaport/runtime';
+import { pipelinedTransaction, settle } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import type { InboundMessage, Logger, OrderConfirmed, Topology } from '@sagaport/rabbitmq';
 import type { ConfirmedPublish } from '../runtime/command-handler.js';
@@ -24,37 +21,6 @@ import { commitReservation, ReservationStatus } from './reservations.js';
 export const orderEventsConsumer = 'inventory-order-events';
 
 type OrderEvent = Pick<InboundMessage, 'messageId' | 'type' | 'correlationId' | 'payload'>;
-
-/**
- * Writes a `stock.committed` event to the outbox for each hold of `candidates` that this
- * transaction committed (its `updated_at` is the transaction's `now()`), in one statement sent
- * behind the commits: no round trip of its own. The relay publishes them after the COMMIT.
- */
-async function committedEventsToOutbox(
-  tx: postgres.TransactionSql | postgres.ReservedSql,
-  topology: Topology,
-  candidates: readonly { orderId: string; sagaId: string | undefined; causationId: string }[],
-): Promise<void> {
-  if (candidates.length === 0) return;
-  const rows = candidates.map(({ orderId, sagaId, causationId }) =>
-    eventOutboxRow(
-      topology,
-      { type: 'stock.committed', payload: { orderId }, sequence: 2, sagaId: sagaId ?? null },
-      causationId,
-    ),
-  );
-  await tx`
-    with written as (
-      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload)
-      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload
-      from jsonb_to_recordset(${outboxRowsJson(rows)}::jsonb) as o(
-        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
-        headers jsonb, payload jsonb)
-      join inventory.reservations r on r.order_id = (o.payload->>'orderId')::uuid
-        and r.status = ${ReservationStatus.committed} and r.updated_at = now()
-      returning 1)
-    select case when exists (select 1 from written) then pg_notify(${OUTBOX_CHANNEL}, '') end`;
-}
 
 /** What the inbox row of an order event stores when its `stock.committed` event is published directly. */
 const StoredOrderEventReply = z.object({
@@ -71,27 +37,32 @@ const StoredOrderEventReply = z.object({
   ),
 });
 
+/** Where a hold commit's `stock.committed` event goes: its order event's inbox row (published by the worker) or the outbox (the relay). */
+type EventStore = 'inbox' | 'outbox';
+
 /**
- * Claims the batch's order events in the inbox, each row written whole with the `stock.committed`
- * event of its order if this transaction committed the order's hold (its `updated_at` is the
- * transaction's `now()`), and returns those events. Sent behind the commits, in the same round
- * trip; like {@link claimNewInboxBatch} it fails inside PostgreSQL (aborting the transaction)
- * if any event was claimed before.
+ * Claims the batch's order events in the inbox and writes the `stock.committed` event of each
+ * order whose hold this transaction committed (its `updated_at` is the transaction's `now()`):
+ * into the order event's inbox row, written whole, returning those events to publish after the
+ * COMMIT; or into the outbox, with a NOTIFY for the relay. One statement, sent behind the
+ * commits in the same round trip; like `claimNewInboxBatch` it fails inside PostgreSQL
+ * (aborting the transaction) if any event was claimed before.
  */
 async function claimWithCommittedEvents(
   tx: postgres.TransactionSql | postgres.ReservedSql,
-  topology: Topology,
+  topology: Topology | undefined,
   fresh: readonly OrderEvent[],
   confirmed: readonly { orderId: string; sagaId: string | undefined; causationId: string }[],
+  store: EventStore,
 ): Promise<NewOutboxMessage[]> {
   if (fresh.length === 0) return [];
   const eventOf = new Map(
-    confirmed.map(({ orderId, sagaId, causationId }) => [
+    (topology ? confirmed : []).map(({ orderId, sagaId, causationId }) => [
       causationId,
       {
         orderId,
         event: eventOutboxRow(
-          topology,
+          topology!,
           { type: 'stock.committed', payload: { orderId }, sequence: 2, sagaId: sagaId ?? null },
           causationId,
         ),
@@ -112,19 +83,31 @@ async function claimWithCommittedEvents(
       with input as (
         select * from jsonb_to_recordset(${rows}::jsonb) as r(
           message_id uuid, message_type text, correlation_id uuid, order_id uuid, event jsonb)
+      ), committed as (
+        select i.message_id, i.event from input i
+        where i.event is not null and exists (
+          select 1 from inventory.reservations r
+          where r.order_id = i.order_id and r.status = ${ReservationStatus.committed} and r.updated_at = now())
       ), claimed as (
         insert into inbox (consumer, message_id, message_type, correlation_id, reply)
         select ${orderEventsConsumer}, i.message_id, i.message_type, i.correlation_id,
-          case when i.event is not null and exists (
-            select 1 from inventory.reservations r
-            where r.order_id = i.order_id and r.status = ${ReservationStatus.committed} and r.updated_at = now())
-          then jsonb_build_object('events', jsonb_build_array(i.event)) end
-        from input i
+          case when ${store} = 'inbox' and c.event is not null
+            then jsonb_build_object('events', jsonb_build_array(c.event)) end
+        from input i left join committed c on c.message_id = i.message_id
         order by i.message_id
         on conflict (consumer, message_id) do nothing
-        returning reply)
+        returning reply
+      ), boxed as (
+        insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload)
+        select o."messageId", o.exchange, o."routingKey", o."messageType", o."correlationId", o.headers, o.payload
+        from committed c, jsonb_to_record(c.event) as o(
+          "messageId" uuid, exchange text, "routingKey" text, "messageType" text, "correlationId" uuid,
+          headers jsonb, payload jsonb)
+        where ${store} = 'outbox'
+        returning 1)
       select sagaport_expect_rows(${fresh.length}, (select count(*) from claimed),
           ${`${inboxSeenBeforeMarker} by ${orderEventsConsumer}`}) as ok,
+        case when exists (select 1 from boxed) then pg_notify(${OUTBOX_CHANNEL}, '') end as notified,
         coalesce((select jsonb_agg(e) from claimed c, jsonb_array_elements(c.reply->'events') e), '[]'::jsonb)
           as events`;
     return row?.events ?? [];
@@ -147,7 +130,7 @@ function storedEvents(claim: BatchInboxClaim | undefined): NewOutboxMessage[] {
  * Builds the handler of `inventory.order-events`, a batch at a time: `order.confirmed` commits
  * the order's held reservation; `order.cancelled` needs nothing (the saga releases stock with
  * `inventory.release`). The batch's events are claimed in the inbox in the same transaction, so
- * a redelivery does nothing. Betting that every event is new, the claim, the commits and the
+ * a redelivery does nothing. Betting that every event is new, the commits, the claim and the
  * COMMIT leave in one round trip; a batch holding an event seen before is rolled back by its
  * claim and run again with the claims read first (two round trips).
  *
@@ -164,12 +147,6 @@ export function createOrderEventHandler(
   topology?: Topology,
   publish?: ConfirmedPublish,
 ): (events: readonly OrderEvent[]) => Promise<void> {
-  const inbox = (list: readonly OrderEvent[]) =>
-    list.map((event) => ({
-      messageId: event.messageId,
-      messageType: event.type,
-      correlationId: event.correlationId ?? null,
-    }));
   const confirmedOf = (fresh: readonly OrderEvent[]) =>
     fresh.flatMap((event) =>
       event.type === 'order.confirmed'
@@ -195,35 +172,11 @@ export function createOrderEventHandler(
       }
     });
 
+  const store: EventStore = publish && topology ? 'inbox' : 'outbox';
+  // The hold commits, then the claims with the events, then the COMMIT: one round trip when
+  // every event is new. Otherwise the claims are read first, and a redelivered event's stored
+  // events are published again.
   const apply = (events: readonly OrderEvent[], expectNew: boolean) =>
-    pipelinedTransaction(sql, async (tx, commit) => {
-      const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
-      let bet: Promise<Settled<void>> | undefined;
-      let fresh: readonly OrderEvent[] = distinct;
-      if (expectNew) {
-        bet = settle(claimNewInboxBatch(tx, orderEventsConsumer, inbox(distinct)));
-      } else {
-        const claims = await claimInboxBatch(tx, orderEventsConsumer, inbox(distinct));
-        fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
-      }
-      const confirmed = confirmedOf(fresh);
-      // The claims, every hold committed, their events and the COMMIT: one round trip when betting.
-      const [claimed, committed, written, done] = await Promise.all([
-        bet,
-        settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
-        settle(topology ? committedEventsToOutbox(tx, topology, confirmed) : Promise.resolve()),
-        settle(commit()),
-      ]);
-      // A failed claim aborted the statements behind it: its error is the one that explains.
-      if (claimed && 'error' in claimed) throw claimed.error;
-      if ('error' in committed) throw committed.error;
-      if ('error' in written) throw written.error;
-      if ('error' in done) throw done.error;
-      report(confirmed, committed.value);
-    });
-
-  // Published directly: the commits first, then the claims with the events, then the COMMIT.
-  const applyAndCollect = (events: readonly OrderEvent[], expectNew: boolean, publishing: Topology) =>
     pipelinedTransaction(sql, async (tx, commit) => {
       const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
       let fresh: readonly OrderEvent[] = distinct;
@@ -235,12 +188,12 @@ export function createOrderEventHandler(
           distinct.map((event) => event.messageId),
         );
         fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
-        again = distinct.flatMap((event) => storedEvents(claims.get(event.messageId)));
+        if (store === 'inbox') again = distinct.flatMap((event) => storedEvents(claims.get(event.messageId)));
       }
       const confirmed = confirmedOf(fresh);
       const [committed, claimed, done] = await Promise.all([
         settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
-        settle(claimWithCommittedEvents(tx, publishing, fresh, confirmed)),
+        settle(claimWithCommittedEvents(tx, topology, fresh, confirmed, store)),
         settle(commit()),
       ]);
       // A claim that met an event seen before aborted the transaction: its error explains.
@@ -253,22 +206,15 @@ export function createOrderEventHandler(
     });
 
   return async (events) => {
-    if (publish && topology) {
-      // A duplicate claimed between the read of the claims and this batch's own: read again (bounded).
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          await publish(await applyAndCollect(events, attempt === 0, topology));
-          return;
-        } catch (error) {
-          if (!(error instanceof InboxSeenBefore) || attempt >= 3) throw error;
-        }
+    // A duplicate claimed between the read of the claims and this batch's own: read again (bounded).
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const toPublish = await apply(events, attempt === 0);
+        if (publish && toPublish.length > 0) await publish(toPublish);
+        return;
+      } catch (error) {
+        if (!(error instanceof InboxSeenBefore) || attempt >= 3) throw error;
       }
-    }
-    try {
-      await apply(events, true);
-    } catch (error) {
-      if (!(error instanceof InboxSeenBefore)) throw error;
-      await apply(events, false);
     }
   };
 }
