@@ -266,23 +266,22 @@ export class ProjectionRunner {
     if (fresh.length === 0) return 'ok';
     const stopPolicy = this.options.onUnappliable === 'stop';
     const readable: Item[] = [];
-    const parked: Unappliable[] = [];
+    const unreadable: Unappliable[] = [];
     let upTo = fresh.length;
     for (let i = 0; i < upTo; i += 1) {
       const delivery = fresh[i]!;
       for (const read of readEventsOf(delivery.message)) {
         if ('event' in read) readable.push({ offset: delivery.offset, ...read });
-        else parked.push({ offset: delivery.offset, ...read });
+        else unreadable.push({ offset: delivery.offset, ...read });
       }
       // Parked and passed (an operator replays or skips it), then nothing more until resumed.
-      if (stopPolicy && parked.length > 0) upTo = i + 1;
+      if (stopPolicy && unreadable.length > 0) upTo = i + 1;
     }
     const last = fresh[upTo - 1]!;
     const lastAt = timeOf(last.message);
-    let applied = readable.length;
-    let stopWith: Unappliable | undefined;
+    let outcome: { applied: number; parked: number; stopWith: Unappliable | undefined };
     try {
-      await this.options.sql.begin(async (tx) => {
+      outcome = await this.options.sql.begin(async (tx) => {
         const [owned] = await tx<{ state: string; stream_offset: string }[]>`
           select state, stream_offset from projections.checkpoints
           where name = ${this.name} and owner = ${this.owner} for update`;
@@ -291,7 +290,7 @@ export class ProjectionRunner {
         // A rebuild swapped its tables in and moved the checkpoint: read on from there.
         if (Number(owned.stream_offset) !== this.appliedOffset)
           throw new LeaseLost('checkpoint moved by a rebuild');
-        const unapplied = [...parked];
+        const unapplied = [...unreadable];
         if (!isolate) {
           await this.options.projection.apply(tx, readable);
         } else {
@@ -309,8 +308,8 @@ export class ProjectionRunner {
         }
         unapplied.sort((a, b) => a.offset - b.offset || a.index - b.index);
         for (const event of unapplied) await parkEvent(tx, this.name, event, event.raw, event.error);
-        applied = readable.length - (unapplied.length - parked.length);
-        stopWith = stopPolicy ? unapplied[0] : undefined;
+        const stopWith = stopPolicy ? unapplied[0] : undefined;
+        const applied = readable.length - (unapplied.length - unreadable.length);
         await tx`
           update projections.checkpoints set stream_offset = ${last.offset},
             last_event_at = coalesce(${lastAt?.toISOString() ?? null}::timestamptz, last_event_at),
@@ -319,7 +318,7 @@ export class ProjectionRunner {
             last_error = ${stopWith ? `parked at offset ${stopWith.offset}${stopWith.index > 0 ? ` (event ${stopWith.index} of the batch)` : ''}: ${stopWith.error}`.slice(0, 4000) : null},
             lease_until = now() + make_interval(secs => ${this.leaseMs / 1000}), updated_at = now()
           where name = ${this.name}`;
-        parked.splice(0, parked.length, ...unapplied);
+        return { applied, parked: unapplied.length, stopWith };
       });
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
@@ -334,8 +333,9 @@ export class ProjectionRunner {
     this.appliedOffset = last.offset;
     if (lastAt) this.lastEventAt = lastAt;
     const metrics = this.options.metrics;
+    const { applied, parked, stopWith } = outcome;
     metrics?.applied.inc({ projection: this.name }, applied);
-    if (parked.length > 0) metrics?.parked.inc({ projection: this.name }, parked.length);
+    if (parked > 0) metrics?.parked.inc({ projection: this.name }, parked);
     this.options.onCommitted?.(last.offset, applied);
     if (stopWith) {
       this.log.error(
