@@ -11,6 +11,7 @@ import { createProjectionMetrics } from './metrics.js';
 import { measureLag, ProjectionRunner } from './runner.js';
 import { listParked, readCheckpoint, setProjectionState } from './store.js';
 import { SharedStreamReader } from './stream-reader.js';
+import { streamTail } from './stream.js';
 import {
   charged,
   createRecordTable,
@@ -340,5 +341,34 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
     const offsets = (await rows(table)).map((r) => Number(r.stream_offset));
     // Every offset once: what one uninterrupted replay gives.
     expect(offsets).toEqual(Array.from({ length: end + 1 - start }, (_, i) => start + i));
+  });
+
+  it('reads the end of a stream that never pauses without reading the live stream, one probe for callers at once', async () => {
+    // A publisher that goes on while the probe runs: a probe waiting for a pause in deliveries
+    // would read until the publisher stopped (or its 3-second limit) and end at the last offset.
+    let publishing = true;
+    const published: Promise<unknown>[] = [];
+    const publishingFor = (async () => {
+      const stopAt = Date.now() + 2_500;
+      while (Date.now() < stopAt) {
+        published.push(
+          publishEvent(publisher, broker.topology, 'payment.charged', charged(randomUUID(), 100)),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      publishing = false;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const queue = broker.topology.queues.events;
+    const first = streamTail(broker.connection, queue);
+    const second = streamTail(broker.connection, queue);
+    expect(second).toBe(first);
+    const tail = await first;
+    expect(publishing, 'the probe answered while events were still being published').toBe(true);
+    await publishingFor;
+    await Promise.all(published);
+    const end = (await streamTail(broker.connection, queue))!.offset;
+    expect(tail!.offset).toBeGreaterThan(0);
+    expect(tail!.offset).toBeLessThan(end);
   });
 });
