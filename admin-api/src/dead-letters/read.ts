@@ -129,9 +129,12 @@ export function readDeadLetter(delivery: RawDelivery, deadLetterQueue: string): 
   return {
     failureKey: failureKey('dead-letter', deadLetterQueue, headers, delivery.content),
     deadLetterQueue,
+    // '' is an exchange too (the default one, a message addressed to its queue by name).
     originalExchange: byBroker
       ? death.exchange
-      : text(headers[Header.originalExchange], delivery.fields.exchange),
+      : typeof headers[Header.originalExchange] === 'string'
+        ? text(headers[Header.originalExchange], '')
+        : delivery.fields.exchange,
     originalRoutingKey: byBroker
       ? death.routingKey
       : text(headers[Header.originalRoutingKey], delivery.fields.routingKey),

@@ -26,7 +26,11 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
   });
 
   /** Archives dead letters of `order.confirmed` events, as the archiver would have stored them. */
-  async function archiveEvents(count: number, body = (orderId: string) => JSON.stringify({ orderId })) {
+  async function archiveEvents(
+    count: number,
+    body = (orderId: string) => JSON.stringify({ orderId }),
+    route?: { exchange: string; routingKey: string },
+  ) {
     const { topology } = stack.broker;
     const rows = Array.from({ length: count }, (_, i) => {
       const messageId = randomUUID();
@@ -44,8 +48,8 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
             timestamp: Date.now(),
             headers: {
               'x-schema-version': 1,
-              'x-original-exchange': topology.exchanges.events,
-              'x-original-routing-key': 'order.confirmed',
+              'x-original-exchange': route?.exchange ?? topology.exchanges.events,
+              'x-original-routing-key': route?.routingKey ?? 'order.confirmed',
               'x-original-queue': topology.queues.inventoryOrderEvents,
               'x-error-class': 'transient',
               'x-error-name': 'TransientError',
@@ -102,6 +106,22 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
     const audit = await stack.database.db.select().from(auditLog).where(eq(auditLog.targetId, letter!.id));
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'dead-letter.replay', actorEmail: operator.email });
+  });
+
+  it('replays a copy that reached its queue by the default exchange back to that queue', async () => {
+    // Order events that travel in a stream batch reach the inventory as copies addressed to its
+    // queue by name: the dead letter's original exchange is '' (the default exchange).
+    const queue = stack.broker.topology.queues.inventoryOrderEvents;
+    const letters = await archiveEvents(1, undefined, { exchange: '', routingKey: queue });
+    const letter = letters.find((l) => l.originalExchange === '')!;
+    expect(letter).toMatchObject({ originalExchange: '', originalRoutingKey: queue });
+    const replay = await operator.request(`/dead-letters/${letter.id}/replay`, { method: 'POST', body: {} });
+    expect(replay.status).toBe(202);
+
+    await everyReplayPublished();
+    const published = await takeEvents();
+    expect(published.map((m) => m.properties.messageId as string)).toEqual([letter.messageId]);
+    expect(published[0]!.fields).toMatchObject({ exchange: '', routingKey: queue });
   });
 
   it('refuses an edit that breaks the contract with the field at fault, and publishes nothing', async () => {
