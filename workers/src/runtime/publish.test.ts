@@ -83,6 +83,19 @@ describe('the event pump', () => {
     expect(await settledState(fourth)).toBe('confirmed');
   });
 
+  it('fails the rounds whose events cannot be put in a batch, and goes on with the next', async () => {
+    const broker = heldBroker();
+    const pump = new EventPump(broker.publishAll, topology, separatelyRoutedEvents(topology));
+    const unwritable = { ...event('order.placed') };
+    unwritable.properties = { ...unwritable.properties, headers: { big: 1n } };
+    await expect(pump.submit([unwritable, event('stock.reserved')])).rejects.toThrow(TypeError);
+    expect(broker.publishes).toHaveLength(0);
+    const next = pump.submit([event('payment.charged')]);
+    expect(broker.publishes).toHaveLength(1);
+    broker.publishes[0]!.confirm();
+    expect(await settledState(next)).toBe('confirmed');
+  });
+
   it('resolves a round without events at once, publishing nothing', async () => {
     const broker = heldBroker();
     const pump = new EventPump(broker.publishAll, topology, separatelyRoutedEvents(topology));

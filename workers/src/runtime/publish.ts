@@ -53,12 +53,12 @@ export class EventPump {
       while (this.waiting.length > 0) {
         const rounds = this.waiting;
         this.waiting = [];
-        const messages = batchEvents(
-          this.topology,
-          rounds.flatMap((round) => round.events),
-          this.separate,
-        );
         try {
+          const messages = batchEvents(
+            this.topology,
+            rounds.flatMap((round) => round.events),
+            this.separate,
+          );
           await this.publishAll(messages);
           for (const round of rounds) round.done.resolve();
         } catch (error) {
