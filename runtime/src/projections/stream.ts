@@ -85,8 +85,9 @@ export interface StreamTail {
  * arrive all the time, and a probe that waited for a pause would read the live stream for
  * `maxMs` (a lag sample every few seconds then cost as many deliveries as the projections'
  * own reading). So the answer can miss what was published in its last `settleMs`, which a lag
- * reading or a rebuild's target can afford. Callers that ask at the same time (one lag sample
- * per projection) share one probe. Costs one short-lived channel and a few deliveries.
+ * reading or a rebuild's target can afford. Callers that ask at the same time with the same
+ * options (one lag sample per projection) share one probe. Costs one short-lived channel and a
+ * few deliveries; with the broker away it fails after `maxMs`.
  */
 export function streamTail(
   connection: AmqpConnectionManager,
@@ -95,10 +96,11 @@ export function streamTail(
 ): Promise<StreamTail | null> {
   let probes = tailProbes.get(connection);
   if (!probes) tailProbes.set(connection, (probes = new Map<string, Promise<StreamTail | null>>()));
-  const running = probes.get(queue);
+  const key = `${queue}\u0000${options.idleMs ?? ''}/${options.settleMs ?? ''}/${options.maxMs ?? ''}`;
+  const running = probes.get(key);
   if (running) return running;
-  const probe = probeTail(connection, queue, options).finally(() => probes.delete(queue));
-  probes.set(queue, probe);
+  const probe = probeTail(connection, queue, options).finally(() => probes.delete(key));
+  probes.set(key, probe);
   return probe;
 }
 
@@ -143,13 +145,22 @@ async function probeTail(
     failure ??= error;
     failed?.();
   });
+  let connectTimer: NodeJS.Timeout | undefined;
   try {
+    // Bounded like the reading: while the broker is away, a lag sample fails instead of waiting.
     await Promise.race([
       wrapper.waitForConnect(),
       new Promise<void>((resolve) => {
         failed = resolve;
       }),
+      new Promise<void>((resolve) => {
+        connectTimer = setTimeout(() => {
+          failure ??= new Error(`no channel within ${maxMs} ms`);
+          resolve();
+        }, maxMs);
+      }),
     ]);
+    clearTimeout(connectTimer);
     const started = Date.now();
     last = Date.now();
     const done = () =>
@@ -162,6 +173,7 @@ async function probeTail(
     if (failure) throw new Error(`cannot read the end of stream ${queue}: ${failure.message}`);
     return tail;
   } finally {
+    clearTimeout(connectTimer);
     void raw;
     await wrapper.close().catch(() => undefined);
   }
