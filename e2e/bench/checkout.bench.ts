@@ -144,6 +144,48 @@ async function meanBatchSizes(ports: readonly number[]): Promise<Record<string, 
   );
 }
 
+/**
+ * Messages the broker took into this system's queues over the whole run (warm-up and drain
+ * included), by queue type, from the management API's per-queue publish counters. Those
+ * counters lag by the broker's statistics interval (5 s), so they are read until two readings
+ * agree. A fan-out counts once per queue. Null when the management API does not answer.
+ */
+async function brokerMessages(): Promise<{ quorum: number; stream: number } | null> {
+  const url = new URL(process.env['RABBITMQ_MANAGEMENT_URL'] ?? 'http://guest:guest@127.0.0.1:15672');
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+  const read = async () => {
+    const response = await fetch(`${url.origin}/api/queues/%2F?columns=name,type,message_stats.publish`, {
+      headers: { authorization },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!response.ok) throw new Error(`management API answered ${response.status}`);
+    const queues = (await response.json()) as {
+      name: string;
+      type: string;
+      message_stats?: { publish?: number };
+    }[];
+    const totals = { quorum: 0, stream: 0 };
+    for (const q of queues) {
+      if (!q.name.startsWith(system.prefix) || (q.type !== 'quorum' && q.type !== 'stream')) continue;
+      totals[q.type] += q.message_stats?.publish ?? 0;
+    }
+    return totals;
+  };
+  try {
+    let last = await read();
+    for (let i = 0; i < 8; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const now = await read();
+      if (now.quorum === last.quorum && now.stream === last.stream) return now;
+      last = now;
+    }
+    return last;
+  } catch (error) {
+    log(`broker message counts unavailable: ${(error as Error).message}`);
+    return null;
+  }
+}
+
 const run = (seconds: number) => (rate ? openLoop(seconds, rate) : closedLoop(seconds));
 log(rate ? `open loop at ${rate} sagas/s` : `closed loop with ${concurrency} clients`);
 log(`warm-up ${warmupS} s`);
@@ -183,6 +225,7 @@ await waitForAllEnded(system.database, 120_000);
 // The books are read once nothing is in flight: the last holds are committed after their sagas end.
 await waitForQuiescence(system).catch((error: unknown) => log(String(error)));
 const batchSizes = await meanBatchSizes([...apis, ...workerProcesses].map((p) => p.metricsPort));
+const messages = await brokerMessages();
 const report = await checkConsistency(system.database, new Map(catalogue.map((p) => [p.sku, p.available])));
 // A graceful stop lets each process finish its work and write what it was asked to (NODE_OPTIONS=--cpu-prof).
 await Promise.all([...apis, ...workerProcesses].map((p) => p.kill('SIGTERM')));
@@ -222,6 +265,10 @@ console.log(
         Number((n / Math.max(1, latencies.length)).toFixed(1)),
       ]),
     ),
+    broker_messages_per_saga: messages && {
+      quorum: Number((messages.quorum / Math.max(1, sequence)).toFixed(2)),
+      stream: Number((messages.stream / Math.max(1, sequence)).toFixed(2)),
+    },
     projection_lag_events: lag.events,
     projection_lag_seconds: lag.seconds,
     consistent,
