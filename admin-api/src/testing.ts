@@ -1,6 +1,6 @@
 // Test support for the admin API: sessions, tokens and dead letters written straight into the database, and
 // the pieces the orchestrator's integration tests of the mounted API check directly.
-export { createTestSession, SESSION_COOKIE } from './testing/session.js';
+export { createTestSession, sessionClient, SESSION_COOKIE } from './testing/session.js';
 export type { TestSession } from './testing/session.js';
 export { createTestToken } from './testing/tokens.js';
 export { insertDeadLetter } from './testing/dead-letters.js';

@@ -36,10 +36,16 @@ export async function createTestSession(
     expiresAt: new Date(Date.now() + 3_600_000),
   });
   const cookie = `${SESSION_COOKIE}=${token}`;
+  return { userId: user!.id, email, role, ...sessionClient(app, cookie, csrfToken) };
+}
+
+/** A signed-in client of `app`'s admin API: the session cookie, and the CSRF header on mutations. */
+export function sessionClient(
+  app: Pick<Hono, 'request'>,
+  cookie: string,
+  csrfToken: string,
+): Pick<TestSession, 'cookie' | 'csrfToken' | 'request'> {
   return {
-    userId: user!.id,
-    email,
-    role,
     cookie,
     csrfToken,
     request(path, init = {}) {

@@ -3,16 +3,12 @@ import { adminSessions, adminUsers, auditLog, loginThrottle, type AdminRole } fr
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
-import { hashPassword, verifyPassword } from '@sagaport/admin-api/testing';
+import { hashPassword, sessionClient, verifyPassword } from '@sagaport/admin-api/testing';
 
 const PASSWORD = 'the first long password';
 const NEW_PASSWORD = 'a brand new long password';
 
-interface SignedIn {
-  readonly cookie: string;
-  readonly csrfToken: string;
-  request(path: string, init?: { method?: string; body?: unknown; csrf?: boolean }): Promise<Response>;
-}
+type SignedIn = ReturnType<typeof sessionClient>;
 
 interface SessionInfo {
   id: string;
@@ -54,23 +50,7 @@ describe('own account: password and sessions (real PostgreSQL)', () => {
     expect(response.status).toBe(200);
     const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
     const { csrfToken } = (await response.json()) as { csrfToken: string };
-    return {
-      cookie,
-      csrfToken,
-      request(path, init = {}) {
-        const method = init.method ?? 'GET';
-        const headers: Record<string, string> = { cookie };
-        if (method !== 'GET' && init.csrf !== false) headers['x-csrf-token'] = csrfToken;
-        if (init.body !== undefined) headers['content-type'] = 'application/json';
-        return Promise.resolve(
-          stack.orchestrator.app.request(`/api/admin${path}`, {
-            method,
-            headers,
-            ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-          }),
-        );
-      },
-    };
+    return sessionClient(stack.orchestrator.app, cookie, csrfToken);
   }
 
   const changePassword = (who: SignedIn, currentPassword: string, newPassword = NEW_PASSWORD, csrf = true) =>
