@@ -141,6 +141,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const dispatcher = new OutboxDispatcher({
     db: database.db,
     publisher,
+    topology,
     logger,
     graceMs: settings.dispatchGraceMs,
     duplicatePublishes: settings.duplicatePublishes ?? false,

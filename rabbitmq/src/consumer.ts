@@ -9,6 +9,7 @@ import { type BusinessRefusal, classifyError, FailureClass, MessageTooLargeError
 import { messageLogFields, publishFailure } from './failures.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
+import { bindingsOf, unpackMessages } from './message-batch.js';
 import { readyMessages } from './queue-depth.js';
 
 export { DeliveryOutcome } from './consumer-options.js';
@@ -41,8 +42,10 @@ export class Consumer implements HeldAck {
   private readonly log: Logger;
   private readonly classify: (error: unknown) => FailureClass;
   private readonly handleOne: (message: InboundMessage) => Promise<void>;
+  /** The exchange each message type reaches this queue by, for the messages batches carry. */
+  private readonly bindings: ReadonlyMap<string, string>;
   /** Deliveries waiting for the next batch (batch mode). */
-  private ready: { channel: Channel; raw: ConsumeMessage }[] = [];
+  private ready: Delivery[] = [];
   private pumping = false;
   /** A settled batch's `multiple` ack, held by the ack flusher (batch mode only). */
   private pendingAck: PendingAck | undefined;
@@ -63,6 +66,7 @@ export class Consumer implements HeldAck {
     this.log = options.logger ?? silentLogger;
     this.classify = options.classify ?? classifyError;
     this.handleOne = singleHandlerOf(options);
+    this.bindings = bindingsOf(options.topology, options.queue);
     this.wrapper = this.createWrapper();
     const every = options.stallCheckMs ?? 5_000;
     if (every > 0) {
@@ -254,7 +258,7 @@ export class Consumer implements HeldAck {
       if (!this.pumping) this.track(this.pump());
       return;
     }
-    this.track(this.process(channel, raw));
+    this.track(this.processBatch([{ channel, raw }], false));
   }
 
   private track(work: Promise<void>): void {
@@ -276,70 +280,124 @@ export class Consumer implements HeldAck {
     }
   }
 
-  private async processBatch(batch: readonly { channel: Channel; raw: ConsumeMessage }[]): Promise<void> {
+  /**
+   * Handles deliveries together: every message a batch message carries is handled as a delivery
+   * of its own (see {@link unpackMessages}), and each physical delivery is settled once, when
+   * all of its messages are done. In batch mode the messages go to the batch handler together and
+   * the deliveries are settled with one `multiple` ack; otherwise (`handler`) one by one.
+   */
+  private async processBatch(batch: readonly Delivery[], batched = true): Promise<void> {
     const started = performance.now();
-    this.options.onBatch?.(batch.length);
-    const traced = this.options.tracer && batch.map(({ raw }) => this.options.tracer!.start(raw));
+    const entries = this.expand(batch);
+    this.options.onBatch?.(entries.length);
+    const traced = this.options.tracer && entries.map(({ raw }) => this.options.tracer!.start(raw));
     const outcomes = new Map<ConsumeMessage, DeliveryOutcome>();
+    /** Per physical delivery: its messages whose retry or dead letter the broker did not take. */
+    const unsent = new Map<ConsumeMessage, PendingFailure[]>();
+    const attempt = async (entry: Entry, work: () => Promise<DeliveryOutcome>) => {
+      try {
+        outcomes.set(entry.raw, await work());
+      } catch (error) {
+        this.log.error(
+          { err: error, ...messageLogFields(entry.raw, this.options.queue) },
+          'could not retry or dead-letter; holding the delivery in its queue and trying again',
+        );
+        const pending = unsent.get(entry.parent) ?? [];
+        pending.push({ raw: entry.raw, work });
+        unsent.set(entry.parent, pending);
+      }
+    };
     const valid: InboundMessage[] = [];
-    const rawOf = new Map<InboundMessage, ConsumeMessage>();
-    const channelOf = new Map<ConsumeMessage, Channel>();
+    const entryOf = new Map<InboundMessage, Entry>();
     await Promise.all(
-      batch.map(async ({ channel, raw }) => {
-        try {
-          const message = this.parse(raw);
-          valid.push(message);
-          rawOf.set(message, raw);
-          channelOf.set(raw, channel);
-        } catch (error) {
-          outcomes.set(
-            raw,
-            await this.orHold(channel, raw, () =>
-              publishFailure(this.options, this.log, raw, error, FailureClass.permanent),
-            ),
-          );
+      entries.map(async (entry) => {
+        let fault = entry.fault;
+        if (fault === undefined) {
+          try {
+            const message = this.parse(entry.raw);
+            valid.push(message);
+            entryOf.set(message, entry);
+            return;
+          } catch (error) {
+            fault = error;
+          }
         }
+        await attempt(entry, () =>
+          publishFailure(this.options, this.log, entry.raw, fault, FailureClass.permanent),
+        );
       }),
     );
     if (valid.length > 0) {
-      const rejected = await this.runBatch(valid);
+      const rejected = batched ? await this.runBatch(valid) : 'one-by-one';
       if (rejected === 'one-by-one') {
         for (const message of valid) {
-          const raw = rawOf.get(message)!;
-          outcomes.set(
-            raw,
-            await this.orHold(channelOf.get(raw)!, raw, () => this.handleParsed(message.raw, message)),
-          );
+          await attempt(entryOf.get(message)!, () => this.handleParsed(message.raw, message));
         }
       } else {
         const refused = new Map(rejected.map((r) => [r.message, r.error]));
         for (const message of valid) {
-          const raw = rawOf.get(message)!;
-          outcomes.set(
-            raw,
-            refused.has(message)
-              ? await this.orHold(channelOf.get(raw)!, raw, () =>
-                  publishFailure(
-                    this.options,
-                    this.log,
-                    raw,
-                    refused.get(message),
-                    this.classify(refused.get(message)),
-                  ),
-                )
-              : DeliveryOutcome.acked,
+          const entry = entryOf.get(message)!;
+          if (!refused.has(message)) {
+            outcomes.set(entry.raw, DeliveryOutcome.acked);
+            continue;
+          }
+          const error = refused.get(message);
+          await attempt(entry, () =>
+            publishFailure(this.options, this.log, entry.raw, error, this.classify(error)),
           );
         }
       }
     }
-    this.settleBatch(batch, outcomes);
-    const durationMs = performance.now() - started;
-    for (const { raw } of batch) {
-      if (this.holding.has(raw)) continue; // reported once its retry or dead letter is published
-      const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
-      this.options.onOutcome?.(outcomes.get(raw) ?? DeliveryOutcome.requeued, type, durationMs);
+    // A delivery with a message whose retry or dead letter is not published yet stays unacked:
+    // held (tried again until the broker takes it), or requeued when its channel is gone.
+    const requeued = new Set<ConsumeMessage>();
+    for (const { channel, raw } of batch) {
+      const pending = unsent.get(raw);
+      if (!pending) continue;
+      if (!this.stopping && this.channel === channel) this.hold(channel, raw, pending);
+      else requeued.add(raw);
     }
-    if (traced) batch.forEach(({ raw }, i) => traced[i]!(outcomes.get(raw) ?? DeliveryOutcome.requeued));
+    if (batched) this.settleBatch(batch, requeued);
+    else {
+      for (const { channel, raw } of batch) {
+        if (!this.holding.has(raw)) this.settle(channel, raw, !requeued.has(raw));
+      }
+    }
+    const durationMs = performance.now() - started;
+    entries.forEach((entry, i) => {
+      const outcome = outcomes.get(entry.raw) ?? DeliveryOutcome.requeued;
+      traced?.[i]!(outcome);
+      // A held message is reported once its retry or dead letter is published.
+      if (!outcomes.has(entry.raw) && this.holding.has(entry.parent)) return;
+      this.options.onOutcome?.(outcome, typeOf(entry.raw), durationMs);
+    });
+  }
+
+  /**
+   * The messages of `batch`, each with the delivery that carried it: a batch message's messages
+   * in order, any other delivery as itself. A delivery over the size limit, or a batch that
+   * cannot be read, is one entry with its fault: it is dead-lettered whole.
+   */
+  private expand(batch: readonly Delivery[]): Entry[] {
+    const entries: Entry[] = [];
+    const limit = this.options.publisher.maxMessageBytes;
+    for (const { channel, raw } of batch) {
+      if (raw.content.length > limit) {
+        const fault = new MessageTooLargeError(
+          `a message of ${raw.content.length} bytes is over the limit of ${limit} bytes (AMQP_MAX_MESSAGE_BYTES)`,
+        );
+        entries.push({ channel, raw, parent: raw, fault });
+        continue;
+      }
+      try {
+        const unpacked = unpackMessages(raw, this.options.queue, this.bindings);
+        if (!unpacked) entries.push({ channel, raw, parent: raw });
+        else for (const message of unpacked) entries.push({ channel, raw: message, parent: raw });
+      } catch (fault) {
+        entries.push({ channel, raw, parent: raw, fault });
+      }
+    }
+    return entries;
   }
 
   /**
@@ -366,63 +424,49 @@ export class Consumer implements HeldAck {
   }
 
   /**
-   * Runs `work` (handling or failing one delivery). If a retry or dead letter it publishes is not
-   * confirmed, the delivery is held (see {@link hold}) and `requeued` returned: not settled now.
-   * While stopping, or once its channel is gone, it is requeued instead.
+   * Keeps a delivery unacked (it stays in its queue, out of the batches' `multiple` acks) and
+   * publishes the retries or dead letters of its `pending` messages again after 1, 2, 4 … 10 s
+   * until the broker takes them all, then acks it: a dead letter is published once, with its
+   * reason, when its target is back. Stopping or losing the channel ends the wait: the delivery
+   * goes back to its queue (requeued, or redelivered by the broker).
    */
-  private async orHold(
-    channel: Channel,
-    raw: ConsumeMessage,
-    work: () => Promise<DeliveryOutcome>,
-  ): Promise<DeliveryOutcome> {
-    try {
-      return await work();
-    } catch (error) {
-      const holding = !this.stopping && this.channel === channel;
-      this.log.error(
-        { err: error, ...messageLogFields(raw, this.options.queue) },
-        holding
-          ? 'could not retry or dead-letter; holding the delivery in its queue and trying again'
-          : 'could not retry or dead-letter; requeueing',
-      );
-      if (holding) this.hold(channel, raw, work);
-      return DeliveryOutcome.requeued;
-    }
-  }
-
-  /**
-   * Keeps a delivery unacked (it stays in its queue, out of the batches' `multiple` acks) and runs
-   * `work` again after 1, 2, 4 … 10 s until it succeeds, then acks it: a dead letter is published
-   * once, with its reason, when its target is back. Stopping or losing the channel ends the wait:
-   * the delivery goes back to its queue (requeued, or redelivered by the broker).
-   */
-  private hold(channel: Channel, raw: ConsumeMessage, work: () => Promise<DeliveryOutcome>): void {
+  private hold(channel: Channel, raw: ConsumeMessage, pending: PendingFailure[]): void {
     this.holding.add(raw);
     const started = performance.now();
     this.track(
       (async () => {
-        let outcome: DeliveryOutcome = DeliveryOutcome.requeued;
+        let left = pending;
         for (
           let delay = 1_000;
-          !this.stopping && this.channel === channel;
+          left.length > 0 && !this.stopping && this.channel === channel;
           delay = Math.min(delay * 2, 10_000)
         ) {
           await pause(delay, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
           if (this.stopping || this.channel !== channel) break;
-          try {
-            outcome = await work();
-            break;
-          } catch (error) {
-            this.log.warn(
-              { err: error, ...messageLogFields(raw, this.options.queue) },
-              'still cannot retry or dead-letter; holding the delivery',
-            );
+          const still: PendingFailure[] = [];
+          for (const failure of left) {
+            try {
+              const outcome = await failure.work();
+              this.options.onOutcome?.(outcome, typeOf(failure.raw), performance.now() - started);
+            } catch (error) {
+              still.push(failure);
+              this.log.warn(
+                { err: error, ...messageLogFields(failure.raw, this.options.queue) },
+                'still cannot retry or dead-letter; holding the delivery',
+              );
+            }
           }
+          left = still;
         }
         this.holding.delete(raw);
-        this.settle(channel, raw, outcome !== DeliveryOutcome.requeued);
-        const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
-        this.options.onOutcome?.(outcome, type, performance.now() - started);
+        this.settle(channel, raw, left.length === 0);
+        for (const failure of left) {
+          this.options.onOutcome?.(
+            DeliveryOutcome.requeued,
+            typeOf(failure.raw),
+            performance.now() - started,
+          );
+        }
       })(),
     );
   }
@@ -432,13 +476,10 @@ export class Consumer implements HeldAck {
    * is to be acked (batches run one at a time, so no earlier delivery is still open), otherwise
    * one settlement each.
    */
-  private settleBatch(
-    batch: readonly { channel: Channel; raw: ConsumeMessage }[],
-    outcomes: ReadonlyMap<ConsumeMessage, DeliveryOutcome>,
-  ): void {
+  private settleBatch(batch: readonly Delivery[], requeued: ReadonlySet<ConsumeMessage>): void {
     const last = batch[batch.length - 1];
     const allAcked = batch.every(
-      ({ channel, raw }) => channel === last?.channel && outcomes.get(raw) !== DeliveryOutcome.requeued,
+      ({ channel, raw }) => channel === last?.channel && !requeued.has(raw) && !this.holding.has(raw),
     );
     // A `multiple` ack would also ack the deliveries held for a retried dead letter.
     if (last && allAcked && this.channel === last.channel && this.holding.size === 0) {
@@ -456,43 +497,12 @@ export class Consumer implements HeldAck {
     // Settled one by one: the held ack goes first, so it covers only the batches before this one.
     this.flushAck();
     for (const { channel, raw } of batch) {
-      if (!this.holding.has(raw)) this.settle(channel, raw, outcomes.get(raw) !== DeliveryOutcome.requeued);
+      if (!this.holding.has(raw)) this.settle(channel, raw, !requeued.has(raw));
     }
   }
 
-  private async process(channel: Channel, raw: ConsumeMessage): Promise<void> {
-    const started = performance.now();
-    const type = typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
-    const traced = this.options.tracer?.start(raw);
-    const outcome = await this.orHold(channel, raw, () => this.handle(raw));
-    if (!this.holding.has(raw)) {
-      this.settle(channel, raw, outcome !== DeliveryOutcome.requeued);
-      this.options.onOutcome?.(outcome, type, performance.now() - started);
-    }
-    traced?.(outcome);
-  }
-
-  private async handle(raw: ConsumeMessage): Promise<DeliveryOutcome> {
-    let message: InboundMessage;
-    try {
-      message = this.parse(raw);
-    } catch (error) {
-      return publishFailure(this.options, this.log, raw, error, FailureClass.permanent);
-    }
-    return this.handleParsed(raw, message);
-  }
-
-  /**
-   * Parses a delivery against its contract; a body over the publisher's size limit
-   * (AMQP_MAX_MESSAGE_BYTES) is refused first, unread: it is dead-lettered on its first delivery.
-   */
+  /** Parses a message against its contract (see {@link parseInbound}). */
   private parse(raw: ConsumeMessage): InboundMessage {
-    const limit = this.options.publisher.maxMessageBytes;
-    if (raw.content.length > limit) {
-      throw new MessageTooLargeError(
-        `a message of ${raw.content.length} bytes is over the limit of ${limit} bytes (AMQP_MAX_MESSAGE_BYTES)`,
-      );
-    }
     return parseInbound(raw, this.options.contracts);
   }
 
@@ -545,6 +555,33 @@ export class Consumer implements HeldAck {
       );
     }
   }
+}
+
+/** A delivery, with the channel it came on. */
+interface Delivery {
+  readonly channel: Channel;
+  readonly raw: ConsumeMessage;
+}
+
+/** One message of a batch of deliveries: a delivery, or one of the messages a batch message carries. */
+interface Entry {
+  readonly channel: Channel;
+  /** The message, as the delivery its own message would have been. */
+  readonly raw: ConsumeMessage;
+  /** The delivery that carried it, settled once all of its messages are done. */
+  readonly parent: ConsumeMessage;
+  /** Why it cannot be handled at all (over the size limit, an unreadable batch). */
+  readonly fault?: unknown;
+}
+
+/** A message's retry or dead letter that the broker did not confirm, to publish again. */
+interface PendingFailure {
+  readonly raw: ConsumeMessage;
+  readonly work: () => Promise<DeliveryOutcome>;
+}
+
+function typeOf(raw: ConsumeMessage): string {
+  return typeof raw.properties.type === 'string' ? raw.properties.type : 'unknown';
 }
 
 /** The single-delivery handler: `handler`, or the batch handler with a batch of one. */

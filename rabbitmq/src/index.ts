@@ -38,6 +38,16 @@ export {
 } from './event-batch.js';
 export type { StreamMessage, StreamRawEvent } from './event-batch.js';
 export {
+  MESSAGE_BATCH_TYPE,
+  MESSAGE_COUNT_HEADER,
+  MESSAGE_BATCH_MAX_MESSAGES,
+  MESSAGE_BATCH_MAX_BYTES,
+  MessageBatchBody,
+  batchByQueue,
+  singleQueueRoutes,
+  unpackMessages,
+} from './message-batch.js';
+export {
   FailureClass,
   TransientError,
   PermanentError,
@@ -52,6 +62,7 @@ export { connectBroker, waitForBroker } from './connection.js';
 export { readyMessages } from './queue-depth.js';
 export type { AmqpConnectionManager, ConnectOptions } from './connection.js';
 export { ConfirmPublisher, PublishError } from './publisher.js';
+export { PublishPump } from './publish-pump.js';
 export type { PublisherOptions } from './publisher.js';
 export { Consumer, DeliveryOutcome } from './consumer.js';
 export type {

@@ -2,8 +2,9 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+import amqplib, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { type AmqpConnectionManager, connectBroker, waitForBroker } from './connection.js';
+import { unpackMessages } from './message-batch.js';
 import {
   buildTopology,
   declareTopology,
@@ -83,13 +84,24 @@ export async function createTestBroker({
   };
 }
 
-/** Takes every message now in `queue` (acking them), for assertions. */
+/**
+ * Takes every message now in `queue` (acking them), for assertions: the messages a batch message
+ * carries each as a message of its own (see `unpackMessages`), in order; a batch that cannot be
+ * read as it is.
+ */
 export async function drainQueue(channel: Channel, queue: string): Promise<GetMessage[]> {
   const messages: GetMessage[] = [];
   for (;;) {
     const message = await channel.get(queue, { noAck: true });
     if (!message) return messages;
-    messages.push(message);
+    let unpacked: ConsumeMessage[] | undefined;
+    try {
+      unpacked = unpackMessages(message as unknown as ConsumeMessage, queue, new Map());
+    } catch {
+      unpacked = undefined; // a batch that cannot be read (a dead letter): as it is
+    }
+    if (unpacked) messages.push(...(unpacked as unknown as GetMessage[]));
+    else messages.push(message);
   }
 }
 

@@ -299,12 +299,14 @@ describe('saga engine with a dispatcher (commands published after the commit)', 
 
   it('deletes the commands the broker confirmed inside the next batch of replies, with no transaction of their own', async () => {
     const published: string[] = [];
+    const topology = buildTopology({ prefix: `test-${randomUUID()}.` });
     // The broker is not the subject here: a publisher that confirms every message at once.
     const dispatcher = new OutboxDispatcher({
       db: database.db,
       publisher: {
         publish: async (message) => void published.push(message.properties.type),
       } as ConfirmPublisher,
+      topology,
       logger: silentLogger,
       graceMs: 60_000,
       flushMs: 3_600_000, // never by timer in this test
@@ -313,7 +315,7 @@ describe('saga engine with a dispatcher (commands published after the commit)', 
       db: database.db,
       sql: database.sql,
       dispatcher,
-      topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
+      topology,
       registry: sagaRegistry,
       stepTimeoutMs: 60_000,
       maxSends: 3,

@@ -39,6 +39,7 @@ describe('outbox fast path (dispatch after commit) and its relay fallback', () =
     const dispatcher = new OutboxDispatcher({
       db: database.db,
       publisher,
+      topology: broker.topology,
       logger: silentLogger,
       graceMs: 60_000,
     });

@@ -1,6 +1,15 @@
 // Publishes a transaction's outbox rows right after its commit, and deletes them in batches once confirmed.
 import { deleteOutboxMessages, type Database, type OutboxMessage } from '@sagaport/db';
-import { type ConfirmPublisher, type Logger, PublishError } from '@sagaport/rabbitmq';
+import {
+  batchByQueue,
+  PublishError,
+  PublishPump,
+  singleQueueRoutes,
+  type ConfirmPublisher,
+  type Logger,
+  type OutgoingMessage,
+  type Topology,
+} from '@sagaport/rabbitmq';
 import { toMessage } from './relay.js';
 
 /**
@@ -13,6 +22,8 @@ const DEFAULT_FLUSH_MS = 250;
 export interface DispatcherOptions {
   readonly db: Database;
   readonly publisher: ConfirmPublisher;
+  /** Where the rows go: the messages of rows bound for the same queue travel in one batch message. */
+  readonly topology: Topology;
   readonly logger: Logger;
   /** How long rows written for dispatch stay hidden from relays (`enqueueOutboxForDispatch`). */
   readonly graceMs: number;
@@ -30,24 +41,50 @@ export interface DispatcherOptions {
  * and deleted after their confirms in one statement per batch. A row whose publish fails, or
  * whose process dies first, is still in the table and a relay publishes it after the grace:
  * at-least-once either way, and consumers are idempotent.
+ *
+ * Dispatches go through a {@link PublishPump}: one leaves at once when no publish awaits its
+ * confirms, otherwise with every dispatch that came meanwhile, and the messages bound for the
+ * same queue (a batch's commands for one worker) travel in one batch message.
  */
 export class OutboxDispatcher {
   private confirmed: number[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly pump: PublishPump;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    const { publisher, duplicatePublishes } = options;
+    const publishAll = async (messages: readonly OutgoingMessage[]) => {
+      await Promise.all(messages.map((message) => publisher.publish(message)));
+      if (duplicatePublishes) await Promise.all(messages.map((message) => publisher.publish(message)));
+    };
+    const routes = singleQueueRoutes(options.topology);
+    this.pump = new PublishPump(publishAll, (messages) => batchByQueue(messages, routes));
+  }
 
   get graceMs(): number {
     return this.options.graceMs;
   }
 
-  /** Publishes committed rows; resolves when each is confirmed or left to the relay. */
+  /** Publishes committed rows; resolves when they are confirmed or left to the relay. */
   async dispatch(rows: readonly OutboxMessage[]): Promise<void> {
     if (rows.length === 0) return;
-    await Promise.all(rows.map((row) => this.publishOne(row)));
+    try {
+      await this.pump.submit(rows.map(toMessage));
+    } catch (error) {
+      const reason = error instanceof PublishError ? error.reason : 'error';
+      this.options.onPublished?.(reason, rows.length);
+      this.options.logger.warn(
+        { reason, err: error, count: rows.length, messageIds: rows.slice(0, 10).map((row) => row.messageId) },
+        'direct publish failed; the relay will retry',
+      );
+      return;
+    }
+    this.options.onPublished?.('confirmed', rows.length);
+    for (const row of rows) this.confirmed.push(row.id);
+    if (this.confirmed.length >= (this.options.deleteBatchSize ?? 500)) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? DEFAULT_FLUSH_MS);
   }
-
   /**
    * Hands over the ids of the confirmed rows not deleted yet, for a writer to delete them inside
    * its next transaction (no transaction of their own). If that transaction fails, the writer
@@ -85,25 +122,5 @@ export class OutboxDispatcher {
       }
     });
     await this.flushing;
-  }
-
-  private async publishOne(row: OutboxMessage): Promise<void> {
-    const message = toMessage(row);
-    try {
-      await this.options.publisher.publish(message);
-      if (this.options.duplicatePublishes) await this.options.publisher.publish(message);
-    } catch (error) {
-      const reason = error instanceof PublishError ? error.reason : 'error';
-      this.options.onPublished?.(reason, 1);
-      this.options.logger.warn(
-        { reason, messageId: row.messageId },
-        'direct publish failed; the relay will retry',
-      );
-      return;
-    }
-    this.options.onPublished?.('confirmed', 1);
-    this.confirmed.push(row.id);
-    if (this.confirmed.length >= (this.options.deleteBatchSize ?? 500)) void this.flush();
-    else this.flushTimer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? DEFAULT_FLUSH_MS);
   }
 }

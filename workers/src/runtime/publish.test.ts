@@ -1,105 +1,70 @@
-// Unit tests of the event pump: rounds that publish at the same time share stream messages, and each waits for its confirms.
+// Unit tests of how the workers pack a publish: events in stream batches, replies and order-event copies in queue batches.
 import {
   buildMessage,
   buildTopology,
   EVENT_BATCH_TYPE,
-  EVENT_COUNT_HEADER,
-  separatelyRoutedEvents,
+  MESSAGE_BATCH_TYPE,
+  MESSAGE_COUNT_HEADER,
   type OutgoingMessage,
 } from '@sagaport/rabbitmq';
 import { describe, expect, it } from 'vitest';
-import { EventPump } from './publish.js';
+import { packWorkerMessages } from './publish.js';
 
 const topology = buildTopology({ prefix: 'unit.' });
 const orderId = '0b7a0e59-2c1a-4d7f-9e8e-1f3d2c4b5a69';
+const sagaId = '6f1d2c3b-4a59-4e8f-9a7b-0c1d2e3f4a5b';
 
 const event = (type: string) =>
   buildMessage({ exchange: topology.exchanges.events, routingKey: type, type, payload: { orderId } });
+const reply = (type: string) =>
+  buildMessage({
+    exchange: topology.exchanges.replies,
+    routingKey: type,
+    type,
+    payload: { orderId },
+    correlationId: sagaId,
+  });
+const body = (m: OutgoingMessage) => JSON.parse(m.content.toString()) as { messages?: { type: string }[] };
 
-/** A broker whose confirms come back when the test says so. */
-function heldBroker() {
-  const publishes: { messages: readonly OutgoingMessage[]; confirm: () => void; fail: (e: Error) => void }[] =
-    [];
-  const publishAll = (messages: readonly OutgoingMessage[]) =>
-    new Promise<void>((resolve, reject) => publishes.push({ messages, confirm: resolve, fail: reject }));
-  return { publishes, publishAll };
-}
+describe("the workers' publish packing", () => {
+  const pack = packWorkerMessages(topology);
 
-const settledState = async (promise: Promise<void>) => {
-  let state = 'pending';
-  promise.then(
-    () => (state = 'confirmed'),
-    () => (state = 'failed'),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return state;
-};
-
-describe('the event pump', () => {
-  it('publishes a round at once when nothing is in flight, and the rounds that come meanwhile together', async () => {
-    const broker = heldBroker();
-    const pump = new EventPump(broker.publishAll, topology, separatelyRoutedEvents(topology));
-    const first = pump.submit([event('order.placed')]);
-    expect(broker.publishes).toHaveLength(1);
-    // A round's only event travels alone, routed by its type.
-    expect(broker.publishes[0]!.messages.map((m) => m.routingKey)).toEqual(['order.placed']);
-
-    // Two rounds while the first awaits its confirm: nothing goes out yet.
-    const second = pump.submit([event('stock.reserved')]);
-    const third = pump.submit([event('payment.charged'), event('order.confirmed')]);
-    expect(broker.publishes).toHaveLength(1);
-    expect(await settledState(second)).toBe('pending');
-
-    broker.publishes[0]!.confirm();
-    expect(await settledState(first)).toBe('confirmed');
-    // Then both rounds leave in one stream message (plus the order event's copy for the inventory).
-    expect(broker.publishes).toHaveLength(2);
-    const [copy, batch] = broker.publishes[1]!.messages;
-    expect(copy).toMatchObject({ exchange: '', routingKey: topology.queues.inventoryOrderEvents });
-    expect(batch).toMatchObject({ exchange: topology.exchanges.events, routingKey: EVENT_BATCH_TYPE });
-    expect(batch!.properties.headers).toMatchObject({ [EVENT_COUNT_HEADER]: 3 });
-    // Each round waits for the confirms of the publish that carried it.
-    expect(await settledState(second)).toBe('pending');
-    broker.publishes[1]!.confirm();
-    expect(await settledState(second)).toBe('confirmed');
-    expect(await settledState(third)).toBe('confirmed');
+  it('sends a round of replies to the orchestrator as one batch message addressed to its queue, in order', () => {
+    const replies = [
+      reply('order.create.reply'),
+      reply('inventory.reserve.reply'),
+      reply('payment.charge.reply'),
+    ];
+    const [batch, ...rest] = pack(replies);
+    expect(rest).toEqual([]);
+    expect(batch).toMatchObject({ exchange: '', routingKey: topology.queues.replies });
+    expect(batch!.properties.type).toBe(MESSAGE_BATCH_TYPE);
+    expect(batch!.properties.headers).toMatchObject({ [MESSAGE_COUNT_HEADER]: 3 });
+    expect(body(batch!).messages!.map((m) => m.type)).toEqual(replies.map((r) => r.properties.type));
   });
 
-  it('fails every round a failed publish carried, and publishes the next rounds anew', async () => {
-    const broker = heldBroker();
-    const pump = new EventPump(broker.publishAll, topology, separatelyRoutedEvents(topology));
-    const first = pump.submit([event('order.placed')]);
-    const second = pump.submit([event('stock.reserved')]);
-    const third = pump.submit([event('payment.charged')]);
-    broker.publishes[0]!.confirm();
-    await settledState(first);
-    broker.publishes[1]!.fail(new Error('broker gone'));
-    await expect(second).rejects.toThrow('broker gone');
-    await expect(third).rejects.toThrow('broker gone');
-
-    const fourth = pump.submit([event('shipment.scheduled')]);
-    expect(broker.publishes).toHaveLength(3);
-    broker.publishes[2]!.confirm();
-    expect(await settledState(fourth)).toBe('confirmed');
+  it("leaves a round's only reply a message of its own, routed by its type", () => {
+    const only = reply('order.create.reply');
+    expect(pack([only])).toEqual([only]);
   });
 
-  it('fails the rounds whose events cannot be put in a batch, and goes on with the next', async () => {
-    const broker = heldBroker();
-    const pump = new EventPump(broker.publishAll, topology, separatelyRoutedEvents(topology));
-    const unwritable = { ...event('order.placed') };
-    unwritable.properties = { ...unwritable.properties, headers: { big: 1n } };
-    await expect(pump.submit([unwritable, event('stock.reserved')])).rejects.toThrow(TypeError);
-    expect(broker.publishes).toHaveLength(0);
-    const next = pump.submit([event('payment.charged')]);
-    expect(broker.publishes).toHaveLength(1);
-    broker.publishes[0]!.confirm();
-    expect(await settledState(next)).toBe('confirmed');
-  });
-
-  it('resolves a round without events at once, publishing nothing', async () => {
-    const broker = heldBroker();
-    const pump = new EventPump(broker.publishAll, topology, separatelyRoutedEvents(topology));
-    await pump.submit([]);
-    expect(broker.publishes).toHaveLength(0);
+  it("puts the order events' copies for the inventory in one batch, the events in one stream batch, the replies in another", () => {
+    const out = pack([
+      event('order.confirmed'),
+      reply('order.confirm.reply'),
+      event('order.confirmed'),
+      reply('order.confirm.reply'),
+    ]);
+    const byRoute = Object.fromEntries(out.map((m) => [`${m.exchange}|${m.routingKey}`, m]));
+    expect(Object.keys(byRoute).sort()).toEqual(
+      [
+        `|${topology.queues.inventoryOrderEvents}`,
+        `|${topology.queues.replies}`,
+        `${topology.exchanges.events}|${EVENT_BATCH_TYPE}`,
+      ].sort(),
+    );
+    const copies = byRoute[`|${topology.queues.inventoryOrderEvents}`]!;
+    expect(copies.properties.type).toBe(MESSAGE_BATCH_TYPE);
+    expect(body(copies).messages!.map((m) => m.type)).toEqual(['order.confirmed', 'order.confirmed']);
   });
 });

@@ -1,81 +1,39 @@
 // Publishes a batch's replies and events with confirms, right after its commit.
 import type { NewOutboxMessage } from '@sagaport/db';
 import {
+  batchByQueue,
   batchEvents,
   buildMessage,
+  PublishPump,
   separatelyRoutedEvents,
+  singleQueueRoutes,
   type ConfirmPublisher,
   type OutgoingMessage,
   type Topology,
 } from '@sagaport/rabbitmq';
 import type { ConfirmedPublish } from './command-handler.js';
 
-/** Events waiting for the next stream publish, and who waits for their confirms. */
-interface PendingEvents {
-  readonly events: readonly OutgoingMessage[];
-  readonly done: { resolve: () => void; reject: (error: unknown) => void };
-}
-
 /**
- * Gathers the domain events of the process's publish rounds into shared stream messages, like a
- * database's group commit: a round's events go out at once when no events publish is awaiting
- * its confirms; otherwise they wait for it and leave with every round that came meanwhile, in
- * one batch (`batchEvents`). Nothing waits on a timer, so at low load every round publishes
- * alone, as before; under load the four workers' rounds, each a stream message of its own
- * before, share one. A round resolves once the broker confirmed its events, so a batch of
- * commands is still acked only after its events are in the stream; a failed publish rejects
- * every round it carried (their commands are redelivered and their stored events published
- * again).
+ * How the workers pack what their rounds publish: the domain events into stream batches
+ * (`batchEvents`, which also addresses a copy of each order event to the inventory's queue), then
+ * every group of messages bound for the same queue (the replies for the orchestrator, the order
+ * events' copies) into one batch message (`batchByQueue`).
  */
-export class EventPump {
-  private waiting: PendingEvents[] = [];
-  private flushing = false;
-
-  constructor(
-    private readonly publishAll: (messages: readonly OutgoingMessage[]) => Promise<void>,
-    private readonly topology: Topology,
-    private readonly separate: ReadonlyMap<string, readonly string[]>,
-  ) {}
-
-  /** Publishes `events` (messages to the events exchange) with the next flush; resolves when confirmed. */
-  submit(events: readonly OutgoingMessage[]): Promise<void> {
-    if (events.length === 0) return Promise.resolve();
-    const confirmed = new Promise<void>((resolve, reject) => {
-      this.waiting.push({ events, done: { resolve, reject } });
-    });
-    if (!this.flushing) void this.flush();
-    return confirmed;
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.waiting.length > 0) {
-        const rounds = this.waiting;
-        this.waiting = [];
-        try {
-          const messages = batchEvents(
-            this.topology,
-            rounds.flatMap((round) => round.events),
-            this.separate,
-          );
-          await this.publishAll(messages);
-          for (const round of rounds) round.done.resolve();
-        } catch (error) {
-          for (const round of rounds) round.done.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
+export function packWorkerMessages(
+  topology: Topology,
+): (messages: readonly OutgoingMessage[]) => OutgoingMessage[] {
+  const separate = separatelyRoutedEvents(topology);
+  const routes = singleQueueRoutes(topology);
+  return (messages) => batchByQueue(batchEvents(topology, messages, separate), routes);
 }
 
 /**
- * Publishes every message at once (their confirms pipelined) and resolves when all are
- * confirmed; rejects with the first failure, and the caller leaves the commands unacked.
- * Replies go out at once; the domain events go through an {@link EventPump}, which gathers the
- * events of rounds that publish at the same time into shared stream messages.
+ * Publishes a round's replies and events (its confirms pipelined) and resolves when all are
+ * confirmed; rejects with the first failure, and the caller leaves the commands unacked (a
+ * redelivery publishes them again from the inbox). Rounds go through one {@link PublishPump} per
+ * process: a round leaves at once when no publish awaits its confirms, otherwise with every
+ * round that came meanwhile, so under load the four workers' replies travel to the orchestrator
+ * in shared batch messages and their events to the stream in shared stream messages.
  * `twice` publishes each message twice (fault injection: FAULT_DUPLICATE_PUBLISHES).
  */
 export function publishConfirmed(
@@ -87,22 +45,19 @@ export function publishConfirmed(
     await Promise.all(messages.map((message) => publisher.publish(message)));
     if (twice) await Promise.all(messages.map((message) => publisher.publish(message)));
   };
-  const pump = new EventPump(publishAll, topology, separatelyRoutedEvents(topology));
-  return async (messages: readonly NewOutboxMessage[]) => {
-    const replies: OutgoingMessage[] = [];
-    const events: OutgoingMessage[] = [];
-    for (const m of messages) {
-      const message = buildMessage({
-        exchange: m.exchange,
-        routingKey: m.routingKey,
-        type: m.messageType,
-        payload: m.payload,
-        messageId: m.messageId,
-        ...(m.correlationId ? { correlationId: m.correlationId } : {}),
-        headers: m.headers ?? {},
-      });
-      (m.exchange === topology.exchanges.events ? events : replies).push(message);
-    }
-    await Promise.all([publishAll(replies), pump.submit(events)]);
-  };
+  const pump = new PublishPump(publishAll, packWorkerMessages(topology));
+  return (messages: readonly NewOutboxMessage[]) =>
+    pump.submit(
+      messages.map((m) =>
+        buildMessage({
+          exchange: m.exchange,
+          routingKey: m.routingKey,
+          type: m.messageType,
+          payload: m.payload,
+          messageId: m.messageId,
+          ...(m.correlationId ? { correlationId: m.correlationId } : {}),
+          headers: m.headers ?? {},
+        }),
+      ),
+    );
 }
