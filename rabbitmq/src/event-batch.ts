@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SCHEMA_VERSION } from './contracts/common.js';
 import { EventHeader, type RawEvent } from './contracts/events.js';
 import { Header, type OutgoingMessage } from './envelope.js';
+import { batchedMessageJson, chunksOf, DEFAULT_EXCHANGE } from './message-batch.js';
 import type { Topology } from './topology.js';
 
 /**
@@ -78,43 +79,16 @@ export function batchEvents(
       out.push({ ...message, exchange: DEFAULT_EXCHANGE, routingKey: queue });
     }
   }
-  let parts: string[] = [];
-  let bytes = 0;
-  let occurredAt: unknown;
-  const flush = () => {
-    if (parts.length === 0) return;
-    out.push(batchMessage(topology.exchanges.events, parts, occurredAt));
-    parts = [];
-    bytes = 0;
-  };
-  for (const message of batchable) {
-    const part = batchedEventJson(message);
-    if (
-      parts.length >= EVENT_BATCH_MAX_EVENTS ||
-      (parts.length > 0 && bytes + part.length > EVENT_BATCH_MAX_BYTES)
-    ) {
-      flush();
-    }
-    parts.push(part);
-    bytes += part.length + 1;
-    occurredAt = headersOf(message)[EventHeader.occurredAt] ?? occurredAt;
+  const eventJson = (message: OutgoingMessage) => batchedMessageJson(message, false);
+  for (const chunk of chunksOf(batchable, eventJson, EVENT_BATCH_MAX_EVENTS, EVENT_BATCH_MAX_BYTES)) {
+    // The batch's time for readers that look at the message only (the stream's end, lag in seconds).
+    const occurredAt = chunk.messages.reduce<unknown>(
+      (time, message) => headersOf(message)[EventHeader.occurredAt] ?? time,
+      undefined,
+    );
+    out.push(batchMessage(topology.exchanges.events, chunk.parts, occurredAt));
   }
-  flush();
   return out;
-}
-
-/** The exchange every queue is bound to by its name. */
-const DEFAULT_EXCHANGE = '';
-
-/** An event's entry in a batch body: its payload is the message's JSON body, spliced as it is. */
-function batchedEventJson(message: OutgoingMessage): string {
-  const { messageId, type, correlationId } = message.properties;
-  const headers = headersOf(message);
-  return (
-    `{"messageId":${JSON.stringify(messageId)},"type":${JSON.stringify(type)}` +
-    (correlationId === undefined ? '' : `,"correlationId":${JSON.stringify(correlationId)}`) +
-    `,"headers":${JSON.stringify(headers)},"payload":${message.content.toString('utf8')}}`
-  );
 }
 
 /** A message's headers (amqplib types them `any`). */
@@ -127,7 +101,6 @@ function batchMessage(exchange: string, parts: readonly string[], occurredAt: un
     [Header.schemaVersion]: SCHEMA_VERSION,
     [EVENT_COUNT_HEADER]: parts.length,
   };
-  // The batch's time for readers that look at the message only (the stream's end, lag in seconds).
   if (typeof occurredAt === 'string') headers[EventHeader.occurredAt] = occurredAt;
   return {
     exchange,

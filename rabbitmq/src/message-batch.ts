@@ -91,41 +91,56 @@ export function batchByQueue(
       out.push(group[0]!);
       continue;
     }
-    let chunk: OutgoingMessage[] = [];
-    let parts: string[] = [];
-    let bytes = 0;
-    const flush = () => {
-      if (chunk.length === 1) out.push(chunk[0]!);
-      else if (chunk.length > 1) out.push(batchMessage(queue, parts));
-      chunk = [];
-      parts = [];
-      bytes = 0;
-    };
-    for (const message of group) {
-      const part = batchedMessageJson(message);
-      if (
-        parts.length >= MESSAGE_BATCH_MAX_MESSAGES ||
-        (parts.length > 0 && bytes + part.length > MESSAGE_BATCH_MAX_BYTES)
-      ) {
-        flush();
-      }
-      chunk.push(message);
-      parts.push(part);
-      bytes += part.length + 1;
+    for (const chunk of chunksOf(
+      group,
+      batchedMessageJson,
+      MESSAGE_BATCH_MAX_MESSAGES,
+      MESSAGE_BATCH_MAX_BYTES,
+    )) {
+      out.push(chunk.messages.length === 1 ? chunk.messages[0]! : batchMessage(queue, chunk.parts));
     }
-    flush();
   }
   return out;
 }
 
-/** A message's entry in a batch body: its payload is the message's JSON body, spliced as it is. */
-export function batchedMessageJson(message: OutgoingMessage): string {
+/** Messages cut, in order, into chunks of at most `maxCount` entries and `maxBytes` of entry text. */
+export function chunksOf(
+  messages: readonly OutgoingMessage[],
+  entryJson: (message: OutgoingMessage) => string,
+  maxCount: number,
+  maxBytes: number,
+): { messages: OutgoingMessage[]; parts: string[] }[] {
+  const chunks: { messages: OutgoingMessage[]; parts: string[] }[] = [];
+  let current = { messages: [] as OutgoingMessage[], parts: [] as string[] };
+  let bytes = 0;
+  for (const message of messages) {
+    const part = entryJson(message);
+    const full = current.parts.length >= maxCount || bytes + part.length > maxBytes;
+    if (current.parts.length > 0 && full) {
+      chunks.push(current);
+      current = { messages: [], parts: [] };
+      bytes = 0;
+    }
+    current.messages.push(message);
+    current.parts.push(part);
+    bytes += part.length + 1;
+  }
+  if (current.parts.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * A message's entry in a batch body, with what its own message would have carried: message id,
+ * type, correlation id, the timestamp (`withTimestamp`), headers, and its payload, the message's
+ * JSON body spliced as it is.
+ */
+export function batchedMessageJson(message: OutgoingMessage, withTimestamp = true): string {
   const { messageId, type, correlationId, timestamp } = message.properties;
   const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
   return (
     `{"messageId":${JSON.stringify(messageId)},"type":${JSON.stringify(type)}` +
     (correlationId === undefined ? '' : `,"correlationId":${JSON.stringify(correlationId)}`) +
-    (timestamp === undefined ? '' : `,"timestamp":${JSON.stringify(timestamp)}`) +
+    (!withTimestamp || timestamp === undefined ? '' : `,"timestamp":${JSON.stringify(timestamp)}`) +
     `,"headers":${JSON.stringify(headers)},"payload":${message.content.toString('utf8')}}`
   );
 }
