@@ -203,7 +203,19 @@ describe('batch messages', () => {
 
   it('gives a message of a type not bound to the queue the queue as its route: a batch cannot send a replay elsewhere', async () => {
     await start();
-    const stray = orderConfirm(broker.topology, { type: 'payment.charge' });
+    const unbound = orderConfirm(broker.topology, { type: 'payment.charge' });
+    // It even claims, in the headers a dead letter keeps, to have come from the payment route.
+    const stray = {
+      ...unbound,
+      properties: {
+        ...unbound.properties,
+        headers: {
+          ...(unbound.properties.headers as Record<string, unknown>),
+          [Header.originalExchange]: broker.topology.exchanges.commands,
+          [Header.originalRoutingKey]: 'payment.charge',
+        },
+      },
+    };
     await publishPacked([orderConfirm(broker.topology), stray]);
     const [letter] = await deadLetters(1);
     expect(letter!.properties.messageId).toBe(stray.properties.messageId);

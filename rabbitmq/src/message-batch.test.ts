@@ -125,4 +125,51 @@ describe('message batches', () => {
     );
     expect(() => unpackMessages(broken('nope'), queue, new Map())).toThrow(/not valid JSON/);
   });
+
+  it('refuses a batch whose entries could not be published again as messages of their own, or that is over its limits', () => {
+    const queue = topology.queues.commands.order;
+    const batch = batchByQueue([command('order.create'), command('order.confirm')], routes)[0]!;
+    const body = JSON.parse(batch.content.toString()) as { messages: Record<string, unknown>[] };
+    const withEntry = (change: (entry: Record<string, unknown>) => void) => {
+      const copy = structuredClone(body);
+      change(copy.messages[0]!);
+      return delivered({ ...batch, content: Buffer.from(JSON.stringify(copy)) });
+    };
+    const read = (raw: ConsumeMessage) => () => unpackMessages(raw, queue, new Map());
+    expect(read(withEntry((e) => (e['headers'] = { x: { '!': 'x' } })))).toThrow(
+      /body\.messages\.0\.headers\.x/,
+    );
+    expect(read(withEntry((e) => (e['headers'] = { ['k'.repeat(256)]: 1 })))).toThrow(
+      /body\.messages\.0\.headers/,
+    );
+    expect(read(withEntry((e) => (e['correlationId'] = 7)))).toThrow(/body\.messages\.0\.correlationId/);
+    expect(read(withEntry((e) => (e['timestamp'] = 'now')))).toThrow(/body\.messages\.0\.timestamp/);
+    const many = { messages: Array.from({ length: MESSAGE_BATCH_MAX_MESSAGES + 1 }, () => body.messages[0]) };
+    expect(read(delivered({ ...batch, content: Buffer.from(JSON.stringify(many)) }))).toThrow(
+      /body\.messages/,
+    );
+    const huge = Buffer.alloc(MESSAGE_BATCH_MAX_BYTES + 2048, 32);
+    expect(read(delivered({ ...batch, content: huge }))).toThrow(/too large/);
+  });
+
+  it("drops the failure and origin headers an entry carries: a batch cannot forge where a dead letter's replay goes", () => {
+    const queue = topology.queues.commands.order;
+    const forged = buildMessage({
+      ...routeOf(topology, 'order.create'),
+      type: 'order.create',
+      payload: {},
+      headers: {
+        'x-original-exchange': 'elsewhere',
+        'x-original-routing-key': 'k',
+        'x-death': 'x',
+        traceparent: 't',
+      },
+    });
+    const batch = batchByQueue([forged, command('order.confirm')], routes)[0]!;
+    const [entry] = unpackMessages(delivered(batch), queue, bindingsOf(topology, queue))!;
+    expect(entry!.properties.headers).toEqual({
+      traceparent: 't',
+      'x-schema-version': (forged.properties.headers as Record<string, unknown>)['x-schema-version'],
+    });
+  });
 });

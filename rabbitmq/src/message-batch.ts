@@ -30,18 +30,59 @@ export const MESSAGE_BATCH_MAX_BYTES = 64 * 1024;
 /** The exchange every queue is bound to by its name. */
 export const DEFAULT_EXCHANGE = '';
 
-/** One message inside a batch: what its own message would have carried. */
+/** Text AMQP carries as a short string (property values, header names): at most 255 bytes. */
+const ShortString = z.string().refine((text) => Buffer.byteLength(text) <= 255, 'over 255 bytes');
+
+/**
+ * One message inside a batch: what its own message would have carried. Checked strictly, so
+ * whatever a batch holds can be published again as a message of its own (a retry, a dead
+ * letter): AMQP short strings, an integer timestamp, and headers whose values are text, numbers,
+ * booleans or null, as every header Sagaport writes is.
+ */
 const BatchedMessage = z.object({
-  messageId: z.unknown(),
-  type: z.unknown(),
-  correlationId: z.unknown().optional(),
-  timestamp: z.unknown().optional(),
-  headers: z.record(z.string(), z.unknown()),
+  messageId: ShortString,
+  type: ShortString.min(1),
+  correlationId: ShortString.optional(),
+  timestamp: z.number().int().nonnegative().optional(),
+  headers: z.record(
+    ShortString.min(1),
+    z.union([z.string().max(64 * 1024), z.number().finite(), z.boolean(), z.null()]),
+  ),
   payload: z.unknown(),
 });
 
+/**
+ * Headers that record a message's failures and where it came from: set by the consumer that
+ * retries or dead-letters it, and by the broker. A message in a batch has not failed yet (a
+ * retried one comes back as a message of its own), so a batch entry carrying them is forging
+ * them: they are dropped, and its route is the queue's (see {@link bindingsOf}).
+ */
+const FAILURE_HEADERS: ReadonlySet<string> = new Set([
+  Header.originalExchange,
+  Header.originalRoutingKey,
+  Header.originalQueue,
+  Header.firstFailureAt,
+  Header.lastFailureAt,
+  Header.errorClass,
+  Header.errorName,
+  Header.errorMessage,
+  Header.errorStack,
+  Header.failedBy,
+  Header.replayOf,
+  Header.bodyTruncatedFrom,
+  'x-death',
+  'x-first-death-exchange',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-last-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
+]);
+
 /** The body of a batch message. */
-export const MessageBatchBody = z.object({ messages: z.array(BatchedMessage).min(1) });
+export const MessageBatchBody = z.object({
+  messages: z.array(BatchedMessage).min(1).max(MESSAGE_BATCH_MAX_MESSAGES),
+});
 
 /**
  * Where each message published to a non-topic exchange lands when exactly one queue is bound to
@@ -189,6 +230,12 @@ export function unpackMessages(
   bindings: ReadonlyMap<string, string>,
 ): ConsumeMessage[] | undefined {
   if (raw.properties.type !== MESSAGE_BATCH_TYPE) return undefined;
+  // A little over what a publisher puts in one (the body's brackets around the entries).
+  if (raw.content.length > MESSAGE_BATCH_MAX_BYTES + 1024) {
+    throw new ContractViolationError(`${MESSAGE_BATCH_TYPE} is too large`, [
+      `body: ${raw.content.length} bytes, over the ${MESSAGE_BATCH_MAX_BYTES} bytes of a batch`,
+    ]);
+  }
   let body: unknown;
   try {
     body = JSON.parse(raw.content.toString('utf8'));
@@ -220,7 +267,9 @@ export function unpackMessages(
       type: entry.type,
       correlationId: entry.correlationId,
       timestamp: entry.timestamp ?? raw.properties.timestamp,
-      headers: entry.headers,
+      headers: Object.fromEntries(
+        Object.entries(entry.headers).filter(([name]) => !FAILURE_HEADERS.has(name)),
+      ),
     };
     return {
       fields: { ...raw.fields, ...routed },

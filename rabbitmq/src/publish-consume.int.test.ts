@@ -57,6 +57,28 @@ describe('confirm publisher and consumer on a real broker', () => {
     await expect(publisher.publish(message)).rejects.toMatchObject({ reason: 'unroutable' });
   });
 
+  it('rejects a message amqplib cannot encode, and confirms the next ones on a channel in step', async () => {
+    const quick = new ConfirmPublisher(broker.connection, { timeoutMs: 3_000 });
+    try {
+      const good = orderConfirm(broker.topology);
+      // A header value amqplib reads as a typed field of an unknown type: it throws while encoding.
+      const bad = { ...good, properties: { ...good.properties, headers: { x: { '!': 'x', value: 1 } } } };
+      await expect(quick.publish(bad)).rejects.toMatchObject({ reason: 'connection-lost' });
+      // Without a new channel amqplib would credit each confirm to the message before it, and the
+      // last of these would wait for a confirm that never comes.
+      const next = Array.from({ length: 3 }, () => orderConfirm(broker.topology));
+      expect(
+        await eventually(async () =>
+          (await Promise.allSettled(next.map((m) => quick.publish(m)))).every(
+            (r) => r.status === 'fulfilled',
+          ),
+        ),
+      ).toBe(true);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('rejects a message the broker nacks (queue full with reject-publish)', async () => {
     const admin = await broker.admin();
     const full = `${broker.topology.prefix}full`;

@@ -224,6 +224,9 @@ export class ConfirmPublisher {
         if (!hasRoom) this.waitForDrain(channel);
       } catch (error) {
         entry.settle(new PublishError('connection-lost', `publish failed: ${(error as Error).message}`));
+        // amqplib registered the confirm before the frame failed to encode: the channel would
+        // credit every later confirm to the message before it. A new channel starts in step.
+        void channel.close().catch(() => undefined);
       }
     });
   }

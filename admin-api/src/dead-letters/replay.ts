@@ -8,7 +8,13 @@ import {
   type DbExecutor,
   type NewOutboxMessage,
 } from '@sagaport/db';
-import { commandContracts, formatIssues, Header, sagaContracts } from '@sagaport/rabbitmq';
+import {
+  commandContracts,
+  formatIssues,
+  Header,
+  MESSAGE_BATCH_TYPE,
+  sagaContracts,
+} from '@sagaport/rabbitmq';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { FieldError } from '@sagaport/runtime';
 import type { SagaStateView } from '../orchestration.js';
@@ -73,6 +79,16 @@ export function contractErrors(messageType: string, payload: unknown): FieldErro
   const contract = (sagaContracts as Record<string, (typeof sagaContracts)[keyof typeof sagaContracts]>)[
     messageType
   ];
+  if (messageType === MESSAGE_BATCH_TYPE) {
+    // Each command in it would need its own stale-step check against its saga.
+    return [
+      {
+        field: 'type',
+        message:
+          'a batch of messages the broker dead-lettered whole (its consumer crashed on it, or it could not be read) is not replayed as one; its messages are listed in the body',
+      },
+    ];
+  }
   if (!contract) return [{ field: 'type', message: `no contract knows message type "${messageType}"` }];
   const parsed = contract.safeParse(payload);
   if (parsed.success) return [];
