@@ -29,6 +29,34 @@ export const Header = {
   bodyTruncatedFrom: 'x-body-truncated-from',
 } as const;
 
+/**
+ * Headers that describe a message's failures and where it failed, not the message: written by
+ * the consumer that retries or dead-letters it, and by the broker. A replay starts without them,
+ * and a message taken out of a batch cannot bring its own.
+ */
+export const FAILURE_HEADERS: ReadonlySet<string> = new Set([
+  Header.originalExchange,
+  Header.originalRoutingKey,
+  Header.originalQueue,
+  Header.firstFailureAt,
+  Header.lastFailureAt,
+  Header.errorClass,
+  Header.errorName,
+  Header.errorMessage,
+  Header.errorStack,
+  Header.failedBy,
+  Header.replayOf,
+  Header.bodyTruncatedFrom,
+  'x-death',
+  'x-first-death-exchange',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-last-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
+  'x-delivery-count',
+]);
+
 /** The AMQP properties of an envelope, checked on every inbound message. */
 export const EnvelopeProperties = z.object({
   messageId: z.uuid(),

@@ -19,6 +19,7 @@ export { toDefinitions } from './definitions.js';
 export * from './contracts/index.js';
 export {
   Header,
+  FAILURE_HEADERS,
   EnvelopeProperties,
   buildMessage,
   parseInbound,

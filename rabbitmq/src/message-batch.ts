@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
 import { SCHEMA_VERSION } from './contracts/common.js';
-import { Header, type OutgoingMessage } from './envelope.js';
+import { FAILURE_HEADERS, Header, type OutgoingMessage } from './envelope.js';
 import { ContractViolationError, InvalidJsonError } from './errors.js';
 import type { Topology } from './topology.js';
 
@@ -50,34 +50,6 @@ const BatchedMessage = z.object({
   ),
   payload: z.unknown(),
 });
-
-/**
- * Headers that record a message's failures and where it came from: set by the consumer that
- * retries or dead-letters it, and by the broker. A message in a batch has not failed yet (a
- * retried one comes back as a message of its own), so a batch entry carrying them is forging
- * them: they are dropped, and its route is the queue's (see {@link bindingsOf}).
- */
-const FAILURE_HEADERS: ReadonlySet<string> = new Set([
-  Header.originalExchange,
-  Header.originalRoutingKey,
-  Header.originalQueue,
-  Header.firstFailureAt,
-  Header.lastFailureAt,
-  Header.errorClass,
-  Header.errorName,
-  Header.errorMessage,
-  Header.errorStack,
-  Header.failedBy,
-  Header.replayOf,
-  Header.bodyTruncatedFrom,
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-  'x-last-death-exchange',
-  'x-last-death-queue',
-  'x-last-death-reason',
-]);
 
 /** The body of a batch message. */
 export const MessageBatchBody = z.object({
@@ -267,6 +239,8 @@ export function unpackMessages(
       type: entry.type,
       correlationId: entry.correlationId,
       timestamp: entry.timestamp ?? raw.properties.timestamp,
+      // A message in a batch has never failed (a retried one comes back alone): failure and
+      // origin headers on an entry are forged, and dropped.
       headers: Object.fromEntries(
         Object.entries(entry.headers).filter(([name]) => !FAILURE_HEADERS.has(name)),
       ),

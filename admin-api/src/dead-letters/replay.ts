@@ -10,6 +10,7 @@ import {
 } from '@sagaport/db';
 import {
   commandContracts,
+  FAILURE_HEADERS,
   formatIssues,
   Header,
   MESSAGE_BATCH_TYPE,
@@ -50,29 +51,6 @@ export interface ReplayDone {
   readonly edited: boolean;
 }
 export type ReplayResult = ReplayDone | ReplayRefusal;
-
-/** Headers that describe the failure, not the message: a replay starts clean, at attempt 1. */
-const failureHeaders = new Set<string>([
-  Header.originalExchange,
-  Header.originalRoutingKey,
-  Header.originalQueue,
-  Header.firstFailureAt,
-  Header.lastFailureAt,
-  Header.errorClass,
-  Header.errorName,
-  Header.errorMessage,
-  Header.errorStack,
-  Header.failedBy,
-  Header.replayOf,
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-  'x-last-death-exchange',
-  'x-last-death-queue',
-  'x-last-death-reason',
-  'x-delivery-count',
-]);
 
 /** Field errors of `payload` against the contract of `messageType`; a type without a contract is one error. */
 export function contractErrors(messageType: string, payload: unknown): FieldError[] {
@@ -218,7 +196,7 @@ export async function replayDeadLetters(
       continue;
     }
     const replayMessageId = uuidPattern.test(row.messageId) ? row.messageId : randomUUID();
-    const headers = Object.fromEntries(Object.entries(row.headers).filter(([k]) => !failureHeaders.has(k)));
+    const headers = Object.fromEntries(Object.entries(row.headers).filter(([k]) => !FAILURE_HEADERS.has(k)));
     outbox.push({
       messageId: replayMessageId,
       exchange: row.originalExchange,
