@@ -48,6 +48,46 @@ async function cuttingProxy(marker: string) {
   };
 }
 
+/** A TCP proxy to the test server that can cut every connection and turn new ones away for a while. */
+async function switchableProxy() {
+  let refusing = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    // Accepted and closed at once, as a server that is shutting down or starting up answers.
+    if (refusing) return void client.destroy();
+    const upstream = net.connect(Number(serverUrl.port || 5432), serverUrl.hostname);
+    sockets.add(client).add(upstream);
+    for (const socket of [client, upstream]) socket.on('error', () => undefined);
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = new URL(serverUrl);
+  url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: url.toString(),
+    /** Resets every open connection and closes new ones at once for `ms`. */
+    outage: async (ms: number) => {
+      refusing = true;
+      for (const socket of sockets) socket.resetAndDestroy();
+      sockets.clear();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      refusing = false;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** `promise`'s outcome, or 'pending' if it has not settled within `ms`. */
+const within = <T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> =>
+  Promise.race([promise, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms))]);
+
 describe('postgres.js patches', () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -81,5 +121,70 @@ describe('postgres.js patches', () => {
     await sql`select 1`;
     const [row] = await sql<{ n: number }[]>`select cardinality(${sql.array(['a', 'b'])}::text[])::int as n`;
     expect(row?.n).toBe(2);
+  });
+
+  it('hands a waiting reserve the reconnected connection when the server ends the one it waited for', async () => {
+    const sql = postgres(serverUrl.toString(), { max: 1, onnotice: () => undefined });
+    const admin = postgres(serverUrl.toString(), { max: 1, onnotice: () => undefined });
+    cleanups.push(
+      () => sql.end({ timeout: 1 }),
+      () => admin.end({ timeout: 1 }),
+    );
+    const holder = await sql.reserve();
+    const [row] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const pid = row!.pid;
+    // The pool's only connection is taken: this reserve waits in the queue for it.
+    const waiting = sql.reserve().then((reserved) => {
+      reserved.release();
+      return 'reserved';
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await admin`select pg_terminate_backend(${pid})`;
+
+    // Unpatched, the reconnect took the waiting reserve as its first query and dropped it.
+    expect(await within(waiting, 5_000)).toBe('reserved');
+    expect(
+      await within(
+        sql`select 1 as one`.then(() => 'answered'),
+        5_000,
+      ),
+    ).toBe('answered');
+  });
+
+  it('settles every waiting reserve when all connections are cut, and the pool serves again after', async () => {
+    const proxy = await switchableProxy();
+    cleanups.push(proxy.close);
+    const sql = postgres(proxy.url, { max: 2, onnotice: () => undefined });
+    cleanups.push(() => sql.end({ timeout: 1 }));
+    const held = [await sql.reserve(), await sql.reserve()];
+    expect(held).toHaveLength(2);
+    const waiting = [1, 2, 3, 4].map(() =>
+      sql.reserve().then(
+        (reserved) => {
+          reserved.release();
+          return 'reserved';
+        },
+        (error: { code?: string }) => `failed: ${error.code}`,
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await proxy.outage(1_500);
+
+    // Each waiter either failed with the outage (its connection attempt was refused) or got a
+    // connection once the server was back; unpatched, they stayed pending for good.
+    const outcomes = await within(Promise.all(waiting), 8_000);
+    expect(outcomes).not.toBe('pending');
+    for (const outcome of outcomes as string[])
+      expect(outcome).toMatch(/^(reserved|failed: E\w+|failed: CONNECTION_\w+)$/);
+    // No connection was stranded: both of the pool's connections serve reserves again.
+    const again = [await within(sql.reserve(), 5_000), await within(sql.reserve(), 5_000)];
+    expect(again).not.toContain('pending');
+    for (const reserved of again) (reserved as postgres.ReservedSql).release();
+    expect(
+      await within(
+        sql`select 1 as one`.then(() => 'answered'),
+        5_000,
+      ),
+    ).toBe('answered');
   });
 });

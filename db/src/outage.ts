@@ -37,6 +37,8 @@ export interface DatabaseGateOptions {
   /** First wait between probes; doubles up to `maxDelayMs`. */
   readonly minDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** A probe that has not answered within this counts as failed (a hung pool must not keep the gate shut). Default 10 s. */
+  readonly probeTimeoutMs?: number;
   readonly onOutage?: (state: 'down' | 'up', downForMs: number) => void;
 }
 
@@ -76,12 +78,21 @@ export class DatabaseGate {
     let delay = this.options.minDelayMs ?? 250;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, delay));
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await this.options.probe();
+        const timeoutMs = this.options.probeTimeoutMs ?? 10_000;
+        await Promise.race([
+          this.options.probe(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`probe unanswered after ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
         this.options.onOutage?.('up', Date.now() - started);
         return;
       } catch {
         delay = Math.min(delay * 2, this.options.maxDelayMs ?? 5_000);
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

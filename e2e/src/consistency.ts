@@ -326,7 +326,8 @@ export async function settledBooks(
   endedWithinMs = 60_000,
 ): Promise<ConsistencyReport> {
   const running = await waitForAllEnded(system.database, endedWithinMs);
-  if (running > 0) throw new Error(`${running} sagas still running after ${endedWithinMs} ms`);
+  if (running > 0)
+    throw new Error(`${running} sagas still running after ${endedWithinMs} ms\n${await system.diagnose()}`);
   await waitForQuiescence(system);
   const report = await checkConsistency(system.database, initialStock);
   const rebuilt = await sagasRebuiltFromEvents(system);

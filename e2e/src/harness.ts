@@ -270,6 +270,47 @@ export class System {
     }
   }
 
+  /**
+   * What a failed test needs to tell where the system stopped: each process (exited or not, with
+   * the tail of its output), the unfinished sagas by status and step, and every queue's ready
+   * messages and consumers. Never throws: a part it cannot read says why.
+   */
+  async diagnose(): Promise<string> {
+    const lines: string[] = [];
+    for (const p of this.processes) {
+      lines.push(`--- ${p.name} (pid ${p.pid ?? '-'}, ${p.exited ? 'EXITED' : 'running'}), last output:`);
+      lines.push(p.output.slice(-40).join('').trimEnd() || '(none)');
+    }
+    try {
+      const rows = await this.database.sql<{ status: string; step: string | null; n: number }[]>`
+        select status, current_step as step, count(*)::int as n from saga.instances
+        group by 1, 2 order by 3 desc`;
+      lines.push(
+        `--- sagas: ${rows.map((r) => `${r.status}/${r.step ?? '-'}: ${r.n}`).join(', ') || 'none'}`,
+      );
+    } catch (error) {
+      lines.push(`--- sagas: unreadable (${String(error)})`);
+    }
+    const admin = await this.connectAdmin(5_000).catch((error: unknown) => String(error));
+    if (typeof admin === 'string') lines.push(`--- queues: broker unreachable (${admin})`);
+    else {
+      const queueLines: string[] = [];
+      for (const q of this.topology.declarations.queues) {
+        const channel = await admin.createChannel();
+        const found = await channel.checkQueue(q.name).catch((error: unknown) => String(error));
+        queueLines.push(
+          typeof found === 'string'
+            ? `${q.name}: ${found}`
+            : `${q.name}: ${found.messageCount} ready, ${found.consumerCount} consumers`,
+        );
+        await channel.close().catch(() => undefined);
+      }
+      await admin.close().catch(() => undefined);
+      lines.push('--- queues:', ...queueLines);
+    }
+    return lines.join('\n');
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
     // A private broker may be gone already (its test disposes it): nothing to delete there then.
