@@ -150,7 +150,11 @@ async function meanBatchSizes(ports: readonly number[]): Promise<Record<string, 
  * counters lag by the broker's statistics interval (5 s), so they are read until two readings
  * agree. A fan-out counts once per queue. Null when the management API does not answer.
  */
-async function brokerMessages(): Promise<{ quorum: number; stream: number } | null> {
+async function brokerMessages(): Promise<{
+  quorum: number;
+  stream: number;
+  byQueue: Record<string, number>;
+} | null> {
   const url = new URL(process.env['RABBITMQ_MANAGEMENT_URL'] ?? 'http://guest:guest@127.0.0.1:15672');
   const authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
   const read = async () => {
@@ -164,10 +168,11 @@ async function brokerMessages(): Promise<{ quorum: number; stream: number } | nu
       type: string;
       message_stats?: { publish?: number };
     }[];
-    const totals = { quorum: 0, stream: 0 };
+    const totals = { quorum: 0, stream: 0, byQueue: {} as Record<string, number> };
     for (const q of queues) {
       if (!q.name.startsWith(system.prefix) || (q.type !== 'quorum' && q.type !== 'stream')) continue;
       totals[q.type] += q.message_stats?.publish ?? 0;
+      totals.byQueue[q.name.slice(system.prefix.length)] = q.message_stats?.publish ?? 0;
     }
     return totals;
   };
@@ -176,7 +181,10 @@ async function brokerMessages(): Promise<{ quorum: number; stream: number } | nu
     for (let i = 0; i < 8; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const now = await read();
-      if (now.quorum === last.quorum && now.stream === last.stream) return now;
+      if (now.quorum === last.quorum && now.stream === last.stream) {
+        log(`broker messages by queue: ${JSON.stringify(now.byQueue)}`);
+        return now;
+      }
       last = now;
     }
     return last;

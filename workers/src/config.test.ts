@@ -16,6 +16,7 @@ describe('loadWorkerConfig', () => {
         paymentSlowMs: 2_000,
         shippingCountries: defaultShippingCountries,
         shippingDispatchDelayMs: 86_400_000,
+        sharedRounds: true,
       },
     });
     expect(config.broker.prefetch).toBe(50);
@@ -31,6 +32,7 @@ describe('loadWorkerConfig', () => {
       SHIPPING_COUNTRIES: 'de, us',
       SHIPPING_DISPATCH_DELAY_MS: '1500',
       SEED_CATALOGUE: 'false',
+      WORKER_SHARED_ROUNDS: 'false',
       AMQP_PREFETCH: '7',
     });
     expect(config.metricsPort).toBe(9464);
@@ -40,6 +42,7 @@ describe('loadWorkerConfig', () => {
       paymentSlowMs: 10,
       shippingCountries: ['DE', 'US'],
       shippingDispatchDelayMs: 1500,
+      sharedRounds: false,
     });
     expect(config.seedCatalogue).toBe(false);
     expect(config.broker.prefetch).toBe(7);

@@ -34,6 +34,11 @@ export interface WorkerSettings {
   readonly shippingCountries: readonly string[];
   /** How long after it is scheduled a shipment leaves; an order cancellation is refused from then on. */
   readonly shippingDispatchDelayMs: number;
+  /**
+   * Whether the order, inventory and shipping workers of one process commit their batches in
+   * shared transactions (CommandRounds); false gives each worker transactions of its own.
+   */
+  readonly sharedRounds: boolean;
 }
 
 export const defaultWorkerSettings: WorkerSettings = {
@@ -42,6 +47,7 @@ export const defaultWorkerSettings: WorkerSettings = {
   paymentSlowMs: 2_000,
   shippingCountries: defaultShippingCountries,
   shippingDispatchDelayMs: 24 * 3_600_000,
+  sharedRounds: true,
 };
 
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
@@ -77,6 +83,7 @@ const WorkerEnv = z.object({
       .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'a comma-separated list of ISO 3166-1 alpha-2 codes'))),
   ),
   SHIPPING_DISPATCH_DELAY_MS: integer(0, 30 * 86_400_000, defaultWorkerSettings.shippingDispatchDelayMs),
+  WORKER_SHARED_ROUNDS: flag(defaultWorkerSettings.sharedRounds),
   SEED_CATALOGUE: flag(true),
   OUTBOX_DISPATCH_GRACE_MS: integer(0, 600_000, 5_000),
   FAULT_DUPLICATE_PUBLISHES: flag(false),
@@ -138,6 +145,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
       paymentSlowMs: e.PAYMENT_SLOW_MS,
       shippingCountries: e.SHIPPING_COUNTRIES,
       shippingDispatchDelayMs: e.SHIPPING_DISPATCH_DELAY_MS,
+      sharedRounds: e.WORKER_SHARED_ROUNDS,
     },
     seedCatalogue: e.SEED_CATALOGUE,
     dispatchGraceMs: e.OUTBOX_DISPATCH_GRACE_MS,

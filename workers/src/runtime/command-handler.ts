@@ -122,10 +122,65 @@ export interface BatchOutcome<C extends CommandDelivery = CommandDelivery> {
   readonly rejected: readonly RejectedCommand<C>[];
 }
 
+/** What one transaction did for a batch: its outcomes, and the replies and events to publish. */
+export interface CommittedRun<C extends CommandDelivery = CommandDelivery> {
+  readonly processed: readonly { readonly command: C; readonly outcome: CommandOutcome }[];
+  readonly produced: readonly NewOutboxMessage[];
+}
+
+/**
+ * One worker's batch on its way through one or more transactions. A processor runs it alone
+ * ({@link runAlone}); {@link CommandRounds} runs several workers' runs in one shared transaction.
+ */
+export interface CommandBatchRun<C extends CommandDelivery = CommandDelivery> {
+  /** Whether commands are left to run (false once every one was rejected). */
+  readonly pending: boolean;
+  /**
+   * Runs the commands left in the open transaction `sql`, calling `commit` together with its
+   * last statements (see `pipelinedTransaction`); rejects when the transaction must be rolled back.
+   */
+  inTransaction(sql: postgres.ReservedSql, commit: Commit): Promise<CommittedRun<C>>;
+  /**
+   * Judges the error a rolled-back transaction of this run failed with: true when it was the
+   * run's own and the run adjusted itself to go again (the inbox read first after a redelivery,
+   * the commands that failed on their own account set aside as rejected); false otherwise.
+   */
+  recover(error: unknown): boolean;
+  /** The batch's outcome: what `committed` processed, and every rejected command. */
+  outcome(committed?: CommittedRun<C>): BatchOutcome<C>;
+}
+
 /** Processes a batch of command deliveries in one transaction; see {@link createCommandBatchProcessor}. */
-export type CommandBatchProcessor = <C extends CommandDelivery>(
-  commands: readonly C[],
-) => Promise<BatchOutcome<C>>;
+export interface CommandBatchProcessor {
+  <C extends CommandDelivery>(commands: readonly C[]): Promise<BatchOutcome<C>>;
+  /** Starts a run of `commands` for a transaction the caller opens and commits. */
+  start<C extends CommandDelivery>(commands: readonly C[]): CommandBatchRun<C>;
+  /** The worker the processor serves. */
+  readonly worker: Worker;
+  /** Whether it calls anything outside PostgreSQL inside its transactions (claims before effects). */
+  readonly claimsBeforeEffects: boolean;
+}
+
+/**
+ * Runs `run` in transactions of its own on `sql` until it committed or failed for a reason that
+ * is not its own (thrown), then publishes what it produced (resolving once the broker confirmed).
+ */
+export async function runAlone<C extends CommandDelivery>(
+  run: CommandBatchRun<C>,
+  sql: postgres.Sql,
+  publish: ConfirmedPublish | undefined,
+): Promise<BatchOutcome<C>> {
+  for (;;) {
+    if (!run.pending) return run.outcome();
+    try {
+      const committed = await pipelinedTransaction(sql, (tx, commit) => run.inTransaction(tx, commit));
+      await publish?.(committed.produced);
+      return run.outcome(committed);
+    } catch (error) {
+      if (!run.recover(error)) throw error;
+    }
+  }
+}
 
 interface Accepted<C> {
   readonly command: C;
@@ -150,7 +205,7 @@ export function createCommandBatchProcessor<W extends Worker>(
 ): CommandBatchProcessor {
   const { worker, topology } = options;
   const withReplies = options.claim === 'with-replies';
-  return async <C extends CommandDelivery>(commands: readonly C[]): Promise<BatchOutcome<C>> => {
+  const start = <C extends CommandDelivery>(commands: readonly C[]): CommandBatchRun<C> => {
     const rejected: RejectedCommand<C>[] = [];
     const accepted: Accepted<C>[] = [];
     for (const command of commands) {
@@ -164,38 +219,38 @@ export function createCommandBatchProcessor<W extends Worker>(
         rejected.push({ command, error });
       }
     }
-    if (accepted.length === 0) return { processed: [], rejected };
     // Bet that every command is new (a redelivery is rare): claims and effects share a round trip.
     let expectNew = true;
     let seenBefore = 0;
-    for (;;) {
-      try {
-        const done = await pipelinedTransaction(options.sql, (sql, commit) =>
-          processInTransaction(sql, accepted, options, commit, expectNew),
-        );
-        await options.publish?.(done.produced);
-        return { processed: done.processed, rejected };
-      } catch (error) {
+    return {
+      get pending() {
+        return accepted.length > 0;
+      },
+      inTransaction: (sql, commit) => processInTransaction(sql, accepted, options, commit, expectNew),
+      recover(error) {
         // Rolled back: run it again, reading each message's claim first. Claimed with their
         // replies, commands can also meet a duplicate claimed between that read and their claim.
         if (error instanceof InboxSeenBefore && (expectNew || (withReplies && seenBefore < 3))) {
           expectNew = false;
           seenBefore += 1;
-          continue;
+          return true;
         }
-        if (!(error instanceof MembersFailed)) throw error;
+        if (!(error instanceof MembersFailed)) return false;
         // Rolled back: run the others again, without the commands that failed.
         for (const failure of error.failures) {
+          const index = accepted.findIndex((a) => a.command === failure.command);
+          if (index === -1) return false; // another run's failure: not ours to judge
           rejected.push({ command: failure.command as C, error: failure.error });
-          accepted.splice(
-            accepted.findIndex((a) => a.command === failure.command),
-            1,
-          );
+          accepted.splice(index, 1);
         }
-        if (accepted.length === 0) return { processed: [], rejected };
-      }
-    }
+        return true;
+      },
+      outcome: (committed) => ({ processed: committed?.processed ?? [], rejected }),
+    };
   };
+  const processor = <C extends CommandDelivery>(commands: readonly C[]) =>
+    runAlone(start(commands), options.sql, options.publish);
+  return Object.assign(processor, { start, worker, claimsBeforeEffects: !withReplies });
 
   /**
    * Two round trips: BEGIN, the claims and the effects; the replies (and outbox rows) and
@@ -312,7 +367,7 @@ export function createCommandBatchProcessor<W extends Worker>(
     // The claim's own error explains the ROLLBACK behind it.
     if ('error' in claimedWithReplies) throw claimedWithReplies.error;
     if ('error' in committed) throw committed.error;
-    return { processed, produced };
+    return { processed, produced } satisfies CommittedRun<C>;
   }
 
   async function runEffect<C extends CommandDelivery>(sql: postgres.ReservedSql, item: Accepted<C>) {

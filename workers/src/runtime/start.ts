@@ -36,6 +36,7 @@ import {
   type CommandBatchProcessor,
   type ConfirmedPublish,
 } from './command-handler.js';
+import { CommandRounds } from './command-rounds.js';
 import { publishConfirmed } from './publish.js';
 import { lockInventoryBatch } from '../inventory/handler.js';
 import { workerNames } from '../selection.js';
@@ -133,8 +134,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
         ? log.warn({}, 'PostgreSQL unreachable: holding deliveries until it answers')
         : log.info({ downForMs }, 'PostgreSQL is back: resuming deliveries'),
   });
+  const rounds = settings.sharedRounds ? new CommandRounds(options.sql, publish) : undefined;
   const consumers = workers.flatMap((worker) =>
-    subscriptionsOf(worker, { ...options, publish }, settings, provider, log).map(
+    subscriptionsOf(worker, { ...options, publish }, settings, provider, log, rounds).map(
       (subscription) =>
         new Consumer({
           connection: options.connection,
@@ -186,6 +188,7 @@ function subscriptionsOf(
   settings: WorkerSettings,
   provider: PaymentProvider,
   log: Logger,
+  rounds: CommandRounds | undefined,
 ): Subscription[] {
   const { topology } = options;
   const commands: Subscription = {
@@ -194,7 +197,7 @@ function subscriptionsOf(
     contracts: commandContractsOf(worker),
     handler: crashingAfterCommit(
       options.crashAfterCommit,
-      loggedCommands(worker, commandProcessorOf(worker, options, settings, provider), log),
+      loggedCommands(worker, inRounds(rounds, commandProcessorOf(worker, options, settings, provider)), log),
       log,
     ),
   };
@@ -244,6 +247,14 @@ function commandProcessorOf(
         claim: 'with-replies',
       });
   }
+}
+
+/** `processor`, its batches committed in this process's shared rounds when there are any. */
+function inRounds(
+  rounds: CommandRounds | undefined,
+  processor: CommandBatchProcessor,
+): CommandBatchProcessor {
+  return rounds ? rounds.join(processor) : processor;
 }
 
 /** The command contracts of one worker: a command meant for another worker is an unknown type here. */
