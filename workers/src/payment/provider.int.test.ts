@@ -54,6 +54,26 @@ describe('simulated payment provider with a ledger', () => {
     expect(calls.filter((c) => c.replayed).map((c) => c.reference)).toEqual([reference, reference]);
   });
 
+  it('writes the calls made in the same turn in one transaction, each with its own answer', async () => {
+    const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
+    const keys = [randomUUID(), randomUUID(), randomUUID()];
+    const answers = await Promise.all([
+      provider.charge(charge(PaymentTestToken.visa, keys[0]!)),
+      provider.charge(charge(PaymentTestToken.declined, keys[1]!)),
+      provider.charge(charge(PaymentTestToken.visa, keys[2]!)),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([201, 402, 201]);
+    const references = answers.flatMap((a) => ('reference' in a ? [a.reference] : []));
+    expect(new Set(references).size).toBe(2);
+    const rows = await database.sql<{ key: string; reference: string | null; tx: string }[]>`
+      select idempotency_key as key, reference, xmin::text as tx from payments.provider_calls
+      where idempotency_key in ${database.sql(keys)}`;
+    expect(rows).toHaveLength(3);
+    expect(new Set(rows.map((row) => row.tx)).size).toBe(1);
+    expect(rows.find((row) => row.key === keys[1])?.reference).toBeNull();
+    expect(rows.find((row) => row.key === keys[0])?.reference).toBe(references[0]);
+  });
+
   it('records a charge under a new key as new money, even for the same card and amount', async () => {
     const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
     const [a, b] = [randomUUID(), randomUUID()];

@@ -52,6 +52,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Operation = 'charge' | 'refund';
 
+/** A call the provider writes to its ledger; `reference` is null for a call that moved no money. */
+interface LedgerCall {
+  readonly operation: Operation;
+  readonly key: string;
+  readonly amountCents: number;
+  readonly status: number;
+  readonly reference: string | null;
+  readonly settle: { resolve: (reference: string | undefined) => void; reject: (error: unknown) => void };
+}
+
 export interface SimulatedProviderOptions {
   /** How long `tok_slow` takes. */
   readonly slowMs: number;
@@ -76,6 +86,8 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   private readonly references = new Map<string, string>();
   /** Failed charges per key of `tok_flaky`. */
   private readonly flakyFailures = new Map<string, number>();
+  /** Ledger writes waiting for this turn's group statement. */
+  private ledgerCalls: LedgerCall[] = [];
 
   constructor(private readonly options: SimulatedProviderOptions) {}
 
@@ -118,13 +130,14 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   private async accept(operation: Operation, key: string, amountCents: number): Promise<ProviderResponse> {
     const ledger = this.options.ledger;
     if (!ledger) return { status: 201, reference: this.remembered(`${operation}:${key}`) };
-    // Prepared statements: this runs once per charge, on the hot path of every saga.
-    const [moved] = await ledger<{ reference: string }[]>`
-      insert into payments.provider_calls (operation, idempotency_key, status, reference, amount_cents, replayed)
-      values (${operation}, ${key}, 201, ${`sim_${randomUUID()}`}, ${amountCents}, false)
-      on conflict (operation, idempotency_key) where status = 201 and not replayed do nothing
-      returning reference`;
-    if (moved) return { status: 201, reference: moved.reference };
+    const moved = await this.write({
+      operation,
+      key,
+      amountCents,
+      status: 201,
+      reference: `sim_${randomUUID()}`,
+    });
+    if (moved) return { status: 201, reference: moved };
     // A repeated key: the conflicting call committed (the insert waited for it), so a new
     // statement sees it.
     const [first] = await ledger<{ reference: string }[]>`
@@ -143,11 +156,60 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     amountCents: number,
     status: number,
   ): Promise<void> {
-    const ledger = this.options.ledger;
-    if (!ledger) return;
-    await ledger`
-      insert into payments.provider_calls (operation, idempotency_key, status, reference, amount_cents)
-      values (${operation}, ${key}, ${status}, null, ${amountCents})`;
+    if (!this.options.ledger) return;
+    await this.write({ operation, key, amountCents, status, reference: null });
+  }
+
+  /**
+   * Writes a call to the ledger with the others made in the same turn of the event loop: one
+   * statement and one transaction for all of them, as a provider under load commits its books in
+   * groups. Resolves with the reference when a money-moving call moved money (its key was new),
+   * undefined otherwise. A key repeated within one group is left to the repeated-key path.
+   */
+  private write(call: Omit<LedgerCall, 'settle'>): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      this.ledgerCalls.push({ ...call, settle: { resolve, reject } });
+      if (this.ledgerCalls.length === 1) setImmediate(() => void this.flushLedger());
+    });
+  }
+
+  private async flushLedger(): Promise<void> {
+    const calls = this.ledgerCalls.splice(0);
+    const seen = new Set<string>();
+    const rows: LedgerCall[] = [];
+    for (const call of calls) {
+      const id = `${call.operation}:${call.key}`;
+      if (call.status === 201 && seen.has(id)) call.settle.resolve(undefined);
+      else {
+        if (call.status === 201) seen.add(id);
+        rows.push(call);
+      }
+    }
+    try {
+      const json = JSON.stringify(
+        rows.map(({ operation, key, status, reference, amountCents }) => ({
+          operation,
+          key,
+          status,
+          reference,
+          amount_cents: amountCents,
+        })),
+      );
+      const moved = await this.options.ledger!<{ operation: string; key: string; reference: string }[]>`
+        insert into payments.provider_calls (operation, idempotency_key, status, reference, amount_cents, replayed)
+        select r.operation, r.key, r.status, r.reference, r.amount_cents, false
+        from jsonb_to_recordset(${json}::jsonb)
+          as r(operation text, key text, status int, reference text, amount_cents int)
+        on conflict (operation, idempotency_key) where status = 201 and not replayed do nothing
+        returning operation, idempotency_key as key, reference`;
+      const references = new Map(moved.map((row) => [`${row.operation}:${row.key}`, row.reference]));
+      for (const call of rows)
+        call.settle.resolve(
+          call.status === 201 ? references.get(`${call.operation}:${call.key}`) : undefined,
+        );
+    } catch (error) {
+      for (const call of rows) call.settle.reject(error);
+    }
   }
 
   private remembered(key: string): string {
