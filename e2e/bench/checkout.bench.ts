@@ -264,6 +264,7 @@ console.log(
     error_kinds: errorKinds,
     cpu_ms_per_saga: Number((usage.busyMs / Math.max(1, latencies.length)).toFixed(2)),
     machine_cpu_pct: usage.machinePct,
+    context_switches_per_saga: Math.round(usage.contextSwitches / Math.max(1, latencies.length)),
     cpu_pct: usage.cpuPct,
     mean_batch: batchSizes,
     pg_transactions_per_saga: Number((transactionsDuring / Math.max(1, latencies.length)).toFixed(1)),

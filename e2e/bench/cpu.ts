@@ -15,6 +15,8 @@ interface Snapshot {
   readonly at: number;
   /** Busy ticks of the whole machine (all cores): everything but idle and iowait. */
   readonly machineBusy: number;
+  /** Context switches of the whole machine so far (`ctxt` of /proc/stat). */
+  readonly contextSwitches: number;
   /** CPU ticks of each process of each role, by pid. */
   readonly byRole: Record<string, Map<number, number>>;
   /** Write system calls (`syscw` of /proc/<pid>/io) of each process of each role, by pid. */
@@ -27,6 +29,11 @@ function machineBusyTicks(): number {
   const ticks = fields.map(Number);
   const total = ticks.reduce((sum, t) => sum + t, 0);
   return total - (ticks[3] ?? 0) - (ticks[4] ?? 0);
+}
+
+function contextSwitches(): number {
+  const match = /^ctxt (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+  return match ? Number(match[1]) : 0;
 }
 
 function processTicks(pid: number): number {
@@ -84,6 +91,7 @@ export class CpuMeter {
     return {
       at: performance.now(),
       machineBusy: machineBusyTicks(),
+      contextSwitches: contextSwitches(),
       byRole: each(processTicks),
       writesByRole: each(processWrites),
     };
@@ -104,6 +112,8 @@ export class CpuMeter {
     machinePct: number;
     /** Write system calls of each role over the window. */
     writes: Record<string, number>;
+    /** Context switches of the whole machine over the window. */
+    contextSwitches: number;
   } {
     const first = this.first;
     if (!first) throw new Error('CpuMeter.stop() before start()');
@@ -129,6 +139,7 @@ export class CpuMeter {
       cpuPct,
       machinePct: pct(busyTicks),
       writes,
+      contextSwitches: last.contextSwitches - first.contextSwitches,
     };
   }
 }
