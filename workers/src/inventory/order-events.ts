@@ -9,10 +9,11 @@ import {
   type NewOutboxMessage,
 } from '@sagaport/db';
 import { z } from 'zod';
-import { pipelinedTransaction, settle } from '@sagaport/runtime';
+import { settle, type Commit } from '@sagaport/runtime';
 import type postgres from 'postgres';
 import type { InboundMessage, Logger, OrderConfirmed, Topology } from '@sagaport/rabbitmq';
-import type { ConfirmedPublish } from '../runtime/command-handler.js';
+import type { CommandRounds } from '../runtime/command-rounds.js';
+import { runAlone, type ConfirmedPublish, type Produced, type RoundRun } from '../runtime/round-run.js';
 import { eventOutboxRow } from '../runtime/messages.js';
 import { silentLogger } from '@sagaport/rabbitmq';
 import { commitReservation, ReservationStatus } from './reservations.js';
@@ -139,6 +140,9 @@ function storedEvents(claim: BatchInboxClaim | undefined): NewOutboxMessage[] {
  * acked, once the broker confirmed them. A redelivery finds the row and publishes the stored
  * event again (the same message id). Without it, the events go to the outbox and the relay
  * publishes them.
+ *
+ * With `rounds`, each batch commits and publishes in the process's next shared round, beside
+ * the command batches of the other workers.
  */
 export function createOrderEventHandler(
   sql: postgres.Sql,
@@ -146,6 +150,8 @@ export function createOrderEventHandler(
   /** Where `stock.committed` events go; without it none is raised (tests of the holds alone). */
   topology?: Topology,
   publish?: ConfirmedPublish,
+  /** This process's shared rounds: the batches commit and publish with the command batches. */
+  rounds?: CommandRounds,
 ): (events: readonly OrderEvent[]) => Promise<void> {
   const confirmedOf = (fresh: readonly OrderEvent[]) =>
     fresh.flatMap((event) =>
@@ -176,45 +182,52 @@ export function createOrderEventHandler(
   // The hold commits, then the claims with the events, then the COMMIT: one round trip when
   // every event is new. Otherwise the claims are read first, and a redelivered event's stored
   // events are published again.
-  const apply = (events: readonly OrderEvent[], expectNew: boolean) =>
-    pipelinedTransaction(sql, async (tx, commit) => {
-      const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
-      let fresh: readonly OrderEvent[] = distinct;
-      let again: NewOutboxMessage[] = [];
-      if (!expectNew) {
-        const claims = await readInboxBatch(
-          tx,
-          orderEventsConsumer,
-          distinct.map((event) => event.messageId),
-        );
-        fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
-        if (store === 'inbox') again = distinct.flatMap((event) => storedEvents(claims.get(event.messageId)));
-      }
-      const confirmed = confirmedOf(fresh);
-      const [committed, claimed, done] = await Promise.all([
-        settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
-        settle(claimWithCommittedEvents(tx, topology, fresh, confirmed, store)),
-        settle(commit()),
-      ]);
-      // A claim that met an event seen before aborted the transaction: its error explains.
-      if ('error' in claimed && claimed.error instanceof InboxSeenBefore) throw claimed.error;
-      if ('error' in committed) throw committed.error;
-      if ('error' in claimed) throw claimed.error;
-      if ('error' in done) throw done.error;
-      report(confirmed, committed.value);
-      return [...again, ...claimed.value];
-    });
-
-  return async (events) => {
-    // A duplicate claimed between the read of the claims and this batch's own: read again (bounded).
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const toPublish = await apply(events, attempt === 0);
-        if (publish && toPublish.length > 0) await publish(toPublish);
-        return;
-      } catch (error) {
-        if (!(error instanceof InboxSeenBefore) || attempt >= 3) throw error;
-      }
+  const apply = async (
+    tx: postgres.ReservedSql,
+    commit: Commit,
+    events: readonly OrderEvent[],
+    expectNew: boolean,
+  ): Promise<Produced> => {
+    const distinct = [...new Map(events.map((event) => [event.messageId, event])).values()];
+    let fresh: readonly OrderEvent[] = distinct;
+    let again: NewOutboxMessage[] = [];
+    if (!expectNew) {
+      const claims = await readInboxBatch(
+        tx,
+        orderEventsConsumer,
+        distinct.map((event) => event.messageId),
+      );
+      fresh = distinct.filter((event) => claims.get(event.messageId)?.firstDelivery === true);
+      if (store === 'inbox') again = distinct.flatMap((event) => storedEvents(claims.get(event.messageId)));
     }
+    const confirmed = confirmedOf(fresh);
+    const [committed, claimed, done] = await Promise.all([
+      settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
+      settle(claimWithCommittedEvents(tx, topology, fresh, confirmed, store)),
+      settle(commit()),
+    ]);
+    // A claim that met an event seen before aborted the transaction: its error explains.
+    if ('error' in claimed && claimed.error instanceof InboxSeenBefore) throw claimed.error;
+    if ('error' in committed) throw committed.error;
+    if ('error' in claimed) throw claimed.error;
+    if ('error' in done) throw done.error;
+    report(confirmed, committed.value);
+    return { produced: store === 'inbox' ? [...again, ...claimed.value] : [] };
   };
+
+  const start = (events: readonly OrderEvent[]): RoundRun<Produced, void> => {
+    let attempt = 0;
+    return {
+      pending: events.length > 0,
+      inTransaction: (tx, commit) => apply(tx, commit, events, attempt === 0),
+      // A duplicate claimed between the read of the claims and this batch's own: read again (bounded).
+      recover(error) {
+        if (!(error instanceof InboxSeenBefore) || attempt >= 3) return false;
+        attempt += 1;
+        return true;
+      },
+      outcome: () => undefined,
+    };
+  };
+  return (events) => (rounds ? rounds.run(start(events)) : runAlone(start(events), sql, publish));
 }

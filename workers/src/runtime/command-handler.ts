@@ -28,11 +28,12 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { pipelinedTransaction, settle, tracingEnabled, type Commit, type Settled } from '@sagaport/runtime';
+import { settle, tracingEnabled, type Commit, type Settled } from '@sagaport/runtime';
 import { traceEffect } from './tracing.js';
 import type postgres from 'postgres';
 import { outboxRowOf, StoredReply, type CommandDelivery, type ProducedMessage } from './messages.js';
 import type { WorkerSql } from './sql.js';
+import { runAlone, type ConfirmedPublish, type RoundRun } from './round-run.js';
 
 export type { CommandResult };
 
@@ -77,8 +78,7 @@ export type CommandsOf<W extends Worker> = Extract<CommandType, `${W}.${string}`
 /** One handler per command of worker `W`; the compiler checks none is missing. */
 export type CommandHandlers<W extends Worker> = { readonly [T in CommandsOf<W>]: CommandHandler<T> };
 
-/** Publishes messages with confirms; resolves once every one is confirmed, rejects otherwise. */
-export type ConfirmedPublish = (messages: readonly NewOutboxMessage[]) => Promise<void>;
+export type { ConfirmedPublish } from './round-run.js';
 
 export interface CommandProcessorOptions<W extends Worker> {
   readonly worker: W;
@@ -128,27 +128,11 @@ export interface CommittedRun<C extends CommandDelivery = CommandDelivery> {
   readonly produced: readonly NewOutboxMessage[];
 }
 
-/**
- * One worker's batch on its way through one or more transactions. A processor runs it alone
- * ({@link runAlone}); {@link CommandRounds} runs several workers' runs in one shared transaction.
- */
-export interface CommandBatchRun<C extends CommandDelivery = CommandDelivery> {
-  /** Whether commands are left to run (false once every one was rejected). */
-  readonly pending: boolean;
-  /**
-   * Runs the commands left in the open transaction `sql`, calling `commit` together with its
-   * last statements (see `pipelinedTransaction`); rejects when the transaction must be rolled back.
-   */
-  inTransaction(sql: postgres.ReservedSql, commit: Commit): Promise<CommittedRun<C>>;
-  /**
-   * Judges the error a rolled-back transaction of this run failed with: true when it was the
-   * run's own and the run adjusted itself to go again (the inbox read first after a redelivery,
-   * the commands that failed on their own account set aside as rejected); false otherwise.
-   */
-  recover(error: unknown): boolean;
-  /** The batch's outcome: what `committed` processed, and every rejected command. */
-  outcome(committed?: CommittedRun<C>): BatchOutcome<C>;
-}
+/** One worker's batch of commands on its way through one or more transactions (see {@link RoundRun}). */
+export type CommandBatchRun<C extends CommandDelivery = CommandDelivery> = RoundRun<
+  CommittedRun<C>,
+  BatchOutcome<C>
+>;
 
 /** Processes a batch of command deliveries in one transaction; see {@link createCommandBatchProcessor}. */
 export interface CommandBatchProcessor {
@@ -159,27 +143,6 @@ export interface CommandBatchProcessor {
   readonly worker: Worker;
   /** Whether it calls anything outside PostgreSQL inside its transactions (claims before effects). */
   readonly claimsBeforeEffects: boolean;
-}
-
-/**
- * Runs `run` in transactions of its own on `sql` until it committed or failed for a reason that
- * is not its own (thrown), then publishes what it produced (resolving once the broker confirmed).
- */
-export async function runAlone<C extends CommandDelivery>(
-  run: CommandBatchRun<C>,
-  sql: postgres.Sql,
-  publish: ConfirmedPublish | undefined,
-): Promise<BatchOutcome<C>> {
-  for (;;) {
-    if (!run.pending) return run.outcome();
-    try {
-      const committed = await pipelinedTransaction(sql, (tx, commit) => run.inTransaction(tx, commit));
-      await publish?.(committed.produced);
-      return run.outcome(committed);
-    } catch (error) {
-      if (!run.recover(error)) throw error;
-    }
-  }
 }
 
 interface Accepted<C> {

@@ -15,6 +15,7 @@ import {
   type CommandHandlers,
 } from './command-handler.js';
 import { CommandRounds } from './command-rounds.js';
+import { createOrderEventHandler } from '../inventory/order-events.js';
 import type { CommandDelivery } from './messages.js';
 import type { WorkerSql } from './sql.js';
 
@@ -192,6 +193,29 @@ describe('CommandRounds (real PostgreSQL)', () => {
     expect(shipped.status).toBe('fulfilled');
     for (const command of shipments) expect(await effectsOf(command)).toBe(1);
     expect(await effectsOf(broken)).toBe(0);
+  });
+
+  it('commits the inventory’s order events in the same round as the command batches', async () => {
+    const shared = new CommandRounds(database.sql, async (messages) => {
+      published.push([...messages]);
+    });
+    const order = shared.join(processors().order);
+    const onOrderEvents = createOrderEventHandler(database.sql, undefined, topology, undefined, shared);
+    const commands = [confirm()];
+    const event = {
+      messageId: randomUUID(),
+      type: 'order.cancelled',
+      correlationId: randomUUID(),
+      payload: { orderId: randomUUID(), reason: 'customer changed their mind' },
+    };
+
+    await Promise.all([order(commands), onOrderEvents([event])]);
+
+    const rows = await database.sql<{ consumer: string; tx: string }[]>`
+      select consumer, xmin::text as tx from inbox
+      where message_id in ${database.sql([commands[0]!.messageId, event.messageId])}`;
+    expect(rows.map((row) => row.consumer).sort()).toEqual(['inventory-order-events', 'order']);
+    expect(new Set(rows.map((row) => row.tx)).size).toBe(1);
   });
 
   it('keeps a processor that claims before its effects (it calls a remote provider) out of the rounds', () => {

@@ -7,20 +7,14 @@ import {
   type Settled,
 } from '@sagaport/runtime';
 import type postgres from 'postgres';
-import {
-  runAlone,
-  type BatchOutcome,
-  type CommandBatchProcessor,
-  type CommandBatchRun,
-  type CommittedRun,
-  type ConfirmedPublish,
-} from './command-handler.js';
+import type { CommandBatchProcessor } from './command-handler.js';
 import type { CommandDelivery } from './messages.js';
+import { runAlone, type ConfirmedPublish, type Produced, type RoundRun } from './round-run.js';
 
 /** A batch waiting for its round, and how to answer its consumer. */
 interface Entry {
-  readonly run: CommandBatchRun;
-  readonly resolve: (outcome: BatchOutcome) => void;
+  readonly run: RoundRun;
+  readonly resolve: (outcome: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -62,15 +56,23 @@ export class CommandRounds {
   join(processor: CommandBatchProcessor): CommandBatchProcessor {
     if (processor.claimsBeforeEffects) return processor;
     const inRound = <C extends CommandDelivery>(commands: readonly C[]) =>
-      new Promise<BatchOutcome<C>>((resolve, reject) => {
-        const run = processor.start(commands);
-        this.waiting.push({ run, resolve: resolve as Entry['resolve'], reject });
-        this.kick();
-      });
+      this.run(processor.start(commands));
     return Object.assign(inRound, {
       start: <C extends CommandDelivery>(commands: readonly C[]) => processor.start(commands),
       worker: processor.worker,
       claimsBeforeEffects: false,
+    });
+  }
+
+  /** Runs `run` in the next round; resolves with its outcome once its messages are confirmed. */
+  run<R extends Produced, O>(run: RoundRun<R, O>): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({
+        run: run,
+        resolve: resolve as (outcome: unknown) => void,
+        reject,
+      });
+      this.kick();
     });
   }
 
@@ -113,12 +115,12 @@ export class CommandRounds {
     }
     if (together.length === 0) return;
     try {
-      await this.publish?.(together.flatMap((entry) => (ended.get(entry) as CommittedRun).produced));
+      await this.publish?.(together.flatMap((entry) => (ended.get(entry) as Produced).produced));
     } catch (error) {
       for (const entry of together) entry.reject(error);
       return;
     }
-    for (const entry of together) entry.resolve(entry.run.outcome(ended.get(entry) as CommittedRun));
+    for (const entry of together) entry.resolve(entry.run.outcome(ended.get(entry) as Produced));
   }
 
   /**
@@ -131,10 +133,10 @@ export class CommandRounds {
     const ended = new Map<Entry, Ended>();
     for (;;) {
       for (const entry of entries)
-        if (!entry.run.pending && !ended.has(entry)) ended.set(entry, { processed: [], produced: [] });
+        if (!entry.run.pending && !ended.has(entry)) ended.set(entry, { produced: [] });
       const active = entries.filter((entry) => !ended.has(entry));
       if (active.length === 0) return ended;
-      let outcomes: Settled<CommittedRun>[];
+      let outcomes: Settled<Produced>[];
       try {
         outcomes = await pipelinedTransaction(this.sql, async (tx, commit) => {
           const shared = new SharedCommit(commit, active.length);
@@ -169,18 +171,18 @@ export class CommandRounds {
         continue;
       }
       for (const [index, outcome] of outcomes.entries())
-        ended.set(active[index]!, (outcome as { value: CommittedRun }).value);
+        ended.set(active[index]!, (outcome as { value: Produced }).value);
       return ended;
     }
   }
 }
 
 /** How a batch's round ended for it: committed, or failed with its own error. */
-type Ended = CommittedRun | { readonly error: unknown };
+type Ended = Produced | { readonly error: unknown };
 
 /** The transaction of a round was rolled back: what each of its runs did. */
 class RoundRolledBack extends Error {
-  constructor(readonly outcomes: readonly Settled<CommittedRun>[]) {
+  constructor(readonly outcomes: readonly Settled<Produced>[]) {
     super('a run of the round failed');
   }
 }

@@ -206,7 +206,7 @@ function subscriptionsOf(
     name: 'inventory-order-events',
     queue: topology.queues.inventoryOrderEvents,
     contracts: eventContracts,
-    handler: createOrderEventHandler(options.sql, log, topology, options.publish),
+    handler: createOrderEventHandler(options.sql, log, topology, options.publish, rounds),
   };
   return [commands, orderEvents];
 }
