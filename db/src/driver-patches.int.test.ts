@@ -8,6 +8,22 @@ import { DEFAULT_DATABASE_URL } from './config.js';
 
 const serverUrl = new URL(process.env.DATABASE_URL || DEFAULT_DATABASE_URL);
 
+/** Listens on a free loopback port; the test server's URL through it, and how to close it with `sockets`. */
+async function listen(server: net.Server, sockets: Set<net.Socket>) {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = new URL(serverUrl);
+  url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: url.toString(),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
 /**
  * A TCP proxy to the test server that cuts (resets) the first connection whose client sends
  * `marker`, before the server sees it; every other connection passes through untouched.
@@ -33,19 +49,7 @@ async function cuttingProxy(marker: string) {
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = new URL(serverUrl);
-  url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: url.toString(),
-    cuts: () => cut,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return { ...(await listen(server, sockets)), cuts: () => cut };
 }
 
 /** A TCP proxy to the test server that can cut every connection and turn new ones away for a while. */
@@ -62,12 +66,8 @@ async function switchableProxy() {
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = new URL(serverUrl);
-  url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: url.toString(),
+    ...(await listen(server, sockets)),
     /** Resets every open connection and closes new ones at once for `ms`. */
     outage: async (ms: number) => {
       refusing = true;
@@ -75,11 +75,6 @@ async function switchableProxy() {
       sockets.clear();
       await new Promise((resolve) => setTimeout(resolve, ms));
       refusing = false;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
     },
   };
 }
