@@ -20,7 +20,7 @@ import {
   startFaultSystem,
   usePrivateBroker,
 } from './fault-setup.js';
-import { freePort, type ManagedProcess } from './harness.js';
+import { freePortBelowEphemeral, type ManagedProcess } from './harness.js';
 import { blockEventLoop, inspectableOn } from './inspector.js';
 
 const stock = faultCatalogue(700);
@@ -83,7 +83,7 @@ describe('the event loop blocked under load (private RabbitMQ node, real process
   });
 
   async function start() {
-    const ports = { orchestrator: await freePort(), workers: await freePort() };
+    const ports = { orchestrator: await freePortBelowEphemeral(), workers: await freePortBelowEphemeral() };
     running = await startFaultSystem(stock, {
       amqpUrl: `${privateBroker().url}?heartbeat=${heartbeatSeconds}`,
       orchestratorEnv: inspectableOn(ports.orchestrator),

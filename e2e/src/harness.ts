@@ -1,6 +1,7 @@
 // Runs the real Sagaport processes (orchestrator, workers) on a fresh database and a prefixed topology.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { products } from '@sagaport/db';
@@ -29,16 +30,56 @@ export interface CommandRun {
 }
 
 /** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
+/** Ports this process handed out: the kernel may offer a port again once its probe closed. */
+const handedOut = new Set<number>();
+
+/** Binds `port` (0: any) on loopback and closes it again; the port it got. */
+function probePort(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
       );
     });
   });
+}
+
+/** A loopback port free now, never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort(0);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+/**
+ * A loopback port free now, below the kernel's ephemeral range, for a listener that opens later
+ * (an inspector on SIGUSR1): no `listen(0)` and no outgoing connection of any process takes it
+ * meanwhile, as one of the ephemeral range could be.
+ */
+export async function freePortBelowEphemeral(): Promise<number> {
+  const [first] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const top = Math.min(first ?? 32_768, 32_768);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    if (handedOut.has(port)) continue;
+    const free = await probePort(port).then(
+      () => true,
+      () => false,
+    );
+    if (!free) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port below the ephemeral range after 100 tries');
 }
 
 export interface Product {

@@ -10,14 +10,20 @@ export function inspectableOn(port: number): Record<string, string> {
 async function debuggerUrl(port: number, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    let answer: string | undefined;
     try {
-      const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
-        webSocketDebuggerUrl?: string;
-      }[];
+      answer = await (await fetch(`http://127.0.0.1:${port}/json/list`)).text();
+      const targets = JSON.parse(answer) as { webSocketDebuggerUrl?: string }[];
       const url = targets[0]?.webSocketDebuggerUrl;
       if (url) return url;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`no inspector on port ${port}`, { cause: error });
+      if (Date.now() > deadline) {
+        const other =
+          answer === undefined
+            ? ''
+            : ` (something else answers there: ${JSON.stringify(answer.slice(0, 80))})`;
+        throw new Error(`no inspector on port ${port}${other}`, { cause: error });
+      }
     }
     await new Promise((r) => setTimeout(r, 100));
   }
