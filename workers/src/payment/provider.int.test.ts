@@ -74,6 +74,37 @@ describe('simulated payment provider with a ledger', () => {
     expect(rows.find((row) => row.key === keys[0])?.reference).toBe(references[0]);
   });
 
+  it('answers a key repeated within one turn after the turn is written, while another call for the key is in flight', async () => {
+    const key = randomUUID();
+    // Another provider's charge under the same key, inserted and not yet committed.
+    const other = await database.sql.reserve();
+    try {
+      await other`begin`;
+      await other`
+        insert into payments.provider_calls (operation, idempotency_key, status, reference, amount_cents, replayed)
+        values ('charge', ${key}, 201, 'sim_other', 1000, false)`;
+      const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
+      const answers = Promise.all([
+        provider.charge(charge(PaymentTestToken.visa, key)),
+        provider.charge(charge(PaymentTestToken.visa, key)),
+      ]);
+      // The turn's insert waits for the other call; the repeated one must wait with it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await other`commit`;
+      expect(await answers).toEqual([
+        { status: 201, reference: 'sim_other' },
+        { status: 201, reference: 'sim_other' },
+      ]);
+    } finally {
+      other.release();
+    }
+    expect(await callsOf(key)).toMatchObject([
+      { status: 201, reference: 'sim_other', replayed: false },
+      { status: 201, reference: 'sim_other', replayed: true },
+      { status: 201, reference: 'sim_other', replayed: true },
+    ]);
+  });
+
   it('records a charge under a new key as new money, even for the same card and amount', async () => {
     const provider = new SimulatedPaymentProvider({ slowMs: 0, ledger: database.sql });
     const [a, b] = [randomUUID(), randomUUID()];

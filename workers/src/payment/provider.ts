@@ -177,9 +177,12 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     const calls = this.ledgerCalls.splice(0);
     const seen = new Set<string>();
     const rows: LedgerCall[] = [];
+    // A key repeated within the group takes the repeated-key path once the group's statement has
+    // committed: only then can that path read the first call's reference.
+    const repeated: LedgerCall[] = [];
     for (const call of calls) {
       const id = `${call.operation}:${call.key}`;
-      if (call.status === 201 && seen.has(id)) call.settle.resolve(undefined);
+      if (call.status === 201 && seen.has(id)) repeated.push(call);
       else {
         if (call.status === 201) seen.add(id);
         rows.push(call);
@@ -207,8 +210,9 @@ export class SimulatedPaymentProvider implements PaymentProvider {
         call.settle.resolve(
           call.status === 201 ? references.get(`${call.operation}:${call.key}`) : undefined,
         );
+      for (const call of repeated) call.settle.resolve(undefined);
     } catch (error) {
-      for (const call of rows) call.settle.reject(error);
+      for (const call of [...rows, ...repeated]) call.settle.reject(error);
     }
   }
 
