@@ -258,7 +258,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     expect(log.filter((e) => e.kind === 'step.refused')).toHaveLength(0);
   });
 
-  it('runs a whole batch again when one of its sagas moved on meanwhile: every saga moved once, none lost', async () => {
+  it('commits the rest of a batch once and decides again only the saga another orchestrator moved meanwhile', async () => {
     const contested = await startSaga();
     const bystander = await startSaga();
     const reply = (sagaId: string) => async () =>
@@ -285,6 +285,57 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     // The batch lost the race on `contested` (or won it): either way exactly one reply was ignored there.
     expect((await events(contested)).filter((e) => e.kind === 'reply.ignored')).toHaveLength(1);
     expect((await events(bystander)).filter((e) => e.kind === 'reply.ignored')).toHaveLength(0);
+  });
+
+  it('decides a reply again on the saga as another orchestrator left it when the state it kept is stale', async () => {
+    const sagaId = await startSaga(); // `first` wrote version 1 and keeps it
+    const create = (await saga(sagaId)).state.awaiting!;
+    await second.handleReply(sagaId, orderCreated(create.messageId));
+    const reserve = (await saga(sagaId)).state.awaiting!;
+    expect(reserve.type).toBe('inventory.reserve');
+
+    // Decided from the version `first` kept (awaiting order.create), the stock reply would be
+    // ignored as unexpected and the saga would stall; its version check fails instead, and the
+    // saga is read and the reply decided again.
+    const transition = await first.handleReply(sagaId, {
+      type: 'inventory.reserve.reply',
+      messageId: randomUUID(),
+      causationId: reserve.messageId,
+      body: { outcome: 'succeeded', result: { reservationId: randomUUID() } },
+    });
+    expect(transition.changed).toBe(true);
+    expect(await saga(sagaId)).toMatchObject({ version: 3, status: 'running', currentStep: 'chargePayment' });
+    const log = await events(sagaId);
+    expect(log.filter((e) => e.kind === 'reply.ignored')).toHaveLength(0);
+    expect(log.filter((e) => e.kind === 'step.succeeded')).toHaveLength(2);
+    // Nothing was written for the stale decision: every row of the log has a version the saga had.
+    expect(log.every((e) => e.version >= 1 && e.version <= 3)).toBe(true);
+    expect(log.filter((e) => e.kind === 'reply.received').map((e) => e.version)).toEqual([2, 3]);
+    expect((await commands(sagaId)).map((c) => c.type)).toEqual([
+      'order.create',
+      'inventory.reserve',
+      'payment.charge',
+    ]);
+  });
+
+  it('decides a reply to a saga it moved last from the state it kept, and keeps what it wrote', async () => {
+    const sagaId = await startSaga();
+    const create = (await saga(sagaId)).state.awaiting!;
+    // The row is made unreadable behind the engine's back (no new version): `first`, which wrote
+    // the saga last, does not read it, and its version-checked write replaces it.
+    await database.sql`update saga.instances set state = '{}'::jsonb where id = ${sagaId}`;
+    const moved = await first.handleReply(sagaId, orderCreated(create.messageId));
+    expect(moved.changed).toBe(true);
+    const after = await saga(sagaId);
+    expect(after).toMatchObject({ version: 2, currentStep: 'reserveStock' });
+    expect(after.state.awaiting).toMatchObject({ type: 'inventory.reserve' });
+    // `second` keeps nothing of it and reads the row.
+    const reserve = after.state.awaiting!;
+    await database.sql`update saga.instances set state = '{}'::jsonb where id = ${sagaId}`;
+    const [unreadable] = await second.handleReplies([
+      { sagaId, reply: { ...orderCreated(reserve.messageId), type: 'inventory.reserve.reply' }, ref: 1 },
+    ]);
+    expect(unreadable && 'error' in unreadable && String(unreadable.error)).toMatch(/does not match|state/);
   });
 });
 

@@ -27,7 +27,9 @@ import {
   type OutboxRow,
   type SagaEventRow,
   type SagaUpdate,
+  type WrittenTransitions,
 } from './store.js';
+import { SagaStateCache, type CachedSaga } from './state-cache.js';
 import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
 import { StartBatcher } from './start-batcher.js';
 import {
@@ -76,6 +78,8 @@ export interface EngineOptions {
   readonly onEnded?: (saga: EndedSaga) => void;
   /** Called after each commit that changed sagas, with their ids (the console's live updates). */
   readonly onCommitted?: (sagaIds: readonly string[]) => void;
+  /** How many sagas' last written states this process keeps to decide replies without a read (0: none); 10,000 by default. */
+  readonly stateCacheSize?: number;
 }
 
 /** Stamps the awaited command with the time it is sent, for the step-duration metric. */
@@ -127,9 +131,12 @@ export interface SagaStartRequest<D = unknown> {
 export class SagaEngine {
   /** Checkouts that arrive together start in one statement. */
   private readonly starts: StartBatcher;
+  /** The states this process wrote last: most replies are decided without reading their saga. */
+  private readonly cache: SagaStateCache;
 
   constructor(private readonly options: EngineOptions) {
     this.starts = new StartBatcher((batch) => insertSagaStarts(options.sql, batch));
+    this.cache = new SagaStateCache(options.stateCacheSize ?? 10_000);
   }
 
   /**
@@ -163,106 +170,161 @@ export class SagaEngine {
       outbox: this.outboxRows(sagaId, transition, sagaId, trace),
       graceMs: this.graceMs,
     });
-    if (rows) this.options.onTransition?.(sagaType, null, transition, new Date());
+    if (rows) {
+      // created_at is the insert's now(), a moment before this; the cache's copy serves metrics only.
+      this.cache.set(sagaId, { sagaType, state: transition.state, version: 1, createdAt: new Date() });
+      this.options.onTransition?.(sagaType, null, transition, new Date());
+    }
     if (rows) this.options.onCommitted?.([sagaId]);
     return rows;
   }
 
   /**
-   * Applies a batch of replies in one transaction: one read of their sagas, then the new states
-   * (version-checked), event rows and outbox rows as pipelined set-based statements; after the
-   * commit, publishes the commands and waits for their confirms. Replies of one saga are applied
-   * in delivery order, so a duplicate or a late reply in the same batch is ignored as it would
-   * be alone. A reply without a saga id or for an unknown saga is returned as rejected (a
-   * permanent failure: dead-lettered with the reason) and changes nothing. When another process
-   * moved one of the sagas meanwhile, the batch is read and applied again.
+   * Applies a batch of replies in one transaction of, usually, one round trip: the sagas this
+   * process moved last are decided from the states it keeps ({@link SagaStateCache}), the others
+   * read in one statement; then the new states, event rows and outbox rows go in one statement
+   * that writes each saga only if it is still at the version its transition was decided on, sent
+   * with the COMMIT; after the commit the commands are published and their confirms awaited.
+   * Replies of one saga are applied in delivery order, so a duplicate or a late reply in the same
+   * batch is ignored as it would be alone. A reply without a saga id or for an unknown saga is
+   * returned as rejected (a permanent failure: dead-lettered with the reason) and changes nothing.
+   * A saga that another process (or a timeout, or an operator) moved meanwhile is read again and
+   * its replies decided anew in a further transaction; the rest of the batch is not redone.
    */
   async handleReplies<R>(items: readonly ReplyItem<R>[]): Promise<ReplyResult<R>[]> {
-    for (let attempt = 1; ; attempt += 1) {
-      const results: ReplyResult<R>[] = [];
-      const applied: {
-        sagaId: string;
-        sagaType: string;
-        before: SagaState;
-        after: Transition;
-        createdAt: Date;
-      }[] = [];
-      // The commands of earlier batches that the broker confirmed leave the outbox with this one.
-      const confirmedOutbox = this.options.dispatcher?.takeConfirmed() ?? [];
-      try {
-        const written = await pipelinedTransaction(this.options.sql, async (sql, commit) => {
-          const ids = [...new Set(items.flatMap((i) => (i.sagaId ? [i.sagaId] : [])))];
-          const sagas = ids.length > 0 ? await loadSagas(sql, ids) : new Map<string, LoadedSaga>();
-          const current = new Map<string, { state: SagaState; version: number }>();
-          const updates = new Map<string, SagaUpdate>();
-          const events: SagaEventRow[] = [];
-          const outbox: OutboxRow[] = [];
-          for (const item of items) {
-            const saga = item.sagaId ? sagas.get(item.sagaId) : undefined;
-            if (!item.sagaId || !saga) {
-              results.push({ ref: item.ref, error: this.unknownSaga(item) });
-              continue;
-            }
-            let now = current.get(saga.id);
-            if (!now) {
-              try {
-                now = {
-                  state: this.options.registry.parseState(saga.sagaType, saga.state),
-                  version: saga.version,
-                };
-              } catch (error) {
-                results.push({ ref: item.ref, error });
-                continue;
-              }
-            }
-            const transition = this.replyTransition(saga.sagaType, now.state, item.reply);
-            const version = transition.changed ? now.version + 1 : now.version;
-            current.set(saga.id, transition.changed ? { state: transition.state, version } : now);
-            const deadlineAt = transition.changed ? this.deadline(saga.sagaType, transition) : null;
-            if (transition.changed) {
-              updates.set(saga.id, {
-                id: saga.id,
-                expectedVersion: saga.version,
-                state: transition.state,
-                deadlineAt,
-                ended: terminalStatuses.includes(transition.state.status),
-              });
-              applied.push({
-                sagaId: saga.id,
-                sagaType: saga.sagaType,
-                before: now.state,
-                after: transition,
-                createdAt: saga.createdAt,
-              });
-            }
-            events.push(...this.eventRows(saga.id, version, transition, deadlineAt));
-            const trace = tracingEnabled()
-              ? traceTransition('reply', saga.id, item.headers, now.state, transition)
-              : undefined;
-            outbox.push(...this.outboxRows(saga.id, transition, item.reply.messageId, trace));
-            results.push({ ref: item.ref, transition });
-          }
-          const writes = {
-            updates: [...updates.values()],
-            events,
-            outbox,
-            graceMs: this.graceMs,
-            confirmedOutbox,
-          };
-          const [written] = await Promise.all([writeTransitions(sql, writes), commit()]);
-          return written;
-        });
-        for (const { sagaType, before, after, createdAt } of applied)
-          this.options.onTransition?.(sagaType, before, after, createdAt);
-        for (const saga of written.ended) this.options.onEnded?.(saga);
-        if (applied.length > 0) this.options.onCommitted?.(applied.map((a) => a.sagaId));
-        await this.dispatch(written.outbox);
-        return results;
-      } catch (error) {
-        this.options.dispatcher?.giveBack(confirmedOutbox);
-        if (!(error instanceof VersionConflict) || attempt >= 10) throw error;
+    const results = new Array<ReplyResult<R> | undefined>(items.length);
+    let pending = items.map((item, index) => ({ item, index }));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const conflicted = await this.applyReplies(pending, results, attempt > 1);
+      if (conflicted.length > 0 && attempt >= 10) {
+        const ids = [...new Set(conflicted.map((p) => p.item.sagaId))].join(', ');
+        throw new VersionConflict(
+          `sagas ${ids} kept moving on while their replies were applied (${attempt} attempts)`,
+        );
       }
+      pending = conflicted;
     }
+    return results as ReplyResult<R>[];
+  }
+
+  /** One transaction of {@link handleReplies}; fills `results` and returns the replies of the sagas that moved on. */
+  private async applyReplies<R>(
+    pending: readonly { readonly item: ReplyItem<R>; readonly index: number }[],
+    results: (ReplyResult<R> | undefined)[],
+    reread: boolean,
+  ): Promise<{ readonly item: ReplyItem<R>; readonly index: number }[]> {
+    const { registry } = this.options;
+    const ids = [...new Set(pending.flatMap(({ item }) => (item.sagaId ? [item.sagaId] : [])))];
+    const known = new Map<string, CachedSaga>();
+    const invalid = new Map<string, unknown>();
+    const decided = new Map<
+      string,
+      { sagaType: string; state: SagaState; version: number; createdAt: Date }
+    >();
+    const decisions: { index: number; sagaId: string; result: ReplyResult<R> }[] = [];
+    const applied: {
+      sagaId: string;
+      sagaType: string;
+      before: SagaState;
+      after: Transition;
+      createdAt: Date;
+    }[] = [];
+    // The commands of earlier batches that the broker confirmed leave the outbox with this one.
+    const confirmedOutbox = this.options.dispatcher?.takeConfirmed() ?? [];
+    let written: WrittenTransitions;
+    try {
+      written = await pipelinedTransaction(this.options.sql, async (sql, commit) => {
+        const toRead: string[] = [];
+        for (const id of ids) {
+          const cached = reread ? undefined : this.cache.get(id);
+          if (cached) known.set(id, cached);
+          else toRead.push(id);
+        }
+        const read = toRead.length > 0 ? await loadSagas(sql, toRead) : new Map<string, LoadedSaga>();
+        for (const saga of read.values()) {
+          try {
+            known.set(saga.id, {
+              sagaType: saga.sagaType,
+              state: registry.parseState(saga.sagaType, saga.state),
+              version: saga.version,
+              createdAt: saga.createdAt,
+            });
+          } catch (error) {
+            invalid.set(saga.id, error);
+          }
+        }
+        const updates = new Map<string, SagaUpdate>();
+        const events: SagaEventRow[] = [];
+        const outbox: OutboxRow[] = [];
+        for (const { item, index } of pending) {
+          const saga = item.sagaId ? known.get(item.sagaId) : undefined;
+          if (!item.sagaId || !saga) {
+            const error = item.sagaId ? invalid.get(item.sagaId) : undefined;
+            results[index] = { ref: item.ref, error: error ?? this.unknownSaga(item) };
+            continue;
+          }
+          const sagaId = item.sagaId;
+          const now = decided.get(sagaId) ?? saga;
+          const transition = this.replyTransition(saga.sagaType, now.state, item.reply);
+          const version = transition.changed ? now.version + 1 : now.version;
+          if (transition.changed) decided.set(sagaId, { ...now, state: transition.state, version });
+          else decided.set(sagaId, now);
+          const deadlineAt = transition.changed ? this.deadline(saga.sagaType, transition) : null;
+          if (transition.changed) {
+            updates.set(sagaId, {
+              id: sagaId,
+              expectedVersion: saga.version,
+              state: transition.state,
+              deadlineAt,
+              ended: terminalStatuses.includes(transition.state.status),
+            });
+            applied.push({
+              sagaId,
+              sagaType: saga.sagaType,
+              before: now.state,
+              after: transition,
+              createdAt: saga.createdAt,
+            });
+          }
+          events.push(...this.eventRows(sagaId, version, transition, deadlineAt));
+          const trace = tracingEnabled()
+            ? traceTransition('reply', sagaId, item.headers, now.state, transition)
+            : undefined;
+          outbox.push(...this.outboxRows(sagaId, transition, item.reply.messageId, trace));
+          decisions.push({ index, sagaId, result: { ref: item.ref, transition } });
+        }
+        const checks = [...decided.keys()]
+          .filter((id) => !updates.has(id))
+          .map((id) => ({ id, expectedVersion: known.get(id)!.version }));
+        const writes = {
+          updates: [...updates.values()],
+          checks,
+          events,
+          outbox,
+          graceMs: this.graceMs,
+          confirmedOutbox,
+        };
+        const [result] = await Promise.all([writeTransitions(sql, writes), commit()]);
+        return result;
+      });
+    } catch (error) {
+      this.options.dispatcher?.giveBack(confirmedOutbox);
+      for (const id of ids) this.cache.delete(id);
+      throw error;
+    }
+    const { conflicts } = written;
+    for (const [sagaId, saga] of decided) {
+      if (conflicts.has(sagaId) || terminalStatuses.includes(saga.state.status)) this.cache.delete(sagaId);
+      else this.cache.set(sagaId, saga);
+    }
+    for (const { index, sagaId, result } of decisions) if (!conflicts.has(sagaId)) results[index] = result;
+    const committed = applied.filter((a) => !conflicts.has(a.sagaId));
+    for (const { sagaType, before, after, createdAt } of committed)
+      this.options.onTransition?.(sagaType, before, after, createdAt);
+    for (const saga of written.ended) this.options.onEnded?.(saga);
+    if (committed.length > 0) this.options.onCommitted?.([...new Set(committed.map((a) => a.sagaId))]);
+    await this.dispatch(written.outbox);
+    return pending.filter(({ item }) => item.sagaId !== undefined && conflicts.has(item.sagaId));
   }
 
   /** Publishes committed outbox rows now (the fast path); the relay covers any that fail. */
@@ -376,6 +438,8 @@ export class SagaEngine {
     decide: (definition: SagaDefinition, state: SagaState, deadlineAt: Date | null) => T,
     alsoRecord?: InTransaction,
   ): Promise<T> {
+    // The saga moves here without the cache: its copy there is stale from now on.
+    this.cache.delete(sagaId);
     for (let attempt = 1; ; attempt += 1) {
       try {
         let rows: OutboxMessage[] = [];

@@ -173,8 +173,18 @@ describe('a saga definition registered by a test runs through the engine unchang
   it('dead-letters a reply whose saga has a type no definition is registered for, or unreadable data', async () => {
     const { sagaId } = await start();
     const state = (await saga(sagaId)).state;
+    // The rows are damaged behind the engines' backs, without a new version: an orchestrator that
+    // did not write the saga last (so keeps no state of it) reads them.
+    const reader = new SagaEngine({
+      db: database.db,
+      sql: database.sql,
+      topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
+      registry,
+      stepTimeoutMs: 1_000,
+      maxSends: 3,
+    });
     await database.sql`update saga.instances set saga_type = 'not-registered' where id = ${sagaId}`;
-    const [unknown] = await engine.handleReplies([{ sagaId, reply: succeeded(state, {}), ref: 1 }]);
+    const [unknown] = await reader.handleReplies([{ sagaId, reply: succeeded(state, {}), ref: 1 }]);
     expect('error' in unknown! && unknown.error).toBeInstanceOf(PermanentError);
     expect(String((unknown as { error: Error }).error.message)).toMatch(
       /no saga definition "not-registered"/,
@@ -182,7 +192,7 @@ describe('a saga definition registered by a test runs through the engine unchang
 
     await database.sql`update saga.instances set saga_type = 'test-restock',
       state = jsonb_set(state, '{data,sku}', '42') where id = ${sagaId}`;
-    const [unreadable] = await engine.handleReplies([{ sagaId, reply: succeeded(state, {}), ref: 1 }]);
+    const [unreadable] = await reader.handleReplies([{ sagaId, reply: succeeded(state, {}), ref: 1 }]);
     expect((unreadable as { error: Error }).error.message).toMatch(/does not match its definition: sku/);
     const [{ version }] = (await database.db
       .select({ version: sql<number>`${sagaInstances.version}` })

@@ -1,6 +1,6 @@
-// The saga engine's hot-path SQL: a batch of sagas read in one statement and written in a few pipelined set-based ones.
+// The saga engine's hot-path SQL: a batch of sagas read in one statement and written in another.
 import {
-  insertOutboxRows,
+  OUTBOX_CHANNEL,
   OUTBOX_RETURNING,
   outboxRowsJson,
   type NewOutboxMessage,
@@ -48,14 +48,22 @@ export interface SagaEventRow {
 /** An outbox row to write (the engine publishes it itself after the commit). */
 export type OutboxRow = NewOutboxMessage;
 
+/** A saga a batch decided on without changing it: its rows are written only if it is still at `expectedVersion`. */
+export interface SagaCheck {
+  readonly id: string;
+  readonly expectedVersion: number;
+}
+
 /** Everything one batch of transitions writes. */
 export interface SagaWrites {
   readonly updates: readonly SagaUpdate[];
+  /** The sagas of the batch that did not change (a duplicate or late reply): their version is checked too. */
+  readonly checks?: readonly SagaCheck[];
   readonly events: readonly SagaEventRow[];
   readonly outbox: readonly OutboxRow[];
   /** How long outbox rows stay hidden from relays; 0 makes them due at once (and NOTIFYs the relay). */
   readonly graceMs: number;
-  /** Outbox rows published and confirmed since, deleted in the same transaction. */
+  /** Outbox rows published and confirmed since, deleted in the same statement. */
   readonly confirmedOutbox?: readonly number[];
 }
 
@@ -67,10 +75,15 @@ export interface EndedSaga {
   readonly updatedAt: Date;
 }
 
-/** What {@link writeTransitions} wrote: the outbox rows (with their ids) and the sagas it ended. */
+/** What {@link writeTransitions} wrote: the outbox rows (with their ids), the sagas it ended, the ones it could not write. */
 export interface WrittenTransitions {
   readonly outbox: OutboxMessage[];
   readonly ended: EndedSaga[];
+  /**
+   * The sagas that were no longer at the version their transition was decided on (another
+   * process, or a concurrent batch, moved them first): nothing of theirs was written.
+   */
+  readonly conflicts: ReadonlySet<string>;
 }
 
 /** Raised when another process moved a saga first; the caller reloads and tries again. */
@@ -132,17 +145,17 @@ export function eventsJson(rows: readonly SagaEventRow[]): string {
 }
 
 /**
- * Writes a batch of transitions inside `sql`'s transaction: the new states with their version
- * checks, the event log rows, the outbox rows and the deletion of outbox rows confirmed since
- * the last batch, as set-based statements sent together (call
- * the transaction's COMMIT in the same tick to send it with them), plus one NOTIFY per ended
- * saga. When any saga moved on meanwhile, the update fails inside PostgreSQL (SQLSTATE 40001),
- * which aborts the transaction; the promise rejects with {@link VersionConflict}. Returns the
- * outbox rows written, with their ids.
+ * Writes a batch of transitions inside `sql`'s transaction in ONE statement (call the
+ * transaction's COMMIT in the same tick to send it with it): the new states, each only if its
+ * saga is still at the version the transition was decided on, and the version checks of the
+ * sagas that did not change; then, for the sagas that passed, their event log rows and outbox
+ * rows, one NOTIFY per ended saga; and the deletion of outbox rows confirmed since the last
+ * batch. A saga that failed its check writes nothing and is returned in `conflicts`: the caller
+ * reads it again and decides anew, while the rest of the batch commits. Returns the outbox rows
+ * written, with their ids.
  */
 export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<WrittenTransitions> {
-  const { updates, events, outbox, graceMs, confirmedOutbox = [] } = writes;
-  const ended = updates.filter((u) => u.ended).map((u) => `${u.id}:${u.state.status}`);
+  const { updates, checks = [], events, outbox, graceMs, confirmedOutbox = [] } = writes;
   const updateJson = JSON.stringify(
     updates.map((u) => ({
       id: u.id,
@@ -158,63 +171,67 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
       ended: u.ended,
     })),
   );
-  const pending = Promise.all([
-    updates.length === 0
-      ? Promise.resolve([])
-      : sql`
-        with updated as (
-          update saga.instances s set
-            status = r.status, current_step = r.current_step, state = r.state, version = r.expected + 1,
-            outcome = r.outcome, failure_reason = r.failure_reason, deadline_at = r.deadline_at,
-            updated_at = now(), ended_at = case when r.ended then now() end
-          from jsonb_to_recordset(${updateJson}::jsonb) as r(
-            id uuid, expected int, status text, current_step text, state jsonb, outcome text,
-            failure_reason jsonb, deadline_at timestamptz, ended boolean)
-          where s.id = r.id and s.version = r.expected
-            and s.id = any(${sql.array(
-              updates.map((u) => u.id),
-              2950,
-            )}::uuid[])
-          returning s.id, r.ended, s.created_at, s.updated_at)
-        select sagaport_expect_rows(${updates.length}, (select count(*) from updated), 'sagas') as checked,
-          (select json_agg(json_build_object('id', id,
-             'created_ms', extract(epoch from created_at) * 1000, 'updated_ms', extract(epoch from updated_at) * 1000))
-           from updated where ended) as ended`,
-    events.length === 0
-      ? Promise.resolve([])
-      : sql`
-        insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
-        select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
-        from jsonb_to_recordset(${eventsJson(events)}::jsonb) as e(
-          saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
-          state jsonb, deadline_at timestamptz)`,
-    insertOutboxRows(sql, outbox, graceMs),
-    ended.length === 0
-      ? Promise.resolve([])
-      : sql`select pg_notify(${SAGA_ENDED_CHANNEL}, x) from unnest(${sql.array(ended, 25)}::text[]) as x`,
-    confirmedOutbox.length === 0
-      ? Promise.resolve([])
-      : sql`delete from outbox where id = any(${sql.array([...confirmedOutbox], 20)}::bigint[])`,
-  ]);
-  try {
-    const [checked, , written] = await pending;
-    const endedRows = (checked[0] as { ended?: EndedRow[] | null } | undefined)?.ended ?? [];
-    const states = new Map(updates.map((u) => [u.id, u.state]));
-    return {
-      outbox: written,
-      ended: endedRows.map((row) => ({
-        id: row.id,
-        state: states.get(row.id)!,
-        createdAt: new Date(Number(row.created_ms)),
-        updatedAt: new Date(Number(row.updated_ms)),
-      })),
-    };
-  } catch (error) {
-    if ((error as { code?: string }).code === '40001' && /version conflict/.test((error as Error).message)) {
-      throw new VersionConflict((error as Error).message, { cause: error });
-    }
-    throw error;
-  }
+  const checkJson = JSON.stringify(checks.map((c) => ({ id: c.id, expected: c.expectedVersion })));
+  const ids = [...updates.map((u) => u.id), ...checks.map((c) => c.id)];
+  // The ids as an array too: with it the planner reads saga.instances by its primary key
+  // instead of guessing the JSON's row count.
+  const [row] = await sql<{ written: string[]; rows: OutboxMessage[]; ended: EndedRow[] }[]>`
+    with updated as (
+      update saga.instances s set
+        status = r.status, current_step = r.current_step, state = r.state, version = r.expected + 1,
+        outcome = r.outcome, failure_reason = r.failure_reason, deadline_at = r.deadline_at,
+        updated_at = now(), ended_at = case when r.ended then now() end
+      from jsonb_to_recordset(${updateJson}::jsonb) as r(
+        id uuid, expected int, status text, current_step text, state jsonb, outcome text,
+        failure_reason jsonb, deadline_at timestamptz, ended boolean)
+      where s.id = r.id and s.version = r.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
+      returning s.id, r.ended, r.status, s.created_at, s.updated_at
+    ), checked as (
+      select s.id from saga.instances s
+      join jsonb_to_recordset(${checkJson}::jsonb) as c(id uuid, expected int) on c.id = s.id
+      where s.version = c.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
+    ), written as (
+      select id from updated union all select id from checked
+    ), logged as (
+      insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
+      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
+      from jsonb_to_recordset(${eventsJson(events)}::jsonb) as e(
+        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
+        state jsonb, deadline_at timestamptz)
+      where e.saga_id in (select id from written)
+    ), box as (
+      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
+      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
+        now() + make_interval(secs => ${graceMs / 1000})
+      from jsonb_to_recordset(${outboxRowsJson(outbox)}::jsonb) as o(
+        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
+        headers jsonb, payload jsonb)
+      where o.correlation_id in (select id from written)
+      returning ${sql.unsafe(OUTBOX_RETURNING)}
+    ), confirmed as (
+      delete from outbox where id = any(${sql.array([...confirmedOutbox], 20)}::bigint[])
+    )
+    select coalesce((select json_agg(id) from written), '[]'::json) as written,
+      coalesce((select json_agg(box) from box), '[]'::json) as rows,
+      coalesce((select json_agg(json_build_object('id', id,
+         'created_ms', extract(epoch from created_at) * 1000, 'updated_ms', extract(epoch from updated_at) * 1000))
+       from updated where ended), '[]'::json) as ended,
+      (select count(*) from (select pg_notify(${SAGA_ENDED_CHANNEL}, id::text || ':' || status)
+       from updated where ended) n) as notified,
+      (select count(*) from (select pg_notify(${OUTBOX_CHANNEL}, '')
+       where ${graceMs === 0}::boolean and exists (select 1 from box)) n) as relay_notified`;
+  const written = new Set(row?.written ?? []);
+  const states = new Map(updates.map((u) => [u.id, u.state]));
+  return {
+    outbox: row?.rows ?? [],
+    ended: (row?.ended ?? []).map((ended) => ({
+      id: ended.id,
+      state: states.get(ended.id)!,
+      createdAt: new Date(Number(ended.created_ms)),
+      updatedAt: new Date(Number(ended.updated_ms)),
+    })),
+    conflicts: new Set(ids.filter((id) => !written.has(id))),
+  };
 }
 
 /** What starting a saga writes: the idempotency record, the saga row, its first events and commands. */
