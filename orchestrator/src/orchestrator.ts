@@ -161,6 +161,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       observeTransition(metrics, sagaType, before, after, createdAt),
     onEnded: (saga) => ended.endedHere(saga),
     onCommitted: (sagaIds) => live.signal({ sagas: sagaIds }),
+    onDecided: (source, outcome, count) => metrics.replySagaReads.inc({ source, outcome }, count),
   });
   const relay = new OutboxRelay({
     database,

@@ -55,6 +55,12 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
       help: 'Step deadlines moved on without a resend because the command or its reply was still queued (STEP_HOLD_MAX_MS)',
       registers: register,
     }),
+    replySagaReads: new Counter({
+      name: 'sagaport_reply_saga_states_total',
+      help: 'Sagas whose replies were decided, by where their state came from (kept: the state this process wrote last; read: PostgreSQL) and by outcome (written; stale: another process had moved the saga, so it was read and decided again)',
+      labelNames: ['source', 'outcome'],
+      registers: register,
+    }),
     messagesPublished: new Counter({
       name: 'sagaport_messages_published_total',
       help: 'Outbox messages published, by outcome (confirmed, nacked, unroutable, connection-lost, timeout, too-large: dropped, error)',

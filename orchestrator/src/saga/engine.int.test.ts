@@ -22,8 +22,11 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
   let other: DatabaseHandle;
   let first: SagaEngine;
   let second: SagaEngine;
+  /** What `first` reported of each transaction of replies: `source/outcome:count`. */
+  let decisions: string[];
 
   beforeEach(async () => {
+    decisions = [];
     database = await createMigratedTestDatabase(4, 'engine-a');
     other = createDatabase({ url: database.url, poolMax: 2, applicationName: 'engine-b' });
     const options = {
@@ -32,7 +35,12 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
       stepTimeoutMs: 60_000,
       maxSends: 3,
     };
-    first = new SagaEngine({ ...options, db: database.db, sql: database.sql });
+    first = new SagaEngine({
+      ...options,
+      db: database.db,
+      sql: database.sql,
+      onDecided: (source, outcome, count) => decisions.push(`${source}/${outcome}:${count}`),
+    });
     second = new SagaEngine({ ...options, db: other.db, sql: other.sql });
   });
   afterEach(async () => {
@@ -304,6 +312,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
       body: { outcome: 'succeeded', result: { reservationId: randomUUID() } },
     });
     expect(transition.changed).toBe(true);
+    expect(decisions).toEqual(['kept/stale:1', 'read/written:1']);
     expect(await saga(sagaId)).toMatchObject({ version: 3, status: 'running', currentStep: 'chargePayment' });
     const log = await events(sagaId);
     expect(log.filter((e) => e.kind === 'reply.ignored')).toHaveLength(0);
@@ -326,6 +335,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     await database.sql`update saga.instances set state = '{}'::jsonb where id = ${sagaId}`;
     const moved = await first.handleReply(sagaId, orderCreated(create.messageId));
     expect(moved.changed).toBe(true);
+    expect(decisions).toEqual(['kept/written:1']);
     const after = await saga(sagaId);
     expect(after).toMatchObject({ version: 2, currentStep: 'reserveStock' });
     expect(after.state.awaiting).toMatchObject({ type: 'inventory.reserve' });

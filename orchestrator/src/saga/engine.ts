@@ -78,6 +78,12 @@ export interface EngineOptions {
   readonly onEnded?: (saga: EndedSaga) => void;
   /** Called after each commit that changed sagas, with their ids (the console's live updates). */
   readonly onCommitted?: (sagaIds: readonly string[]) => void;
+  /**
+   * Called after each transaction of replies: how many sagas were decided from the state this
+   * process kept (`kept`) or read from PostgreSQL (`read`), and how many of them were `written`
+   * or found `stale` (moved on by another process: read and decided again).
+   */
+  readonly onDecided?: (source: 'kept' | 'read', outcome: 'written' | 'stale', count: number) => void;
   /** How many sagas' last written states this process keeps to decide replies without a read (0: none); 10,000 by default. */
   readonly stateCacheSize?: number;
 }
@@ -216,6 +222,7 @@ export class SagaEngine {
     const { registry } = this.options;
     const ids = [...new Set(pending.flatMap(({ item }) => (item.sagaId ? [item.sagaId] : [])))];
     const known = new Map<string, CachedSaga>();
+    const read = new Set<string>();
     const invalid = new Map<string, unknown>();
     const decided = new Map<
       string,
@@ -240,8 +247,9 @@ export class SagaEngine {
           if (cached) known.set(id, cached);
           else toRead.push(id);
         }
-        const read = toRead.length > 0 ? await loadSagas(sql, toRead) : new Map<string, LoadedSaga>();
-        for (const saga of read.values()) {
+        const loaded = toRead.length > 0 ? await loadSagas(sql, toRead) : new Map<string, LoadedSaga>();
+        for (const saga of loaded.values()) {
+          read.add(saga.id);
           try {
             known.set(saga.id, {
               sagaType: saga.sagaType,
@@ -313,6 +321,13 @@ export class SagaEngine {
       throw error;
     }
     const { conflicts } = written;
+    const tally = { 'kept/written': 0, 'kept/stale': 0, 'read/written': 0, 'read/stale': 0 };
+    for (const sagaId of decided.keys())
+      tally[`${read.has(sagaId) ? 'read' : 'kept'}/${conflicts.has(sagaId) ? 'stale' : 'written'}`] += 1;
+    for (const [key, count] of Object.entries(tally)) {
+      const [source, outcome] = key.split('/') as ['kept' | 'read', 'written' | 'stale'];
+      if (count > 0) this.options.onDecided?.(source, outcome, count);
+    }
     for (const [sagaId, saga] of decided) {
       if (conflicts.has(sagaId) || terminalStatuses.includes(saga.state.status)) this.cache.delete(sagaId);
       else this.cache.set(sagaId, saga);
