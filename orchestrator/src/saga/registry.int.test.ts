@@ -48,9 +48,8 @@ describe('a saga definition registered by a test runs through the engine unchang
   let engine: SagaEngine;
   const registry = new SagaRegistry().register(checkoutSaga).register(restockSaga);
 
-  beforeAll(async () => {
-    database = await createMigratedTestDatabase(4, 'registry');
-    engine = new SagaEngine({
+  const newEngine = () =>
+    new SagaEngine({
       db: database.db,
       sql: database.sql,
       topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
@@ -58,6 +57,10 @@ describe('a saga definition registered by a test runs through the engine unchang
       stepTimeoutMs: 1_000,
       maxSends: 3,
     });
+
+  beforeAll(async () => {
+    database = await createMigratedTestDatabase(4, 'registry');
+    engine = newEngine();
   });
   afterAll(async () => {
     await database.dispose();
@@ -175,14 +178,7 @@ describe('a saga definition registered by a test runs through the engine unchang
     const state = (await saga(sagaId)).state;
     // The rows are damaged behind the engines' backs, without a new version: an orchestrator that
     // did not write the saga last (so keeps no state of it) reads them.
-    const reader = new SagaEngine({
-      db: database.db,
-      sql: database.sql,
-      topology: buildTopology({ prefix: `test-${randomUUID()}.` }),
-      registry,
-      stepTimeoutMs: 1_000,
-      maxSends: 3,
-    });
+    const reader = newEngine();
     await database.sql`update saga.instances set saga_type = 'not-registered' where id = ${sagaId}`;
     const [unknown] = await reader.handleReplies([{ sagaId, reply: succeeded(state, {}), ref: 1 }]);
     expect('error' in unknown! && unknown.error).toBeInstanceOf(PermanentError);

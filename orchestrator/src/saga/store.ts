@@ -128,6 +128,14 @@ export async function loadSagas(sql: Sql, ids: readonly string[]): Promise<Map<s
   );
 }
 
+/** The head of an insert of event rows read from {@link eventsJson}'s text as `e` ({@link EVENT_RECORD}). */
+const INSERT_EVENTS = `insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
+  select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at`;
+
+/** The record type of {@link eventsJson}'s rows, as `jsonb_to_recordset(...) as <this>`. */
+const EVENT_RECORD = `e(saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
+  state jsonb, deadline_at timestamptz)`;
+
 /** The JSON text of event rows, for `jsonb_to_recordset`. */
 export function eventsJson(rows: readonly SagaEventRow[]): string {
   return JSON.stringify(
@@ -193,11 +201,8 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
     ), written as (
       select id from updated union all select id from checked
     ), logged as (
-      insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
-      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
-      from jsonb_to_recordset(${eventsJson(events)}::jsonb) as e(
-        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
-        state jsonb, deadline_at timestamptz)
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where e.saga_id in (select id from written)
     ), box as (
       insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
@@ -290,11 +295,8 @@ export async function insertSagaStarts(
       select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.business_keys
       from input i join request r on r.saga_id = i.saga_id
     ), events as (
-      insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
-      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
-      from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as e(
-        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
-        state jsonb, deadline_at timestamptz)
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where e.saga_id in (select saga_id from request)
     ), box as (
       insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
@@ -339,11 +341,8 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
         ${JSON.stringify(start.keys)}::jsonb
       from request
     ), events as (
-      insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
-      select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at
-      from jsonb_to_recordset(${eventsJson(start.events)}::jsonb) as e(
-        saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
-        state jsonb, deadline_at timestamptz)
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(start.events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where exists (select 1 from request)
     ), box as (
       insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
