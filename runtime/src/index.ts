@@ -8,6 +8,7 @@ export type { ReadinessCheck } from './observability/health.js';
 export { createLogger } from './observability/logger.js';
 export type { Logger } from './observability/logger.js';
 export { serveOperationalEndpoints } from './observability/serve.js';
+export { collectProcessMetrics, EVENT_LOOP_SAMPLE_MS } from './observability/process-metrics.js';
 export { createConsumerMetrics } from './observability/consumer-metrics.js';
 export type { ConsumerMetrics } from './observability/consumer-metrics.js';
 export { TableMaintenance } from './maintenance/table-maintenance.js';

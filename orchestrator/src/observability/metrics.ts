@@ -1,6 +1,6 @@
 // The orchestrator's Prometheus metrics (prom-client), registered on one registry per process.
-import { createConsumerMetrics } from '@sagaport/runtime';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics, createConsumerMetrics } from '@sagaport/runtime';
 
 /** Reads the outbox backlog when Prometheus scrapes (see `outboxBacklog` in @sagaport/db). */
 export type BacklogReader = () => Promise<{ count: number; oldestAgeSeconds: number | null }>;
@@ -15,7 +15,7 @@ export function createOrchestratorMetrics(readBacklog?: BacklogReader, service =
     ));
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const register = [registry];
   return {
     registry,

@@ -1,7 +1,12 @@
 // A worker process: migrations, connections, topology, the selected workers and the operational endpoints.
 import { hostname } from 'node:os';
 import { createDatabase, migrateDatabase } from '@sagaport/db';
-import { createLogger, serveOperationalEndpoints, type Logger } from '@sagaport/runtime';
+import {
+  collectProcessMetrics,
+  createLogger,
+  serveOperationalEndpoints,
+  type Logger,
+} from '@sagaport/runtime';
 import {
   buildTopology,
   connectBroker,
@@ -10,7 +15,7 @@ import {
   type Topology,
   type Worker,
 } from '@sagaport/rabbitmq';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { WorkerConfig } from '../config.js';
 import { seedCatalogue } from '../inventory/catalogue.js';
 import { SimulatedPaymentProvider } from '../payment/provider.js';
@@ -92,7 +97,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
 
     const registry = new Registry();
     registry.setDefaultLabels({ service: 'workers' });
-    collectDefaultMetrics({ register: registry });
+    collectProcessMetrics(registry);
     const running = await startWorkers({
       workers,
       db: database.db,
