@@ -43,8 +43,13 @@ export interface StepDefinition<D> {
 export interface StepSpec<D, C extends CommandType, K extends CommandType> {
   readonly name: string;
   readonly command: C;
+  /**
+   * The command's payload, a pure function of the saga's data: a resend (a timeout, an
+   * operator's retry) builds it again rather than keeping it in the saga's state.
+   */
   build(data: D): CommandPayload<C>;
   onSuccess?(data: D, result: CommandResult<C>): D;
+  /** The compensating command; its `build` is a pure function of the data too. */
   readonly compensation?: { readonly command: K; build(data: D): CommandPayload<K> };
   readonly timeoutMs?: number;
   readonly maxSends?: number;

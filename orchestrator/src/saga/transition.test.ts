@@ -223,6 +223,25 @@ function sagaIn(kind: 'running' | 'compensating' | 'failed' | 'completed' | 'com
   return kind === 'compensating' ? refused.state : finishCompensation(refused, newId).t.state;
 }
 
+describe("the awaited command's payload", () => {
+  it('is not kept in the state: a timeout resends the payload the first send carried, rebuilt from the data', () => {
+    const { t: atCharge, newId } = runUntil('payment.charge');
+    expect(atCharge.state.awaiting).not.toHaveProperty('payload');
+    const resent = applyTimeout(checkoutSaga, atCharge.state, 3, newId);
+    expect(resent.commands).toEqual(atCharge.commands);
+  });
+
+  it('is resent as a state written with it carries it', () => {
+    const { t: atCharge, newId } = runUntil('payment.charge');
+    const stored = {
+      ...atCharge.state,
+      awaiting: { ...atCharge.state.awaiting!, payload: { as: 'stored' } },
+    };
+    const resent = applyTimeout(checkoutSaga, stored, 3, newId);
+    expect(resent.commands).toEqual([{ ...atCharge.commands[0]!, payload: { as: 'stored' } }]);
+  });
+});
+
 describe('operator retry-step', () => {
   it.each(['order.create', 'inventory.reserve', 'payment.charge', 'shipping.schedule', 'order.confirm'])(
     'resends the awaited %s with the same message id, one more send, still running',
@@ -230,7 +249,9 @@ describe('operator retry-step', () => {
       const { t: before, newId } = runUntil(command);
       const awaited = before.state.awaiting!;
       const t = applied(applyOperatorAction(checkoutSaga, before.state, 'retry-step', actor, newId));
-      expect(t.commands).toEqual([{ type: command, messageId: awaited.messageId, payload: awaited.payload }]);
+      // The same message as the first send, its payload rebuilt from the unchanged data.
+      expect(t.commands).toEqual(before.commands);
+      expect(awaited.payload).toBeUndefined();
       expect(t.state).toEqual({ ...before.state, awaiting: { ...awaited, sends: awaited.sends + 1 } });
       expect(t.events).toEqual([
         {
@@ -246,7 +267,7 @@ describe('operator retry-step', () => {
     const awaited = state.awaiting!;
     const t = applied(applyOperatorAction(checkoutSaga, state, 'retry-step', actor, ids()));
     expect(t.commands).toEqual([
-      { type: 'inventory.release', messageId: awaited.messageId, payload: awaited.payload },
+      { type: 'inventory.release', messageId: awaited.messageId, payload: { orderId: data.orderId } },
     ]);
     expect(t.state.status).toBe(SagaStatus.compensating);
     expect(t.state.toCompensate).toEqual(state.toCompensate);

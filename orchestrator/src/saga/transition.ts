@@ -32,24 +32,37 @@ function stepNamed<D>(definition: SagaDefinition<D>, name: string): StepDefiniti
   return step;
 }
 
-function send<D>(state: SagaState<D>, awaiting: AwaitedCommand, events: TransitionEvent[]): Transition<D> {
+/**
+ * The payload of the awaited command. A step builds it from the saga's data, which does not
+ * change while the command is awaited, so a resend rebuilds the same payload and the state does
+ * not carry it (it is in the event log's `command.sent` row and the outbox); a state written
+ * when it still carried its payload resends that.
+ */
+function payloadOf<D>(definition: SagaDefinition<D>, data: D, awaiting: AwaitedCommand): unknown {
+  if (awaiting.payload !== undefined) return awaiting.payload;
+  const step = stepNamed(definition, awaiting.step);
+  if (awaiting.phase === StepPhase.forward) return step.build(data);
+  if (!step.compensation) throw new Error(`saga ${definition.name}: step "${step.name}" has no compensation`);
+  return step.compensation.build(data);
+}
+
+function send<D>(
+  definition: SagaDefinition<D>,
+  state: SagaState<D>,
+  awaiting: AwaitedCommand,
+  events: TransitionEvent[],
+): Transition<D> {
+  const payload = payloadOf(definition, state.data, awaiting);
   return {
     state: { ...state, awaiting },
-    commands: [{ type: awaiting.type, messageId: awaiting.messageId, payload: awaiting.payload }],
+    commands: [{ type: awaiting.type, messageId: awaiting.messageId, payload }],
     events,
     changed: true,
   };
 }
 
-function forward<D>(step: StepDefinition<D>, data: D, newId: IdSource): AwaitedCommand {
-  return {
-    step: step.name,
-    phase: StepPhase.forward,
-    type: step.command,
-    messageId: newId(),
-    sends: 1,
-    payload: step.build(data),
-  };
+function forward<D>(step: StepDefinition<D>, newId: IdSource): AwaitedCommand {
+  return { step: step.name, phase: StepPhase.forward, type: step.command, messageId: newId(), sends: 1 };
 }
 
 /** Starts a saga: the first step's command. */
@@ -64,7 +77,7 @@ export function startSaga<D>(definition: SagaDefinition<D>, data: D, newId: IdSo
     awaiting: null,
     failure: null,
   };
-  return send(state, forward(first, data, newId), [{ kind: EventKind.started }]);
+  return send(definition, state, forward(first, newId), [{ kind: EventKind.started }]);
 }
 
 /** Runs the next compensation in `toCompensate`, or ends the saga as compensated (or rejected). */
@@ -88,9 +101,13 @@ function compensateNext<D>(
     type: compensation.command,
     messageId: newId(),
     sends: 1,
-    payload: compensation.build(state.data),
   };
-  return send({ ...state, status: SagaStatus.compensating, toCompensate: rest }, awaiting, events);
+  return send(
+    definition,
+    { ...state, status: SagaStatus.compensating, toCompensate: rest },
+    awaiting,
+    events,
+  );
 }
 
 /** Starts compensating `steps` (newest first), keeping only those that have a compensation. */
@@ -187,7 +204,7 @@ export function applyReply<D>(
     const ended: SagaState<D> = { ...state, data, completed, status: SagaStatus.completed, awaiting: null };
     return { state: ended, commands: [], events: [...events, { kind: EventKind.completed }], changed: true };
   }
-  return send({ ...state, data, completed }, forward(nextStep, data, newId), events);
+  return send(definition, { ...state, data, completed }, forward(nextStep, newId), events);
 }
 
 /**
@@ -207,7 +224,7 @@ export function applyTimeout<D>(
   const maxSends = definition.steps.find((s) => s.name === awaiting.step)?.maxSends ?? defaultMaxSends;
   if (awaiting.sends < maxSends) {
     const resent = { ...awaiting, sends: awaiting.sends + 1 };
-    return send(state, resent, [
+    return send(definition, state, resent, [
       { kind: EventKind.commandResent, detail: { type: awaiting.type, sends: resent.sends } },
     ]);
   }
@@ -267,7 +284,7 @@ export function retryStep<D>(
       messageId: awaiting.messageId,
       sends: resent.sends,
     };
-    return applies(send(state, resent, [{ kind: EventKind.operatorRetryStep, detail }]));
+    return applies(send(definition, state, resent, [{ kind: EventKind.operatorRetryStep, detail }]));
   }
   if (state.status === SagaStatus.failed && failure?.code === PAST_IRREVERSIBLE) {
     // Stopped past an irreversible step: resend the refused or abandoned forward step, afresh.
@@ -275,7 +292,7 @@ export function retryStep<D>(
     const detail = { actor, step: step.name, type: step.command, failure };
     const running: SagaState<D> = { ...state, status: SagaStatus.running, failure: null };
     return applies(
-      send(running, forward(step, state.data, newId), [{ kind: EventKind.operatorRetryStep, detail }]),
+      send(definition, running, forward(step, newId), [{ kind: EventKind.operatorRetryStep, detail }]),
     );
   }
   const compensation = failure && definition.steps.find((s) => s.name === failure.step)?.compensation;

@@ -17,7 +17,11 @@ export interface AwaitedCommand {
   readonly messageId: string;
   /** How many times it was sent; a timeout resends the same message id until the bound. */
   readonly sends: number;
-  readonly payload: unknown;
+  /**
+   * The command's payload, only in states written before payloads left the state: the step
+   * rebuilds it from the saga's data (see the transition's `payloadOf`).
+   */
+  readonly payload?: unknown;
   /** When the engine wrote the command (epoch ms); set by the engine, not the pure transition. */
   readonly sentAt?: number;
 }

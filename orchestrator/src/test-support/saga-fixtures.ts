@@ -1,7 +1,7 @@
 // Fixtures for the sagas API's integration tests: start checkouts, answer their commands, archive dead letters.
 import { randomUUID } from 'node:crypto';
-import { sagaInstances, type Database } from '@sagaport/db';
-import { eq } from 'drizzle-orm';
+import { sagaEvents, sagaInstances, type Database } from '@sagaport/db';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import type { SagaEngine } from '../saga/engine.js';
 import type { SagaState } from '../saga/types.js';
@@ -42,6 +42,20 @@ export async function sagaState(db: Database, sagaId: string): Promise<SagaState
     .where(eq(sagaInstances.id, sagaId));
   if (!row) throw new Error(`no saga ${sagaId}`);
   return row.state as SagaState;
+}
+
+/** The command the saga awaits, with the payload it was sent with (from its `command.sent` row). */
+export async function awaitedCommand(db: Database, sagaId: string) {
+  const awaiting = (await sagaState(db, sagaId)).awaiting;
+  if (!awaiting) throw new Error(`saga ${sagaId} awaits nothing`);
+  const [sent] = await db
+    .select({ payload: sagaEvents.detail })
+    .from(sagaEvents)
+    .where(and(eq(sagaEvents.sagaId, sagaId), eq(sagaEvents.messageId, awaiting.messageId)))
+    .orderBy(desc(sagaEvents.id))
+    .limit(1);
+  if (!sent) throw new Error(`saga ${sagaId}: no command.sent row for ${awaiting.messageId}`);
+  return { ...awaiting, payload: sent.payload };
 }
 
 const results: Record<string, Record<string, unknown>> = {

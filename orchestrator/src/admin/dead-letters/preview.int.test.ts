@@ -4,7 +4,7 @@ import { drainQueue, eventually } from '@sagaport/rabbitmq/testing';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSession, type TestSession } from '@sagaport/admin-api/testing';
-import { insertDeadLetter, sagaState, startCheckout } from '../../test-support/saga-fixtures.js';
+import { awaitedCommand, insertDeadLetter, startCheckout } from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 
 interface Preview {
@@ -60,7 +60,7 @@ describe('replay previews (real PostgreSQL and RabbitMQ): side-effect free, and 
 
   it('describes the awaited command it would replay, and writes nothing', async () => {
     const sagaId = await startCheckout(stack.orchestrator.app, `cust-${randomUUID()}`);
-    const awaiting = (await sagaState(stack.database.db, sagaId)).awaiting!;
+    const awaiting = await awaitedCommand(stack.database.db, sagaId);
     const id = await insertDeadLetter(stack.database.db, {
       sagaId,
       messageType: awaiting.type,

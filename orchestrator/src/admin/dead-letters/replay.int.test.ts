@@ -6,9 +6,9 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSession, readDeadLetter, type TestSession } from '@sagaport/admin-api/testing';
 import {
+  awaitedCommand,
   answerAwaited,
   insertDeadLetter,
-  sagaState,
   startCheckout,
 } from '../../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
@@ -171,7 +171,7 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
     const { db } = stack.database;
     const { topology } = stack.broker;
     const sagaId = await startCheckout(stack.orchestrator.app, `cust-${randomUUID()}`);
-    const created = (await sagaState(db, sagaId)).awaiting!;
+    const created = await awaitedCommand(db, sagaId);
     /** A dead letter of `command`, as the archiver stores a command that failed in its worker. */
     const deadLetterOf = (command: typeof created, queue: string) =>
       insertDeadLetter(db, {
@@ -185,7 +185,7 @@ describe('dead-letter replay through the admin API (real PostgreSQL and RabbitMQ
     const stale = await deadLetterOf(created, topology.queues.commands.order);
     // The order was created after all (a resend went through): the saga has moved on.
     await answerAwaited(db, stack.orchestrator.engine, sagaId, 'succeeded');
-    const reserve = (await sagaState(db, sagaId)).awaiting!;
+    const reserve = await awaitedCommand(db, sagaId);
     expect(reserve.type).toBe('inventory.reserve');
 
     const refused = await operator.request(`/dead-letters/${stale}/replay`, { method: 'POST', body: {} });
