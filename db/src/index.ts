@@ -49,6 +49,8 @@ export {
   enqueueOutbox,
   enqueueOutboxForDispatch,
   insertOutboxRows,
+  INSERT_OUTBOX,
+  OUTBOX_RECORD,
   OUTBOX_RETURNING,
   outboxRowsJson,
   outboxBacklog,

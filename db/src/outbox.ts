@@ -126,6 +126,17 @@ export function outboxRowsJson(messages: readonly NewOutboxMessage[]): string {
   );
 }
 
+/**
+ * The head of an insert of outbox rows read from {@link outboxRowsJson}'s text as `o`
+ * ({@link OUTBOX_RECORD}); the statement goes on with `, <available_at>` and its `from`.
+ */
+export const INSERT_OUTBOX = `insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
+  select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload`;
+
+/** The record type of {@link outboxRowsJson}'s rows, as `jsonb_to_recordset(...) as <this>`. */
+export const OUTBOX_RECORD = `o(message_id uuid, exchange text, routing_key text, message_type text,
+  correlation_id uuid, headers jsonb, payload jsonb)`;
+
 /** A `RETURNING` list that gives outbox rows the shape of {@link OutboxMessage}. */
 export const OUTBOX_RETURNING = `id, message_id as "messageId", exchange, routing_key as "routingKey",
   message_type as "messageType", correlation_id as "correlationId", headers, payload,
@@ -147,12 +158,8 @@ export async function insertOutboxRows(
   const rows = outboxRowsJson(messages);
   const [written] = await Promise.all([
     sql<OutboxMessage[]>`
-      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
-      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
-        now() + make_interval(secs => ${graceMs / 1000})
-      from jsonb_to_recordset(${rows}::jsonb) as o(
-        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
-        headers jsonb, payload jsonb)
+      ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
+      from jsonb_to_recordset(${rows}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       returning ${sql.unsafe(OUTBOX_RETURNING)}`,
     graceMs > 0 ? Promise.resolve([]) : sql`select pg_notify(${OUTBOX_CHANNEL}, '')`,
   ]);

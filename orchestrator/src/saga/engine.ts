@@ -224,10 +224,8 @@ export class SagaEngine {
     const known = new Map<string, CachedSaga>();
     const read = new Set<string>();
     const invalid = new Map<string, unknown>();
-    const decided = new Map<
-      string,
-      { sagaType: string; state: SagaState; version: number; createdAt: Date }
-    >();
+    /** Each saga as the batch's replies left it (what the cache keeps if the write passes). */
+    const decided = new Map<string, CachedSaga>();
     const decisions: { index: number; sagaId: string; result: ReplyResult<R> }[] = [];
     const applied: {
       sagaId: string;
@@ -275,8 +273,7 @@ export class SagaEngine {
           const now = decided.get(sagaId) ?? saga;
           const transition = this.replyTransition(saga.sagaType, now.state, item.reply);
           const version = transition.changed ? now.version + 1 : now.version;
-          if (transition.changed) decided.set(sagaId, { ...now, state: transition.state, version });
-          else decided.set(sagaId, now);
+          decided.set(sagaId, transition.changed ? { ...now, state: transition.state, version } : now);
           const deadlineAt = transition.changed ? this.deadline(saga.sagaType, transition) : null;
           if (transition.changed) {
             updates.set(sagaId, {
@@ -321,12 +318,13 @@ export class SagaEngine {
       throw error;
     }
     const { conflicts } = written;
-    const tally = { 'kept/written': 0, 'kept/stale': 0, 'read/written': 0, 'read/stale': 0 };
-    for (const sagaId of decided.keys())
-      tally[`${read.has(sagaId) ? 'read' : 'kept'}/${conflicts.has(sagaId) ? 'stale' : 'written'}`] += 1;
-    for (const [key, count] of Object.entries(tally)) {
-      const [source, outcome] = key.split('/') as ['kept' | 'read', 'written' | 'stale'];
-      if (count > 0) this.options.onDecided?.(source, outcome, count);
+    for (const source of ['kept', 'read'] as const) {
+      for (const outcome of ['written', 'stale'] as const) {
+        const count = [...decided.keys()].filter(
+          (id) => read.has(id) === (source === 'read') && conflicts.has(id) === (outcome === 'stale'),
+        ).length;
+        if (count > 0) this.options.onDecided?.(source, outcome, count);
+      }
     }
     for (const [sagaId, saga] of decided) {
       if (conflicts.has(sagaId) || terminalStatuses.includes(saga.state.status)) this.cache.delete(sagaId);

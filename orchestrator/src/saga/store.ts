@@ -1,6 +1,8 @@
 // The saga engine's hot-path SQL: a batch of sagas read in one statement and written in another.
 import {
+  INSERT_OUTBOX,
   OUTBOX_CHANNEL,
+  OUTBOX_RECORD,
   OUTBOX_RETURNING,
   outboxRowsJson,
   type NewOutboxMessage,
@@ -205,12 +207,8 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
       from jsonb_to_recordset(${eventsJson(events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where e.saga_id in (select id from written)
     ), box as (
-      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
-      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
-        now() + make_interval(secs => ${graceMs / 1000})
-      from jsonb_to_recordset(${outboxRowsJson(outbox)}::jsonb) as o(
-        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
-        headers jsonb, payload jsonb)
+      ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
+      from jsonb_to_recordset(${outboxRowsJson(outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where o.correlation_id in (select id from written)
       returning ${sql.unsafe(OUTBOX_RETURNING)}
     ), confirmed as (
@@ -299,12 +297,8 @@ export async function insertSagaStarts(
       from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where e.saga_id in (select saga_id from request)
     ), box as (
-      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
-      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
-        now() + make_interval(secs => ${graceMs / 1000})
-      from jsonb_to_recordset(${outboxRowsJson(starts.flatMap((s) => s.outbox))}::jsonb) as o(
-        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
-        headers jsonb, payload jsonb)
+      ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
+      from jsonb_to_recordset(${outboxRowsJson(starts.flatMap((s) => s.outbox))}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where o.correlation_id in (select saga_id from request)
       returning ${sql.unsafe(OUTBOX_RETURNING)}
     )
@@ -345,12 +339,8 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
       from jsonb_to_recordset(${eventsJson(start.events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where exists (select 1 from request)
     ), box as (
-      insert into outbox (message_id, exchange, routing_key, message_type, correlation_id, headers, payload, available_at)
-      select o.message_id, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers, o.payload,
-        now() + make_interval(secs => ${start.graceMs / 1000})
-      from jsonb_to_recordset(${outboxRowsJson(start.outbox)}::jsonb) as o(
-        message_id uuid, exchange text, routing_key text, message_type text, correlation_id uuid,
-        headers jsonb, payload jsonb)
+      ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${start.graceMs / 1000})
+      from jsonb_to_recordset(${outboxRowsJson(start.outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where exists (select 1 from request)
       returning ${sql.unsafe(OUTBOX_RETURNING)}
     )
