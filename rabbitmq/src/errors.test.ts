@@ -28,7 +28,7 @@ describe('classifyError', () => {
     expect(classifyError(new Error('Failed query: select 1', { cause: driver }))).toBe('transient');
   });
 
-  it('treats a publish the broker could not take now (connection lost, timeout, nack) as transient, an unroutable one as permanent', () => {
+  it('treats a publish the broker could not take now (connection lost, timeout, nack, no queue bound) as transient, a too-large one as permanent', () => {
     expect(classifyError(new PublishError('timeout', 'not connected to the broker within 10000 ms'))).toBe(
       FailureClass.transient,
     );
@@ -39,7 +39,8 @@ describe('classifyError', () => {
     expect(
       classifyError(new Error('reply not sent', { cause: new PublishError('timeout', 'no confirm') })),
     ).toBe(FailureClass.transient);
-    expect(classifyError(new PublishError('unroutable', 'no queue bound'))).toBe(FailureClass.permanent);
+    expect(classifyError(new PublishError('unroutable', 'no queue bound'))).toBe(FailureClass.transient);
+    expect(classifyError(new PublishError('too-large', 'over 4 MiB'))).toBe(FailureClass.permanent);
   });
 
   it('treats anything else, such as a bug, as permanent', () => {

@@ -87,10 +87,12 @@ const transientCodes = new Set([
 ]);
 
 /**
- * `PublishError` reasons that mean "the broker is away", not "this message is wrong"
- * (`unroutable`, `too-large`: permanent).
+ * `PublishError` reasons worth a retry: the broker is away or refused the message under pressure,
+ * or no queue took it. `unroutable` is among them: right after a broker restart a queue can be
+ * missing from the routing table for a moment, and a consumer's retries are bounded, so a truly
+ * missing queue still ends in the dead-letter queue with this reason. `too-large` is permanent.
  */
-const transientPublishReasons = new Set(['connection-lost', 'timeout', 'nacked', 'closed']);
+const transientPublishReasons = new Set(['connection-lost', 'timeout', 'nacked', 'closed', 'unroutable']);
 
 /**
  * The default classification: explicit classes win; known network and database codes are
@@ -104,8 +106,8 @@ export function classifyError(error: unknown): FailureClass {
   // Walk the cause chain: drizzle and other wrappers keep the driver's error as `cause`.
   for (let current: unknown = error, depth = 0; current && depth < 8; depth += 1) {
     // A publish (a worker's reply, an event) the broker could not take now: the connection was
-    // lost, none came back in time, or the broker refused it under pressure. The broker is away,
-    // not the message at fault: retry it, never dead-letter it.
+    // lost, none came back in time, the broker refused it under pressure, or no queue was there
+    // to take it. Retry it; only retries that run out dead-letter it.
     const { name, reason } = current as { name?: unknown; reason?: unknown };
     if (name === 'PublishError' && typeof reason === 'string' && transientPublishReasons.has(reason)) {
       return FailureClass.transient;

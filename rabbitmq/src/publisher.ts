@@ -10,7 +10,7 @@ import { Semaphore } from './semaphore.js';
 export class PublishError extends Error {
   override readonly name = 'PublishError';
   constructor(
-    /** `too-large` and `unroutable` are the message's fault (permanent); the others the broker's. */
+    /** `too-large` is the message's fault (permanent); the others may pass on a retry (`classifyError`). */
     readonly reason: 'nacked' | 'unroutable' | 'connection-lost' | 'timeout' | 'closed' | 'too-large',
     message: string,
   ) {
