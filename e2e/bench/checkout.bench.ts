@@ -208,6 +208,21 @@ const transactions = async () =>
     )[0]!.n,
   );
 const transactionsBefore = await transactions();
+/** The server's WAL position and each table's rows written (inserted, updated, deleted) so far. */
+const writeCounters = async () => {
+  const [wal] = await system.database.sql<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
+  const tables = await system.database.sql<{ name: string; n: string; vacuums: number; analyzes: number }[]>`
+    select schemaname || '.' || relname as name, (n_tup_ins + n_tup_upd + n_tup_del)::text as n,
+      (vacuum_count + autovacuum_count)::int as vacuums, (analyze_count + autoanalyze_count)::int as analyzes
+    from pg_stat_user_tables`;
+  const [hi, lo] = wal!.lsn.split('/').map((h) => BigInt(`0x${h}`));
+  return {
+    walBytes: (hi! << 32n) + lo!,
+    rows: new Map(tables.map((t) => [t.name, Number(t.n)])),
+    maintenance: new Map(tables.map((t) => [t.name, [t.vacuums, t.analyzes] as const])),
+  };
+};
+const writesBefore = await writeCounters();
 // The projections' lag at the end of the load window, as the admin status measures it (stream end minus checkpoint).
 const admin = await adminLogin(apis[0]!.port);
 const projectionLag = async () => {
@@ -225,6 +240,9 @@ const samples = await run(durationS);
 const usage = cpu.stop();
 const lag = await projectionLag();
 const transactionsDuring = (await transactions()) - transactionsBefore;
+// Table statistics reach the cumulative views up to a second after their transaction.
+await new Promise((resolve) => setTimeout(resolve, 1_500));
+const writesAfter = await writeCounters();
 const elapsedS = (performance.now() - started) / 1000;
 clearInterval(progress);
 
@@ -273,6 +291,28 @@ console.log(
         role,
         Number((n / Math.max(1, latencies.length)).toFixed(1)),
       ]),
+    ),
+    wal_kb_per_saga: Number(
+      (Number(writesAfter.walBytes - writesBefore.walBytes) / 1024 / Math.max(1, latencies.length)).toFixed(
+        1,
+      ),
+    ),
+    row_writes_per_saga: Object.fromEntries(
+      [...writesAfter.rows]
+        .map(
+          ([table, n]) =>
+            [table, (n - (writesBefore.rows.get(table) ?? 0)) / Math.max(1, latencies.length)] as const,
+        )
+        .filter(([, n]) => n >= 0.05)
+        .sort((a, b) => b[1] - a[1])
+        .map(([table, n]) => [table, Number(n.toFixed(1))]),
+    ),
+    // Each table vacuumed or analyzed during the window: [vacuums, analyzes].
+    table_maintenance: Object.fromEntries(
+      [...writesAfter.maintenance].flatMap(([table, [vacuums, analyzes]]) => {
+        const [v0, a0] = writesBefore.maintenance.get(table) ?? [0, 0];
+        return vacuums > v0 || analyzes > a0 ? [[table, [vacuums - v0, analyzes - a0]]] : [];
+      }),
     ),
     broker_messages_per_saga: messages && {
       quorum: Number((messages.quorum / Math.max(1, sequence)).toFixed(2)),
