@@ -51,4 +51,35 @@ describe('table maintenance', () => {
       'public.grown': { vacuumed: false, analyzed: true },
     });
   });
+
+  it('vacuums a churning table without sampling it again while its statistics still hold', async () => {
+    const { sql } = database;
+    await sql`create table public.steady (id int primary key, n int)`;
+    await sql`insert into public.steady select g, 0 from generate_series(1, 1000) g`;
+    await sql`analyze public.steady`;
+    await sql`update public.steady set n = n + 1 where id <= 200`; // 200 dead rows, a fifth changed
+    const counts = async () => {
+      await sql`select pg_stat_clear_snapshot()`;
+      const [row] = await sql<{ vacuums: number; analyzes: number }[]>`
+        select vacuum_count::int as vacuums, analyze_count::int as analyzes
+        from pg_stat_user_tables where schemaname = 'public' and relname = 'steady'`;
+      return row!;
+    };
+    expect(await counts()).toEqual({ vacuums: 0, analyzes: 1 });
+    const maintenance = new TableMaintenance({
+      sql,
+      tables: ['public.steady'],
+      mode: 'on',
+      deadRowThreshold: 100,
+      logger: silentLogger,
+    });
+    let done: string[] = [];
+    for (let attempt = 0; attempt < 50 && done.length < 1; attempt += 1) {
+      await sql`select pg_stat_clear_snapshot()`;
+      done = await maintenance.pass();
+      if (done.length < 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(done).toEqual(['public.steady']);
+    expect(await counts()).toEqual({ vacuums: 1, analyzes: 1 });
+  });
 });

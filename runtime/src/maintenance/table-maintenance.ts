@@ -78,7 +78,8 @@ export class TableMaintenance {
       order by s.n_dead_tup desc`;
     const due = counted.flatMap(({ name, dead, changed, live, sampled }) => {
       const vacuum = dead >= (this.options.thresholds?.[name] ?? this.options.deadRowThreshold ?? 2_000);
-      return vacuum || needsStatistics(live, changed, sampled) ? [{ name, dead, vacuum }] : [];
+      const analyze = needsStatistics(live, changed, sampled);
+      return vacuum || analyze ? [{ name, dead, vacuum, analyze }] : [];
     });
     if (due.length === 0) return [];
     const connection = await sql.reserve();
@@ -88,15 +89,18 @@ export class TableMaintenance {
       >`select pg_try_advisory_lock(${VACUUM_LOCK_KEY}::bigint) as locked`;
       if (!lock?.locked) return [];
       try {
-        for (const { name, dead, vacuum } of due) {
+        for (const { name, dead, vacuum, analyze } of due) {
           const started = performance.now();
           // VACUUM takes no parameters; the name comes from pg_stat_user_tables and our own list.
           // ANALYZE too: without autovacuum nothing else keeps the planner's statistics current.
+          // A vacuum analyzes only when the statistics are due by the same rule: ANALYZE samples
+          // up to 30,000 rows, and a churning table (the outbox, the saga rows) is vacuumed every
+          // few seconds under load while its statistics barely move.
           if (!vacuum) {
             await connection.unsafe(`analyze ${quoteQualified(name)}`);
             continue;
           }
-          await connection.unsafe(`vacuum (analyze) ${quoteQualified(name)}`);
+          await connection.unsafe(`vacuum ${analyze ? '(analyze) ' : ''}${quoteQualified(name)}`);
           const durationMs = performance.now() - started;
           this.options.onVacuum?.(name, dead, durationMs);
         }
