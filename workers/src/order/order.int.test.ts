@@ -2,8 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { orders } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCommandProcessor } from '../runtime/command-handler.js';
+import { createCommandBatchProcessor, createCommandProcessor } from '../runtime/command-handler.js';
 import { delivery, orderCreate } from '../test-support/commands.js';
 import {
   createWorkerTestDatabase,
@@ -106,5 +108,108 @@ describe('order worker', () => {
   it('refuses to confirm an order that does not exist', async () => {
     const outcome = await processCommand(delivery('order.confirm', { orderId: randomUUID() }));
     expect(outcome.reply?.payload).toMatchObject({ outcome: 'failed', reason: { code: 'order_not_found' } });
+  });
+
+  describe('a batch of commands in one transaction', () => {
+    /** The statements each batch sent, as postgres.js saw them. */
+    const statements: string[] = [];
+    let sql: postgres.Sql;
+    let processBatch: ReturnType<typeof createCommandBatchProcessor>;
+    beforeAll(() => {
+      sql = postgres(database.url, {
+        max: 1,
+        onnotice: () => {},
+        debug: (_c, query) => statements.push(query),
+      });
+      // As the workers' pool: drizzle passes JSON text through to jsonb parameters.
+      drizzle(sql);
+      processBatch = createCommandBatchProcessor({
+        worker: 'order',
+        sql,
+        topology,
+        handlers: orderHandlers,
+        claim: 'with-replies', // as the order worker runs
+      });
+    });
+    afterAll(async () => {
+      await sql.end();
+    });
+    const inserts = () => statements.filter((q) => /insert into orders\.orders/.test(q)).length;
+    const updates = () => statements.filter((q) => /update orders\.orders/.test(q)).length;
+    const replyOf = (outcome: Awaited<ReturnType<typeof processBatch>>, messageId: string) =>
+      outcome.processed.find((p) => p.command.messageId === messageId)?.outcome.reply?.payload;
+
+    it('creates the batch orders with one statement, each as if alone: a second create of a saga finds its order, a taken id is refused', async () => {
+      const taken = await created();
+      const sagaA = randomUUID();
+      const sagaB = randomUUID();
+      const a = orderCreate();
+      const b = orderCreate();
+      const commands = [
+        delivery('order.create', a, { sagaId: sagaA }),
+        delivery('order.create', b, { sagaId: sagaB }),
+        delivery('order.create', a, { sagaId: sagaA }), // a resend, with a message id of its own
+        delivery('order.create', orderCreate(taken.orderId)),
+      ];
+      statements.length = 0;
+      const outcome = await processBatch(commands);
+      expect(inserts()).toBe(1);
+      expect(outcome.rejected).toEqual([]);
+      expect(commands.map((c) => replyOf(outcome, c.messageId))).toEqual([
+        { outcome: 'succeeded', result: { orderId: a.orderId } },
+        { outcome: 'succeeded', result: { orderId: b.orderId } },
+        { outcome: 'succeeded', result: { orderId: a.orderId } },
+        expect.objectContaining({
+          outcome: 'failed',
+          reason: expect.objectContaining({ code: 'order_exists' }),
+        }),
+      ]);
+      for (const sagaId of [sagaA, sagaB]) {
+        expect(await database.db.select().from(orders).where(eq(orders.sagaId, sagaId))).toHaveLength(1);
+      }
+      // The refused create raised no event.
+      const refused = commands[3]!.correlationId!;
+      expect((await outboxOf(database.db, refused)).filter((r) => r.messageType === 'order.placed')).toEqual(
+        [],
+      );
+    });
+
+    it('confirms the batch orders with one statement; a second confirm of an order raises no second event', async () => {
+      const first = await created();
+      const second = await created();
+      const cancelled = await created();
+      await processCommand(delivery('order.cancel', { orderId: cancelled.orderId, reason: 'timeout' }));
+      const commands = [
+        delivery('order.confirm', { orderId: first.orderId }, { sagaId: first.sagaId }),
+        delivery('order.confirm', { orderId: second.orderId }, { sagaId: second.sagaId }),
+        delivery('order.confirm', { orderId: first.orderId }, { sagaId: first.sagaId }),
+        delivery('order.confirm', { orderId: cancelled.orderId }, { sagaId: cancelled.sagaId }),
+        delivery('order.confirm', { orderId: randomUUID() }),
+      ];
+      statements.length = 0;
+      const outcome = await processBatch(commands);
+      expect(updates()).toBe(1);
+      expect(commands.map((c) => replyOf(outcome, c.messageId))).toEqual([
+        { outcome: 'succeeded', result: {} },
+        { outcome: 'succeeded', result: {} },
+        { outcome: 'succeeded', result: {} },
+        expect.objectContaining({
+          outcome: 'failed',
+          reason: expect.objectContaining({ code: 'order_cancelled' }),
+        }),
+        expect.objectContaining({
+          outcome: 'failed',
+          reason: expect.objectContaining({ code: 'order_not_found' }),
+        }),
+      ]);
+      expect((await orderRow(first.orderId))?.status).toBe('confirmed');
+      expect((await orderRow(second.orderId))?.status).toBe('confirmed');
+      expect((await orderRow(cancelled.orderId))?.status).toBe('cancelled');
+      const confirmedEvents = async (sagaId: string) =>
+        (await outboxOf(database.db, sagaId)).filter((r) => r.messageType === 'order.confirmed').length;
+      expect(await confirmedEvents(first.sagaId)).toBe(1);
+      expect(await confirmedEvents(second.sagaId)).toBe(1);
+      expect(await confirmedEvents(cancelled.sagaId)).toBe(0);
+    });
   });
 });

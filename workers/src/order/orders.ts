@@ -1,5 +1,6 @@
 // The order worker's domain: an order is created, then confirmed or cancelled, never both.
 import { BusinessRefusal, type OrderCreate } from '@sagaport/rabbitmq';
+import { coalesce } from '../runtime/coalesce.js';
 import { jsonb, type WorkerSql } from '../runtime/sql.js';
 
 /** Lifecycle of an order: created → confirmed, or created → cancelled, or confirmed → cancelled (an order cancellation). */
@@ -10,29 +11,64 @@ export const OrderStatus = {
 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
+/** One `order.create` of a batch: the saga and its order. */
+interface NewOrder {
+  readonly sagaId: string;
+  readonly order: OrderCreate;
+}
+
 /**
- * Records the saga's order, in one statement. Idempotent on the saga: a saga that already has
- * an order gets its id back. An order id taken by another saga is refused (`order_exists`); the
- * statement then wrote nothing.
+ * Records the orders of a batch's `order.create` commands in one statement, each as if alone
+ * after those before it: the order of a saga that has one already (from before, or from an
+ * earlier copy in the batch) is not written again, and its id is returned; an order id taken by
+ * another saga gets null.
+ */
+const insertOrders = coalesce<NewOrder, string | null>(async (sql, inputs) => {
+  const rows = inputs.map(({ sagaId, order }, n) => ({
+    n,
+    id: order.orderId,
+    saga_id: sagaId,
+    customer_id: order.customerId,
+    email: order.email,
+    items: order.items,
+    total_cents: order.totalCents,
+    currency: order.currency,
+    shipping_address: order.shippingAddress,
+  }));
+  const found = await sql<{ id: string | null }[]>`
+    with r as (
+      select * from jsonb_to_recordset(${jsonb(rows)}::jsonb) as r(n int, id uuid, saga_id uuid,
+        customer_id text, email text, items jsonb, total_cents int, currency text, shipping_address jsonb)
+    ), created as (
+      insert into orders.orders
+        (id, saga_id, customer_id, email, items, total_cents, currency, shipping_address, status)
+      select id, saga_id, customer_id, email, items, total_cents, currency, shipping_address,
+        ${OrderStatus.created}
+      from r order by n
+      on conflict do nothing
+      returning id, saga_id)
+    -- A saga's order: written now (by this input or an earlier copy), or before.
+    select coalesce((select c.id from created c where c.saga_id = r.saga_id),
+      (select o.id from orders.orders o where o.saga_id = r.saga_id)) as id
+    from r order by r.n`;
+  return found.map((row) => row.id);
+});
+
+/**
+ * Records the saga's order. Idempotent on the saga: a saga that already has an order gets its id
+ * back. An order id taken by another saga is refused (`order_exists`); nothing is written then.
+ * The creations of a batch run as one statement.
  */
 export async function createOrder(
   sql: WorkerSql,
   sagaId: string,
   order: OrderCreate,
 ): Promise<{ orderId: string }> {
-  const [row] = await sql<{ id: string | null }[]>`
-    with created as (
-      insert into orders.orders
-        (id, saga_id, customer_id, email, items, total_cents, currency, shipping_address, status)
-      values (${order.orderId}, ${sagaId}, ${order.customerId}, ${order.email}, ${jsonb(order.items)}::jsonb,
-        ${order.totalCents}, ${order.currency}, ${jsonb(order.shippingAddress)}::jsonb, ${OrderStatus.created})
-      on conflict do nothing
-      returning id)
-    select coalesce((select id from created), (select id from orders.orders where saga_id = ${sagaId})) as id`;
-  if (!row?.id) {
+  const id = await insertOrders(sql, { sagaId, order });
+  if (!id) {
     throw new BusinessRefusal('order_exists', `order ${order.orderId} belongs to another checkout`);
   }
-  return { orderId: row.id };
+  return { orderId: id };
 }
 
 /**
@@ -56,11 +92,37 @@ async function moveCreatedOrder(
 }
 
 /**
+ * Confirms the created orders among a batch's `order.confirm` commands in one statement (locking
+ * the rows in id order); returns, per input, the status each order had before its own
+ * confirmation, or null when there is no such order. A repeated order id sees what its earlier
+ * copy did: an order the first copy confirmed was `confirmed` before the second.
+ */
+const confirmCreatedOrders = coalesce<string, OrderStatus | null>(async (sql, orderIds) => {
+  const found = await sql<{ id: string; status: OrderStatus }[]>`
+    with current as (
+      select id, status from orders.orders
+      where id = any(${sql.array([...orderIds], 2950)}::uuid[])
+      order by id for update),
+    moved as (
+      update orders.orders set status = ${OrderStatus.confirmed}, updated_at = now()
+      where id in (select id from current) and status = ${OrderStatus.created}
+      returning 1)
+    select id, status from current`;
+  const status = new Map(found.map((row) => [row.id, row.status]));
+  return orderIds.map((id) => {
+    const before = status.get(id) ?? null;
+    if (before === OrderStatus.created) status.set(id, OrderStatus.confirmed);
+    return before;
+  });
+});
+
+/**
  * Confirms a created order; returns whether it changed (a confirmed order stays as it is).
- * Refuses an unknown order (`order_not_found`) and a cancelled one (`order_cancelled`).
+ * Refuses an unknown order (`order_not_found`) and a cancelled one (`order_cancelled`). The
+ * confirmations of a batch run as one statement.
  */
 export async function confirmOrder(sql: WorkerSql, orderId: string): Promise<boolean> {
-  const before = await moveCreatedOrder(sql, orderId, OrderStatus.confirmed, null);
+  const before = await confirmCreatedOrders(sql, orderId);
   if (before === null) throw new BusinessRefusal('order_not_found', `order ${orderId} does not exist`);
   if (before === OrderStatus.cancelled) {
     throw new BusinessRefusal('order_cancelled', `order ${orderId} is cancelled and cannot be confirmed`);

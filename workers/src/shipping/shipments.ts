@@ -1,6 +1,7 @@
 // The shipping worker's domain: one shipment per saga, to the countries it serves.
 import { randomUUID } from 'node:crypto';
 import { BusinessRefusal, TransientError, type Address } from '@sagaport/rabbitmq';
+import { coalesce } from '../runtime/coalesce.js';
 import { jsonb, type WorkerSql } from '../runtime/sql.js';
 
 /**
@@ -25,9 +26,49 @@ export interface ScheduleRequest {
   readonly dispatchDelayMs: number;
 }
 
+/** One shipment of a batch's `shipping.schedule` commands, its country already checked. */
+interface NewShipment {
+  readonly sagaId: string;
+  readonly orderId: string;
+  readonly address: Address;
+  readonly dispatchDelayMs: number;
+}
+
+/**
+ * Schedules the shipments of a batch in one statement, each as if alone after those before it:
+ * a saga that has a shipment already (from before, or from an earlier copy in the batch) gets
+ * its id; null when another transaction's shipment of the saga is not visible yet.
+ */
+const insertShipments = coalesce<NewShipment, string | null>(async (sql, inputs) => {
+  const rows = inputs.map((s, n) => ({
+    n,
+    id: randomUUID(),
+    saga_id: s.sagaId,
+    order_id: s.orderId,
+    country: s.address.country,
+    address: s.address,
+    delay_s: s.dispatchDelayMs / 1000,
+  }));
+  const found = await sql<{ id: string | null }[]>`
+    with r as (
+      select * from jsonb_to_recordset(${jsonb(rows)}::jsonb) as r(n int, id uuid, saga_id uuid,
+        order_id uuid, country text, address jsonb, delay_s float8)
+    ), created as (
+      insert into shipping.shipments (id, saga_id, order_id, country, address, status, ship_after)
+      select id, saga_id, order_id, country, address, ${ShipmentStatus.scheduled},
+        now() + make_interval(secs => delay_s)
+      from r order by n
+      on conflict (saga_id) do nothing
+      returning id, saga_id)
+    select coalesce((select c.id from created c where c.saga_id = r.saga_id),
+      (select s.id from shipping.shipments s where s.saga_id = r.saga_id)) as id
+    from r order by r.n`;
+  return found.map((row) => row.id);
+});
+
 /**
  * Schedules the saga's shipment; a saga that has one gets it back. An address outside
- * `countries` is refused (`country_not_served`).
+ * `countries` is refused (`country_not_served`). The schedules of a batch run as one statement.
  */
 export async function scheduleShipment(
   sql: WorkerSql,
@@ -37,18 +78,9 @@ export async function scheduleShipment(
   if (!request.countries.has(country)) {
     throw new BusinessRefusal('country_not_served', `we do not ship to ${country}`);
   }
-  const [row] = await sql<{ id: string | null }[]>`
-    with created as (
-      insert into shipping.shipments (id, saga_id, order_id, country, address, status, ship_after)
-      values (${randomUUID()}, ${request.sagaId}, ${request.orderId}, ${country},
-        ${jsonb(request.address)}::jsonb, ${ShipmentStatus.scheduled},
-        now() + make_interval(secs => ${request.dispatchDelayMs / 1000}))
-      on conflict (saga_id) do nothing
-      returning id)
-    select coalesce((select id from created),
-      (select id from shipping.shipments where saga_id = ${request.sagaId})) as id`;
-  if (!row?.id) throw new TransientError(`saga ${request.sagaId} was shipped concurrently; retrying`);
-  return { shipmentId: row.id };
+  const id = await insertShipments(sql, request);
+  if (!id) throw new TransientError(`saga ${request.sagaId} was shipped concurrently; retrying`);
+  return { shipmentId: id };
 }
 
 /**

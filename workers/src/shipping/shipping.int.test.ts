@@ -2,9 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { shipments } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultShippingCountries } from '../config.js';
-import { createCommandProcessor } from '../runtime/command-handler.js';
+import { createCommandBatchProcessor, createCommandProcessor } from '../runtime/command-handler.js';
 import { address, delivery } from '../test-support/commands.js';
 import {
   createWorkerTestDatabase,
@@ -80,5 +82,58 @@ describe('shipping worker', () => {
 
     const missing = await processCommand(delivery('shipping.cancel', { orderId: randomUUID() }));
     expect(missing.reply?.payload).toEqual({ outcome: 'succeeded', result: {} });
+  });
+
+  it('schedules a batch shipments with one statement: a saga scheduled twice in the batch gets one shipment', async () => {
+    const statements: string[] = [];
+    const sql = postgres(database.url, {
+      max: 1,
+      onnotice: () => {},
+      debug: (_c, query) => statements.push(query),
+    });
+    drizzle(sql); // as the workers' pool: JSON text passes through to jsonb parameters
+    try {
+      const processBatch = createCommandBatchProcessor({
+        worker: 'shipping',
+        sql,
+        topology: undeclaredTopology(),
+        handlers: shippingHandlers({
+          shippingCountries: defaultShippingCountries,
+          shippingDispatchDelayMs: 60_000,
+        }),
+        claim: 'with-replies', // as the shipping worker runs
+      });
+      const [sagaA, sagaB] = [randomUUID(), randomUUID()];
+      const [orderA, orderB] = [randomUUID(), randomUUID()];
+      const commands = [
+        delivery('shipping.schedule', { orderId: orderA, address, items }, { sagaId: sagaA }),
+        delivery('shipping.schedule', { orderId: orderB, address, items }, { sagaId: sagaB }),
+        delivery('shipping.schedule', { orderId: orderA, address, items }, { sagaId: sagaA }),
+        delivery('shipping.schedule', {
+          orderId: randomUUID(),
+          address: { ...address, country: 'US' },
+          items,
+        }),
+      ];
+      const outcome = await processBatch(commands);
+      expect(statements.filter((q) => /insert into shipping\.shipments/.test(q))).toHaveLength(1);
+      const [rowsA, rowsB] = [await shipmentsOf(sagaA), await shipmentsOf(sagaB)];
+      expect([rowsA.length, rowsB.length]).toEqual([1, 1]);
+      const replies = commands.map(
+        (c) => outcome.processed.find((p) => p.command.messageId === c.messageId)?.outcome.reply?.payload,
+      );
+      expect(replies).toEqual([
+        { outcome: 'succeeded', result: { shipmentId: rowsA[0]!.id } },
+        { outcome: 'succeeded', result: { shipmentId: rowsB[0]!.id } },
+        { outcome: 'succeeded', result: { shipmentId: rowsA[0]!.id } },
+        expect.objectContaining({
+          outcome: 'failed',
+          reason: expect.objectContaining({ code: 'country_not_served' }),
+        }),
+      ]);
+      expect(rowsA[0]).toMatchObject({ status: 'scheduled', orderId: orderA, country: 'DE' });
+    } finally {
+      await sql.end();
+    }
   });
 });
