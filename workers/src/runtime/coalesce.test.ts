@@ -39,7 +39,7 @@ describe('coalesce', () => {
     });
     const settled = await Promise.allSettled([failing(tx1, 1), failing(tx1, 2)]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
-    expect(settled.map((s) => (s as PromiseRejectedResult).reason.message)).toEqual([
+    expect(settled.map((s) => ((s as PromiseRejectedResult).reason as Error).message)).toEqual([
       'deadlock detected',
       'deadlock detected',
     ]);
@@ -49,6 +49,8 @@ describe('coalesce', () => {
     const short = coalesce(async (_sql, inputs: readonly number[]) => inputs.slice(1));
     const settled = await Promise.allSettled([short(tx1, 1), short(tx1, 2)]);
     expect(settled.every((s) => s.status === 'rejected')).toBe(true);
-    expect((settled[0] as PromiseRejectedResult).reason.message).toMatch(/returned 1 results for 2 inputs/);
+    expect(((settled[0] as PromiseRejectedResult).reason as Error).message).toMatch(
+      /returned 1 results for 2 inputs/,
+    );
   });
 });
