@@ -6,6 +6,7 @@ import type { InboundMessage } from './envelope.js';
 import { ConfirmPublisher } from './publisher.js';
 import { createTestBroker, drainQueue, eventually, settledQueue, type TestBroker } from './testing.js';
 import { orderConfirm } from './test-support/messages.js';
+import { declareTopology } from './topology.js';
 
 describe('failed deliveries', () => {
   let broker: TestBroker;
@@ -151,6 +152,59 @@ describe('failed deliveries', () => {
     expect(letter!.properties.headers!['x-first-failure-at']).not.toBe(
       letter!.properties.headers!['x-last-failure-at'],
     );
+  });
+
+  // A worker answers a command by publishing its reply (mandatory, confirmed) straight to the
+  // replies queue by the default exchange. Right after a broker restart that queue can be missing
+  // from the routing table for a moment and the reply comes back unroutable: the command is
+  // retried, not dead-lettered; only a queue missing through every retry dead-letters it.
+  const answerOnRepliesQueue = () =>
+    publisher.publish({
+      ...orderConfirm(broker.topology),
+      exchange: '',
+      routingKey: broker.topology.queues.replies,
+    });
+
+  it('retries a command whose reply found no queue, and delivers the reply once the queue is back', async () => {
+    const admin = await broker.admin();
+    await admin.deleteQueue(broker.topology.queues.replies);
+    // The queue comes back while the first retry waits in its delay tier.
+    await start(async (message) => {
+      if (message.attempt === 2) await declareTopology(await broker.admin(), broker.topology);
+      await answerOnRepliesQueue();
+    }, 3);
+    const command = orderConfirm(broker.topology);
+    await publisher.publish(command);
+
+    expect(await eventually(() => outcomes.at(-1) === 'acked', 10_000)).toBe(true);
+    const { leftInQueue, waitingInTiers } = await settle();
+    expect(outcomes).toEqual(['retried', 'acked']);
+    expect(handled.map((m) => [m.messageId, m.attempt])).toEqual([
+      [command.properties.messageId, 1],
+      [command.properties.messageId, 2],
+    ]);
+    expect([leftInQueue, waitingInTiers]).toEqual([0, 0]);
+    expect((await admin.checkQueue(broker.topology.queues.replies)).messageCount).toBe(1);
+    const dlq = broker.topology.queues.deadLetters[broker.topology.queues.commands.order]!;
+    expect(await drainQueue(admin, dlq)).toEqual([]);
+  });
+
+  it('dead-letters a command whose reply found no queue through every retry, with the reason', async () => {
+    await (await broker.admin()).deleteQueue(broker.topology.queues.replies);
+    await start(answerOnRepliesQueue, 3);
+    const command = orderConfirm(broker.topology);
+    await publisher.publish(command);
+
+    const letters = await deadLetters(1);
+    expect(outcomes).toEqual(['retried', 'retried', 'dead-lettered']);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.properties.messageId).toBe(command.properties.messageId);
+    expect(letters[0]!.properties.headers).toMatchObject({
+      'x-error-class': 'transient',
+      'x-error-name': 'PublishError',
+      'x-attempt': 3,
+    });
+    expect(letters[0]!.properties.headers!['x-error-message']).toMatch(/no queue is bound/);
   });
 
   it('holds a delivery through an outage of a gated dependency without spending an attempt', async () => {

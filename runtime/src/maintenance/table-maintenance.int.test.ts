@@ -24,6 +24,20 @@ describe('table maintenance', () => {
     return Object.fromEntries(rows.map((r) => [r.name, { vacuumed: r.vacuumed, analyzed: r.analyzed }]));
   }
 
+  /**
+   * Runs maintenance passes until `count` tables were maintained (up to 5 s): the statistics
+   * PostgreSQL keeps reach pg_stat_user_tables when a backend reports them. Returns their names.
+   */
+  async function passUntil(maintenance: TableMaintenance, count: number): Promise<string[]> {
+    let done: string[] = [];
+    for (let attempt = 0; attempt < 50 && done.length < count; attempt += 1) {
+      await database.sql`select pg_stat_clear_snapshot()`;
+      done = [...done, ...(await maintenance.pass())];
+      if (done.length < count) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return done;
+  }
+
   it('vacuums a table with dead rows and only analyzes one that grew', async () => {
     const { sql } = database;
     await sql`create table public.churned (id int primary key, n int)`;
@@ -38,14 +52,7 @@ describe('table maintenance', () => {
       deadRowThreshold: 100,
       logger: silentLogger,
     });
-    // The statistics PostgreSQL keeps reach pg_stat_user_tables when a backend reports them.
-    let done: string[] = [];
-    for (let attempt = 0; attempt < 50 && done.length < 2; attempt += 1) {
-      await sql`select pg_stat_clear_snapshot()`;
-      done = [...done, ...(await maintenance.pass())];
-      if (done.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(done.sort()).toEqual(['public.churned', 'public.grown']);
+    expect((await passUntil(maintenance, 2)).sort()).toEqual(['public.churned', 'public.grown']);
     expect(await history(['public.churned', 'public.grown'])).toEqual({
       'public.churned': { vacuumed: true, analyzed: true },
       'public.grown': { vacuumed: false, analyzed: true },
@@ -73,13 +80,7 @@ describe('table maintenance', () => {
       deadRowThreshold: 100,
       logger: silentLogger,
     });
-    let done: string[] = [];
-    for (let attempt = 0; attempt < 50 && done.length < 1; attempt += 1) {
-      await sql`select pg_stat_clear_snapshot()`;
-      done = await maintenance.pass();
-      if (done.length < 1) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(done).toEqual(['public.steady']);
+    expect(await passUntil(maintenance, 1)).toEqual(['public.steady']);
     expect(await counts()).toEqual({ vacuums: 1, analyzes: 1 });
   });
 });
