@@ -2,11 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { products, reservations } from '@sagaport/db';
 import { eq, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandProcessor } from '../runtime/command-handler.js';
 import { availableStock, delivery, reserve, stockProducts } from '../test-support/commands.js';
 import {
   createWorkerTestDatabase,
+  outboxOf,
   undeclaredTopology,
   type WorkerTestDatabase,
 } from '../test-support/database.js';
@@ -130,6 +133,48 @@ describe('inventory worker', () => {
     await processCommand(delivery('inventory.release', { orderId: payload.orderId }));
     expect((await reservationOf(payload.orderId))?.status).toBe('committed');
     expect((await availableStock(database.db))['COMMIT-1']).toBe(7);
+  });
+
+  it('commits the holds of a batch of order.confirmed events together, and raises stock.committed for those it committed only', async () => {
+    const statements: string[] = [];
+    const client = postgres(database.url, {
+      max: 1,
+      onnotice: () => {},
+      debug: (_c, query) => statements.push(query),
+    });
+    drizzle(client); // as the workers' pool: JSON text passes through to jsonb parameters
+    const withEvents = createOrderEventHandler(client, undefined, undeclaredTopology());
+    await stockProducts(database.db, { 'BATCH-1': 10 });
+    const held = [reserve([{ sku: 'BATCH-1', quantity: 1 }]), reserve([{ sku: 'BATCH-1', quantity: 2 }])];
+    const released = reserve([{ sku: 'BATCH-1', quantity: 1 }]);
+    for (const payload of [...held, released]) await processCommand(delivery('inventory.reserve', payload));
+    await processCommand(delivery('inventory.release', { orderId: released.orderId }));
+    const events = [
+      confirmed(held[0]!.orderId),
+      confirmed(released.orderId),
+      confirmed(randomUUID()), // no reservation at all
+      confirmed(held[1]!.orderId),
+    ];
+    try {
+      await withEvents(events);
+    } finally {
+      await client.end();
+    }
+    expect(statements.filter((q) => /update inventory\.reservations/.test(q))).toHaveLength(1);
+    expect((await reservationOf(held[0]!.orderId))?.status).toBe('committed');
+    expect((await reservationOf(held[1]!.orderId))?.status).toBe('committed');
+    expect((await reservationOf(released.orderId))?.status).toBe('released');
+    const committedEvents = async (sagaId: string) =>
+      (await outboxOf(database.db, sagaId)).filter((r) => r.messageType === 'stock.committed');
+    const raised = await Promise.all(events.map((e) => committedEvents(e.correlationId)));
+    expect(raised.map((rows) => rows.map((r) => r.payload))).toEqual([
+      [{ orderId: held[0]!.orderId }],
+      [],
+      [],
+      [{ orderId: held[1]!.orderId }],
+    ]);
+    // The sold stock stays sold: 10 - 1 - 2 held and committed, the released unit back.
+    expect((await availableStock(database.db))['BATCH-1']).toBe(7);
   });
 
   it('ignores order.cancelled (the saga releases by command)', async () => {

@@ -16,7 +16,7 @@ import type { CommandRounds } from '../runtime/command-rounds.js';
 import { runAlone, type ConfirmedPublish, type Produced, type RoundRun } from '../runtime/round-run.js';
 import { eventOutboxRow } from '../runtime/messages.js';
 import { silentLogger } from '@sagaport/rabbitmq';
-import { commitReservation, ReservationStatus } from './reservations.js';
+import { commitReservations, ReservationStatus } from './reservations.js';
 
 /** The inbox consumer name of the order-events subscription (separate from the `inventory` command inbox). */
 export const orderEventsConsumer = 'inventory-order-events';
@@ -202,7 +202,12 @@ export function createOrderEventHandler(
     }
     const confirmed = confirmedOf(fresh);
     const [committed, claimed, done] = await Promise.all([
-      settle(Promise.all(confirmed.map(({ orderId }) => commitReservation(tx, orderId)))),
+      settle(
+        commitReservations(
+          tx,
+          confirmed.map(({ orderId }) => orderId),
+        ),
+      ),
       settle(claimWithCommittedEvents(tx, topology, fresh, confirmed, store)),
       settle(commit()),
     ]);

@@ -116,20 +116,28 @@ export async function releaseReservation(sql: WorkerSql, orderId: string): Promi
 }
 
 /**
- * Marks an order's held reservation committed (the order is confirmed: the stock is sold and
- * the sweeper must not release it), in one statement. Returns the reservation's status
- * afterwards, or null if the order has none.
+ * Marks the held reservations of confirmed orders committed (the stock is sold and the sweeper
+ * must not release it), in one statement for the batch. Returns, per order id in `orderIds`, its
+ * reservation's status afterwards, or null if the order has none.
  */
-export async function commitReservation(sql: WorkerSql, orderId: string): Promise<ReservationStatus | null> {
-  const [row] = await sql<{ status: ReservationStatus | null }[]>`
+export async function commitReservations(
+  sql: WorkerSql,
+  orderIds: readonly string[],
+): Promise<(ReservationStatus | null)[]> {
+  if (orderIds.length === 0) return [];
+  const rows = await sql<{ order_id: string; status: ReservationStatus }[]>`
     with committed as (
       update inventory.reservations set status = ${ReservationStatus.committed}, updated_at = now()
-      where order_id = ${orderId} and status = ${ReservationStatus.held}
-      returning status
+      where order_id = any(${sql.array([...orderIds], 2950)}::uuid[]) and status = ${ReservationStatus.held}
+      returning order_id
     )
-    select coalesce((select status from committed),
-      (select status from inventory.reservations where order_id = ${orderId})) as status`;
-  return row?.status ?? null;
+    -- The statement sees the rows as they were before its update: a committed one is named here.
+    select order_id,
+      case when order_id in (select order_id from committed) then ${ReservationStatus.committed} else status end
+        as status
+    from inventory.reservations where order_id = any(${sql.array([...orderIds], 2950)}::uuid[])`;
+  const status = new Map(rows.map((row) => [row.order_id, row.status]));
+  return orderIds.map((id) => status.get(id.toLowerCase()) ?? null);
 }
 
 /**
