@@ -2,14 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { products, reservations } from '@sagaport/db';
 import { eq, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandProcessor } from '../runtime/command-handler.js';
 import { availableStock, delivery, reserve, stockProducts } from '../test-support/commands.js';
 import {
   createWorkerTestDatabase,
   outboxOf,
+  recordingClient,
   undeclaredTopology,
   type WorkerTestDatabase,
 } from '../test-support/database.js';
@@ -136,13 +135,7 @@ describe('inventory worker', () => {
   });
 
   it('commits the holds of a batch of order.confirmed events together, and raises stock.committed for those it committed only', async () => {
-    const statements: string[] = [];
-    const client = postgres(database.url, {
-      max: 1,
-      onnotice: () => {},
-      debug: (_c, query) => statements.push(query),
-    });
-    drizzle(client); // as the workers' pool: JSON text passes through to jsonb parameters
+    const { sql: client, statements } = recordingClient(database.url);
     const withEvents = createOrderEventHandler(client, undefined, undeclaredTopology());
     await stockProducts(database.db, { 'BATCH-1': 10 });
     const held = [reserve([{ sku: 'BATCH-1', quantity: 1 }]), reserve([{ sku: 'BATCH-1', quantity: 2 }])];

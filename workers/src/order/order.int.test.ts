@@ -2,14 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { orders } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandBatchProcessor, createCommandProcessor } from '../runtime/command-handler.js';
 import { delivery, orderCreate } from '../test-support/commands.js';
 import {
   createWorkerTestDatabase,
   outboxOf,
+  recordingClient,
   undeclaredTopology,
   type WorkerTestDatabase,
 } from '../test-support/database.js';
@@ -112,17 +112,11 @@ describe('order worker', () => {
 
   describe('a batch of commands in one transaction', () => {
     /** The statements each batch sent, as postgres.js saw them. */
-    const statements: string[] = [];
+    let statements: string[];
     let sql: postgres.Sql;
     let processBatch: ReturnType<typeof createCommandBatchProcessor>;
     beforeAll(() => {
-      sql = postgres(database.url, {
-        max: 1,
-        onnotice: () => {},
-        debug: (_c, query) => statements.push(query),
-      });
-      // As the workers' pool: drizzle passes JSON text through to jsonb parameters.
-      drizzle(sql);
+      ({ sql, statements } = recordingClient(database.url));
       processBatch = createCommandBatchProcessor({
         worker: 'order',
         sql,

@@ -2,14 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { shipments } from '@sagaport/db';
 import { eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultShippingCountries } from '../config.js';
 import { createCommandBatchProcessor, createCommandProcessor } from '../runtime/command-handler.js';
 import { address, delivery } from '../test-support/commands.js';
 import {
   createWorkerTestDatabase,
+  recordingClient,
   undeclaredTopology,
   type WorkerTestDatabase,
 } from '../test-support/database.js';
@@ -85,13 +84,7 @@ describe('shipping worker', () => {
   });
 
   it('schedules a batch shipments with one statement: a saga scheduled twice in the batch gets one shipment', async () => {
-    const statements: string[] = [];
-    const sql = postgres(database.url, {
-      max: 1,
-      onnotice: () => {},
-      debug: (_c, query) => statements.push(query),
-    });
-    drizzle(sql); // as the workers' pool: JSON text passes through to jsonb parameters
+    const { sql, statements } = recordingClient(database.url);
     try {
       const processBatch = createCommandBatchProcessor({
         worker: 'shipping',

@@ -4,6 +4,8 @@ import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport
 import { buildTopology, type Topology } from '@sagaport/rabbitmq';
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 
 /** A migrated test database with its connection; `dispose` closes and drops it. */
 export type WorkerTestDatabase = MigratedTestDatabase;
@@ -26,4 +28,15 @@ export async function outboxOf(db: DatabaseHandle['db'], sagaId: string): Promis
 /** Inbox rows of a consumer. */
 export async function inboxOf(db: DatabaseHandle['db'], consumer: string) {
   return db.select().from(inbox).where(eq(inbox.consumer, consumer));
+}
+
+/**
+ * A one-connection client of `url` that records every statement it sends, set up as the workers'
+ * pool is (drizzle passes JSON text through to jsonb parameters): for tests that count statements.
+ */
+export function recordingClient(url: string): { sql: postgres.Sql; statements: string[] } {
+  const statements: string[] = [];
+  const sql = postgres(url, { max: 1, onnotice: () => {}, debug: (_c, query) => statements.push(query) });
+  drizzle(sql);
+  return { sql, statements };
 }
