@@ -183,7 +183,8 @@ describe('order worker', () => {
       const commands = [
         delivery('order.confirm', { orderId: first.orderId }, { sagaId: first.sagaId }),
         delivery('order.confirm', { orderId: second.orderId }, { sagaId: second.sagaId }),
-        delivery('order.confirm', { orderId: first.orderId }, { sagaId: first.sagaId }),
+        // The same order again, its id in capitals (a valid uuid all the same).
+        delivery('order.confirm', { orderId: first.orderId.toUpperCase() }, { sagaId: first.sagaId }),
         delivery('order.confirm', { orderId: cancelled.orderId }, { sagaId: cancelled.sagaId }),
         delivery('order.confirm', { orderId: randomUUID() }),
       ];

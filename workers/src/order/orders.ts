@@ -108,8 +108,10 @@ const confirmCreatedOrders = coalesce<string, OrderStatus | null>(async (sql, or
       where id in (select id from current) and status = ${OrderStatus.created}
       returning 1)
     select id, status from current`;
+  // PostgreSQL answers with lower-case ids; a command may spell its id in capitals.
   const status = new Map(found.map((row) => [row.id, row.status]));
-  return orderIds.map((id) => {
+  return orderIds.map((orderId) => {
+    const id = orderId.toLowerCase();
     const before = status.get(id) ?? null;
     if (before === OrderStatus.created) status.set(id, OrderStatus.confirmed);
     return before;
