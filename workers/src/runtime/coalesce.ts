@@ -1,4 +1,4 @@
-// One set-based statement for the calls a batch's handlers make side by side (DataLoader, per transaction).
+// One set-based statement for the calls a batch's handlers make side by side (a DataLoader per SQL handle).
 import DataLoader from 'dataloader';
 import type { WorkerSql } from './sql.js';
 
@@ -8,7 +8,8 @@ export type SetStatement<I, O> = (sql: WorkerSql, inputs: readonly I[]) => Promi
 /**
  * Turns a set-based statement into a function of one input. The handlers of a batch start side
  * by side on the batch's transaction and each calls its domain function before its first await;
- * a DataLoader per transaction gathers the calls made in that turn of the event loop and runs
+ * a DataLoader per SQL handle (the batch's transaction, or the reserved connection it runs on: one
+ * transaction at a time) gathers the calls made in that turn of the event loop and runs
  * them as ONE statement, after the statements already sent (the inbox claim goes first), and
  * each call resolves with its own input's output. A call made later (after an await) goes into
  * a statement of its own, so the timing decides only how many statements run, never what they do.
