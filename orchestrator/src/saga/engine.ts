@@ -318,12 +318,12 @@ export class SagaEngine {
       throw error;
     }
     const { conflicts } = written;
+    const counts = { kept: { written: 0, stale: 0 }, read: { written: 0, stale: 0 } };
+    for (const sagaId of decided.keys())
+      counts[read.has(sagaId) ? 'read' : 'kept'][conflicts.has(sagaId) ? 'stale' : 'written'] += 1;
     for (const source of ['kept', 'read'] as const) {
       for (const outcome of ['written', 'stale'] as const) {
-        const count = [...decided.keys()].filter(
-          (id) => read.has(id) === (source === 'read') && conflicts.has(id) === (outcome === 'stale'),
-        ).length;
-        if (count > 0) this.options.onDecided?.(source, outcome, count);
+        if (counts[source][outcome] > 0) this.options.onDecided?.(source, outcome, counts[source][outcome]);
       }
     }
     for (const [sagaId, saga] of decided) {
