@@ -120,6 +120,28 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
     expect((await readCheckpoint(database.sql, name))?.state).toBe('running');
   });
 
+  it('commits a batch without waiting for its WAL flush (the rows and the offset are lost or kept together)', async () => {
+    const { name, table, start } = await fresh();
+    const settings: string[] = [];
+    const recording = recordingProjection(name, table);
+    const projection: typeof recording = {
+      ...recording,
+      async apply(tx, events) {
+        const [row] = await tx<{ synchronous_commit: string }[]>`show synchronous_commit`;
+        settings.push(row!.synchronous_commit);
+        await recording.apply(tx, events);
+      },
+    };
+    await publishEvent(publisher, broker.topology, 'payment.charged', charged(randomUUID(), 700));
+    run(projection);
+    expect(await reaches(name, start)).toBe(true);
+    expect(settings.length).toBeGreaterThan(0);
+    expect(new Set(settings)).toEqual(new Set(['off']));
+    // Only that transaction: the pool's sessions keep the server's setting.
+    const [after] = await database.sql<{ synchronous_commit: string }[]>`show synchronous_commit`;
+    expect(after!.synchronous_commit).toBe('on');
+  });
+
   it('parks an event the projection throws on, alone, and applies its batch neighbours', async () => {
     const { name, table, start } = await fresh();
     const bad = randomUUID();
