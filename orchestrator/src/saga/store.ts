@@ -130,53 +130,27 @@ export async function loadSagas(sql: Sql, ids: readonly string[]): Promise<Map<s
   );
 }
 
-/**
- * The head of an insert of event rows read from {@link eventsJson}'s text as `e` ({@link EVENT_RECORD}),
- * joined as `w` to the saga rows the same statement wrote (`id`, `state`, `deadline_at`): a row
- * that carries its saga's new state takes it from there, so the state travels to PostgreSQL and
- * is parsed once per saga, not twice.
- */
+/** The head of an insert of event rows read from {@link eventsJson}'s text as `e` ({@link EVENT_RECORD}). */
 const INSERT_EVENTS = `insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
-  select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail,
-    case when e.with_state then coalesce(e.state, w.state) end,
-    case when e.with_state then case when e.state is null then w.deadline_at else e.deadline_at end end`;
+  select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at`;
 
 /** The record type of {@link eventsJson}'s rows, as `jsonb_to_recordset(...) as <this>`. */
-const EVENT_RECORD = `e(n int, saga_id uuid, version int, kind text, message_type text, message_id uuid,
-  detail jsonb, with_state boolean, state jsonb, deadline_at timestamptz)`;
+const EVENT_RECORD = `e(saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
+  state jsonb, deadline_at timestamptz)`;
 
-/**
- * The JSON text of event rows, for `jsonb_to_recordset`. A row that carries the very state (and
- * deadline) its saga's row is written with in the same statement (`written`, by saga id) says so
- * with `with_state` and leaves the state out: the statement copies it from the saga row it
- * wrote. Any other state is sent inline. `n` numbers the rows: the insert keeps their order
- * (`order by e.n`), which the join to the saga rows would not.
- */
-export function eventsJson(
-  rows: readonly SagaEventRow[],
-  written?: ReadonlyMap<string, { readonly state: SagaState; readonly deadlineAt: Date | null }>,
-): string {
+/** The JSON text of event rows, for `jsonb_to_recordset`. */
+export function eventsJson(rows: readonly SagaEventRow[]): string {
   return JSON.stringify(
-    rows.map((e, n) => {
-      const carries = e.state !== undefined;
-      const saga = carries ? written?.get(e.sagaId) : undefined;
-      const shared =
-        saga !== undefined &&
-        saga.state === e.state &&
-        (saga.deadlineAt?.getTime() ?? null) === (e.deadlineAt?.getTime() ?? null);
-      return {
-        n,
-        saga_id: e.sagaId,
-        version: e.version,
-        kind: e.kind,
-        message_type: e.messageType,
-        message_id: e.messageId,
-        detail: e.detail ?? null,
-        with_state: carries,
-        state: carries && !shared ? e.state : null,
-        deadline_at: carries && !shared ? (e.deadlineAt?.toISOString() ?? null) : null,
-      };
-    }),
+    rows.map((e) => ({
+      saga_id: e.sagaId,
+      version: e.version,
+      kind: e.kind,
+      message_type: e.messageType,
+      message_id: e.messageId,
+      detail: e.detail ?? null,
+      state: e.state ?? null,
+      deadline_at: e.deadlineAt?.toISOString() ?? null,
+    })),
   );
 }
 
@@ -209,7 +183,6 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
   );
   const checkJson = JSON.stringify(checks.map((c) => ({ id: c.id, expected: c.expectedVersion })));
   const ids = [...updates.map((u) => u.id), ...checks.map((c) => c.id)];
-  const states = new Map(updates.map((u) => [u.id, u]));
   // The ids as an array too: with it the planner reads saga.instances by its primary key
   // instead of guessing the JSON's row count.
   const [row] = await sql<{ written: string[]; rows: OutboxMessage[]; ended: EndedRow[] }[]>`
@@ -222,7 +195,7 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
         id uuid, expected int, status text, current_step text, state jsonb, outcome text,
         failure_reason jsonb, deadline_at timestamptz, ended boolean)
       where s.id = r.id and s.version = r.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
-      returning s.id, r.ended, r.status, s.created_at, s.updated_at, s.state, s.deadline_at
+      returning s.id, r.ended, r.status, s.created_at, s.updated_at
     ), checked as (
       select s.id from saga.instances s
       join jsonb_to_recordset(${checkJson}::jsonb) as c(id uuid, expected int) on c.id = s.id
@@ -231,10 +204,8 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
       select id from updated union all select id from checked
     ), logged as (
       ${sql.unsafe(INSERT_EVENTS)}
-      from jsonb_to_recordset(${eventsJson(events, states)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      left join updated w on e.with_state and w.id = e.saga_id
+      from jsonb_to_recordset(${eventsJson(events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where e.saga_id in (select id from written)
-      order by e.n
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
       from jsonb_to_recordset(${outboxRowsJson(outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
@@ -253,11 +224,12 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
       (select count(*) from (select pg_notify(${OUTBOX_CHANNEL}, '')
        where ${graceMs === 0}::boolean and exists (select 1 from box)) n) as relay_notified`;
   const written = new Set(row?.written ?? []);
+  const states = new Map(updates.map((u) => [u.id, u.state]));
   return {
     outbox: row?.rows ?? [],
     ended: (row?.ended ?? []).map((ended) => ({
       id: ended.id,
-      state: states.get(ended.id)!.state,
+      state: states.get(ended.id)!,
       createdAt: new Date(Number(ended.created_ms)),
       updatedAt: new Date(Number(ended.updated_ms)),
     })),
@@ -320,16 +292,10 @@ export async function insertSagaStarts(
         (id, saga_type, status, current_step, state, version, deadline_at, business_keys)
       select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.business_keys
       from input i join request r on r.saga_id = i.saga_id
-      returning id, state, deadline_at
     ), events as (
       ${sql.unsafe(INSERT_EVENTS)}
-      from jsonb_to_recordset(${eventsJson(
-        starts.flatMap((s) => s.events),
-        new Map(starts.map((s) => [s.sagaId, s])),
-      )}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      left join saga w on e.with_state and w.id = e.saga_id
+      from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where e.saga_id in (select saga_id from request)
-      order by e.n
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
       from jsonb_to_recordset(${outboxRowsJson(starts.flatMap((s) => s.outbox))}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
@@ -368,13 +334,10 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
         ${JSON.stringify(start.state)}::jsonb, 1, ${start.deadlineAt?.toISOString() ?? null}::timestamptz,
         ${JSON.stringify(start.keys)}::jsonb
       from request
-      returning id, state, deadline_at
     ), events as (
       ${sql.unsafe(INSERT_EVENTS)}
-      from jsonb_to_recordset(${eventsJson(start.events, new Map([[start.sagaId, start]]))}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      left join saga w on e.with_state and w.id = e.saga_id
+      from jsonb_to_recordset(${eventsJson(start.events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
       where exists (select 1 from request)
-      order by e.n
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${start.graceMs / 1000})
       from jsonb_to_recordset(${outboxRowsJson(start.outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
