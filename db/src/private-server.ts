@@ -62,6 +62,8 @@ export class PrivatePostgres {
     readonly dir: string,
     readonly port: number,
     private readonly user: { uid: number; gid: number } | undefined,
+    /** More server settings (`name=value`), after the defaults below. */
+    private readonly settings: readonly string[],
   ) {}
 
   /** Server URL (the `postgres` database), for `createMigratedTestDatabase`'s `serverUrl`. */
@@ -69,12 +71,12 @@ export class PrivatePostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
   }
 
-  static async start(): Promise<PrivatePostgres> {
+  static async start(options: { settings?: readonly string[] } = {}): Promise<PrivatePostgres> {
     const dir = await mkdtemp(join(tmpdir(), 'sagaport-postgres-'));
     const user = await asServerUser();
     await chmod(dir, 0o700);
     if (user) await chown(dir, user.uid, user.gid);
-    const server = new PrivatePostgres(dir, await freePort(), user);
+    const server = new PrivatePostgres(dir, await freePort(), user, options.settings ?? []);
     await server.tool('initdb', [
       '-D',
       server.dataDir,
@@ -115,6 +117,7 @@ export class PrivatePostgres {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=200',
+      ...this.settings.map((setting) => `-c ${setting}`),
     ].join(' ');
     await this.tool('pg_ctl', [
       '-D',
@@ -131,6 +134,15 @@ export class PrivatePostgres {
   /** Stops the server (fast shutdown: every session is cut). */
   async stop(): Promise<void> {
     await this.tool('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+  }
+
+  /**
+   * Crashes the server: an immediate shutdown, as if it were killed. What its commits left in
+   * shared memory and had not written (an asynchronous commit's WAL) is lost; the next start
+   * recovers from the WAL that was written.
+   */
+  async crash(): Promise<void> {
+    await this.tool('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
   }
 
   /** Stops the server, keeps it down for `downMs`, then starts it again. */
