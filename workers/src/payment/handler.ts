@@ -1,8 +1,36 @@
 // The payment worker's commands: charge the saga's card once, refund it once.
 import { BusinessRefusal } from '@sagaport/rabbitmq';
-import type { CommandHandlers } from '../runtime/command-handler.js';
+import {
+  createCommandBatchProcessor,
+  type CommandBatchProcessor,
+  type CommandHandlers,
+  type CommandProcessorOptions,
+} from '../runtime/command-handler.js';
 import { chargeSaga, refundOrder, refundSaga } from './charges.js';
+import { PreparedPaymentProvider } from './prepared-provider.js';
 import type { PaymentProvider } from './provider.js';
+
+/**
+ * The payment worker's batch processor as it runs: the provider is called before each batch's
+ * transaction, outside it ({@link PreparedPaymentProvider}), and the commands are claimed with
+ * their replies, so a batch can share the workers' rounds without a round ever waiting for the
+ * provider.
+ */
+export function createPaymentProcessor(
+  options: Pick<CommandProcessorOptions<'payment'>, 'sql' | 'topology' | 'publish'> & {
+    readonly provider: PaymentProvider;
+  },
+): CommandBatchProcessor {
+  const { provider, ...common } = options;
+  const prepared = new PreparedPaymentProvider(provider, options.sql);
+  return createCommandBatchProcessor({
+    worker: 'payment',
+    ...common,
+    handlers: paymentHandlers(prepared),
+    beforeTransaction: (commands) => prepared.prepare(commands),
+    claim: 'with-replies',
+  });
+}
 
 /**
  * Handlers of `payment.*` commands against `provider`. A payment's events: payment.charged or

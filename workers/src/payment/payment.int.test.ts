@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { charges, refunds } from '@sagaport/db';
 import { TransientError } from '@sagaport/rabbitmq';
 import { eq } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCommandProcessor } from '../runtime/command-handler.js';
+import { createCommandProcessor, type CommandBatchProcessor } from '../runtime/command-handler.js';
 import { delivery, paymentCharge } from '../test-support/commands.js';
 import {
   createWorkerTestDatabase,
@@ -12,7 +13,7 @@ import {
   undeclaredTopology,
   type WorkerTestDatabase,
 } from '../test-support/database.js';
-import { paymentHandlers } from './handler.js';
+import { createPaymentProcessor, paymentHandlers } from './handler.js';
 import { PaymentTestToken, SimulatedPaymentProvider, type ChargeRequest } from './provider.js';
 
 /** The simulated provider, counting the charges it is asked for. */
@@ -140,5 +141,124 @@ describe('payment worker', () => {
     expect(await chargesOf(sagaId)).toHaveLength(1);
     const results = new Set(outcomes.map((o) => JSON.stringify(o.reply?.payload)));
     expect(results.size).toBe(1);
+  });
+});
+
+describe('payment worker as it runs: the provider asked before the batch transaction', () => {
+  let database: WorkerTestDatabase;
+  let observer: postgres.Sql;
+  let processBatch: CommandBatchProcessor;
+  /** For each provider call, the other sessions of the test database inside a transaction when it came. */
+  const openTransactions: number[] = [];
+  const calls = { charge: 0, refund: 0 };
+
+  /** The simulated provider, noting whether any transaction of ours was open while it was asked. */
+  class ObservedProvider extends SimulatedPaymentProvider {
+    private async observe() {
+      const [row] = await observer<{ open: number }[]>`
+        select count(*)::int as open from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null`;
+      openTransactions.push(row!.open);
+    }
+    override async charge(request: ChargeRequest) {
+      calls.charge += 1;
+      await this.observe();
+      return super.charge(request);
+    }
+    override async refund(request: { idempotencyKey: string; chargeReference: string; amountCents: number }) {
+      calls.refund += 1;
+      await this.observe();
+      return super.refund(request);
+    }
+  }
+
+  beforeAll(async () => {
+    database = await createWorkerTestDatabase();
+    observer = postgres(database.url, { max: 1 });
+    processBatch = createPaymentProcessor({
+      sql: database.sql,
+      topology: undeclaredTopology(),
+      provider: new ObservedProvider({ slowMs: 50 }),
+    });
+  });
+  afterAll(async () => {
+    await observer?.end();
+    await database?.dispose();
+  });
+
+  const replyOf = (outcome: Awaited<ReturnType<CommandBatchProcessor>>, messageId: string) =>
+    outcome.processed.find((p) => p.command.messageId === messageId)?.outcome.reply?.payload;
+
+  it('asks the provider with no transaction open, once per saga, and answers every command of the batch', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const chargeA = delivery('payment.charge', paymentCharge(PaymentTestToken.visa), { sagaId: a });
+    const batch = [
+      chargeA,
+      delivery('payment.charge', paymentCharge(PaymentTestToken.declined), { sagaId: b }),
+      delivery('payment.charge', paymentCharge(PaymentTestToken.visa, 500), { sagaId: c }),
+      // Another message for saga a: it gets a's charge.
+      delivery('payment.charge', chargeA.payload as ReturnType<typeof paymentCharge>, { sagaId: a }),
+    ];
+    openTransactions.length = 0;
+    const before = calls.charge;
+    const outcome = await processBatch(batch);
+
+    expect(calls.charge - before).toBe(3);
+    expect(openTransactions).toEqual([0, 0, 0]);
+    expect(outcome.rejected).toEqual([]);
+    const [rowA] = await database.db.select().from(charges).where(eq(charges.sagaId, a));
+    const [rowC] = await database.db.select().from(charges).where(eq(charges.sagaId, c));
+    expect(replyOf(outcome, batch[0]!.messageId)).toEqual({
+      outcome: 'succeeded',
+      result: { chargeId: rowA!.id, amountCents: 1_999 },
+    });
+    expect(replyOf(outcome, batch[3]!.messageId)).toEqual(replyOf(outcome, batch[0]!.messageId));
+    expect(replyOf(outcome, batch[1]!.messageId)).toMatchObject({
+      outcome: 'failed',
+      reason: { code: 'card_declined' },
+    });
+    expect(replyOf(outcome, batch[2]!.messageId)).toEqual({
+      outcome: 'succeeded',
+      result: { chargeId: rowC!.id, amountCents: 500 },
+    });
+    expect(await database.db.select().from(charges).where(eq(charges.sagaId, b))).toEqual([]);
+  });
+
+  it('answers a redelivered charge from the inbox without asking the provider again', async () => {
+    const command = delivery('payment.charge', paymentCharge(PaymentTestToken.visa), {
+      sagaId: randomUUID(),
+    });
+    const first = await processBatch([command]);
+    const before = calls.charge;
+    const again = await processBatch([command]);
+    expect(calls.charge).toBe(before);
+    expect(again.processed[0]!.outcome).toMatchObject({ duplicate: true });
+    expect(replyOf(again, command.messageId)).toEqual(replyOf(first, command.messageId));
+  });
+
+  it('refunds with the provider asked before the transaction, once', async () => {
+    const sagaId = randomUUID();
+    await processBatch([delivery('payment.charge', paymentCharge(PaymentTestToken.visa, 2_500), { sagaId })]);
+    openTransactions.length = 0;
+    const before = calls.refund;
+    const refund = delivery(
+      'payment.refund',
+      { orderId: randomUUID(), amountCents: 2_500, currency: 'EUR' },
+      { sagaId },
+    );
+    const outcome = await processBatch([refund]);
+    expect(calls.refund - before).toBe(1);
+    expect(openTransactions).toEqual([0]);
+    const rows = await database.db.select().from(refunds).where(eq(refunds.sagaId, sagaId));
+    expect(rows).toHaveLength(1);
+    expect(replyOf(outcome, refund.messageId)).toEqual({
+      outcome: 'succeeded',
+      result: { refundId: rows[0]!.id, amountCents: 2_500 },
+    });
+    // Refunded: a second refund message asks the provider nothing.
+    await processBatch([
+      delivery('payment.refund', { orderId: randomUUID(), amountCents: 2_500, currency: 'EUR' }, { sagaId }),
+    ]);
+    expect(calls.refund - before).toBe(1);
   });
 });

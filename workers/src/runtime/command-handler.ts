@@ -48,8 +48,10 @@ export type { CommandResult };
  *
  * A handler starts before its command's inbox claim has answered (they share a round trip). If
  * the command was seen before, the claim aborts the transaction and the handler's statements
- * fail. So a handler that calls anything outside PostgreSQL (a payment provider) must await one
- * of its statements first: a statement that succeeded means the claim did.
+ * fail. A handler calls nothing outside PostgreSQL inside the transaction: such calls (the
+ * payment provider) are made before it, by `beforeTransaction`, and the handler reads their
+ * answers. (With `claim: 'before-effects'`, a handler that must call out itself awaits one of its
+ * statements first: a statement that succeeded means the claim did.)
  */
 export interface CommandContext<T extends CommandType> {
   readonly sql: WorkerSql;
@@ -93,7 +95,8 @@ export interface CommandProcessorOptions<W extends Worker> {
   /**
    * When commands are claimed in the inbox. `before-effects` (the default): each command is claimed
    * in front of its effect, so a handler that awaited one of its statements knows its command is
-   * new; a worker that calls anything outside PostgreSQL (the payment provider) needs that.
+   * new (for a handler that must call out of PostgreSQL inside the transaction; the workers call
+   * out before it, with `beforeTransaction`, and all claim `with-replies`).
    * `with-replies`: each command is claimed after its effect, together with its reply, in one
    * statement: one statement less per batch, and inbox rows written whole, never updated (no dead
    * rows). A redelivery still runs no effect twice: its claim fails and the batch is rolled back,
@@ -102,6 +105,13 @@ export interface CommandProcessorOptions<W extends Worker> {
   readonly claim?: 'before-effects' | 'with-replies';
   /** Runs first in each batch's transaction, pipelined with the effects (the inventory locks its stock in order). */
   readonly beforeEffects?: (sql: WorkerSql, commands: readonly CommandDelivery[]) => Promise<void>;
+  /**
+   * Runs before each batch's transaction, outside it, and resolves before the transaction
+   * starts: the place for calls outside PostgreSQL (the payment provider), whose answers the
+   * handlers then read inside the transaction without waiting. Returns what to do once the
+   * batch is done, however it ended (forget those answers).
+   */
+  readonly beforeTransaction?: (commands: readonly CommandDelivery[]) => Promise<() => void>;
 }
 
 /** What processing a delivery did; the consumer ignores it, tests and logs use it. */
@@ -143,6 +153,8 @@ export interface CommandBatchProcessor {
   readonly worker: Worker;
   /** Whether it calls anything outside PostgreSQL inside its transactions (claims before effects). */
   readonly claimsBeforeEffects: boolean;
+  /** Runs `run` (the batch of `commands`) after the calls its handlers need from outside PostgreSQL are made. */
+  prepared<T>(commands: readonly CommandDelivery[], run: () => Promise<T>): Promise<T>;
 }
 
 interface Accepted<C> {
@@ -211,9 +223,18 @@ export function createCommandBatchProcessor<W extends Worker>(
       outcome: (committed) => ({ processed: committed?.processed ?? [], rejected }),
     };
   };
+  const prepared = async <T>(commands: readonly CommandDelivery[], run: () => Promise<T>): Promise<T> => {
+    if (!options.beforeTransaction) return run();
+    const done = await options.beforeTransaction(commands);
+    try {
+      return await run();
+    } finally {
+      done();
+    }
+  };
   const processor = <C extends CommandDelivery>(commands: readonly C[]) =>
-    runAlone(start(commands), options.sql, options.publish);
-  return Object.assign(processor, { start, worker, claimsBeforeEffects: !withReplies });
+    prepared(commands, () => runAlone(start(commands), options.sql, options.publish));
+  return Object.assign(processor, { start, worker, claimsBeforeEffects: !withReplies, prepared });
 
   /**
    * Two round trips: BEGIN, the claims and the effects; the replies (and outbox rows) and

@@ -55,12 +55,16 @@ export class CommandRounds {
    */
   join(processor: CommandBatchProcessor): CommandBatchProcessor {
     if (processor.claimsBeforeEffects) return processor;
+    // What a batch needs from outside PostgreSQL is fetched before it joins a round: a round
+    // never waits for it.
     const inRound = <C extends CommandDelivery>(commands: readonly C[]) =>
-      this.run(processor.start(commands));
+      processor.prepared(commands, () => this.run(processor.start(commands)));
     return Object.assign(inRound, {
       start: <C extends CommandDelivery>(commands: readonly C[]) => processor.start(commands),
       worker: processor.worker,
       claimsBeforeEffects: false,
+      prepared: <T>(commands: readonly CommandDelivery[], run: () => Promise<T>) =>
+        processor.prepared(commands, run),
     });
   }
 

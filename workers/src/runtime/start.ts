@@ -28,7 +28,7 @@ import { inventoryHandlers } from '../inventory/handler.js';
 import { createOrderEventHandler } from '../inventory/order-events.js';
 import { startReservationSweeper, type Sweeper } from '../inventory/sweeper.js';
 import { orderHandlers } from '../order/handler.js';
-import { paymentHandlers } from '../payment/handler.js';
+import { createPaymentProcessor } from '../payment/handler.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from '../payment/provider.js';
 import { shippingHandlers } from '../shipping/handler.js';
 import {
@@ -219,8 +219,10 @@ function commandProcessorOf(
 ): CommandBatchProcessor {
   const { sql, topology, publish } = options;
   const common = { sql, topology, ...(publish ? { publish } : {}) };
-  // Workers whose effects stay inside PostgreSQL claim their commands with the replies, after the
-  // effects; the payment worker calls its provider, so it claims each command before.
+  // Every worker claims its commands with the replies, after the effects. The payment worker's
+  // provider is called before the batch's transaction, outside it (PreparedPaymentProvider): the
+  // handlers read the answers inside it, so the transaction, and the round it shares, never waits
+  // for the provider.
   switch (worker) {
     case 'order':
       return createCommandBatchProcessor({
@@ -238,7 +240,7 @@ function commandProcessorOf(
         claim: 'with-replies',
       });
     case 'payment':
-      return createCommandBatchProcessor({ worker, ...common, handlers: paymentHandlers(provider) });
+      return createPaymentProcessor({ ...common, provider });
     case 'shipping':
       return createCommandBatchProcessor({
         worker,
