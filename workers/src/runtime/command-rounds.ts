@@ -49,9 +49,10 @@ export class CommandRounds {
   ) {}
 
   /**
-   * `processor`'s batches, run in this process's rounds. A processor that calls something outside
-   * PostgreSQL inside its transaction (the payment provider) keeps its own transactions: a round
-   * must not wait for a remote call.
+   * `processor`'s batches, run in this process's rounds, each once the calls it needs from
+   * outside PostgreSQL (the payment provider's) are answered: a round never waits for a remote
+   * call. A processor that claims before its effects (whose handlers would call out inside the
+   * transaction) keeps its own transactions.
    */
   join(processor: CommandBatchProcessor): CommandBatchProcessor {
     if (processor.claimsBeforeEffects) return processor;

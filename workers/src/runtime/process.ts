@@ -62,7 +62,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
     }
 
     // The simulated card provider keeps its books on its own connections, outside our transactions,
-    // as an external provider would: a payment handler waits for it while holding a pooled connection.
+    // as an external provider would.
     const providerDatabase = workers.includes('payment')
       ? createDatabase({
           ...config.database,
