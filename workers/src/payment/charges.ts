@@ -1,6 +1,7 @@
 // The payment worker's domain: at most one charge per saga, and at most one refund of it.
 import { randomUUID } from 'node:crypto';
 import { BusinessRefusal, TransientError } from '@sagaport/rabbitmq';
+import type postgres from 'postgres';
 import type { WorkerSql } from '../runtime/sql.js';
 import type { PaymentProvider, ProviderResponse } from './provider.js';
 
@@ -67,6 +68,22 @@ export async function chargeSaga(
 interface Charge {
   chargeId: string;
   amountCents: number;
+}
+
+/** A saga's charge as the provider knows it, and whether it was refunded. */
+export interface ChargeState {
+  readonly sagaId: string;
+  readonly reference: string;
+  readonly amountCents: number;
+  readonly refunded: boolean;
+}
+
+/** The charges of `sagaIds` (those that have one), each with whether it was refunded, in one statement. */
+export async function readCharges(sql: postgres.Sql, sagaIds: readonly string[]): Promise<ChargeState[]> {
+  return sql<ChargeState[]>`
+    select c.saga_id as "sagaId", c.provider_reference as reference, c.amount_cents as "amountCents",
+      exists (select 1 from payments.refunds r where r.saga_id = c.saga_id) as refunded
+    from payments.charges c where c.saga_id = any(${[...sagaIds]}::uuid[])`;
 }
 
 /**

@@ -2,14 +2,8 @@
 import type { PaymentCharge, PaymentReimburse } from '@sagaport/rabbitmq';
 import type postgres from 'postgres';
 import type { CommandDelivery } from '../runtime/messages.js';
+import { readCharges } from './charges.js';
 import type { ChargeRequest, PaymentProvider, ProviderResponse } from './provider.js';
-
-interface ChargeRow {
-  saga_id: string;
-  reference: string;
-  amount_cents: number;
-  refunded: boolean;
-}
 
 /**
  * The provider calls of a batch, made before its transaction and outside it ({@link prepare}),
@@ -58,11 +52,7 @@ export class PreparedPaymentProvider implements PaymentProvider {
     }
     const keys = [...new Set([...charges.map((c) => c.idempotencyKey), ...refundKeys])];
     if (keys.length === 0) return () => {};
-    const rows = await this.sql<ChargeRow[]>`
-      select c.saga_id, c.provider_reference as reference, c.amount_cents,
-        exists (select 1 from payments.refunds r where r.saga_id = c.saga_id) as refunded
-      from payments.charges c where c.saga_id = any(${keys}::uuid[])`;
-    const charged = new Map(rows.map((row) => [row.saga_id, row]));
+    const charged = new Map((await readCharges(this.sql, keys)).map((row) => [row.sagaId, row]));
     const prepared: string[] = [];
     const ask = (key: string, call: () => Promise<ProviderResponse>) => {
       if (this.answers.has(key)) return;
@@ -79,7 +69,7 @@ export class PreparedPaymentProvider implements PaymentProvider {
         const request = {
           idempotencyKey: key,
           chargeReference: charge.reference,
-          amountCents: charge.amount_cents,
+          amountCents: charge.amountCents,
         };
         ask(`refund:${key}`, () => this.provider.refund(request));
       }
