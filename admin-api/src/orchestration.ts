@@ -24,6 +24,13 @@ export interface AwaitedCommandView {
 export interface SagaStateView {
   readonly status: SagaStatus;
   readonly awaiting: AwaitedCommandView | null;
+  /** The other commands of a stage in flight with `awaiting` (absent when none). */
+  readonly alongside?: readonly AwaitedCommandView[];
+}
+
+/** Whether the saga still waits for the reply to the command `messageId` (awaited, or in flight alongside). */
+export function waitsFor(state: SagaStateView | undefined, messageId: string): boolean {
+  return [state?.awaiting, ...(state?.alongside ?? [])].some((c) => c?.messageId === messageId);
 }
 
 /** Runs in the transaction of an operator action, with the saga's state after and before it (the audit row). */

@@ -3,7 +3,13 @@ import { deadLetters, replayJobs, sagaEvents, sagaInstances, type DbExecutor } f
 import { commandContracts, replyContracts } from '@sagaport/rabbitmq';
 import { and, asc, eq, gte, inArray } from 'drizzle-orm';
 import type { Actor } from '../env.js';
-import { terminalStatuses, type SagaCatalog, type SagaStateView, type SagaStatus } from '../orchestration.js';
+import {
+  terminalStatuses,
+  waitsFor,
+  type SagaCatalog,
+  type SagaStateView,
+  type SagaStatus,
+} from '../orchestration.js';
 import { checkIds, selectIds } from './jobs.js';
 import { checkReplay, type DeadLetterRow, type RefusalCode, type ReplayRefusal } from './replay.js';
 import type { CreateReplayJob } from './schemas.js';
@@ -193,7 +199,7 @@ export async function previewReplay(
             : null,
         }
       : null,
-    waitingForThis: isCommand && saga ? awaiting?.messageId === row.messageId : null,
+    waitingForThis: isCommand && saga ? waitsFor(state, row.messageId) : null,
     since: since.map((e) => ({ at: e.at.toISOString(), kind: e.kind, messageType: e.messageType })),
     willReplay: check.ok,
     refusal: check.ok ? null : { status: check.status, code: check.code, detail: check.detail },

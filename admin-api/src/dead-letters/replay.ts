@@ -18,7 +18,7 @@ import {
 } from '@sagaport/rabbitmq';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { FieldError } from '@sagaport/runtime';
-import type { SagaStateView } from '../orchestration.js';
+import { waitsFor, type SagaStateView } from '../orchestration.js';
 import type { Actor } from '../env.js';
 import { uuidPattern } from './read.js';
 import { replayHeaders } from './tracing.js';
@@ -113,8 +113,8 @@ export function staleCommand(
 ): string | undefined {
   if (!(row.messageType in commandContracts) || !row.sagaId) return undefined;
   if (!saga) return `no saga ${row.sagaId} exists; a command without its saga cannot be replayed`;
+  if (waitsFor(saga.state as SagaStateView, row.messageId)) return undefined;
   const awaiting = (saga.state as SagaStateView).awaiting;
-  if (awaiting?.messageId === row.messageId) return undefined;
   const waits = awaiting ? `waits for ${awaiting.type} (${awaiting.messageId})` : 'waits for nothing';
   return `saga ${row.sagaId} is ${saga.status} and ${waits}: replaying this command would run a stale step. Use the saga's operator actions (retry step, compensate) instead.`;
 }

@@ -64,7 +64,12 @@ describe('checkout API (real PostgreSQL and RabbitMQ, no workers)', () => {
     const [instance] = await db.select().from(sagaInstances).where(eq(sagaInstances.id, body.sagaId));
     expect(instance?.version).toBe(1);
     const events = await db.select().from(sagaEvents).where(eq(sagaEvents.sagaId, body.sagaId));
-    expect(events.map((e) => e.kind)).toEqual(['saga.started', 'command.sent']);
+    // The order and the stock hold are one stage: both commands leave with the start.
+    expect(events.map((e) => [e.kind, e.messageType])).toEqual([
+      ['saga.started', null],
+      ['command.sent', 'order.create'],
+      ['command.sent', 'inventory.reserve'],
+    ]);
     const get = await stack.orchestrator.app.request(`/checkouts/${body.sagaId}`);
     expect(get.status).toBe(200);
     expect(await get.json()).toMatchObject({ sagaId: body.sagaId, status: 'running' });

@@ -37,6 +37,13 @@ export interface StepDefinition<D> {
    * the steps before it accepted.
    */
   readonly irreversible?: boolean;
+  /**
+   * The step is sent together with the step before it, not after it: the two (and any further
+   * steps marked so) form a stage whose commands are in flight at once, and the saga moves on
+   * when every one of them succeeded. Mark only steps that do not need each other's results. A
+   * refusal waits for the stage's other replies, then compensates what succeeded.
+   */
+  readonly withPrevious?: boolean;
 }
 
 /** A step as written in a definition, typed against the command's contracts. */
@@ -55,6 +62,7 @@ export interface StepSpec<D, C extends CommandType, K extends CommandType> {
   readonly maxSends?: number;
   readonly refusalRejects?: boolean;
   readonly irreversible?: boolean;
+  readonly withPrevious?: boolean;
 }
 
 /** The typed `step()` helper a definition's `steps` is given. */
@@ -106,5 +114,10 @@ export function defineSaga<S extends z.ZodType>(spec: {
   if (steps.length === 0) throw new Error(`saga ${spec.name} has no steps`);
   const names = new Set(steps.map((s) => s.name));
   if (names.size !== steps.length) throw new Error(`saga ${spec.name} has two steps with one name`);
+  if (steps[0]!.withPrevious) throw new Error(`saga ${spec.name}: its first step has no step before it`);
+  steps.forEach((s, i) => {
+    if (s.withPrevious && (s.irreversible || steps[i - 1]!.irreversible))
+      throw new Error(`saga ${spec.name}: an irreversible step runs alone, not together with ${s.name}`);
+  });
   return { name: spec.name, data: spec.data as z.ZodType<z.output<S>>, keys: spec.keys, steps };
 }

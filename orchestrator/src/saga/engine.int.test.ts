@@ -162,10 +162,13 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
         continue;
       }
       const rows = results[i]!;
-      expect(rows.map((r) => [r.correlationId, r.messageType])).toEqual([[start.sagaId, 'order.create']]);
+      expect(rows.map((r) => [r.correlationId, r.messageType])).toEqual([
+        [start.sagaId, 'order.create'],
+        [start.sagaId, 'inventory.reserve'],
+      ]);
       expect((await saga(start.sagaId)).status).toBe('running');
       expect((await events(start.sagaId)).length).toBeGreaterThan(0);
-      expect(await commands(start.sagaId)).toHaveLength(1);
+      expect(await commands(start.sagaId)).toHaveLength(2);
     }
   });
 
@@ -403,26 +406,28 @@ describe('saga engine with a dispatcher (commands published after the commit)', 
       (await database.db.select().from(outbox).where(eq(outbox.correlationId, sagaId))).map(
         (r) => r.messageType,
       );
-    expect(published).toEqual(['order.create']);
-    expect(await inOutbox()).toEqual(['order.create']); // confirmed, waiting to be deleted
-
-    await engine.handleReplies([
-      {
-        sagaId,
-        ref: 1,
-        reply: {
-          type: 'order.create.reply',
-          messageId: randomUUID(),
-          causationId: started![0]!.messageId,
-          body: { outcome: 'succeeded', result: {} },
-        },
-      },
-    ]);
-
     expect(published).toEqual(['order.create', 'inventory.reserve']);
-    // Nothing else deletes (no timer, no relay): the batch's transaction took the confirmed row.
-    expect(await inOutbox()).toEqual(['inventory.reserve']);
-    const [reserve] = await database.db.select().from(outbox).where(eq(outbox.correlationId, sagaId));
-    expect(dispatcher.takeConfirmed().map(String)).toEqual([String(reserve!.id)]);
+    // Confirmed, waiting to be deleted.
+    expect((await inOutbox()).sort()).toEqual(['inventory.reserve', 'order.create']);
+
+    const result = { reservationId: randomUUID(), expiresAt: new Date().toISOString() };
+    await engine.handleReplies(
+      started!.map((command, ref) => ({
+        sagaId,
+        ref,
+        reply: {
+          type: `${command.messageType}.reply`,
+          messageId: randomUUID(),
+          causationId: command.messageId,
+          body: { outcome: 'succeeded' as const, result: ref === 1 ? result : {} },
+        },
+      })),
+    );
+
+    expect(published).toEqual(['order.create', 'inventory.reserve', 'payment.charge']);
+    // Nothing else deletes (no timer, no relay): the batch's transaction took the confirmed rows.
+    expect(await inOutbox()).toEqual(['payment.charge']);
+    const [charge] = await database.db.select().from(outbox).where(eq(outbox.correlationId, sagaId));
+    expect(dispatcher.takeConfirmed().map(String)).toEqual([String(charge!.id)]);
   });
 });

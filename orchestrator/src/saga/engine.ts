@@ -30,7 +30,7 @@ import {
   type WrittenTransitions,
 } from './store.js';
 import { SagaStateCache, type CachedSaga } from './state-cache.js';
-import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
+import { applyOperatorAction, applyReply, applyTimeout, inFlight, startSaga } from './transition.js';
 import { StartBatcher } from './start-batcher.js';
 import {
   sagaTraceOf,
@@ -40,6 +40,7 @@ import {
   type TransitionKind,
 } from './tracing.js';
 import {
+  type AwaitedCommand,
   EventKind,
   type OperatorAction,
   type OperatorDecision,
@@ -88,12 +89,20 @@ export interface EngineOptions {
   readonly stateCacheSize?: number;
 }
 
-/** Stamps the awaited command with the time it is sent, for the step-duration metric. */
+/** Stamps the commands a transition sends with the time they are sent, for the step-duration metric. */
 function stampSentAt<T extends Transition | undefined>(transition: T): T {
   if (!transition?.state.awaiting || transition.commands.length === 0) return transition;
+  const sentAt = Date.now();
+  const sent = new Set(transition.commands.map((c) => c.messageId));
+  const stamp = (c: AwaitedCommand) => (sent.has(c.messageId) ? { ...c, sentAt } : c);
+  const { awaiting, alongside } = transition.state;
   return {
     ...transition,
-    state: { ...transition.state, awaiting: { ...transition.state.awaiting, sentAt: Date.now() } },
+    state: {
+      ...transition.state,
+      awaiting: stamp(awaiting),
+      ...(alongside ? { alongside: alongside.map(stamp) } : {}),
+    },
   };
 }
 
@@ -624,11 +633,15 @@ export class SagaEngine {
     return this.options.dispatcher?.graceMs ?? 0;
   }
 
-  /** When the awaited step's command is due a reply: the step's own deadline, or the engine's. */
+  /**
+   * When the commands in flight are due their replies: the step's own deadline, or the engine's;
+   * for a stage, the longest of its steps' (a resend goes to all of them).
+   */
   private deadline(sagaType: string, transition: Transition): Date | null {
-    const awaiting = transition.state.awaiting;
-    if (!awaiting) return null;
+    const flights = inFlight(transition.state);
+    if (flights.length === 0) return null;
     const { registry, stepTimeoutMs } = this.options;
-    return new Date(Date.now() + registry.timeoutOf(sagaType, awaiting.step, stepTimeoutMs));
+    const ms = Math.max(...flights.map((c) => registry.timeoutOf(sagaType, c.step, stepTimeoutMs)));
+    return new Date(Date.now() + ms);
   }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type CheckoutData, checkoutSaga } from './checkout-saga.js';
-import { applyOperatorAction, applyReply, applyTimeout, startSaga } from './transition.js';
+import { defineSaga } from './definition.js';
+import { applyOperatorAction, applyReply, applyTimeout, inFlight, startSaga } from './transition.js';
 import {
   type OperatorDecision,
   type ReplyInput,
@@ -99,9 +101,11 @@ describe('the checkout saga transition', () => {
     });
   });
 
-  // A refusal at each step compensates exactly the steps before it, newest first.
+  // A refusal at each step compensates exactly the steps that succeeded, newest first. The order
+  // and the stock hold are one stage: a refused order waits for the hold (answered here), and
+  // releases it.
   const refusals: Array<[string, string[]]> = [
-    ['order.create', []],
+    ['order.create', ['inventory.release']],
     ['inventory.reserve', ['order.cancel']],
     ['payment.charge', ['inventory.release', 'order.cancel']],
     ['shipping.schedule', ['payment.refund', 'inventory.release', 'order.cancel']],
@@ -244,21 +248,29 @@ describe("the awaited command's payload", () => {
 
 describe('operator retry-step', () => {
   it.each(['order.create', 'inventory.reserve', 'payment.charge', 'shipping.schedule', 'order.confirm'])(
-    'resends the awaited %s with the same message id, one more send, still running',
+    'resends the awaited %s (and what is in flight with it) with the same message id, one more send, still running',
     (command) => {
       const { t: before, newId } = runUntil(command);
-      const awaited = before.state.awaiting!;
+      const flights = inFlight(before.state);
       const t = applied(applyOperatorAction(checkoutSaga, before.state, 'retry-step', actor, newId));
-      // The same message as the first send, its payload rebuilt from the unchanged data.
-      expect(t.commands).toEqual(before.commands);
-      expect(awaited.payload).toBeUndefined();
-      expect(t.state).toEqual({ ...before.state, awaiting: { ...awaited, sends: awaited.sends + 1 } });
-      expect(t.events).toEqual([
-        {
+      // The same messages as the first sends, their payloads rebuilt from the unchanged data.
+      // Ids are deterministic: the start sent m-1 and m-2 in this run too.
+      const sent = [...startSaga(checkoutSaga, data, ids()).commands, ...before.commands];
+      expect(t.commands).toEqual(flights.map((c) => sent.find((s) => s.messageId === c.messageId)));
+      expect(flights.every((c) => c.payload === undefined)).toBe(true);
+      const again = (c: (typeof flights)[number]) => ({ ...c, sends: c.sends + 1 });
+      expect(t.state).toEqual({
+        ...before.state,
+        awaiting: again(flights[0]!),
+        ...(flights.length > 1 ? { alongside: flights.slice(1).map(again) } : {}),
+      });
+      expect(t.events).toEqual(
+        flights.map((c) => ({
           kind: 'operator.retry-step',
-          detail: { actor, step: awaited.step, type: command, messageId: awaited.messageId, sends: 2 },
-        },
-      ]);
+          detail: { actor, step: c.step, type: c.type, messageId: c.messageId, sends: 2 },
+        })),
+      );
+      expect(t.events[0]!.detail).toMatchObject({ type: command });
     },
   );
 
@@ -325,7 +337,8 @@ describe('operator retry-step', () => {
 
 describe('operator compensate', () => {
   const cases: Array<[string, string[]]> = [
-    ['order.create', ['order.cancel']],
+    // The order and the hold are in flight together: both are abandoned and compensated.
+    ['order.create', ['inventory.release', 'order.cancel']],
     ['inventory.reserve', ['inventory.release', 'order.cancel']],
     ['payment.charge', ['payment.refund', 'inventory.release', 'order.cancel']],
     ['shipping.schedule', ['shipping.cancel', 'payment.refund', 'inventory.release', 'order.cancel']],
@@ -371,5 +384,157 @@ describe('operator compensate', () => {
   ] as const)('does not apply to a %s saga, and says so', (kind, reason) => {
     const decision = applyOperatorAction(checkoutSaga, sagaIn(kind), 'compensate', actor, ids());
     expect(decision).toEqual({ applicable: false, reason: expect.stringMatching(reason) as string });
+  });
+});
+
+/** The reply to the command in flight of type `type`. */
+function replyToCommand(
+  state: SagaState,
+  type: string,
+  outcome: 'succeeded' | 'failed' = 'succeeded',
+): ReplyInput {
+  const command = inFlight(state).find((c) => c.type === type);
+  if (!command) throw new Error(`${type} is not in flight`);
+  return replyTo({ ...state, awaiting: command }, outcome);
+}
+
+describe('a stage of steps sent together (createOrder with reserveStock)', () => {
+  const started = () => {
+    const newId = ids();
+    return { t: startSaga(checkoutSaga, data, newId), newId };
+  };
+
+  it('sends both commands at the start and awaits both', () => {
+    const { t } = started();
+    expect(t.commands.map((c) => [c.type, c.messageId])).toEqual([
+      ['order.create', 'm-1'],
+      ['inventory.reserve', 'm-2'],
+    ]);
+    expect(inFlight(t.state).map((c) => c.step)).toEqual(['createOrder', 'reserveStock']);
+    expect(t.state.awaiting!.step).toBe('createOrder');
+  });
+
+  it.each([
+    ['order.create', 'inventory.reserve'],
+    ['inventory.reserve', 'order.create'],
+  ])('moves on to the charge once both answered, %s first', (first, second) => {
+    const { t, newId } = started();
+    const one = applyReply(checkoutSaga, t.state, replyToCommand(t.state, first), newId);
+    expect(one).toMatchObject({ changed: true, commands: [] });
+    expect(inFlight(one.state).map((c) => c.type)).toEqual([second]);
+    expect(one.state).not.toHaveProperty('alongside');
+    const two = applyReply(checkoutSaga, one.state, replyToCommand(one.state, second), newId);
+    expect(two.commands.map((c) => c.type)).toEqual(['payment.charge']);
+    // Completed in the definition's order whatever order the replies came in (compensation runs it backwards).
+    expect(two.state.completed).toEqual(['createOrder', 'reserveStock']);
+    expect(two.state.data).toMatchObject({ reservationId: 'r-1' });
+  });
+
+  it('ignores a duplicate of a stage reply already applied', () => {
+    const { t, newId } = started();
+    const reply = replyToCommand(t.state, 'inventory.reserve');
+    const one = applyReply(checkoutSaga, t.state, reply, newId);
+    const again = applyReply(checkoutSaga, one.state, reply, newId);
+    expect(again.changed).toBe(false);
+    expect(again.events[0]).toMatchObject({ kind: 'reply.ignored' });
+  });
+
+  it.each([
+    // [refused, answered before or after the refusal, its outcome, the compensations]
+    ['inventory.reserve', 'after', 'succeeded', ['order.cancel']],
+    ['inventory.reserve', 'before', 'succeeded', ['order.cancel']],
+    ['order.create', 'after', 'succeeded', ['inventory.release']],
+    ['order.create', 'before', 'succeeded', ['inventory.release']],
+    ['order.create', 'after', 'failed', []],
+  ] as const)(
+    'a refused %s waits for the other reply (%s it, %s), then compensates %j',
+    (refusedType, when, otherOutcome, expected) => {
+      const { t, newId } = started();
+      const otherType = refusedType === 'order.create' ? 'inventory.reserve' : 'order.create';
+      let state = t.state;
+      if (when === 'before')
+        state = applyReply(checkoutSaga, state, replyToCommand(state, otherType, otherOutcome), newId).state;
+      const refused = applyReply(checkoutSaga, state, replyToCommand(state, refusedType, 'failed'), newId);
+      let end = refused;
+      if (when === 'after') {
+        // Still running: nothing is compensated while the other command may yet take effect.
+        expect(refused).toMatchObject({ changed: true, commands: [] });
+        expect(refused.state.status).toBe(SagaStatus.running);
+        expect(refused.state.failure).toMatchObject({ code: 'refused', message: `${refusedType} refused` });
+        end = applyReply(
+          checkoutSaga,
+          refused.state,
+          replyToCommand(refused.state, otherType, otherOutcome),
+          newId,
+        );
+      }
+      // The saga's failure is the first refusal, whichever came second.
+      expect(end.state.failure).toMatchObject({ message: `${refusedType} refused` });
+      const { t: final, sent } = finishCompensation(end, newId);
+      expect(sent).toEqual(expected);
+      expect(final.state.status).toBe(SagaStatus.compensated);
+    },
+  );
+
+  it('resends both commands on a timeout with their message ids, then abandons and compensates both', () => {
+    const { t, newId } = started();
+    const resent = applyTimeout(checkoutSaga, t.state, 2, newId);
+    expect(resent.commands).toEqual(t.commands);
+    expect(inFlight(resent.state).map((c) => c.sends)).toEqual([2, 2]);
+    expect(resent.events.map((e) => e.kind)).toEqual(['command.resent', 'command.resent']);
+    const abandoned = applyTimeout(checkoutSaga, resent.state, 2, newId);
+    expect(abandoned.state.failure).toMatchObject({ code: 'step_timeout', step: 'createOrder' });
+    const { t: final, sent } = finishCompensation(abandoned, newId);
+    expect(sent).toEqual(['inventory.release', 'order.cancel']);
+    expect(final.state.status).toBe(SagaStatus.compensated);
+  });
+
+  it('abandons only what is still in flight: a stage step that succeeded is compensated as completed', () => {
+    const { t, newId } = started();
+    const one = applyReply(checkoutSaga, t.state, replyToCommand(t.state, 'order.create'), newId);
+    const abandoned = applyTimeout(checkoutSaga, one.state, 1, newId);
+    expect(abandoned.state.failure).toMatchObject({ code: 'step_timeout', step: 'reserveStock' });
+    expect(finishCompensation(abandoned, newId).sent).toEqual(['inventory.release', 'order.cancel']);
+  });
+
+  it('retry-step resends every command in flight; compensate abandons them all', () => {
+    const { t, newId } = started();
+    const retried = applied(applyOperatorAction(checkoutSaga, t.state, 'retry-step', actor, newId));
+    expect(retried.commands).toEqual(t.commands);
+    expect(retried.events.map((e) => (e.detail as { type: string }).type)).toEqual([
+      'order.create',
+      'inventory.reserve',
+    ]);
+    const compensated = applied(applyOperatorAction(checkoutSaga, t.state, 'compensate', actor, newId));
+    expect(compensated.state.failure).toMatchObject({
+      code: 'operator_compensated',
+      message: `${actor} abandoned order.create and inventory.reserve and compensated the saga`,
+    });
+    expect(finishCompensation(compensated, newId).sent).toEqual(['inventory.release', 'order.cancel']);
+  });
+
+  it('ignores a late reply to a stage command abandoned by the operator', () => {
+    const { t, newId } = started();
+    const late = replyToCommand(t.state, 'inventory.reserve');
+    const compensated = applied(applyOperatorAction(checkoutSaga, t.state, 'compensate', actor, newId));
+    expect(applyReply(checkoutSaga, compensated.state, late, newId).changed).toBe(false);
+  });
+});
+
+describe('defining a stage', () => {
+  const build = () => ({ orderId: 'o' });
+  it.each([
+    ['a first step marked withPrevious', [{ withPrevious: true }], /first step/],
+    ['an irreversible step in a stage', [{}, { withPrevious: true, irreversible: true }], /irreversible/],
+    ['a stage after an irreversible step', [{ irreversible: true }, { withPrevious: true }], /irreversible/],
+  ] as const)('refuses %s', (_, flags, message) => {
+    expect(() =>
+      defineSaga({
+        name: 'x',
+        data: z.object({}),
+        keys: {},
+        steps: (step) => flags.map((f, i) => step({ name: `s${i}`, command: 'order.confirm', build, ...f })),
+      }),
+    ).toThrow(message);
   });
 });

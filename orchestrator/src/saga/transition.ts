@@ -32,6 +32,39 @@ function stepNamed<D>(definition: SagaDefinition<D>, name: string): StepDefiniti
   return step;
 }
 
+/** The steps of the stage that begins at `index`: that step and the ones after it marked `withPrevious`. */
+function stageAt<D>(definition: SagaDefinition<D>, index: number): StepDefinition<D>[] {
+  const first = definition.steps[index];
+  if (!first) return [];
+  const stage = [first];
+  for (let i = index + 1; definition.steps[i]?.withPrevious; i += 1) stage.push(definition.steps[i]!);
+  return stage;
+}
+
+/** The index of the first step of the stage that holds the step named `name`. */
+function stageStart<D>(definition: SagaDefinition<D>, name: string): number {
+  let index = definition.steps.indexOf(stepNamed(definition, name));
+  while (definition.steps[index]?.withPrevious) index -= 1;
+  return index;
+}
+
+/** The commands in flight: the awaited one and those sent alongside it. */
+export function inFlight(state: SagaState<unknown>): AwaitedCommand[] {
+  return state.awaiting ? [state.awaiting, ...(state.alongside ?? [])] : [];
+}
+
+/** `state` with exactly `commands` in flight (the first one awaited, the rest alongside). */
+function withInFlight<D>(state: SagaState<D>, commands: readonly AwaitedCommand[]): SagaState<D> {
+  const { alongside: _alongside, ...rest } = state;
+  const [awaiting = null, ...others] = commands;
+  return others.length > 0 ? { ...rest, awaiting, alongside: others } : { ...rest, awaiting };
+}
+
+/** `names` in the order of the definition's steps (a stage's replies arrive in any order). */
+function inStepOrder<D>(definition: SagaDefinition<D>, names: readonly string[]): string[] {
+  return definition.steps.map((s) => s.name).filter((name) => names.includes(name));
+}
+
 /**
  * The payload of the awaited command. A step builds it from the saga's data, which does not
  * change while the command is awaited, so a resend rebuilds the same payload and the state does
@@ -46,19 +79,28 @@ function payloadOf<D>(definition: SagaDefinition<D>, data: D, awaiting: AwaitedC
   return step.compensation.build(data);
 }
 
+/** Sends `commands` (a stage's, or resends of those in flight): they become the commands in flight. */
 function send<D>(
   definition: SagaDefinition<D>,
   state: SagaState<D>,
-  awaiting: AwaitedCommand,
+  commands: readonly AwaitedCommand[],
   events: TransitionEvent[],
 ): Transition<D> {
-  const payload = payloadOf(definition, state.data, awaiting);
   return {
-    state: { ...state, awaiting },
-    commands: [{ type: awaiting.type, messageId: awaiting.messageId, payload }],
+    state: withInFlight(state, commands),
+    commands: commands.map((c) => ({
+      type: c.type,
+      messageId: c.messageId,
+      payload: payloadOf(definition, state.data, c),
+    })),
     events,
     changed: true,
   };
+}
+
+/** The state ends (or stops for an operator) with nothing in flight. */
+function settled<D>(state: SagaState<D>, status: SagaStatus, failure = state.failure): SagaState<D> {
+  return { ...withInFlight(state, []), status, failure };
 }
 
 function forward<D>(step: StepDefinition<D>, newId: IdSource): AwaitedCommand {
@@ -77,7 +119,8 @@ export function startSaga<D>(definition: SagaDefinition<D>, data: D, newId: IdSo
     awaiting: null,
     failure: null,
   };
-  return send(definition, state, forward(first, newId), [{ kind: EventKind.started }]);
+  const stage = stageAt(definition, 0).map((step) => forward(step, newId));
+  return send(definition, state, stage, [{ kind: EventKind.started }]);
 }
 
 /** Runs the next compensation in `toCompensate`, or ends the saga as compensated (or rejected). */
@@ -90,7 +133,7 @@ function compensateNext<D>(
   const [next, ...rest] = state.toCompensate;
   if (next === undefined) {
     const status = state.rejecting ? SagaStatus.rejected : SagaStatus.compensated;
-    const ended: SagaState<D> = { ...state, status, toCompensate: [], awaiting: null };
+    const ended: SagaState<D> = { ...settled(state, status), toCompensate: [] };
     const kind = state.rejecting ? EventKind.rejected : EventKind.compensated;
     return { state: ended, commands: [], events: [...events, { kind }], changed: true };
   }
@@ -105,7 +148,7 @@ function compensateNext<D>(
   return send(
     definition,
     { ...state, status: SagaStatus.compensating, toCompensate: rest },
-    awaiting,
+    [awaiting],
     events,
   );
 }
@@ -127,7 +170,7 @@ function beginCompensation<D>(
       code: PAST_IRREVERSIBLE,
       message: `${failure.message}; ${pivot} cannot be undone, so the saga stops here: retry-step resends ${failure.step}`,
     };
-    const ended: SagaState<D> = { ...state, status: SagaStatus.failed, awaiting: null, failure: stopped };
+    const ended = settled(state, SagaStatus.failed, stopped);
     return {
       state: ended,
       commands: [],
@@ -135,7 +178,9 @@ function beginCompensation<D>(
       changed: true,
     };
   }
-  const toCompensate = [...steps].reverse().filter((name) => stepNamed(definition, name).compensation);
+  const toCompensate = inStepOrder(definition, steps)
+    .reverse()
+    .filter((name) => stepNamed(definition, name).compensation);
   return compensateNext(definition, { ...state, failure, toCompensate }, events, newId);
 }
 
@@ -151,8 +196,10 @@ function ignored<D>(state: SagaState<D>, reason: string, reply: ReplyInput): Tra
 }
 
 /**
- * Applies a reply. Only the reply to the awaited command (its type, and `x-causation-id` equal
- * to the awaited message id) moves the saga; a duplicate or late reply changes nothing.
+ * Applies a reply. Only the reply to a command in flight (its type, and `x-causation-id` equal to
+ * that command's message id) moves the saga; a duplicate or late reply changes nothing. In a
+ * stage of several steps the saga moves on once every command of the stage has answered: to the
+ * next stage when all succeeded, to compensation (of the steps that succeeded) when one refused.
  */
 export function applyReply<D>(
   definition: SagaDefinition<D>,
@@ -160,10 +207,13 @@ export function applyReply<D>(
   reply: ReplyInput,
   newId: IdSource,
 ): Transition<D> {
-  const awaiting = state.awaiting;
-  if (terminalStatuses.includes(state.status) || !awaiting) return ignored(state, 'saga has ended', reply);
-  if (reply.type !== `${awaiting.type}.reply` || reply.causationId !== awaiting.messageId) {
-    return ignored(state, `not the reply to the awaited ${awaiting.type}`, reply);
+  const flights = inFlight(state);
+  if (terminalStatuses.includes(state.status) || flights.length === 0)
+    return ignored(state, 'saga has ended', reply);
+  const awaiting = flights.find((c) => reply.type === `${c.type}.reply` && reply.causationId === c.messageId);
+  if (!awaiting) {
+    const awaited = flights.map((c) => c.type).join(' or ');
+    return ignored(state, `not the reply to the awaited ${awaited}`, reply);
   }
   const step = stepNamed(definition, awaiting.step);
   const body = reply.body;
@@ -174,7 +224,7 @@ export function applyReply<D>(
         code: 'compensation_failed',
         message: `${awaiting.type}: ${body.reason.message}`,
       };
-      const ended: SagaState<D> = { ...state, status: SagaStatus.failed, awaiting: null, failure };
+      const ended = settled(state, SagaStatus.failed, failure);
       const events = [
         { kind: EventKind.compensationFailed, detail: body.reason },
         { kind: EventKind.failed, detail: failure },
@@ -188,29 +238,58 @@ export function applyReply<D>(
       newId,
     );
   }
+  const others = flights.filter((c) => c !== awaiting);
   if (body.outcome === 'failed') {
-    const failure: SagaFailure = { step: step.name, ...body.reason };
-    const events = [{ kind: EventKind.stepRefused, detail: failure }];
+    const refusal: SagaFailure = { step: step.name, ...body.reason };
+    const events = [{ kind: EventKind.stepRefused, detail: refusal }];
+    // The first refusal of a stage is the saga's failure; later ones are in the event log.
+    const failure = state.failure ?? refusal;
     const refusing = step.refusalRejects ? { ...state, rejecting: true as const } : state;
+    if (others.length > 0) {
+      return { state: withInFlight({ ...refusing, failure }, others), commands: [], events, changed: true };
+    }
     return beginCompensation(definition, refusing, state.completed, failure, events, newId);
   }
   const data = step.onSuccess ? step.onSuccess(state.data, body.result as never) : state.data;
-  const completed = [...state.completed, step.name];
+  const completed = inStepOrder(definition, [...state.completed, step.name]);
   const events: TransitionEvent[] = [
     { kind: EventKind.stepSucceeded, detail: { step: step.name, result: body.result } },
   ];
-  const nextStep = definition.steps[definition.steps.indexOf(step) + 1];
-  if (!nextStep) {
-    const ended: SagaState<D> = { ...state, data, completed, status: SagaStatus.completed, awaiting: null };
+  const progressed: SagaState<D> = { ...state, data, completed };
+  if (others.length > 0)
+    return { state: withInFlight(progressed, others), commands: [], events, changed: true };
+  if (state.failure)
+    return beginCompensation(definition, progressed, completed, state.failure, events, newId);
+  // A stage's step not done yet (an operator resent the one that stopped the saga): it goes now.
+  const start = stageStart(definition, step.name);
+  const stage = stageAt(definition, start);
+  const missing = stage.filter((s) => !completed.includes(s.name));
+  if (missing.length > 0) {
+    return send(
+      definition,
+      progressed,
+      missing.map((s) => forward(s, newId)),
+      events,
+    );
+  }
+  const next = stageAt(definition, start + stage.length);
+  if (next.length === 0) {
+    const ended = settled(progressed, SagaStatus.completed);
     return { state: ended, commands: [], events: [...events, { kind: EventKind.completed }], changed: true };
   }
-  return send(definition, { ...state, data, completed }, forward(nextStep, newId), events);
+  return send(
+    definition,
+    progressed,
+    next.map((s) => forward(s, newId)),
+    events,
+  );
 }
 
 /**
- * Applies a missed deadline: resend the same message id while `sends < maxSends`; then a forward
- * step is abandoned and compensated — itself included, since its effect is unknown — and an
- * unanswered compensation fails the saga for an operator.
+ * Applies a missed deadline: resend the commands in flight, each with its own message id, while
+ * every one of them is under its send limit; then the forward steps in flight are abandoned and
+ * compensated — themselves included, since their effect is unknown — and an unanswered
+ * compensation fails the saga for an operator.
  */
 export function applyTimeout<D>(
   definition: SagaDefinition<D>,
@@ -218,21 +297,25 @@ export function applyTimeout<D>(
   defaultMaxSends: number,
   newId: IdSource,
 ): Transition<D> {
-  const awaiting = state.awaiting;
-  if (terminalStatuses.includes(state.status) || !awaiting)
+  const flights = inFlight(state);
+  if (terminalStatuses.includes(state.status) || flights.length === 0)
     return { state, commands: [], events: [], changed: false };
-  const maxSends = definition.steps.find((s) => s.name === awaiting.step)?.maxSends ?? defaultMaxSends;
-  if (awaiting.sends < maxSends) {
-    const resent = { ...awaiting, sends: awaiting.sends + 1 };
-    return send(definition, state, resent, [
-      { kind: EventKind.commandResent, detail: { type: awaiting.type, sends: resent.sends } },
-    ]);
+  const maxSends = (c: AwaitedCommand) =>
+    definition.steps.find((s) => s.name === c.step)?.maxSends ?? defaultMaxSends;
+  const exhausted = flights.find((c) => c.sends >= maxSends(c));
+  if (!exhausted) {
+    const resent = flights.map((c) => ({ ...c, sends: c.sends + 1 }));
+    const events = resent.map((c) => ({
+      kind: EventKind.commandResent,
+      detail: { type: c.type, sends: c.sends },
+    }));
+    return send(definition, state, resent, events);
   }
-  const message = `no reply to ${awaiting.type} after ${awaiting.sends} sends`;
-  const failure: SagaFailure = { step: awaiting.step, code: 'step_timeout', message };
+  const message = `no reply to ${exhausted.type} after ${exhausted.sends} sends`;
+  const failure: SagaFailure = { step: exhausted.step, code: 'step_timeout', message };
   const events: TransitionEvent[] = [{ kind: EventKind.stepTimedOut, detail: failure }];
-  if (awaiting.phase === StepPhase.compensation) {
-    const ended: SagaState<D> = { ...state, status: SagaStatus.failed, awaiting: null, failure };
+  if (exhausted.phase === StepPhase.compensation) {
+    const ended = settled(state, SagaStatus.failed, failure);
     return {
       state: ended,
       commands: [],
@@ -240,7 +323,8 @@ export function applyTimeout<D>(
       changed: true,
     };
   }
-  return beginCompensation(definition, state, [...state.completed, awaiting.step], failure, events, newId);
+  const abandoned = [...state.completed, ...flights.map((c) => c.step)];
+  return beginCompensation(definition, state, abandoned, state.failure ?? failure, events, newId);
 }
 
 const applies = <D>(transition: Transition<D>): OperatorDecision<D> => ({ applicable: true, transition });
@@ -276,23 +360,28 @@ export function retryStep<D>(
   const { awaiting, failure } = state;
   const active = state.status === SagaStatus.running || state.status === SagaStatus.compensating;
   if (active && awaiting) {
-    const resent = { ...awaiting, sends: awaiting.sends + 1 };
-    const detail = {
-      actor,
-      step: awaiting.step,
-      type: awaiting.type,
-      messageId: awaiting.messageId,
-      sends: resent.sends,
-    };
-    return applies(send(definition, state, resent, [{ kind: EventKind.operatorRetryStep, detail }]));
+    const resent = inFlight(state).map((c) => ({ ...c, sends: c.sends + 1 }));
+    const events = resent.map((c) => ({
+      kind: EventKind.operatorRetryStep,
+      detail: { actor, step: c.step, type: c.type, messageId: c.messageId, sends: c.sends },
+    }));
+    return applies(send(definition, state, resent, events));
   }
   if (state.status === SagaStatus.failed && failure?.code === PAST_IRREVERSIBLE) {
-    // Stopped past an irreversible step: resend the refused or abandoned forward step, afresh.
+    // Stopped past an irreversible step: resend the refused or abandoned forward step, afresh
+    // (with any other step of its stage that did not succeed).
     const step = stepNamed(definition, failure.step);
     const detail = { actor, step: step.name, type: step.command, failure };
     const running: SagaState<D> = { ...state, status: SagaStatus.running, failure: null };
+    const stage = stageAt(definition, stageStart(definition, step.name));
+    const resend = stage.filter((s) => s === step || !state.completed.includes(s.name));
     return applies(
-      send(definition, running, forward(step, newId), [{ kind: EventKind.operatorRetryStep, detail }]),
+      send(
+        definition,
+        running,
+        resend.map((s) => forward(s, newId)),
+        [{ kind: EventKind.operatorRetryStep, detail }],
+      ),
     );
   }
   const compensation = failure && definition.steps.find((s) => s.name === failure.step)?.compensation;
@@ -337,22 +426,23 @@ export function compensateSaga<D>(
   if (state.status !== SagaStatus.running || awaiting?.phase !== StepPhase.forward) {
     return refused(compensateRefusal(state));
   }
-  const pivot = irreversibleAmong(definition, [...state.completed, awaiting.step]);
+  const flights = inFlight(state);
+  const abandoned = [...state.completed, ...flights.map((c) => c.step)];
+  const pivot = irreversibleAmong(definition, abandoned);
   if (pivot) {
     return refused(
       `${pivot} cannot be undone and the saga has reached it; use retry-step to resend ${awaiting.type}`,
     );
   }
+  const types = flights.map((c) => c.type).join(' and ');
   const failure: SagaFailure = {
     step: awaiting.step,
     code: 'operator_compensated',
-    message: `${actor} abandoned ${awaiting.type} and compensated the saga`,
+    message: `${actor} abandoned ${types} and compensated the saga`,
   };
   const detail = { actor, step: awaiting.step, type: awaiting.type, messageId: awaiting.messageId };
   const events: TransitionEvent[] = [{ kind: EventKind.operatorCompensate, detail }];
-  return applies(
-    beginCompensation(definition, state, [...state.completed, awaiting.step], failure, events, newId),
-  );
+  return applies(beginCompensation(definition, state, abandoned, failure, events, newId));
 }
 
 /** Applies `action` on behalf of `actor` (an email, kept in the event's detail). */

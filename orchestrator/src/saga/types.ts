@@ -38,7 +38,14 @@ export interface SagaState<D = unknown> {
   readonly completed: readonly string[];
   /** Steps whose compensation is still to run, in the order they will run. */
   readonly toCompensate: readonly string[];
+  /** The command awaited; in a stage of several steps, the first of those still in flight. */
   readonly awaiting: AwaitedCommand | null;
+  /** The other commands of the running stage still in flight, sent with `awaiting` (absent when none). */
+  readonly alongside?: readonly AwaitedCommand[];
+  /**
+   * Why the saga failed, or (while it is still running) why it will compensate: a step of a
+   * stage refused, and the saga waits for the stage's other replies first.
+   */
   readonly failure: SagaFailure | null;
   /** Set when a `refusalRejects` step refused: once compensated, the saga ends `rejected`. */
   readonly rejecting?: true;

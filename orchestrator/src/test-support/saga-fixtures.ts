@@ -4,6 +4,7 @@ import { sagaEvents, sagaInstances, type Database } from '@sagaport/db';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import type { SagaEngine } from '../saga/engine.js';
+import { inFlight } from '../saga/transition.js';
 import type { SagaState } from '../saga/types.js';
 
 /** A valid checkout for `customerId` (2 × SKU-001 at 500 cents: 1000 EUR cents). */
@@ -64,24 +65,36 @@ const results: Record<string, Record<string, unknown>> = {
   'shipping.schedule': { shipmentId: 's-test' },
 };
 
-/** Answers the command the saga awaits, as its worker would: succeeded, or a business refusal. */
+/**
+ * Answers the command the saga awaits, as its worker would: succeeded, or a business refusal. A
+ * refusal refuses every command in flight (a stage of several steps refuses as a whole), so the
+ * saga goes on to compensate the steps before it; a success answers the awaited command only, so
+ * the saga stops at each step of a stage in turn (createOrder, then reserveStock).
+ */
 export async function answerAwaited(
   db: Database,
   engine: SagaEngine,
   sagaId: string,
   outcome: 'succeeded' | 'failed',
 ): Promise<void> {
-  const awaiting = (await sagaState(db, sagaId)).awaiting;
-  if (!awaiting) throw new Error(`saga ${sagaId} awaits nothing`);
-  await engine.handleReply(sagaId, {
-    type: `${awaiting.type}.reply`,
-    messageId: randomUUID(),
-    causationId: awaiting.messageId,
-    body:
-      outcome === 'succeeded'
-        ? { outcome, result: results[awaiting.type] ?? {} }
-        : { outcome, reason: { code: 'refused', message: `${awaiting.type} refused in a test` } },
-  });
+  const state = await sagaState(db, sagaId);
+  if (!state.awaiting) throw new Error(`saga ${sagaId} awaits nothing`);
+  const answered = outcome === 'succeeded' ? [state.awaiting] : inFlight(state);
+  await engine.handleReplies(
+    answered.map((command) => ({
+      sagaId,
+      ref: command.messageId,
+      reply: {
+        type: `${command.type}.reply`,
+        messageId: randomUUID(),
+        causationId: command.messageId,
+        body:
+          outcome === 'succeeded'
+            ? { outcome, result: results[command.type] ?? {} }
+            : { outcome, reason: { code: 'refused', message: `${command.type} refused in a test` } },
+      },
+    })),
+  );
 }
 
 /** Drives a new saga to `failed`: order created, stock refused, then the order cancellation refused. */

@@ -109,17 +109,23 @@ describe('operator actions on a saga (real PostgreSQL and RabbitMQ, no workers)'
     expect((await sagaState(stack.database.db, sagaId)).status).toBe('compensated');
   });
 
-  it('compensate abandons the awaited step and compensates it, with an event and an audit row naming the operator', async () => {
+  it('compensate abandons the awaited steps and compensates them, with an event and an audit row naming the operator', async () => {
     const sagaId = await start();
     const response = await act(sagaId, 'compensate');
     expect(response.status).toBe(200);
     const saga = (await response.json()) as SagaDetail;
+    // The order and the stock hold were in flight together: both are abandoned, newest first.
     expect(saga).toMatchObject({
       status: 'compensating',
-      currentStep: 'createOrder',
+      currentStep: 'reserveStock',
       failureReason: { code: 'operator_compensated' },
     });
-    const awaiting = (saga.state as { awaiting: { type: string; messageId: string } }).awaiting;
+    expect(saga.state).toMatchObject({
+      awaiting: { type: 'inventory.release' },
+      toCompensate: ['createOrder'],
+    });
+    await answerAwaited(stack.database.db, stack.orchestrator.engine, sagaId, 'succeeded');
+    const awaiting = (await sagaState(stack.database.db, sagaId)).awaiting!;
     expect(await deliveredToOrderWorker(awaiting.messageId, 1)).toEqual(['order.cancel']);
     const events = await stack.database.db.select().from(sagaEvents).where(eq(sagaEvents.sagaId, sagaId));
     expect(events.find((e) => e.kind === 'operator.compensate')?.detail).toMatchObject({

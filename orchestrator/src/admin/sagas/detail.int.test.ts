@@ -106,11 +106,12 @@ describe('GET /api/admin/sagas/{id} (real PostgreSQL and RabbitMQ, no workers)',
     const { saga, timeline, deadLetters: letters } = await detail(sagaId);
     expect(timeline.map((e) => [e.source, e.kind, e.messageType])).toEqual([
       ['saga', 'saga.started', null],
+      // The order and the stock hold are one stage: both commands leave with the start.
       ['saga', 'command.sent', 'order.create'],
+      ['saga', 'command.sent', 'inventory.reserve'],
       ['retry', 'retry.scheduled', 'order.create'],
       ['saga', 'reply.received', 'order.create.reply'],
       ['saga', 'step.succeeded', null],
-      ['saga', 'command.sent', 'inventory.reserve'],
       ['dead-letter', 'dead-letter.archived', 'inventory.reserve'],
       ['dead-letter', 'dead-letter.archived', 'inventory.reserve'],
       ['saga', 'operator.retry-step', null],
@@ -121,7 +122,7 @@ describe('GET /api/admin/sagas/{id} (real PostgreSQL and RabbitMQ, no workers)',
     ]);
     const times = timeline.map((e) => e.at);
     expect(times).toEqual([...times].sort());
-    expect(timeline[2]).toMatchObject({
+    expect(timeline[3]).toMatchObject({
       messageId: create.messageId,
       detail: {
         queue: 'order.commands',
