@@ -23,6 +23,8 @@ const { values } = parseArgs({
     cancellations: { type: 'string', default: '0' },
     /** Write a V8 CPU profile of every orchestrator and workers process into this folder. */
     profile: { type: 'string' },
+    /** Extra Node or V8 flags for every orchestrator and workers process (space-separated), to measure a flag. */
+    'node-args': { type: 'string', default: '' },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -45,7 +47,10 @@ log(`starting ${values.orchestrators} orchestrator(s) and ${values['worker-proce
 const system = await System.create({
   catalogue,
   env: { LOG_LEVEL: 'warn', STEP_TIMEOUT_MS: '30000', ...operatorEnv },
-  nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
+  nodeArgs: [
+    ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
+    ...values['node-args'].split(' ').filter(Boolean),
+  ],
 });
 const apis: Awaited<ReturnType<typeof system.startOrchestrator>>[] = [];
 const workerProcesses: typeof apis = [];
