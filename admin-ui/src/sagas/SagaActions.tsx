@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { compensateSaga, retrySagaStep } from '../api/sagas.js';
+import { stepsInFlight } from './in-flight.js';
 import type { SagaSummary } from '../api/types.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 
@@ -12,7 +13,7 @@ export function canAct(saga: Pick<SagaSummary, 'status'>): boolean {
   return saga.status === 'running' || saga.status === 'compensating' || saga.status === 'failed';
 }
 
-export function SagaActions({ saga }: { saga: SagaSummary }) {
+export function SagaActions({ saga }: { saga: SagaSummary & { state?: unknown } }) {
   const [open, setOpen] = useState<Action | null>(null);
   const client = useQueryClient();
   const action = useMutation({
@@ -27,6 +28,7 @@ export function SagaActions({ saga }: { saga: SagaSummary }) {
     action.reset();
   };
   const disabled = !canAct(saga);
+  const inFlight = stepsInFlight(saga);
   return (
     <div className="button-row">
       <button type="button" className="btn" disabled={disabled} onClick={() => setOpen('retry')}>
@@ -50,8 +52,17 @@ export function SagaActions({ saga }: { saga: SagaSummary }) {
           onConfirm={() => action.mutate('retry')}
         >
           <p>
-            The command of step <code>{saga.currentStep ?? '?'}</code> is sent again with the same message id;
-            workers that already handled it answer from their inbox without doing it twice.
+            {inFlight.length > 1 ? 'The commands of steps ' : 'The command of step '}
+            {inFlight.length > 0
+              ? inFlight.map((step, i) => (
+                  <span key={step}>
+                    {i > 0 ? ' and ' : ''}
+                    <code>{step}</code>
+                  </span>
+                ))
+              : '?'}{' '}
+            {inFlight.length > 1 ? 'are' : 'is'} sent again with the same message id; workers that already
+            handled it answer from their inbox without doing it twice.
           </p>
         </ConfirmDialog>
       ) : null}

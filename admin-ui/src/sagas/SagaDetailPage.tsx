@@ -13,6 +13,7 @@ import { KeyValues, Section } from '../ui/Section.js';
 import { QueryView } from '../ui/states.js';
 import { useSagaDefinitions } from './definitions.js';
 import { canAct, SagaActions } from './SagaActions.js';
+import { stepsInFlight } from './in-flight.js';
 import { Timeline } from './Timeline.js';
 import { usePollInterval } from '../live/LiveUpdates.js';
 
@@ -51,6 +52,7 @@ function TraceLink({ trace }: { trace: SagaView['trace'] }) {
 function SagaOverview({ view: { saga, trace, timeline, deadLetters } }: { view: SagaView }) {
   const completed = new Set(((saga.state as { completed?: string[] } | null)?.completed ?? []).map(String));
   const steps = useSagaDefinitions().find((d) => d.name === saga.type)?.steps ?? [];
+  const inFlight = stepsInFlight(saga);
   return (
     <>
       <PageHeader
@@ -77,7 +79,7 @@ function SagaOverview({ view: { saga, trace, timeline, deadLetters } }: { view: 
         {steps.map((step) => {
           const state = completed.has(step.name)
             ? 'done'
-            : saga.currentStep === step.name
+            : inFlight.includes(step.name)
               ? 'current'
               : 'pending';
           return (
@@ -106,7 +108,7 @@ function SagaOverview({ view: { saga, trace, timeline, deadLetters } }: { view: 
               [
                 'Current step',
                 <span key="c" className="mono">
-                  {saga.currentStep ?? '—'}
+                  {inFlight.length > 0 ? inFlight.join(' and ') : '—'}
                 </span>,
               ],
               [
