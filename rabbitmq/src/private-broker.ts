@@ -130,6 +130,9 @@ export class PrivateBroker {
       // Erlang writes crash dumps (MnesiaCore.*) to its working directory: keep them in the temp dir.
       cwd: this.dir,
       stdio: ['ignore', out, out],
+      // `rabbitmq-server` is a script that runs the Erlang VM as its child: in a process group of
+      // their own, a kill reaches the VM too (see `killGroup`), not only the script.
+      detached: true,
     });
     try {
       await this.ctl('wait', '--timeout', '90', join(this.dir, 'pid'));
@@ -188,7 +191,7 @@ export class PrivateBroker {
   /** Kills the node at once (SIGKILL), as a machine that loses power would. */
   killNow(): void {
     const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child && child.exitCode === null && child.signalCode === null) killGroup(child);
   }
 
   /** Shuts the node down and waits until it has gone. */
@@ -199,7 +202,7 @@ export class PrivateBroker {
     try {
       await this.ctl('shutdown');
     } catch {
-      child.kill('SIGKILL');
+      killGroup(child);
     }
     await exited;
   }
@@ -217,13 +220,25 @@ export class PrivateBroker {
     const child = this.child;
     if (kill && child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
+      killGroup(child);
       await exited;
     }
     await this.shutdown().catch(() => this.killNow());
     running.delete(this);
     await rm(this.dir, { recursive: true, force: true });
     if (this.ownsHome) await rm(this.home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * SIGKILLs the node's process group: the `rabbitmq-server` script and the Erlang VM it started
+ * (killing the script alone leaves the VM running, holding its ports, with its files deleted).
+ */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already, or the node was started without one
   }
 }
 
