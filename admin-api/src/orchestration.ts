@@ -28,9 +28,13 @@ export interface SagaStateView {
   readonly alongside?: readonly AwaitedCommandView[];
 }
 
-/** Whether the saga still waits for the reply to the command `messageId` (awaited, or in flight alongside). */
+/**
+ * Whether the saga still waits for the reply to the command `messageId` (awaited, or in flight
+ * alongside); an ended saga waits for nothing, whatever its state still names.
+ */
 export function waitsFor(state: SagaStateView | undefined, messageId: string): boolean {
-  return [state?.awaiting, ...(state?.alongside ?? [])].some((c) => c?.messageId === messageId);
+  if (!state || terminalStatuses.includes(state.status)) return false;
+  return [state.awaiting, ...(state.alongside ?? [])].some((c) => c?.messageId === messageId);
 }
 
 /** Runs in the transaction of an operator action, with the saga's state after and before it (the audit row). */

@@ -42,10 +42,18 @@ export function freeLoopbackPort(): Promise<number> {
 
 let sequence = 0;
 const running = new Set<PrivateBroker>();
-// A test runner that dies must not leave nodes behind: kill what is still running on exit.
+// A test runner that dies must not leave nodes behind: kill what is still running on exit. The
+// nodes run in process groups of their own, so an interrupt (Ctrl-C) does not reach them either:
+// kill them then too, and end as the signal would have.
 process.once('exit', () => {
   for (const broker of running) broker.killNow();
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const broker of running) broker.killNow();
+    process.kill(process.pid, signal);
+  });
+}
 
 export interface PrivateBrokerOptions {
   /** Shared by every node of one cluster (they must agree); a new temp dir when absent. */
@@ -190,8 +198,8 @@ export class PrivateBroker {
 
   /** Kills the node at once (SIGKILL), as a machine that loses power would. */
   killNow(): void {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) killGroup(child);
+    // The group, even when the script has exited already: the VM may outlive it.
+    if (this.child) killGroup(this.child);
   }
 
   /** Shuts the node down and waits until it has gone. */

@@ -116,6 +116,8 @@ export interface DueSaga {
   readonly commandType: string | null;
   /** When that command was last sent (epoch ms), if known. */
   readonly sentAt: number | null;
+  /** The other commands of the stage in flight with it (their steps and types), if any. */
+  readonly alongside?: readonly { readonly step: string; readonly type: string }[] | null;
 }
 
 /** Writes what must commit with a transition (an operator action's audit row) inside its transaction. */
@@ -401,7 +403,12 @@ export class SagaEngine {
       sagas.map((s) => ({
         id: s.id,
         version: s.version,
-        ms: s.step ? registry.timeoutOf(s.sagaType, s.step, stepTimeoutMs) : stepTimeoutMs,
+        // A stage is held by its longest step timeout, as its deadline is set (see `deadline`).
+        ms: Math.max(
+          ...[s.step, ...(s.alongside ?? []).map((c) => c.step)].map((step) =>
+            step ? registry.timeoutOf(s.sagaType, step, stepTimeoutMs) : stepTimeoutMs,
+          ),
+        ),
       })),
     );
     // Rows are locked in id order and busy ones skipped (a reply batch that holds one is moving

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerAwaited, sagaState, startCheckout } from '../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
+import { inFlight } from './transition.js';
 
 const STEP_TIMEOUT_MS = 500;
 const MAX_SENDS = 3;
@@ -167,6 +168,19 @@ describe('timeout scanner holding deadlines (real PostgreSQL and RabbitMQ, no wo
     );
     expect(new Set(orders.map((m) => m.properties.messageId as string)).size).toBe(1);
     expect(orders.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('holds a stage while any of its commands waits in its queue (the order taken, the stock hold still queued)', async () => {
+    const current = await start();
+    const { db } = current.database;
+    const { order } = current.broker.topology.queues.commands;
+    const sagaId = await startCheckout(current.orchestrator.app, `cust-${randomUUID()}`);
+    const admin = await current.broker.admin();
+    // The order worker took its command and died with it; the inventory's command is still queued.
+    expect(await eventually(async () => (await drainQueue(admin, order)).length === 1, 5_000)).toBe(true);
+    await sleep(3 * STEP_TIMEOUT_MS);
+    expect(await resentEvents(current, sagaId)).toBe(0);
+    expect(inFlight(await sagaState(db, sagaId)).map((c) => c.sends)).toEqual([1, 1]);
   });
 
   it('resends at the deadline when the command waits nowhere (taken from its queue, never answered)', async () => {

@@ -72,6 +72,7 @@ export class TimeoutScanner {
         step: sagaInstances.currentStep,
         commandType: sql<string | null>`${sagaInstances.state} -> 'awaiting' ->> 'type'`,
         sentAt: sql<number | null>`(${sagaInstances.state} -> 'awaiting' ->> 'sentAt')::float8`,
+        alongside: sql<{ step: string; type: string }[] | null>`${sagaInstances.state} -> 'alongside'`,
       })
       .from(sagaInstances)
       // Through the status index: deadline_at changes at every step and is not indexed (HOT updates).
@@ -111,8 +112,10 @@ export class TimeoutScanner {
     for (const saga of due) {
       const { commandType, sentAt } = saga;
       if (!commandType || sentAt === null || now - sentAt >= holdMaxMs) continue;
-      if (!depths.has(commandType)) depths.set(commandType, await queuedAhead(commandType));
-      if ((depths.get(commandType) ?? 0) > 0) candidates.push(saga);
+      // A stage's commands go to several queues: any of them still queued holds the deadline.
+      const types = [commandType, ...(saga.alongside ?? []).map((c) => c.type)];
+      for (const type of types) if (!depths.has(type)) depths.set(type, await queuedAhead(type));
+      if (types.some((type) => (depths.get(type) ?? 0) > 0)) candidates.push(saga);
     }
     if (candidates.length === 0) return new Set();
     const held = await this.options.engine.holdDeadlines(candidates);

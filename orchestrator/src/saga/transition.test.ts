@@ -602,3 +602,37 @@ describe('a stage after an irreversible step', () => {
     expect(done.commands.map((c) => c.type)).toEqual(['inventory.release']);
   });
 });
+
+describe('a refusal in a stage whose other step rejects', () => {
+  // b's refusal alone would end the saga `rejected`; a's (which comes first here) compensates.
+  const saga = defineSaga({
+    name: 'rejecting',
+    data: z.object({ orderId: z.string() }),
+    keys: {},
+    steps: (step) => [
+      step({ name: 'a', command: 'order.confirm', build: (d) => ({ orderId: d.orderId }) }),
+      step({
+        name: 'b',
+        command: 'shipping.cancel',
+        build: (d) => ({ orderId: d.orderId }),
+        withPrevious: true,
+        refusalRejects: true,
+      }),
+    ],
+  });
+  const answer = (state: SagaState, step: string) => {
+    const command = inFlight(state).find((c) => c.step === step)!;
+    return replyTo({ ...state, awaiting: command }, 'failed');
+  };
+
+  it.each([
+    ['a', 'b', SagaStatus.compensated],
+    ['b', 'a', SagaStatus.rejected],
+  ] as const)('ends as the first refusal (%s, then %s) decides: %s', (first, second, status) => {
+    const newId = ids();
+    const start = startSaga(saga, { orderId: 'o-1' }, newId);
+    const one = applyReply(saga, start.state, answer(start.state, first), newId);
+    const two = applyReply(saga, one.state, answer(one.state, second), newId);
+    expect(two.state).toMatchObject({ status, failure: { step: first } });
+  });
+});

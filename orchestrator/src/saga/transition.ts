@@ -244,7 +244,8 @@ export function applyReply<D>(
     const events = [{ kind: EventKind.stepRefused, detail: refusal }];
     // The first refusal of a stage is the saga's failure; later ones are in the event log.
     const failure = state.failure ?? refusal;
-    const refusing = step.refusalRejects ? { ...state, rejecting: true as const } : state;
+    // Only the refusal that is the saga's failure decides whether it ends `rejected`.
+    const refusing = step.refusalRejects && !state.failure ? { ...state, rejecting: true as const } : state;
     if (others.length > 0) {
       return { state: withInFlight({ ...refusing, failure }, others), commands: [], events, changed: true };
     }
