@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type CheckoutData, checkoutSaga } from './checkout-saga.js';
-import { defineSaga } from './definition.js';
+import { defineSaga, type StepBuilder, type StepDefinition } from './definition.js';
 import { applyOperatorAction, applyReply, applyTimeout, inFlight, startSaga } from './transition.js';
 import {
   type OperatorDecision,
@@ -539,91 +539,84 @@ describe('defining a stage', () => {
   });
 });
 
+const OrderData = z.object({ orderId: z.string() });
+type OrderData = z.infer<typeof OrderData>;
+
+/** A test-only saga on one order, with `steps` (their commands from the contracts). */
+const orderSaga = (name: string, steps: (step: StepBuilder<OrderData>) => StepDefinition<OrderData>[]) =>
+  defineSaga({ name, data: OrderData, keys: {}, steps });
+
+/** Steps a (order.confirm) and b (shipping.cancel, with `b`'s flags), b sent together with a. */
+const stageAB = (step: StepBuilder<OrderData>, b: { refusalRejects?: boolean } = {}) => [
+  step({ name: 'a', command: 'order.confirm', build: (d) => ({ orderId: d.orderId }) }),
+  step({
+    name: 'b',
+    command: 'shipping.cancel',
+    build: (d) => ({ orderId: d.orderId }),
+    withPrevious: true,
+    ...b,
+  }),
+];
+
+/** The reply to the command in flight of step `step`. */
+function answerStep(state: SagaState, step: string, outcome: 'succeeded' | 'failed'): ReplyInput {
+  const command = inFlight(state).find((c) => c.step === step)!;
+  return replyTo({ ...state, awaiting: command }, outcome);
+}
+
 describe('a stage after an irreversible step', () => {
   // z cannot be undone; a and b run together after it; c comes last.
-  const saga = defineSaga({
-    name: 'staged',
-    data: z.object({ orderId: z.string() }),
-    keys: {},
-    steps: (step) => [
-      step({
-        name: 'z',
-        command: 'payment.refund',
-        build: (d) => ({ orderId: d.orderId, amountCents: 1, currency: 'EUR' }),
-        irreversible: true,
-      }),
-      step({ name: 'a', command: 'order.confirm', build: (d) => ({ orderId: d.orderId }) }),
-      step({
-        name: 'b',
-        command: 'shipping.cancel',
-        build: (d) => ({ orderId: d.orderId }),
-        withPrevious: true,
-      }),
-      step({ name: 'c', command: 'inventory.release', build: (d) => ({ orderId: d.orderId }) }),
-    ],
-  });
-  const answer = (state: SagaState, step: string, outcome: 'succeeded' | 'failed') => {
-    const command = inFlight(state).find((c) => c.step === step)!;
-    return replyTo({ ...state, awaiting: command }, outcome);
-  };
+  const saga = orderSaga('staged', (step) => [
+    step({
+      name: 'z',
+      command: 'payment.refund',
+      build: (d) => ({ orderId: d.orderId, amountCents: 1, currency: 'EUR' }),
+      irreversible: true,
+    }),
+    ...stageAB(step),
+    step({ name: 'c', command: 'inventory.release', build: (d) => ({ orderId: d.orderId }) }),
+  ]);
   const atStage = () => {
     const newId = ids();
     const start = startSaga(saga, { orderId: 'o-1' }, newId);
-    return { t: applyReply(saga, start.state, answer(start.state, 'z', 'succeeded'), newId), newId };
+    return { t: applyReply(saga, start.state, answerStep(start.state, 'z', 'succeeded'), newId), newId };
   };
 
   it('stops for an operator once the stage has answered; retry-step resends only the refused step, then moves on', () => {
     const { t, newId } = atStage();
     expect(t.commands.map((c) => c.type)).toEqual(['order.confirm', 'shipping.cancel']);
-    const refused = applyReply(saga, t.state, answer(t.state, 'a', 'failed'), newId);
+    const refused = applyReply(saga, t.state, answerStep(t.state, 'a', 'failed'), newId);
     expect(refused.state.status).toBe(SagaStatus.running);
-    const stopped = applyReply(saga, refused.state, answer(refused.state, 'b', 'succeeded'), newId);
+    const stopped = applyReply(saga, refused.state, answerStep(refused.state, 'b', 'succeeded'), newId);
     expect(stopped.state).toMatchObject({ status: SagaStatus.failed, awaiting: null, completed: ['z', 'b'] });
     expect(stopped.state.failure).toMatchObject({ code: 'past_irreversible_step', step: 'a' });
     expect(stopped.state).not.toHaveProperty('alongside');
     const retried = applied(applyOperatorAction(saga, stopped.state, 'retry-step', actor, newId));
     expect(retried.commands.map((c) => c.type)).toEqual(['order.confirm']);
-    const moved = applyReply(saga, retried.state, answer(retried.state, 'a', 'succeeded'), newId);
+    const moved = applyReply(saga, retried.state, answerStep(retried.state, 'a', 'succeeded'), newId);
     expect(moved.commands.map((c) => c.type)).toEqual(['inventory.release']);
     expect(moved.state.completed).toEqual(['z', 'a', 'b']);
   });
 
   it('resends both steps of the stage when both were refused, and waits for both again', () => {
     const { t, newId } = atStage();
-    const one = applyReply(saga, t.state, answer(t.state, 'b', 'failed'), newId);
-    const stopped = applyReply(saga, one.state, answer(one.state, 'a', 'failed'), newId);
+    const one = applyReply(saga, t.state, answerStep(t.state, 'b', 'failed'), newId);
+    const stopped = applyReply(saga, one.state, answerStep(one.state, 'a', 'failed'), newId);
     // The first refusal is the one the saga stopped on.
     expect(stopped.state.failure).toMatchObject({ code: 'past_irreversible_step', step: 'b' });
     const retried = applied(applyOperatorAction(saga, stopped.state, 'retry-step', actor, newId));
     expect(retried.commands.map((c) => c.type)).toEqual(['order.confirm', 'shipping.cancel']);
-    const half = applyReply(saga, retried.state, answer(retried.state, 'b', 'succeeded'), newId);
+    const half = applyReply(saga, retried.state, answerStep(retried.state, 'b', 'succeeded'), newId);
     expect(half.commands).toEqual([]);
-    const done = applyReply(saga, half.state, answer(half.state, 'a', 'succeeded'), newId);
+    const done = applyReply(saga, half.state, answerStep(half.state, 'a', 'succeeded'), newId);
     expect(done.commands.map((c) => c.type)).toEqual(['inventory.release']);
   });
 });
 
 describe('a refusal in a stage whose other step rejects', () => {
   // b's refusal alone would end the saga `rejected`; a's (which comes first here) compensates.
-  const saga = defineSaga({
-    name: 'rejecting',
-    data: z.object({ orderId: z.string() }),
-    keys: {},
-    steps: (step) => [
-      step({ name: 'a', command: 'order.confirm', build: (d) => ({ orderId: d.orderId }) }),
-      step({
-        name: 'b',
-        command: 'shipping.cancel',
-        build: (d) => ({ orderId: d.orderId }),
-        withPrevious: true,
-        refusalRejects: true,
-      }),
-    ],
-  });
-  const answer = (state: SagaState, step: string) => {
-    const command = inFlight(state).find((c) => c.step === step)!;
-    return replyTo({ ...state, awaiting: command }, 'failed');
-  };
+  const saga = orderSaga('rejecting', (step) => stageAB(step, { refusalRejects: true }));
+  const answer = (state: SagaState, step: string) => answerStep(state, step, 'failed');
 
   it.each([
     ['a', 'b', SagaStatus.compensated],
