@@ -235,7 +235,18 @@ describe('the admin console in a browser (real processes, broker and database)',
       .getByRole('dialog')
       .getByRole('button', { name: `Replay ${OUTAGE_CHARGES} dead letters` })
       .click();
-    await page.waitForURL(/\/replay-jobs\/[0-9a-f-]{36}$/);
+    // The job's page opens once the job is created; if it does not, say what the dialog shows.
+    await page
+      .waitForURL(/\/replay-jobs\/[0-9a-f-]{36}$/, { timeout: 45_000 })
+      .catch(async (error: unknown) => {
+        const dialog = await page
+          .getByRole('dialog')
+          .textContent({ timeout: 1_000 })
+          .catch(() => '(no dialog)');
+        throw new Error(`no replay job page after the confirm (at ${page.url()}); the dialog: ${dialog}`, {
+          cause: error,
+        });
+      });
     await page.getByRole('progressbar', { name: 'Replay progress' }).waitFor();
     await page.getByText(/^Finished /).waitFor({ timeout: 60_000 });
     expect(await page.getByText(/^Finished /).textContent()).toContain(
