@@ -74,10 +74,24 @@ describe('tracing across the real processes (OTLP to a receiver in the test)', (
           receiver.spans.some((t) => t.traceId === s.traceId && t.attributes['saga.id'] === sagaId),
       ),
     );
-    return eventually(() => {
-      const trace = receiver.trace(http.traceId);
-      return sagaConsumes(trace).length >= consumes ? { http, trace } : undefined;
-    });
+    // The processes export their spans in batches of their own: wait until the trace is whole
+    // (every consume span's chain reaches the HTTP span, every reply has its transition span),
+    // or ten seconds, then let the assertions say what is missing.
+    const whole = (trace: ReceivedSpan[]) => {
+      const found = sagaConsumes(trace);
+      const replies = found.filter((s) => s.service === 'test-orchestrator').length;
+      return (
+        found.length >= consumes &&
+        found.every((span) => ancestry(trace, span)[0]?.spanId === http.spanId) &&
+        trace.filter((s) => s.name === 'saga reply').length >= replies
+      );
+    };
+    let trace = receiver.trace(http.traceId);
+    for (const deadline = Date.now() + 10_000; !whole(trace) && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      trace = receiver.trace(http.traceId);
+    }
+    return { http, trace };
   };
 
   it('holds one checkout in one trace: the HTTP span, then a consume span for every command and reply, in order, across both processes', async () => {
