@@ -19,6 +19,7 @@ interface OtlpValue {
   intValue?: string | number;
   boolValue?: boolean;
   doubleValue?: number;
+  arrayValue?: { values?: OtlpValue[] };
 }
 interface OtlpSpan {
   traceId: string;
@@ -29,7 +30,10 @@ interface OtlpSpan {
   startTimeUnixNano: string | number;
   attributes?: { key: string; value: OtlpValue }[];
 }
-const valueOf = (v: OtlpValue) => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+const valueOf = (v: OtlpValue): unknown =>
+  v.arrayValue
+    ? (v.arrayValue.values ?? []).map(valueOf)
+    : (v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue);
 const attributesOf = (list: { key: string; value: OtlpValue }[] = []) =>
   Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 

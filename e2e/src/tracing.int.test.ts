@@ -128,6 +128,10 @@ describe('tracing across the real processes (OTLP to a receiver in the test)', (
     expect(sentByReplies.sort((a, b) => a - b)).toEqual([0, 0, 1, 2, 3]);
     const names = trace.map((s) => s.name);
     expect(names.filter((n) => n === 'saga start')).toHaveLength(1);
+    expect(trace.find((s) => s.name === 'saga start')?.attributes).toMatchObject({
+      'saga.step': 'createOrder',
+      'saga.steps_in_flight': ['createOrder', 'reserveStock'],
+    });
     expect(names.filter((n) => n === 'saga reply')).toHaveLength(5);
     expect(names.filter((n) => n.startsWith('effect '))).toHaveLength(5);
     const last = trace.filter((s) => s.name === 'saga reply').at(-1)!;

@@ -45,6 +45,16 @@ export async function runOperatorAction(
         step: awaiting?.step ?? null,
         command: awaiting?.type ?? null,
         messageId: awaiting?.messageId ?? null,
+        // The other commands of a stage the action resent or abandoned with the first.
+        ...(after.alongside?.length
+          ? {
+              alongside: after.alongside.map((c) => ({
+                step: c.step,
+                command: c.type,
+                messageId: c.messageId,
+              })),
+            }
+          : {}),
       },
     );
   });

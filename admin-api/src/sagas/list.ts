@@ -41,6 +41,11 @@ export function searchCondition(q: string, keyNames: readonly string[]): SQL | u
   return or(eq(s.id, q), ...byKey);
 }
 
+/** Sagas waiting on `step`: the first command in flight, or another command of the same stage. */
+function stepCondition(step: string): SQL | undefined {
+  return or(eq(s.currentStep, step), sql`${s.state} -> 'alongside' @> ${JSON.stringify([{ step }])}::jsonb`);
+}
+
 function conditions(
   query: SagaListQuery,
   after: [string, string] | undefined,
@@ -49,7 +54,7 @@ function conditions(
   return and(
     query.type ? eq(s.sagaType, query.type) : undefined,
     query.status ? eq(s.status, query.status) : undefined,
-    query.step ? eq(s.currentStep, query.step) : undefined,
+    query.step ? stepCondition(query.step) : undefined,
     query.stuck === undefined ? undefined : query.stuck === 'true' ? stuckCondition : not(stuckCondition),
     query.olderThanSeconds === undefined
       ? undefined

@@ -23,7 +23,10 @@ export const sagaListQuerySchema = (catalog: SagaCatalog) =>
     step: z
       .enum(stepNames(catalog) as [string, ...string[]])
       .optional()
-      .openapi({ description: 'The step the saga awaits (a step of any registered saga)' }),
+      .openapi({
+        description:
+          'A step the saga awaits a reply of (a step of any registered saga; every step of a stage in flight counts)',
+      }),
     stuck: z
       .enum(['true', 'false'])
       .optional()

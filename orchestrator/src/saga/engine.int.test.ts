@@ -330,6 +330,19 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     ]);
   });
 
+  it("keeps a stage's deadline when one of its commands is answered: the other's time runs from its own send", async () => {
+    const sagaId = await startSaga();
+    const before = await saga(sagaId);
+    expect(before.state.alongside?.map((c) => c.step)).toEqual(['reserveStock']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await first.handleReplies([{ sagaId, ref: 0, reply: orderCreated(before.state.awaiting!.messageId) }]);
+    const after = await saga(sagaId);
+    expect(after.state.awaiting?.step).toBe('reserveStock');
+    expect(after.version).toBe(before.version + 1);
+    // Both commands were sent at the start with the same timeout: the answer 300 ms later moves nothing.
+    expect(after.deadlineAt!.getTime()).toBe(before.deadlineAt!.getTime());
+  });
+
   it('decides a reply to a saga it moved last from the state it kept, and keeps what it wrote', async () => {
     const sagaId = await startSaga();
     const create = (await saga(sagaId)).state.awaiting!;

@@ -398,15 +398,14 @@ export class SagaEngine {
    */
   async holdDeadlines(sagas: readonly DueSaga[]): Promise<string[]> {
     if (sagas.length === 0) return [];
-    const { registry, stepTimeoutMs } = this.options;
     const input = JSON.stringify(
       sagas.map((s) => ({
         id: s.id,
         version: s.version,
-        // A stage is held by its longest step timeout, as its deadline is set (see `deadline`).
+        // A stage is held by its longest step timeout (all its commands are queued or resent together).
         ms: Math.max(
           ...[s.step, ...(s.alongside ?? []).map((c) => c.step)].map((step) =>
-            step ? registry.timeoutOf(s.sagaType, step, stepTimeoutMs) : stepTimeoutMs,
+            this.timeoutMs(s.sagaType, step),
           ),
         ),
       })),
@@ -641,14 +640,20 @@ export class SagaEngine {
   }
 
   /**
-   * When the commands in flight are due their replies: the step's own deadline, or the engine's;
-   * for a stage, the longest of its steps' (a resend goes to all of them).
+   * When the commands in flight are due their replies: each command's deadline is its step's
+   * timeout (or the engine's) from when it was last sent, and a stage is due at the latest of
+   * them (a resend goes to all). A reply to one command of a stage does not extend the others'.
    */
   private deadline(sagaType: string, transition: Transition): Date | null {
     const flights = inFlight(transition.state);
     if (flights.length === 0) return null;
+    const now = Date.now();
+    return new Date(Math.max(...flights.map((c) => (c.sentAt ?? now) + this.timeoutMs(sagaType, c.step))));
+  }
+
+  /** The timeout of `step` of saga `sagaType`: its own, or the engine's. */
+  private timeoutMs(sagaType: string, step: string | null): number {
     const { registry, stepTimeoutMs } = this.options;
-    const ms = Math.max(...flights.map((c) => registry.timeoutOf(sagaType, c.step, stepTimeoutMs)));
-    return new Date(Date.now() + ms);
+    return step ? registry.timeoutOf(sagaType, step, stepTimeoutMs) : stepTimeoutMs;
   }
 }

@@ -1,6 +1,7 @@
 // Spans of the saga engine: one per transition (start, reply, timeout, operator action), in the saga's trace.
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { contextOf, injectInto, tracer } from '@sagaport/runtime';
+import { inFlight } from './transition.js';
 import type { SagaState, Transition } from './types.js';
 
 /** What caused a transition. */
@@ -10,11 +11,12 @@ export type TransitionKind = 'start' | 'reply' | 'timeout' | 'operator';
 export type TraceCarrier = Record<string, unknown>;
 
 /**
- * Records a transition as a span named `saga <kind>` with `saga.id`, `saga.step` and
- * `saga.status`, child of `parent` (the reply's consume span, the saga's own context for a
- * timeout or an operator action) or of the active context (the checkout request), and returns
- * its context for the commands the transition sends. An operator action also links the
- * operator's request. Call only when tracing is enabled.
+ * Records a transition as a span named `saga <kind>` with `saga.id`, `saga.step` (and
+ * `saga.steps_in_flight` for a stage of several commands) and `saga.status`, child of `parent`
+ * (the reply's consume span, the saga's own context for a timeout or an operator action) or of
+ * the active context (the checkout request), and returns its context for the commands the
+ * transition sends. An operator action also links the operator's request. Call only when
+ * tracing is enabled.
  */
 export function traceTransition(
   kind: TransitionKind,
@@ -24,6 +26,8 @@ export function traceTransition(
   after: Transition,
 ): TraceCarrier {
   const step = after.state.awaiting?.step ?? before?.awaiting?.step;
+  // A stage has several commands in flight: all their steps, the first being `saga.step`.
+  const stage = after.state.awaiting ? inFlight(after.state) : before ? inFlight(before) : [];
   const request = trace.getSpanContext(context.active());
   const span = tracer().startSpan(
     `saga ${kind}`,
@@ -33,6 +37,7 @@ export function traceTransition(
         'saga.id': sagaId,
         'saga.status': after.state.status,
         ...(step ? { 'saga.step': step } : {}),
+        ...(stage.length > 1 ? { 'saga.steps_in_flight': stage.map((c) => c.step) } : {}),
         ...(after.state.awaiting ? { 'saga.phase': after.state.awaiting.phase } : {}),
         'saga.changed': after.changed,
         'messaging.message.conversation_id': sagaId,

@@ -72,6 +72,10 @@ describe('operator actions on a saga (real PostgreSQL and RabbitMQ, no workers)'
         toStatus: 'running',
         command: 'order.create',
         messageId: before.awaiting!.messageId,
+        // The stock hold was in flight in the same stage, and was resent with the order.
+        alongside: [
+          { step: 'reserveStock', command: 'inventory.reserve', messageId: before.alongside![0]!.messageId },
+        ],
       },
     });
   });
