@@ -2832,7 +2832,7 @@ export interface operations {
         /** @description The saga definition (saga type) */
         type?: components['schemas']['SagaType'];
         status?: components['schemas']['SagaStatus'];
-        /** @description The step the saga awaits (a step of any registered saga) */
+        /** @description A step the saga awaits a reply of (a step of any registered saga; every step of a stage in flight counts) */
         step?:
           | 'createOrder'
           | 'reserveStock'
