@@ -1,4 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
 import { sharedTestConfig } from '../vitest.shared.js';
 
-export default defineConfig(sharedTestConfig);
+// Private RabbitMQ nodes of a test run that died are killed before this one starts.
+export default defineConfig(
+  mergeConfig(sharedTestConfig, { test: { globalSetup: ['./src/test-support/sweep-brokers.ts'] } }),
+);

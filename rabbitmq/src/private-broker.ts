@@ -2,7 +2,7 @@
 // test can restart it, raise its alarms or stop it without touching the broker everyone shares.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,8 @@ export class PrivateBroker {
       ].join('\n'),
     );
     await writeFile(join(dir, 'rabbitmq-env.conf'), '');
+    // Who started the node: a later run sweeps the nodes of a runner that died without stopping them.
+    await writeFile(join(dir, OWNER_FILE), String(process.pid));
     await broker.launch(bin);
     running.add(broker);
     return broker;
@@ -248,6 +250,64 @@ function killGroup(child: ChildProcess): void {
   } catch {
     child.kill('SIGKILL'); // the group is gone already, or the node was started without one
   }
+}
+
+const OWNER_FILE = 'owner.pid';
+
+/**
+ * Kills the private nodes whose test runner is gone and removes their files; returns how many.
+ * Every node writes the pid of the process that started it into its directory. A runner killed
+ * outright (SIGKILL, an out-of-memory kill, a worker thread that never saw a signal) cannot stop
+ * its nodes, which run in process groups of their own and would hold their ports and CPU for the
+ * rest of the machine's life: the next test run sweeps them (a global setup). A node's processes
+ * are found by the data directory in their environment (`RABBITMQ_MNESIA_BASE`), so nothing else
+ * is touched, the shared `epmd` included. Linux only (it reads /proc); elsewhere it does nothing.
+ */
+export async function sweepOrphanedBrokers(parent: string = tmpdir()): Promise<number> {
+  if (!existsSync('/proc/self/environ')) return 0;
+  let swept = 0;
+  for (const name of await readdir(parent)) {
+    if (!name.startsWith('sagaport-broker-') || name.startsWith('sagaport-broker-home-')) continue;
+    const dir = join(parent, name);
+    const owner = Number(await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => ''));
+    if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    for (const pid of await processesWithEnv(`RABBITMQ_MNESIA_BASE=${join(dir, 'mnesia')}`)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    swept += 1;
+  }
+  return swept;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pids of the processes (other than `epmd`) whose environment holds exactly `entry`. */
+async function processesWithEnv(entry: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const environ = await readFile(`/proc/${name}/environ`, 'latin1');
+      if (!environ.split('\0').includes(entry)) continue;
+      if ((await readFile(`/proc/${name}/comm`, 'utf8')).trim() === 'epmd') continue;
+      found.push(Number(name));
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
 
 /** A HOME with an Erlang cookie of its own, for the nodes of one test and their CLI. */

@@ -14,7 +14,13 @@ import {
 } from './topology.js';
 
 export const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-export { createBrokerHome, freeLoopbackPort, PrivateBroker, PrivateCluster } from './private-broker.js';
+export {
+  createBrokerHome,
+  freeLoopbackPort,
+  PrivateBroker,
+  PrivateCluster,
+  sweepOrphanedBrokers,
+} from './private-broker.js';
 export type { PrivateBrokerOptions } from './private-broker.js';
 
 /** Connects with plain amqplib, retrying until the broker is ready (up to `timeoutMs`). */
