@@ -172,6 +172,56 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     }
   });
 
+  it("keeps each state change's state and each command's payload in the event log, though a batch sends them once", async () => {
+    const starts = Array.from({ length: 3 }, () => ({
+      idempotencyKey: randomUUID(),
+      requestHash: 'test',
+      sagaId: randomUUID(),
+      data: checkout(),
+    }));
+    // Together: one statement for the three starts, then one batch of the three orders' replies.
+    await Promise.all(starts.map((start) => first.start('checkout', start)));
+    const awaited = await Promise.all(starts.map(async (s) => (await saga(s.sagaId)).state.awaiting!));
+    await first.handleReplies(
+      starts.map((s, ref) => ({ sagaId: s.sagaId, ref, reply: orderCreated(awaited[ref]!.messageId) })),
+    );
+    // Then the holds' replies in one batch: each sends the charge.
+    const holds = await Promise.all(starts.map(async (s) => (await saga(s.sagaId)).state.awaiting!));
+    const held = { reservationId: randomUUID(), expiresAt: new Date().toISOString() };
+    await first.handleReplies(
+      starts.map((s, ref) => ({
+        sagaId: s.sagaId,
+        ref,
+        reply: {
+          type: 'inventory.reserve.reply',
+          messageId: randomUUID(),
+          causationId: holds[ref]!.messageId,
+          body: { outcome: 'succeeded' as const, result: held },
+        },
+      })),
+    );
+    for (const { sagaId } of starts) {
+      const row = await saga(sagaId);
+      const log = await events(sagaId);
+      // The last row of each state change carries the state it wrote: the latest is the row's.
+      const states = log.filter((e) => e.state !== null);
+      expect(states.map((e) => e.version)).toEqual([1, 2, 3]);
+      expect(states.at(-1)!.state).toEqual(row.state);
+      expect(states[0]!.state).toMatchObject({
+        awaiting: { step: 'createOrder' },
+        alongside: [{ step: 'reserveStock' }],
+      });
+      // Every command sent carries its payload, as its outbox row does.
+      const outboxRows = await database.db.select().from(outbox).where(eq(outbox.correlationId, sagaId));
+      const sent = log.filter((e) => e.kind === 'command.sent');
+      expect(sent.map((e) => e.messageType)).toEqual(['order.create', 'inventory.reserve', 'payment.charge']);
+      for (const event of sent) {
+        expect(event.detail).not.toBeNull();
+        expect(event.detail).toEqual(outboxRows.find((o) => o.messageId === event.messageId)!.payload);
+      }
+    }
+  });
+
   it('handles one reply delivered to two orchestrators at once exactly once: the loser re-reads and ignores it', async () => {
     const sagaId = await startSaga();
     const create = (await saga(sagaId)).state.awaiting!;
