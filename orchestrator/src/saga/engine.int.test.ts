@@ -172,7 +172,7 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     }
   });
 
-  it("keeps each state change's state and each command's payload in the event log, though a batch sends them once", async () => {
+  it("keeps each state change's state and each command's payload in the event log, in the events' order", async () => {
     const starts = Array.from({ length: 3 }, () => ({
       idempotencyKey: randomUUID(),
       requestHash: 'test',

@@ -9,7 +9,7 @@ import {
   type OutboxMessage,
 } from '@sagaport/db';
 import type postgres from 'postgres';
-import { EventKind, type SagaState } from './types.js';
+import type { SagaState } from './types.js';
 
 /** Channel of the NOTIFY sent when a saga ends; the payload is `<saga id>:<status>`. */
 export const SAGA_ENDED_CHANNEL = 'sagaport_saga_ended';
@@ -134,65 +134,24 @@ export async function loadSagas(sql: Sql, ids: readonly string[]): Promise<Map<s
 const INSERT_EVENTS = `insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
   select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at`;
 
-/**
- * The same insert, taking the copies {@link eventsJson} left out (see its `shared`) from the
- * statement's other rows: a state from `s` (joined on the saga id, with a `state` column) and a
- * command's payload from `b` (the outbox rows the statement inserted, by message id). End it with
- * `order by e.n`: the joins may reorder the rows, and the log's ids must follow the events' order.
- */
-const INSERT_EVENTS_SHARING = `insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
-  select e.saga_id, e.version, e.kind, e.message_type, e.message_id,
-    case when e.payload_in_outbox then b.payload else e.detail end,
-    case when e.state_in_saga then s.state else e.state end, e.deadline_at`;
-
 /** The record type of {@link eventsJson}'s rows, as `jsonb_to_recordset(...) as <this>`. */
 const EVENT_RECORD = `e(saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
-  state jsonb, deadline_at timestamptz, state_in_saga boolean, payload_in_outbox boolean, n int)`;
+  state jsonb, deadline_at timestamptz)`;
 
-/** Copies an event row may leave out because the same statement writes them elsewhere. */
-export interface SharedCopies {
-  /** The states written to the sagas' rows, by saga id. */
-  readonly states: ReadonlyMap<string, SagaState>;
-  /** The payloads written to outbox rows, by message id. */
-  readonly payloads: ReadonlyMap<string, unknown>;
-}
-
-/**
- * The JSON text of event rows, for `jsonb_to_recordset`. With `shared`, a row whose state or
- * payload is the very object written to its saga's row or to its command's outbox row leaves it
- * out and is flagged to take it from there (see {@link INSERT_EVENTS_SHARING}): a state and a
- * payload then travel to PostgreSQL, and are parsed there, once instead of twice.
- */
-export function eventsJson(rows: readonly SagaEventRow[], shared?: SharedCopies): string {
+/** The JSON text of event rows, for `jsonb_to_recordset`. */
+export function eventsJson(rows: readonly SagaEventRow[]): string {
   return JSON.stringify(
-    rows.map((e, n) => {
-      const stateInSaga = e.state !== undefined && shared?.states.get(e.sagaId) === e.state;
-      const payloadInOutbox =
-        e.kind === EventKind.commandSent &&
-        e.messageId !== null &&
-        e.detail !== undefined &&
-        e.detail !== null &&
-        shared?.payloads.get(e.messageId) === e.detail;
-      return {
-        saga_id: e.sagaId,
-        version: e.version,
-        kind: e.kind,
-        message_type: e.messageType,
-        message_id: e.messageId,
-        detail: payloadInOutbox ? null : (e.detail ?? null),
-        state: stateInSaga ? null : (e.state ?? null),
-        deadline_at: e.deadlineAt?.toISOString() ?? null,
-        state_in_saga: stateInSaga,
-        payload_in_outbox: payloadInOutbox,
-        n,
-      };
-    }),
+    rows.map((e) => ({
+      saga_id: e.sagaId,
+      version: e.version,
+      kind: e.kind,
+      message_type: e.messageType,
+      message_id: e.messageId,
+      detail: e.detail ?? null,
+      state: e.state ?? null,
+      deadline_at: e.deadlineAt?.toISOString() ?? null,
+    })),
   );
-}
-
-/** What a batch's outbox rows carry, by message id (see {@link SharedCopies}). */
-function payloadsOf(outbox: readonly OutboxRow[]): Map<string, unknown> {
-  return new Map(outbox.map((o) => [o.messageId, o.payload]));
 }
 
 /**
@@ -223,10 +182,6 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
     })),
   );
   const checkJson = JSON.stringify(checks.map((c) => ({ id: c.id, expected: c.expectedVersion })));
-  const shared: SharedCopies = {
-    states: new Map(updates.map((u) => [u.id, u.state])),
-    payloads: payloadsOf(outbox),
-  };
   const ids = [...updates.map((u) => u.id), ...checks.map((c) => c.id)];
   // The ids as an array too: with it the planner reads saga.instances by its primary key
   // instead of guessing the JSON's row count.
@@ -240,25 +195,22 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
         id uuid, expected int, status text, current_step text, state jsonb, outcome text,
         failure_reason jsonb, deadline_at timestamptz, ended boolean)
       where s.id = r.id and s.version = r.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
-      returning s.id, r.ended, r.status, s.created_at, s.updated_at, s.state
+      returning s.id, r.ended, r.status, s.created_at, s.updated_at
     ), checked as (
       select s.id from saga.instances s
       join jsonb_to_recordset(${checkJson}::jsonb) as c(id uuid, expected int) on c.id = s.id
       where s.version = c.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
     ), written as (
       select id from updated union all select id from checked
+    ), logged as (
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
+      where e.saga_id in (select id from written)
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
       from jsonb_to_recordset(${outboxRowsJson(outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where o.correlation_id in (select id from written)
       returning ${sql.unsafe(OUTBOX_RETURNING)}
-    ), logged as (
-      ${sql.unsafe(INSERT_EVENTS_SHARING)}
-      from jsonb_to_recordset(${eventsJson(events, shared)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      left join updated s on e.state_in_saga and s.id = e.saga_id
-      left join box b on e.payload_in_outbox and b."messageId" = e.message_id
-      where e.saga_id in (select id from written)
-      order by e.n
     ), confirmed as (
       delete from outbox where id = any(${sql.array([...confirmedOutbox], 20)}::bigint[])
     )
@@ -340,24 +292,15 @@ export async function insertSagaStarts(
         (id, saga_type, status, current_step, state, version, deadline_at, business_keys)
       select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.business_keys
       from input i join request r on r.saga_id = i.saga_id
+    ), events as (
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
+      where e.saga_id in (select saga_id from request)
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
       from jsonb_to_recordset(${outboxRowsJson(starts.flatMap((s) => s.outbox))}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where o.correlation_id in (select saga_id from request)
       returning ${sql.unsafe(OUTBOX_RETURNING)}
-    ), events as (
-      ${sql.unsafe(INSERT_EVENTS_SHARING)}
-      from jsonb_to_recordset(${eventsJson(
-        starts.flatMap((s) => s.events),
-        {
-          states: new Map(starts.map((s) => [s.sagaId, s.state])),
-          payloads: payloadsOf(starts.flatMap((s) => s.outbox)),
-        },
-      )}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      left join (select saga_id as id, state from input) s on e.state_in_saga and s.id = e.saga_id
-      left join box b on e.payload_in_outbox and b."messageId" = e.message_id
-      where e.saga_id in (select saga_id from request)
-      order by e.n
     )
     select coalesce((select json_agg(saga_id) from request), '[]'::json) as started,
       coalesce((select json_agg(box) from box), '[]'::json) as rows`;
