@@ -25,9 +25,10 @@ export function traceTransition(
   before: SagaState | null,
   after: Transition,
 ): TraceCarrier {
-  const step = after.state.awaiting?.step ?? before?.awaiting?.step;
-  // A stage has several commands in flight: all their steps, the first being `saga.step`.
-  const stage = after.state.awaiting ? inFlight(after.state) : before ? inFlight(before) : [];
+  // The commands in flight after the transition, or (once it awaits nothing) those it answered;
+  // a stage has several, the first being `saga.step`.
+  const stage = inFlight(after.state.awaiting || !before ? after.state : before);
+  const step = stage[0]?.step;
   const request = trace.getSpanContext(context.active());
   const span = tracer().startSpan(
     `saga ${kind}`,
