@@ -24,6 +24,7 @@ export {
   checkoutRequests,
   inbox,
   inventorySchema,
+  messageCrashes,
   orders,
   ordersSchema,
   outbox,
@@ -68,5 +69,7 @@ export {
   storeInboxReply,
 } from './inbox.js';
 export type { BatchInboxClaim, InboxClaim, InboxDelivery, InboxReply, SqlExecutor } from './inbox.js';
+export { postgresCrashLedger } from './crash-ledger.js';
+export type { PostgresCrashLedger } from './crash-ledger.js';
 export { DatabaseGate, isDatabaseOutage } from './outage.js';
 export type { DatabaseGateOptions } from './outage.js';

@@ -30,7 +30,7 @@ describe('outages (real processes, RabbitMQ and PostgreSQL)', () => {
   const deadLetterCount = async (current: System) =>
     (await current.database.sql<{ n: number }[]>`select count(*)::int as n from dead_letters`)[0]!.n;
 
-  it('dead-letters a message that kills its worker on every delivery, and the worker serves the others', async () => {
+  it('dead-letters a message that kills its worker on every delivery, with the reason; what died with it completes', async () => {
     system = await System.create({
       catalogue,
       env: { AMQP_DELIVERY_LIMIT: '2', STEP_TIMEOUT_MS: '120000', FAULT_CRASH_ON_BODY: 'crash-me' },
@@ -46,8 +46,6 @@ describe('outages (real processes, RabbitMQ and PostgreSQL)', () => {
         // It may die again before it is even ready: that is the point.
         workers = await system!.startWorkers().catch(() => workers);
       }
-      // The stock hold is sent with the order (one stage) and dies with the process that took
-      // both, so it too reaches its delivery limit: look for the order's letter.
       const [row] = await system!.database.sql<{ error_class: string; saga_id: string }[]>`
         select error_class, saga_id from dead_letters
         where saga_id = ${poison.sagaId} and message_type = 'order.create'`;
@@ -55,14 +53,32 @@ describe('outages (real processes, RabbitMQ and PostgreSQL)', () => {
     }, 90_000);
     expect(found).toBe(true);
     expect(crashes).toBeGreaterThanOrEqual(2); // it really crashed the worker, more than once
+    // The workers' suspect lane told it apart (it died running it alone) before the broker's
+    // delivery limit did, and said so.
     const [letter] = await system.database.sql<Record<string, unknown>[]>`
       select * from dead_letters where saga_id = ${poison.sagaId} and message_type = 'order.create'`;
     expect(letter).toMatchObject({
       message_type: 'order.create',
       original_queue: `${system.prefix}order.commands`,
-      error_name: 'DeliveryLimitExceeded',
+      error_class: 'crash-loop',
+      error_name: 'CrashLoopError',
       status: 'open',
     });
+    expect(String(letter!['error_message'])).toMatch(/died 1 time\(s\) while it ran this message alone/);
+    // The stock hold was sent with the order (one stage) and died with the process each time it
+    // was in flight beside the order; run alone after it came back, it completed: its reply
+    // reached the saga, and nothing but the poison was dead-lettered.
+    const held = await eventually(async () => {
+      const [reply] = await system!.database.sql<{ n: number }[]>`
+        select count(*)::int as n from saga.events
+        where saga_id = ${poison.sagaId} and kind = 'reply.received' and message_type = 'inventory.reserve.reply'`;
+      return reply!.n === 1;
+    }, 30_000);
+    expect(held).toBe(true);
+    const letters = await system.database.sql<{ type: string }[]>`
+      select message_type as type from dead_letters where saga_id = ${poison.sagaId}`;
+    expect(letters.map((l) => l.type)).toEqual(['order.create']);
+    expect(await system.database.sql`select key from message_crashes`).toHaveLength(0);
 
     // Once the poison is out of the way, the same workers complete other checkouts.
     if (workers.exited) workers = await system.startWorkers();

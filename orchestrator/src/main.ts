@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     settings: config.saga,
     retry: { tiers: config.broker.retryTiers, maxAttempts: config.broker.maxAttempts },
     prefetch: config.broker.prefetch,
+    crashLimit: config.broker.crashLimit,
     publishTimeoutMs: config.broker.publishTimeoutMs,
     maxInFlight: config.broker.maxInFlight,
     maxMessageBytes: config.broker.maxMessageBytes,

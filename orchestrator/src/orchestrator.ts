@@ -1,5 +1,5 @@
 // Assembles one orchestrator process: checkout API, saga engine, reply consumer, outbox relay and timeout scanner.
-import { DatabaseGate, outboxBacklog, type DatabaseHandle } from '@sagaport/db';
+import { DatabaseGate, outboxBacklog, postgresCrashLedger, type DatabaseHandle } from '@sagaport/db';
 import {
   type AmqpConnectionManager,
   ConfirmPublisher,
@@ -8,6 +8,7 @@ import {
   type Logger,
   replyContracts,
   type RetryPolicy,
+  SuspectLane,
   type Topology,
   Header,
 } from '@sagaport/rabbitmq';
@@ -76,6 +77,11 @@ export interface OrchestratorOptions {
   readonly settings: SagaSettings;
   readonly retry: RetryPolicy;
   readonly prefetch: number;
+  /**
+   * Deaths of this process while it ran a redelivered reply alone before that reply is
+   * dead-lettered as a crash loop (AMQP_CRASH_LIMIT; 2 by default). See SuspectLane.
+   */
+  readonly crashLimit?: number;
   readonly publishTimeoutMs: number;
   readonly maxInFlight: number;
   /** AMQP_MAX_MESSAGE_BYTES; the publisher's default (4 MiB) when omitted. */
@@ -193,6 +199,13 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     retry: options.retry,
     consumerName: options.consumerName,
     prefetch: options.prefetch,
+    // A redelivered reply runs alone, so a reply that kills the orchestrator is dead-lettered
+    // with the reason and the replies that died with it complete.
+    suspects: new SuspectLane({
+      ledger: postgresCrashLedger(database.sql),
+      crashLimit: options.crashLimit ?? 2,
+      logger,
+    }),
     logger,
     batchHandler: async (messages) => {
       const results = await engine.handleReplies(

@@ -38,6 +38,17 @@ describe('loadBrokerConfig', () => {
     expect(/^max_message_size = (\d+)$/m.exec(conf)?.[1]).toBe(String(defaultMaxMessageBytes));
   });
 
+  it('keeps the crash limit of the suspect lane below the delivery limit', () => {
+    expect(loadBrokerConfig({}).crashLimit).toBe(2);
+    // A delivery limit of 2 leaves room for one death alone.
+    expect(loadBrokerConfig({ AMQP_DELIVERY_LIMIT: '2' }).crashLimit).toBe(1);
+    expect(loadBrokerConfig({ AMQP_CRASH_LIMIT: '3', AMQP_DELIVERY_LIMIT: '6' }).crashLimit).toBe(3);
+    expect(() => loadBrokerConfig({ AMQP_CRASH_LIMIT: '5' })).toThrow(
+      /AMQP_CRASH_LIMIT: must be below AMQP_DELIVERY_LIMIT \(5\)/,
+    );
+    expect(() => loadBrokerConfig({ AMQP_CRASH_LIMIT: '0' })).toThrow(/AMQP_CRASH_LIMIT/);
+  });
+
   it('parses durations in every unit', () => {
     expect(parseRetryTiers('250ms, 2s,3m,1h').map((t) => t.delayMs)).toEqual([
       250, 2_000, 180_000, 3_600_000,

@@ -48,6 +48,7 @@ const BrokerEnv = z.object({
   AMQP_MAX_IN_FLIGHT: positiveInt(1_000),
   AMQP_MAX_MESSAGE_BYTES: positiveInt(defaultMaxMessageBytes),
   AMQP_DELIVERY_LIMIT: positiveInt(5),
+  AMQP_CRASH_LIMIT: z.coerce.number().int().min(1).optional(),
   RETRY_TIERS: z
     .string()
     .default('1s,5s,30s,2m')
@@ -76,6 +77,12 @@ export interface BrokerConfig {
   /** The largest message body published or consumed; RabbitMQ's `max_message_size` matches it. */
   readonly maxMessageBytes: number;
   readonly deliveryLimit: number;
+  /**
+   * Deaths of a process while it ran a redelivered message alone before that message is
+   * dead-lettered (`AMQP_CRASH_LIMIT`, 2 by default and always below the delivery limit, so the
+   * suspect lane decides before the broker's crash-loop guard does).
+   */
+  readonly crashLimit: number;
   readonly retryTiers: readonly RetryTier[];
   readonly maxAttempts: number;
   /** Prefix of every exchange and queue name (isolates test runs or tenants on one vhost). */
@@ -90,6 +97,12 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     throw new Error(`invalid broker configuration: ${problems}`);
   }
   const e = parsed.data;
+  const crashLimit = e.AMQP_CRASH_LIMIT ?? Math.max(1, Math.min(2, e.AMQP_DELIVERY_LIMIT - 1));
+  if (e.AMQP_CRASH_LIMIT !== undefined && e.AMQP_DELIVERY_LIMIT > 1 && crashLimit >= e.AMQP_DELIVERY_LIMIT) {
+    throw new Error(
+      `invalid broker configuration: AMQP_CRASH_LIMIT: must be below AMQP_DELIVERY_LIMIT (${e.AMQP_DELIVERY_LIMIT}), or the broker dead-letters a crash-looping message and its neighbours before the suspect lane can tell them apart`,
+    );
+  }
   return {
     url: e.AMQP_URL,
     prefetch: e.AMQP_PREFETCH,
@@ -97,6 +110,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     maxInFlight: e.AMQP_MAX_IN_FLIGHT,
     maxMessageBytes: e.AMQP_MAX_MESSAGE_BYTES,
     deliveryLimit: e.AMQP_DELIVERY_LIMIT,
+    crashLimit,
     retryTiers: e.RETRY_TIERS,
     maxAttempts: e.RETRY_MAX_ATTEMPTS,
     topologyPrefix: e.TOPOLOGY_PREFIX,

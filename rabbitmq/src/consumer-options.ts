@@ -5,6 +5,7 @@ import type { AmqpConnectionManager } from './connection.js';
 import type { ContractRegistry } from './contracts/index.js';
 import type { InboundMessage } from './envelope.js';
 import type { BusinessRefusal, FailureClass } from './errors.js';
+import type { SuspectLane } from './suspects.js';
 import type { Logger } from './logger.js';
 import type { ConfirmPublisher } from './publisher.js';
 import type { RetryPolicy } from './retry.js';
@@ -82,6 +83,12 @@ export interface ConsumerOptions {
   readonly onOutcome?: (outcome: DeliveryOutcome, type: string, durationMs: number) => void;
   /** Where to wait out an outage instead of counting it as a failed attempt. */
   readonly gate?: DependencyGate;
+  /**
+   * The process's suspect lane, shared by all of its consumers: redelivered deliveries run alone
+   * through it, and a message that keeps killing the process is dead-lettered with the reason
+   * (see {@link SuspectLane}). Without it, redeliveries run in batches like any delivery.
+   */
+  readonly suspects?: SuspectLane;
   readonly logger?: Logger;
   /** Traces each delivery (one span per message, batches included); omit it when tracing is off. */
   readonly tracer?: DeliveryTracer;

@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { bindingsOf, unpackMessages } from './message-batch.js';
 import { readyMessages } from './queue-depth.js';
+import { isSuspect, type CrashLoopError, type SuspectLane } from './suspects.js';
 
 export { DeliveryOutcome } from './consumer-options.js';
 export type {
@@ -58,6 +59,8 @@ export class Consumer implements HeldAck {
   private stallTimer: NodeJS.Timeout | undefined;
   /** Deliveries whose retry or dead letter the broker did not take: unacked while it is tried again. */
   private readonly holding = new Set<ConsumeMessage>();
+  /** Redelivered deliveries waiting for, or running in, the process's suspect lane. */
+  private readonly suspects = new Set<ConsumeMessage>();
   private markStarted!: () => void;
   /** Resolves when the consumer first subscribed. */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
@@ -253,12 +256,61 @@ export class Consumer implements HeldAck {
 
   private onDelivery(channel: Channel, raw: ConsumeMessage): void {
     this.lastDeliveryAt = performance.now();
+    const lane = this.options.suspects;
+    if (lane && isSuspect(raw)) {
+      this.track(this.runSuspect(lane, channel, raw));
+      return;
+    }
     if (this.options.batchHandler) {
       this.ready.push({ channel, raw });
       if (!this.pumping) this.track(this.pump());
       return;
     }
-    this.track(this.processBatch([{ channel, raw }], false));
+    this.track(this.inLane(() => this.processBatch([{ channel, raw }], false)));
+  }
+
+  /** Runs a batch through the process's suspect lane, when there is one (see {@link SuspectLane}). */
+  private inLane(work: () => Promise<void>): Promise<void> {
+    return this.options.suspects ? this.options.suspects.withBatch(work) : work();
+  }
+
+  /**
+   * A redelivered delivery runs alone in the process (see {@link SuspectLane}), its messages one
+   * at a time; one that killed the process too often already is dead-lettered with the reason.
+   */
+  private async runSuspect(lane: SuspectLane, channel: Channel, raw: ConsumeMessage): Promise<void> {
+    this.suspects.add(raw);
+    try {
+      await lane.alone(
+        this.options.queue,
+        raw,
+        () => this.processBatch([{ channel, raw }], false),
+        (error) => this.deadLetterCrashLoop(channel, raw, error),
+      );
+    } finally {
+      this.suspects.delete(raw);
+    }
+  }
+
+  /** Dead-letters a delivery the lane found killing its process, then acks it (or holds it until the broker takes the letter). */
+  private async deadLetterCrashLoop(
+    channel: Channel,
+    raw: ConsumeMessage,
+    error: CrashLoopError,
+  ): Promise<void> {
+    const started = performance.now();
+    const work = () => publishFailure(this.options, this.log, raw, error, 'crash-loop');
+    try {
+      const outcome = await work();
+      this.settle(channel, raw, true);
+      this.options.onOutcome?.(outcome, typeOf(raw), performance.now() - started);
+    } catch (publishError) {
+      this.log.error(
+        { err: publishError, ...messageLogFields(raw, this.options.queue) },
+        'could not dead-letter a crash-looping message; holding the delivery in its queue and trying again',
+      );
+      if (!this.stopping && this.channel === channel) this.hold(channel, raw, [{ raw, work }]);
+    }
   }
 
   private track(work: Promise<void>): void {
@@ -271,9 +323,12 @@ export class Consumer implements HeldAck {
     this.pumping = true;
     try {
       while (this.ready.length > 0) {
-        const batch = this.ready;
-        this.ready = [];
-        await this.processBatch(batch);
+        // The batch is taken once the lane lets it run: what arrived while it waited joins it.
+        await this.inLane(async () => {
+          const batch = this.ready;
+          this.ready = [];
+          if (batch.length > 0) await this.processBatch(batch);
+        });
       }
     } finally {
       this.pumping = false;
@@ -481,8 +536,15 @@ export class Consumer implements HeldAck {
     const allAcked = batch.every(
       ({ channel, raw }) => channel === last?.channel && !requeued.has(raw) && !this.holding.has(raw),
     );
-    // A `multiple` ack would also ack the deliveries held for a retried dead letter.
-    if (last && allAcked && this.channel === last.channel && this.holding.size === 0) {
+    // A `multiple` ack would also ack the deliveries held for a retried dead letter, and the
+    // suspects waiting for their turn alone.
+    if (
+      last &&
+      allAcked &&
+      this.channel === last.channel &&
+      this.holding.size === 0 &&
+      this.suspects.size === 0
+    ) {
       // Batches run one at a time and every earlier delivery of the channel is settled or in the
       // held ack, so one `multiple` ack on the last delivery covers them all: hold it (see AckFlusher).
       if (this.pendingAck && this.pendingAck.channel !== last.channel) this.heldDeliveries = 0;

@@ -12,7 +12,8 @@ const MAX_TRUNCATED_BODY = 64 * 1024;
 export interface FailureContext {
   readonly queue: string;
   readonly failedBy: string;
-  readonly errorClass: FailureClass;
+  /** The failure's class, or `crash-loop`: the message killed its process each time it ran alone. */
+  readonly errorClass: FailureClass | 'crash-loop';
   readonly error: unknown;
   readonly attempt: number;
   readonly now?: Date;

@@ -42,7 +42,7 @@ export async function publishFailure(
   log: Logger,
   raw: ConsumeMessage,
   error: unknown,
-  errorClass: FailureClass,
+  errorClass: FailureClass | 'crash-loop',
 ): Promise<DeliveryOutcome> {
   const { topology, queue, publisher, consumerName } = options;
   const attempt = attemptOf(raw);

@@ -1,5 +1,5 @@
 // Every table of the Sagaport database; drizzle-kit reads this file to generate migrations.
-export { inbox, outbox } from './messaging.js';
+export { inbox, messageCrashes, outbox } from './messaging.js';
 export {
   checkoutRequests,
   foldedBusinessKeys,

@@ -64,3 +64,17 @@ export const inbox = pgTable(
     index('inbox_received_at_brin_idx').using('brin', table.receivedAt),
   ],
 );
+
+/**
+ * Redelivered messages a process is running alone (its consumers' suspect lane): a row is
+ * written and committed before the run and deleted after it, so a row found at the message's
+ * next delivery means its process died while running it and nothing else. `runs` counts the runs
+ * begun; a message is dead-lettered as a crash loop once enough of them never finished.
+ */
+export const messageCrashes = pgTable('message_crashes', {
+  /** `<queue>/<message id>`. */
+  key: text('key').primaryKey(),
+  runs: integer('runs').notNull(),
+  firstRunAt: timestamp('first_run_at', { withTimezone: true }).notNull().defaultNow(),
+  lastRunAt: timestamp('last_run_at', { withTimezone: true }).notNull().defaultNow(),
+});

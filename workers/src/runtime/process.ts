@@ -106,6 +106,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
       topology,
       retry: { tiers: config.broker.retryTiers, maxAttempts: config.broker.maxAttempts },
       prefetch: config.broker.prefetch,
+      crashLimit: config.broker.crashLimit,
       settings: config.settings,
       ...(providerDatabase
         ? {

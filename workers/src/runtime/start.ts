@@ -1,7 +1,7 @@
 // Starts the selected workers in this process: one Consumer per queue, the inventory sweeper, metrics.
 import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DatabaseGate, type Database } from '@sagaport/db';
+import { DatabaseGate, postgresCrashLedger, type Database } from '@sagaport/db';
 import { sql } from 'drizzle-orm';
 import {
   commandContracts,
@@ -9,6 +9,7 @@ import {
   Consumer,
   eventContracts,
   silentLogger,
+  SuspectLane,
   workerOf,
   type AmqpConnectionManager,
   type BatchHandler,
@@ -80,6 +81,11 @@ export interface StartWorkersOptions {
    * the process before the batch is acked: the redelivered batch must change nothing twice.
    */
   readonly crashAfterCommit?: string;
+  /**
+   * Deaths of this process while it ran a redelivered message alone before that message is
+   * dead-lettered as a crash loop (AMQP_CRASH_LIMIT; 2 by default). See SuspectLane.
+   */
+  readonly crashLimit?: number;
   /** Names this process in dead letters (`payment-worker@<instance>`); `<hostname>:<pid>` by default. */
   readonly instance?: string;
   /** How long to wait for every consumer to subscribe before giving up. */
@@ -135,6 +141,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
         : log.info({ downForMs }, 'PostgreSQL is back: resuming deliveries'),
   });
   const rounds = settings.sharedRounds ? new CommandRounds(options.sql, publish) : undefined;
+  // A redelivered command runs alone in the process, so a command that kills it is dead-lettered
+  // with the reason and the commands that died with it complete.
+  const suspects = new SuspectLane({
+    ledger: postgresCrashLedger(options.sql),
+    crashLimit: options.crashLimit ?? 2,
+    logger: log,
+  });
   const consumers = workers.flatMap((worker) =>
     subscriptionsOf(worker, { ...options, publish }, settings, provider, log, rounds).map(
       (subscription) =>
@@ -154,6 +167,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
           onOutcome: metrics.observe(subscription.queue),
           tracer: deliveryTracer(subscription.queue),
           gate,
+          suspects,
           logger: log,
         }),
     ),
