@@ -15,7 +15,13 @@ const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', short: 'c', default: '32' },
     duration: { type: 'string', short: 't', default: '20' },
-    warmup: { type: 'string', default: '5' },
+    /**
+     * Seconds of load before the window. V8 is still compiling the hot paths of both Node
+     * processes 5 s in (TurboFan was 14 % of the orchestrator's CPU 3–18 s into a window after
+     * 5 s, 3 % after 45 s), which cost 9–11 % of the CPU per saga at C=128; 20 s measures the
+     * steady state (docs/performance.md, step 49).
+     */
+    warmup: { type: 'string', default: '20' },
     rate: { type: 'string' },
     orchestrators: { type: 'string', default: '1' },
     'worker-processes': { type: 'string', default: '1' },
