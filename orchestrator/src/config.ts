@@ -32,7 +32,7 @@ const HttpEnv = z.object({
   RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(1).default(defaultRetentionAges.sessionsDays),
   PROJECTIONS: z.enum(['on', 'off']).default('on'),
   PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
-  PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(100),
+  PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(300),
   PROJECTION_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(10),
   PROJECTION_ON_UNAPPLIABLE: z.enum(['continue', 'stop']).default('continue'),
   PROJECTION_LAG_SAMPLE_MS: z.coerce.number().int().min(0).default(5_000),

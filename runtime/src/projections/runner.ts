@@ -53,8 +53,9 @@ export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   /**
    * How long the first event of a batch waits for more before the batch is applied (default
-   * 100 ms; 0: at once). Events arrive a few at a time; a fuller batch costs one transaction
-   * and one ack where single events cost one each, and the lag grows by at most this much.
+   * 300 ms; 0: at once). Events arrive a few at a time; a fuller batch costs one transaction
+   * and one ack where single events cost one each, and an order's events, spread over its
+   * saga's life, are folded into its row in fewer batches. The lag grows by at most this much.
    */
   readonly lingerMs?: number;
   /** How long a runner's lease lasts without renewal (default 10 s); a dead runner's projection waits this long. */
@@ -122,7 +123,7 @@ export class ProjectionRunner {
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.batchSize = options.batchSize ?? 500;
-    this.lingerMs = options.lingerMs ?? 100;
+    this.lingerMs = options.lingerMs ?? 300;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.log = options.logger ?? silentLogger;
   }
