@@ -203,7 +203,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     // with the reason and the replies that died with it complete.
     suspects: new SuspectLane({
       ledger: postgresCrashLedger(database.sql),
-      crashLimit: options.crashLimit ?? 2,
+      ...(options.crashLimit ? { crashLimit: options.crashLimit } : {}),
       logger,
     }),
     logger,

@@ -1,4 +1,5 @@
 // Broker configuration, parsed once from the environment with zod.
+import { defaultCrashLimit } from './suspects.js';
 import { z } from 'zod';
 import type { RetryTier } from './topology.js';
 
@@ -97,7 +98,8 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     throw new Error(`invalid broker configuration: ${problems}`);
   }
   const e = parsed.data;
-  const crashLimit = e.AMQP_CRASH_LIMIT ?? Math.max(1, Math.min(2, e.AMQP_DELIVERY_LIMIT - 1));
+  const crashLimit =
+    e.AMQP_CRASH_LIMIT ?? Math.max(1, Math.min(defaultCrashLimit, e.AMQP_DELIVERY_LIMIT - 1));
   if (e.AMQP_CRASH_LIMIT !== undefined && e.AMQP_DELIVERY_LIMIT > 1 && crashLimit >= e.AMQP_DELIVERY_LIMIT) {
     throw new Error(
       `invalid broker configuration: AMQP_CRASH_LIMIT: must be below AMQP_DELIVERY_LIMIT (${e.AMQP_DELIVERY_LIMIT}), or the broker dead-letters a crash-looping message and its neighbours before the suspect lane can tell them apart`,

@@ -66,7 +66,14 @@ export { ConfirmPublisher, PublishError } from './publisher.js';
 export { PublishPump } from './publish-pump.js';
 export type { PublisherOptions } from './publisher.js';
 export { Consumer, DeliveryOutcome } from './consumer.js';
-export { CrashLoopError, isSuspect, MemoryCrashLedger, SuspectLane, suspectKey } from './suspects.js';
+export {
+  CrashLoopError,
+  defaultCrashLimit,
+  isSuspect,
+  MemoryCrashLedger,
+  SuspectLane,
+  suspectKey,
+} from './suspects.js';
 export type { CrashLedger, SuspectLaneOptions } from './suspects.js';
 export type {
   BatchHandler,

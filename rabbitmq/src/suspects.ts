@@ -39,6 +39,9 @@ export function suspectKey(queue: string, raw: ConsumeMessage): string {
   return `${queue}/${name}`;
 }
 
+/** Deaths of a process running a suspect alone before it is dead-lettered, unless configured (`AMQP_CRASH_LIMIT`). */
+export const defaultCrashLimit = 2;
+
 export interface SuspectLaneOptions {
   /** Without a ledger, suspects still run alone but are never judged (the broker's delivery limit is the only guard). */
   readonly ledger?: CrashLedger;
@@ -46,7 +49,7 @@ export interface SuspectLaneOptions {
    * Deaths of the process while a suspect ran alone after which it is dead-lettered instead of
    * run again (`AMQP_CRASH_LIMIT`). Below the queues' delivery limit, so the lane decides first.
    */
-  readonly crashLimit: number;
+  readonly crashLimit?: number;
   readonly logger?: Logger;
 }
 
@@ -85,11 +88,13 @@ export class SuspectLane {
   /** A suspect is running. */
   private exclusive = false;
   private waiters: (() => void)[] = [];
+  private readonly crashLimit: number;
 
   constructor(private readonly options: SuspectLaneOptions) {
     this.log = options.logger ?? silentLogger;
-    if (!Number.isInteger(options.crashLimit) || options.crashLimit < 1)
-      throw new Error(`crashLimit must be a whole number of at least 1, not ${options.crashLimit}`);
+    this.crashLimit = options.crashLimit ?? defaultCrashLimit;
+    if (!Number.isInteger(this.crashLimit) || this.crashLimit < 1)
+      throw new Error(`crashLimit must be a whole number of at least 1, not ${this.crashLimit}`);
   }
 
   /** Runs a normal batch: at once, alongside other batches, unless suspects are waiting or running. */
@@ -138,7 +143,8 @@ export class SuspectLane {
   /** The ledger's verdict for a suspect; a ledger that cannot be reached lets it run (the delivery limit still guards). */
   private async verdict(queue: string, raw: ConsumeMessage): Promise<SuspectVerdict> {
     const key = suspectKey(queue, raw);
-    const { ledger, crashLimit } = this.options;
+    const { ledger } = this.options;
+    const { crashLimit } = this;
     if (!ledger) return { key };
     let deaths: number;
     try {

@@ -145,7 +145,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   // with the reason and the commands that died with it complete.
   const suspects = new SuspectLane({
     ledger: postgresCrashLedger(options.sql),
-    crashLimit: options.crashLimit ?? 2,
+    ...(options.crashLimit ? { crashLimit: options.crashLimit } : {}),
     logger: log,
   });
   const consumers = workers.flatMap((worker) =>
