@@ -15,8 +15,8 @@ export { TableMaintenance } from './maintenance/table-maintenance.js';
 export type { TableMaintenanceMode, TableMaintenanceOptions } from './maintenance/table-maintenance.js';
 export { pipelinedTransaction, settle, TransactionAborted } from './database/pipelined-transaction.js';
 export type { Commit, Settled } from './database/pipelined-transaction.js';
-export { startTracing, tracesExporters } from './tracing/sdk.js';
-export type { TracingHandle } from './tracing/sdk.js';
+export { recordSpans, startTracing, tracesExporters } from './tracing/sdk.js';
+export type { RecordedSpan, TracingHandle } from './tracing/sdk.js';
 export { setTracingEnabled, tracingEnabled } from './tracing/state.js';
 export {
   contextOf,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createDatabase, outbox, sagaEvents, sagaInstances, type DatabaseHandle } from '@sagaport/db';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { buildTopology, silentLogger, type ConfirmPublisher } from '@sagaport/rabbitmq';
-import { OutboxDispatcher } from '@sagaport/runtime';
+import { OutboxDispatcher, recordSpans } from '@sagaport/runtime';
 import { eventually } from '@sagaport/rabbitmq/testing';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkoutBody } from '../test-support/saga-fixtures.js';
 import type { CheckoutData } from './checkout-saga.js';
@@ -378,6 +378,49 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
       'inventory.reserve',
       'payment.charge',
     ]);
+  });
+
+  it('exports the span of a decision only once it commits: a stale decision leaves none, the one made again says so', async () => {
+    const sagaId = await startSaga();
+    const create = (await saga(sagaId)).state.awaiting!;
+    await second.handleReply(sagaId, orderCreated(create.messageId));
+    const reserve = (await saga(sagaId)).state.awaiting!;
+    const recording = await recordSpans();
+    try {
+      // `first` decides from the version it kept, loses the version check, then decides again.
+      await first.handleReplies([
+        {
+          sagaId,
+          ref: 0,
+          reply: {
+            type: 'inventory.reserve.reply',
+            messageId: randomUUID(),
+            causationId: reserve.messageId,
+            body: { outcome: 'succeeded', result: { reservationId: randomUUID() } },
+          },
+        },
+      ]);
+      expect(decisions).toEqual(['kept/stale:1', 'read/written:1']);
+      const replies = recording.spans().filter((span) => span.name === 'saga reply');
+      expect(replies).toHaveLength(1);
+      expect(replies[0]!.attributes).toMatchObject({
+        'saga.id': sagaId,
+        'saga.attempt': 2,
+        'saga.step': 'chargePayment',
+        'saga.changed': true,
+      });
+      // The command sent descends from the committed decision's span, not the stale one's.
+      const [charge] = await database.db
+        .select({ headers: outbox.headers })
+        .from(outbox)
+        .where(and(eq(outbox.correlationId, sagaId), eq(outbox.messageType, 'payment.charge')));
+      const [, traceId, sendSpanId] = String(charge!.headers['traceparent']).split('-');
+      const send = recording.spans().find((span) => span.spanId === sendSpanId);
+      expect(send).toMatchObject({ traceId: replies[0]!.traceId, parentSpanId: replies[0]!.spanId });
+      expect(traceId).toBe(replies[0]!.traceId);
+    } finally {
+      await recording.stop();
+    }
   });
 
   it("keeps a stage's deadline when one of its commands is answered: the other's time runs from its own send", async () => {

@@ -38,6 +38,7 @@ import {
   withSagaTrace,
   type TraceCarrier,
   type TransitionKind,
+  type TransitionSpan,
 } from './tracing.js';
 import {
   type AwaitedCommand,
@@ -169,9 +170,8 @@ export class SagaEngine {
     const definition = registry.get(sagaType);
     const data = definition.data.parse(start.data);
     let transition = stampSentAt(startSaga(definition, data, randomUUID));
-    const trace = tracingEnabled()
-      ? traceTransition('start', sagaId, undefined, null, transition)
-      : undefined;
+    const span = tracingEnabled() ? traceTransition('start', sagaId, undefined, null, transition) : undefined;
+    const trace = span?.carrier;
     if (trace) transition = withSagaTrace(transition, trace);
     const deadlineAt = this.deadline(sagaType, transition);
     const keys = registry.keysOf(sagaType, data);
@@ -188,6 +188,7 @@ export class SagaEngine {
       graceMs: this.graceMs,
     });
     if (rows) {
+      span?.end();
       // created_at is the insert's now(), a moment before this; the cache's copy serves metrics only.
       this.cache.set(sagaId, { sagaType, state: transition.state, version: 1, createdAt: new Date() });
       this.options.onTransition?.(sagaType, null, transition, new Date());
@@ -212,7 +213,7 @@ export class SagaEngine {
     const results = new Array<ReplyResult<R> | undefined>(items.length);
     let pending = items.map((item, index) => ({ item, index }));
     for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const conflicted = await this.applyReplies(pending, results, attempt > 1);
+      const conflicted = await this.applyReplies(pending, results, attempt);
       if (conflicted.length > 0 && attempt >= 10) {
         const ids = [...new Set(conflicted.map((p) => p.item.sagaId))].join(', ');
         throw new VersionConflict(
@@ -228,7 +229,8 @@ export class SagaEngine {
   private async applyReplies<R>(
     pending: readonly { readonly item: ReplyItem<R>; readonly index: number }[],
     results: (ReplyResult<R> | undefined)[],
-    reread: boolean,
+    /** 1, then 2 and on for the replies of sagas that moved on: those are read again, not taken from the cache. */
+    attempt: number,
   ): Promise<{ readonly item: ReplyItem<R>; readonly index: number }[]> {
     const { registry } = this.options;
     const ids = [...new Set(pending.flatMap(({ item }) => (item.sagaId ? [item.sagaId] : [])))];
@@ -237,7 +239,7 @@ export class SagaEngine {
     const invalid = new Map<string, unknown>();
     /** Each saga as the batch's replies left it (what the cache keeps if the write passes). */
     const decided = new Map<string, CachedSaga>();
-    const decisions: { index: number; sagaId: string; result: ReplyResult<R> }[] = [];
+    const decisions: { index: number; sagaId: string; result: ReplyResult<R>; span?: TransitionSpan }[] = [];
     const applied: {
       sagaId: string;
       sagaType: string;
@@ -252,7 +254,7 @@ export class SagaEngine {
       written = await pipelinedTransaction(this.options.sql, async (sql, commit) => {
         const toRead: string[] = [];
         for (const id of ids) {
-          const cached = reread ? undefined : this.cache.get(id);
+          const cached = attempt > 1 ? undefined : this.cache.get(id);
           if (cached) known.set(id, cached);
           else toRead.push(id);
         }
@@ -303,11 +305,11 @@ export class SagaEngine {
             });
           }
           events.push(...this.eventRows(sagaId, version, transition, deadlineAt));
-          const trace = tracingEnabled()
-            ? traceTransition('reply', sagaId, item.headers, now.state, transition)
+          const span = tracingEnabled()
+            ? traceTransition('reply', sagaId, item.headers, now.state, transition, attempt)
             : undefined;
-          outbox.push(...this.outboxRows(sagaId, transition, item.reply.messageId, trace));
-          decisions.push({ index, sagaId, result: { ref: item.ref, transition } });
+          outbox.push(...this.outboxRows(sagaId, transition, item.reply.messageId, span?.carrier));
+          decisions.push({ index, sagaId, result: { ref: item.ref, transition }, span });
         }
         const checks = [...decided.keys()]
           .filter((id) => !updates.has(id))
@@ -341,7 +343,11 @@ export class SagaEngine {
       if (conflicts.has(sagaId) || terminalStatuses.includes(saga.state.status)) this.cache.delete(sagaId);
       else this.cache.set(sagaId, saga);
     }
-    for (const { index, sagaId, result } of decisions) if (!conflicts.has(sagaId)) results[index] = result;
+    for (const { index, sagaId, result, span } of decisions) {
+      if (conflicts.has(sagaId)) continue;
+      results[index] = result;
+      span?.end();
+    }
     const committed = applied.filter((a) => !conflicts.has(a.sagaId));
     for (const { sagaType, before, after, createdAt } of committed)
       this.options.onTransition?.(sagaType, before, after, createdAt);
@@ -471,6 +477,7 @@ export class SagaEngine {
     for (let attempt = 1; ; attempt += 1) {
       try {
         let rows: OutboxMessage[] = [];
+        let span: TransitionSpan | undefined;
         const result = await this.options.db.transaction(async (tx) => {
           const [row] = await tx
             .select({
@@ -491,15 +498,16 @@ export class SagaEngine {
           const version = transition.changed
             ? await this.save(tx, sagaId, row.version, row.deadlineAt, transition, deadlineAt)
             : row.version;
-          const trace = tracingEnabled()
-            ? traceTransition(kind, sagaId, sagaTraceOf(before), before, transition)
+          span = tracingEnabled()
+            ? traceTransition(kind, sagaId, sagaTraceOf(before), before, transition, attempt)
             : undefined;
-          rows = await this.record(tx, sagaId, version, transition, deadlineAt, causationId, trace);
+          rows = await this.record(tx, sagaId, version, transition, deadlineAt, causationId, span?.carrier);
           await alsoRecord?.(tx, transition, before);
           if (transition.changed)
             this.options.onTransition?.(row.sagaType, before, transition, row.createdAt);
           return transition;
         });
+        span?.end();
         if (result?.changed) this.options.onCommitted?.([sagaId]);
         await this.dispatch(rows);
         return result;

@@ -11,12 +11,23 @@ export type TransitionKind = 'start' | 'reply' | 'timeout' | 'operator';
 export type TraceCarrier = Record<string, unknown>;
 
 /**
- * Records a transition as a span named `saga <kind>` with `saga.id`, `saga.step` (and
+ * A transition's span, started when the transition is decided and exported only once it is
+ * ended: end it after the transition commits. A decision that does not commit (its saga moved
+ * on meanwhile, its transaction failed, its start key was taken) is left unended and so never
+ * exported; the transition decided again in its place has a span of its own.
+ */
+export interface TransitionSpan {
+  /** The span's context, for the commands the transition sends. */
+  readonly carrier: TraceCarrier;
+  end(): void;
+}
+
+/**
+ * Starts a transition's span ({@link TransitionSpan}: end it once the transition commits), named `saga <kind>` with `saga.id`, `saga.step` (and
  * `saga.steps_in_flight` for a stage of several commands) and `saga.status`, child of `parent`
  * (the reply's consume span, the saga's own context for a timeout or an operator action) or of
- * the active context (the checkout request), and returns its context for the commands the
- * transition sends. An operator action also links the operator's request. Call only when
- * tracing is enabled.
+ * the active context (the checkout request). An operator action also links the operator's request. `attempt` above 1
+ * marks a decision made again after a version conflict. Call only when tracing is enabled.
  */
 export function traceTransition(
   kind: TransitionKind,
@@ -24,7 +35,8 @@ export function traceTransition(
   parent: TraceCarrier | undefined,
   before: SagaState | null,
   after: Transition,
-): TraceCarrier {
+  attempt = 1,
+): TransitionSpan {
   // The commands in flight after the transition, or (once it awaits nothing) those it answered;
   // a stage has several, the first being `saga.step`.
   const stage = inFlight(after.state.awaiting || !before ? after.state : before);
@@ -41,14 +53,14 @@ export function traceTransition(
         ...(stage.length > 1 ? { 'saga.steps_in_flight': stage.map((c) => c.step) } : {}),
         ...(after.state.awaiting ? { 'saga.phase': after.state.awaiting.phase } : {}),
         'saga.changed': after.changed,
+        ...(attempt > 1 ? { 'saga.attempt': attempt } : {}),
         'messaging.message.conversation_id': sagaId,
       },
       ...(parent && request ? { links: [{ context: request }] } : {}),
     },
     parent ? contextOf(parent) : context.active(),
   );
-  span.end();
-  return injectInto({}, span);
+  return { carrier: injectInto({}, span), end: () => span.end() };
 }
 
 /** The saga's own trace context, stored in its state when it started (traced sagas only). */

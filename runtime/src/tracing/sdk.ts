@@ -64,3 +64,47 @@ export async function startTracing(
     },
   };
 }
+
+/** A span as {@link recordSpans} keeps it: its ids, its parent's (empty for a root), name and attributes. */
+export interface RecordedSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * For tests: registers a provider that keeps every ended span in memory (and the W3C trace-context
+ * propagator) and turns tracing on; `stop` turns it off again and unregisters both.
+ */
+export async function recordSpans(): Promise<{
+  spans(): RecordedSpan[];
+  stop(): Promise<void>;
+}> {
+  const [{ BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor }, { propagation, trace }, core] =
+    await Promise.all([
+      import('@opentelemetry/sdk-trace-base'),
+      import('@opentelemetry/api'),
+      import('@opentelemetry/core'),
+    ]);
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  trace.setGlobalTracerProvider(provider);
+  propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
+  setTracingEnabled(true);
+  return {
+    spans: () =>
+      exporter.getFinishedSpans().map((s) => {
+        const { traceId, spanId } = s.spanContext();
+        const parentSpanId = s.parentSpanContext?.spanId ?? '';
+        return { traceId, spanId, parentSpanId, name: s.name, attributes: s.attributes };
+      }),
+    async stop() {
+      setTracingEnabled(false);
+      trace.disable();
+      propagation.disable();
+      await provider.shutdown();
+    },
+  };
+}
