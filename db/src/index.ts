@@ -52,8 +52,10 @@ export {
   insertOutboxRows,
   INSERT_OUTBOX,
   OUTBOX_RECORD,
+  OUTBOX_IDS,
   OUTBOX_RETURNING,
   outboxRowsJson,
+  withOutboxIds,
   outboxBacklog,
 } from './outbox.js';
 export type { NewOutboxMessage, OutboxBacklog, OutboxMessage } from './outbox.js';

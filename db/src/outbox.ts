@@ -137,6 +137,49 @@ export const INSERT_OUTBOX = `insert into outbox (message_id, exchange, routing_
 export const OUTBOX_RECORD = `o(message_id uuid, exchange text, routing_key text, message_type text,
   correlation_id uuid, headers jsonb, payload jsonb)`;
 
+/**
+ * The JSON of `(message_id, id)` pairs of the rows an insert from {@link outboxRowsJson} wrote
+ * (`json_agg(...)` over its `returning message_id, id`), for {@link withOutboxIds}: the writer
+ * keeps what it wrote, so PostgreSQL sends back only the ids it assigned.
+ */
+export const OUTBOX_IDS = `json_build_array(message_id, id)`;
+
+/**
+ * The outbox rows `messages` as written, with the ids PostgreSQL gave them (`ids`: the pairs of
+ * {@link OUTBOX_IDS}); a message without an id was not written and is left out. The times are
+ * this process's clock (the rows' own are PostgreSQL's, a moment earlier).
+ */
+export function withOutboxIds(
+  messages: readonly NewOutboxMessage[],
+  ids: readonly (readonly [string, number | string])[],
+  graceMs: number,
+): OutboxMessage[] {
+  if (ids.length === 0) return [];
+  const idOf = new Map(ids.map(([messageId, id]) => [messageId, Number(id)]));
+  const createdAt = new Date();
+  const availableAt = new Date(createdAt.getTime() + graceMs);
+  const rows: OutboxMessage[] = [];
+  for (const m of messages) {
+    const id = idOf.get(m.messageId);
+    if (id === undefined) continue;
+    rows.push({
+      id,
+      messageId: m.messageId,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+      messageType: m.messageType,
+      correlationId: m.correlationId ?? null,
+      headers: m.headers ?? {},
+      payload: m.payload,
+      createdAt,
+      availableAt,
+      attempts: 0,
+      lastError: null,
+    });
+  }
+  return rows;
+}
+
 /** A `RETURNING` list that gives outbox rows the shape of {@link OutboxMessage}. */
 export const OUTBOX_RETURNING = `id, message_id as "messageId", exchange, routing_key as "routingKey",
   message_type as "messageType", correlation_id as "correlationId", headers, payload,

@@ -2,9 +2,10 @@
 import {
   INSERT_OUTBOX,
   OUTBOX_CHANNEL,
+  OUTBOX_IDS,
   OUTBOX_RECORD,
-  OUTBOX_RETURNING,
   outboxRowsJson,
+  withOutboxIds,
   type NewOutboxMessage,
   type OutboxMessage,
 } from '@sagaport/db';
@@ -130,28 +131,65 @@ export async function loadSagas(sql: Sql, ids: readonly string[]): Promise<Map<s
   );
 }
 
-/** The head of an insert of event rows read from {@link eventsJson}'s text as `e` ({@link EVENT_RECORD}). */
+/**
+ * The head of an insert of event rows read from {@link eventsJson}'s text as `e`
+ * ({@link EVENT_RECORD}); the statement goes on with its `from`, which joins `b` (the outbox rows
+ * written, with `message_id` and `payload`) and `s` (the sagas written, with `id` and `state`):
+ * a row flagged `outbox_detail` takes its detail from its command's outbox row, one flagged
+ * `saga_state` its state from its saga's row, so neither is sent twice. The joins do not keep
+ * the rows' order: the statement ends `order by e.n`, so the log's ids follow the events' order.
+ */
 const INSERT_EVENTS = `insert into saga.events (saga_id, version, kind, message_type, message_id, detail, state, deadline_at)
-  select e.saga_id, e.version, e.kind, e.message_type, e.message_id, e.detail, e.state, e.deadline_at`;
+  select e.saga_id, e.version, e.kind, e.message_type, e.message_id,
+    case when e.outbox_detail then b.payload else e.detail end,
+    case when e.saga_state then s.state else e.state end, e.deadline_at`;
 
 /** The record type of {@link eventsJson}'s rows, as `jsonb_to_recordset(...) as <this>`. */
 const EVENT_RECORD = `e(saga_id uuid, version int, kind text, message_type text, message_id uuid, detail jsonb,
-  state jsonb, deadline_at timestamptz)`;
+  state jsonb, deadline_at timestamptz, outbox_detail boolean, saga_state boolean, n int)`;
 
-/** The JSON text of event rows, for `jsonb_to_recordset`. */
-export function eventsJson(rows: readonly SagaEventRow[]): string {
+/** What the rest of a statement writes that event rows can point to instead of repeating it. */
+interface Written {
+  /** The state each saga's row is written with, by saga id. */
+  readonly states?: ReadonlyMap<string, SagaState>;
+  /** The payload of each outbox row, by message id. */
+  readonly payloads?: ReadonlyMap<string, unknown>;
+}
+
+/**
+ * The JSON text of event rows, for `jsonb_to_recordset`. A row whose detail is the very payload
+ * of an outbox row written by the same statement (a command sent) or whose state is the very
+ * state its saga's row is written with (the last transition of the saga in the batch) says so
+ * instead of carrying it ({@link INSERT_EVENTS}): the state and the commands are the bulk of the
+ * JSON PostgreSQL parses.
+ */
+export function eventsJson(rows: readonly SagaEventRow[], written: Written = {}): string {
+  const { states, payloads } = written;
   return JSON.stringify(
-    rows.map((e) => ({
-      saga_id: e.sagaId,
-      version: e.version,
-      kind: e.kind,
-      message_type: e.messageType,
-      message_id: e.messageId,
-      detail: e.detail ?? null,
-      state: e.state ?? null,
-      deadline_at: e.deadlineAt?.toISOString() ?? null,
-    })),
+    rows.map((e, n) => {
+      const outboxDetail =
+        e.messageId !== null && e.detail != null && payloads?.get(e.messageId) === e.detail;
+      const sagaState = e.state !== undefined && states?.get(e.sagaId) === e.state;
+      return {
+        saga_id: e.sagaId,
+        version: e.version,
+        kind: e.kind,
+        message_type: e.messageType,
+        message_id: e.messageId,
+        detail: outboxDetail ? null : (e.detail ?? null),
+        state: sagaState ? null : (e.state ?? null),
+        deadline_at: e.deadlineAt?.toISOString() ?? null,
+        outbox_detail: outboxDetail,
+        saga_state: sagaState,
+        n,
+      };
+    }),
   );
+}
+
+/** The payload of each outbox row, by message id (see {@link eventsJson}). */
+function payloadsOf(outbox: readonly OutboxRow[]): Map<string, unknown> {
+  return new Map(outbox.map((o) => [o.messageId, o.payload]));
 }
 
 /**
@@ -185,7 +223,8 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
   const ids = [...updates.map((u) => u.id), ...checks.map((c) => c.id)];
   // The ids as an array too: with it the planner reads saga.instances by its primary key
   // instead of guessing the JSON's row count.
-  const [row] = await sql<{ written: string[]; rows: OutboxMessage[]; ended: EndedRow[] }[]>`
+  const states = new Map(updates.map((u) => [u.id, u.state]));
+  const [row] = await sql<{ written: string[]; ids: [string, number][]; ended: EndedRow[] }[]>`
     with updated as (
       update saga.instances s set
         status = r.status, current_step = r.current_step, state = r.state, version = r.expected + 1,
@@ -195,27 +234,31 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
         id uuid, expected int, status text, current_step text, state jsonb, outcome text,
         failure_reason jsonb, deadline_at timestamptz, ended boolean)
       where s.id = r.id and s.version = r.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
-      returning s.id, r.ended, r.status, s.created_at, s.updated_at
+      returning s.id, r.ended, r.status, s.state, s.created_at, s.updated_at
     ), checked as (
       select s.id from saga.instances s
       join jsonb_to_recordset(${checkJson}::jsonb) as c(id uuid, expected int) on c.id = s.id
       where s.version = c.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
     ), written as (
       select id from updated union all select id from checked
-    ), logged as (
-      ${sql.unsafe(INSERT_EVENTS)}
-      from jsonb_to_recordset(${eventsJson(events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      where e.saga_id in (select id from written)
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
       from jsonb_to_recordset(${outboxRowsJson(outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where o.correlation_id in (select id from written)
-      returning ${sql.unsafe(OUTBOX_RETURNING)}
+      returning message_id, id, payload
+    ), logged as (
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(events, { states, payloads: payloadsOf(outbox) })}::jsonb)
+        as ${sql.unsafe(EVENT_RECORD)}
+      left join box b on e.outbox_detail and b.message_id = e.message_id
+      left join updated s on e.saga_state and s.id = e.saga_id
+      where e.saga_id in (select id from written)
+      order by e.n
     ), confirmed as (
       delete from outbox where id = any(${sql.array([...confirmedOutbox], 20)}::bigint[])
     )
     select coalesce((select json_agg(id) from written), '[]'::json) as written,
-      coalesce((select json_agg(box) from box), '[]'::json) as rows,
+      coalesce((select json_agg(${sql.unsafe(OUTBOX_IDS)}) from box), '[]'::json) as ids,
       coalesce((select json_agg(json_build_object('id', id,
          'created_ms', extract(epoch from created_at) * 1000, 'updated_ms', extract(epoch from updated_at) * 1000))
        from updated where ended), '[]'::json) as ended,
@@ -224,9 +267,8 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
       (select count(*) from (select pg_notify(${OUTBOX_CHANNEL}, '')
        where ${graceMs === 0}::boolean and exists (select 1 from box)) n) as relay_notified`;
   const written = new Set(row?.written ?? []);
-  const states = new Map(updates.map((u) => [u.id, u.state]));
   return {
-    outbox: row?.rows ?? [],
+    outbox: withOutboxIds(outbox, row?.ids ?? [], graceMs),
     ended: (row?.ended ?? []).map((ended) => ({
       id: ended.id,
       state: states.get(ended.id)!,
@@ -277,7 +319,10 @@ export async function insertSagaStarts(
       business_keys: s.keys,
     })),
   );
-  const [row] = await sql<{ started: string[]; rows: OutboxMessage[] }[]>`
+  const events = starts.flatMap((s) => s.events);
+  const outbox = starts.flatMap((s) => s.outbox);
+  const states = new Map(starts.map((s) => [s.sagaId, s.state]));
+  const [row] = await sql<{ started: string[]; ids: [string, number][] }[]>`
     with input as (
       select * from jsonb_to_recordset(${input}::jsonb) as r(
         idempotency_key text, request_hash text, saga_id uuid, saga_type text, status text,
@@ -292,21 +337,25 @@ export async function insertSagaStarts(
         (id, saga_type, status, current_step, state, version, deadline_at, business_keys)
       select i.saga_id, i.saga_type, i.status, i.current_step, i.state, 1, i.deadline_at, i.business_keys
       from input i join request r on r.saga_id = i.saga_id
-    ), events as (
-      ${sql.unsafe(INSERT_EVENTS)}
-      from jsonb_to_recordset(${eventsJson(starts.flatMap((s) => s.events))}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      where e.saga_id in (select saga_id from request)
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${graceMs / 1000})
-      from jsonb_to_recordset(${outboxRowsJson(starts.flatMap((s) => s.outbox))}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
+      from jsonb_to_recordset(${outboxRowsJson(outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where o.correlation_id in (select saga_id from request)
-      returning ${sql.unsafe(OUTBOX_RETURNING)}
+      returning message_id, id, payload
+    ), events as (
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(events, { states, payloads: payloadsOf(outbox) })}::jsonb)
+        as ${sql.unsafe(EVENT_RECORD)}
+      left join box b on e.outbox_detail and b.message_id = e.message_id
+      left join (select saga_id as id, state from input) s on e.saga_state and s.id = e.saga_id
+      where e.saga_id in (select saga_id from request)
+      order by e.n
     )
     select coalesce((select json_agg(saga_id) from request), '[]'::json) as started,
-      coalesce((select json_agg(box) from box), '[]'::json) as rows`;
+      coalesce((select json_agg(${sql.unsafe(OUTBOX_IDS)}) from box), '[]'::json) as ids`;
   const started = new Set(row?.started ?? []);
   const rowsOf = new Map<string, OutboxMessage[]>();
-  for (const written of row?.rows ?? []) {
+  for (const written of withOutboxIds(outbox, row?.ids ?? [], graceMs)) {
     const list = rowsOf.get(written.correlationId!) ?? [];
     list.push(written);
     rowsOf.set(written.correlationId!, list);
@@ -321,7 +370,8 @@ export async function insertSagaStarts(
  * same key waits on its primary key until the first commits).
  */
 export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<OutboxMessage[] | undefined> {
-  const [row] = await sql<{ started: boolean; rows: OutboxMessage[] }[]>`
+  const written = { states: new Map([[start.sagaId, start.state]]), payloads: payloadsOf(start.outbox) };
+  const [row] = await sql<{ started: boolean; ids: [string, number][] }[]>`
     with request as (
       insert into saga.checkout_requests (idempotency_key, request_hash, saga_id)
       values (${start.idempotencyKey}, ${start.requestHash}, ${start.sagaId})
@@ -334,17 +384,21 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
         ${JSON.stringify(start.state)}::jsonb, 1, ${start.deadlineAt?.toISOString() ?? null}::timestamptz,
         ${JSON.stringify(start.keys)}::jsonb
       from request
-    ), events as (
-      ${sql.unsafe(INSERT_EVENTS)}
-      from jsonb_to_recordset(${eventsJson(start.events)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
-      where exists (select 1 from request)
+      returning id, state
     ), box as (
       ${sql.unsafe(INSERT_OUTBOX)}, now() + make_interval(secs => ${start.graceMs / 1000})
       from jsonb_to_recordset(${outboxRowsJson(start.outbox)}::jsonb) as ${sql.unsafe(OUTBOX_RECORD)}
       where exists (select 1 from request)
-      returning ${sql.unsafe(OUTBOX_RETURNING)}
+      returning message_id, id, payload
+    ), events as (
+      ${sql.unsafe(INSERT_EVENTS)}
+      from jsonb_to_recordset(${eventsJson(start.events, written)}::jsonb) as ${sql.unsafe(EVENT_RECORD)}
+      left join box b on e.outbox_detail and b.message_id = e.message_id
+      left join saga s on e.saga_state and s.id = e.saga_id
+      where exists (select 1 from request)
+      order by e.n
     )
     select exists (select 1 from request) as started,
-      coalesce((select json_agg(box) from box), '[]'::json) as rows`;
-  return row?.started ? row.rows : undefined;
+      coalesce((select json_agg(${sql.unsafe(OUTBOX_IDS)}) from box), '[]'::json) as ids`;
+  return row?.started ? withOutboxIds(start.outbox, row.ids, start.graceMs) : undefined;
 }
