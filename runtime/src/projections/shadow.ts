@@ -25,12 +25,23 @@ export function shadowOf(table: string): string {
 
 /**
  * Creates an empty shadow of each live table: same columns, defaults, constraints and indexes
- * (`like … including all`), replacing what an earlier rebuild left behind.
+ * (`like … including all`) and the same per-column statistics targets (which `like` does not
+ * copy: a document column kept out of ANALYZE stays out once the shadow is swapped in),
+ * replacing what an earlier rebuild left behind.
  */
 export async function createShadows(sql: Sql, tables: readonly string[]): Promise<void> {
   for (const table of tables) {
-    await sql.unsafe(`drop table if exists ${qualified(shadowOf(table))}`);
-    await sql.unsafe(`create table ${qualified(shadowOf(table))} (like ${qualified(table)} including all)`);
+    const shadow = qualified(shadowOf(table));
+    await sql.unsafe(`drop table if exists ${shadow}`);
+    await sql.unsafe(`create table ${shadow} (like ${qualified(table)} including all)`);
+    const targets = await sql<{ column: string; target: number }[]>`
+      select attname as column, attstattarget as target from pg_attribute
+      where attrelid = ${qualified(table)}::regclass and attnum > 0 and not attisdropped
+        and attstattarget >= 0`;
+    for (const { column, target } of targets)
+      await sql.unsafe(
+        `alter table ${shadow} alter column ${quote(column)} set statistics ${Number(target)}`,
+      );
   }
 }
 
