@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { outbox, sagaEvents, sagaInstances } from '@sagaport/db';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
 import { drainQueue, eventually } from '@sagaport/rabbitmq/testing';
 import { asc, count, eq } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerAwaited, sagaState, startCheckout } from '../test-support/saga-fixtures.js';
 import { startTestStack, type TestStack } from '../test-support/stack.js';
+import { dueSagas } from './timeout-scanner.js';
 import { inFlight } from './transition.js';
 
 const STEP_TIMEOUT_MS = 500;
@@ -199,5 +201,49 @@ describe('timeout scanner holding deadlines (real PostgreSQL and RabbitMQ, no wo
     // One resend per command in flight: the order and the stock hold.
     expect(await resentEvents(current, sagaId)).toBe(2);
     expect((await sagaState(db, sagaId)).alongside).toMatchObject([{ type: 'inventory.reserve', sends: 2 }]);
+  });
+});
+
+describe("timeout scanner's query under the pool's generic plans (real PostgreSQL)", () => {
+  let database: MigratedTestDatabase;
+  beforeAll(async () => {
+    database = await createMigratedTestDatabase(2, 'timeout-plan-test');
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  /** The plan PostgreSQL caches for the scanner's statement, as the pool prepares it. */
+  async function cachedPlan(): Promise<string> {
+    const { sql: text, params } = dueSagas(database.db, 200).toSQL();
+    // The statuses are in the text, where the planner sees them; only the limit is bound.
+    expect(params).toEqual([200]);
+    const connection = await database.sql.reserve();
+    try {
+      await connection.unsafe('set plan_cache_mode = force_generic_plan');
+      await connection.unsafe(`prepare due_sagas as ${text}`);
+      const rows = await connection.unsafe<{ 'QUERY PLAN': string }[]>('explain execute due_sagas(200)');
+      await connection.unsafe('deallocate due_sagas');
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    } finally {
+      connection.release();
+    }
+  }
+
+  it('reads the few unfinished sagas of a large table through the status index, not a scan of every saga', async () => {
+    // 20,000 ended sagas (completed, compensated, failed, rejected) and 20 running ones past
+    // their deadline, with fresh statistics.
+    await database.sql`
+      insert into saga.instances (id, saga_type, status, state, version, deadline_at)
+      select gen_random_uuid(), 'checkout',
+        case when g <= 20 then 'running'
+          else (array['completed', 'compensated', 'failed', 'rejected'])[1 + g % 4] end,
+        '{}'::jsonb, 1, case when g <= 20 then now() - interval '1 second' end
+      from generate_series(1, 20020) g`;
+    await database.sql`analyze saga.instances`;
+    const plan = await cachedPlan();
+    expect(plan).toContain('instances_status_idx');
+    expect(plan).not.toMatch(/Seq Scan on instances/);
+    expect(await dueSagas(database.db, 200)).toHaveLength(20);
   });
 });

@@ -1,12 +1,23 @@
 // The timeout scanner: finds sagas past their step deadline and lets the engine resend or compensate.
 import { sagaInstances, type Database } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
-import { and, asc, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, isNotNull, lte, sql } from 'drizzle-orm';
 import type { DueSaga, SagaEngine } from './engine.js';
 import { SagaStatus, terminalStatuses } from './types.js';
 
 /** The statuses a saga can wait for a reply in: only these have a deadline. */
 const unfinished = Object.values(SagaStatus).filter((status) => !terminalStatuses.includes(status));
+
+/**
+ * `status in ('running', …)` with the statuses written into the statement, not bound: the pool's
+ * prepared statements are planned once for any parameter values (`plan_cache_mode =
+ * force_generic_plan`), and for unknown values PostgreSQL expects most of the table to match
+ * and scans it whole, at every tick. With the values in the text it knows from its statistics
+ * that few sagas are unfinished and reads them through the status index.
+ */
+const isUnfinished = sql`${sagaInstances.status} in (${sql.raw(
+  unfinished.map((status) => `'${status.replaceAll("'", "''")}'`).join(', '),
+)})`;
 
 export interface TimeoutScannerOptions {
   readonly db: Database;
@@ -40,6 +51,29 @@ export interface TimeoutScannerOptions {
  * compensated although its worker was merely behind. Past `holdMaxMs` the step times out as
  * before: resent up to its send limit, then compensated.
  */
+/** The unfinished sagas past their deadline, earliest first, at most `limit` (a query to run or to explain). */
+export function dueSagas(db: Database, limit: number) {
+  return (
+    db
+      .select({
+        id: sagaInstances.id,
+        version: sagaInstances.version,
+        sagaType: sagaInstances.sagaType,
+        step: sagaInstances.currentStep,
+        commandType: sql<string | null>`${sagaInstances.state} -> 'awaiting' ->> 'type'`,
+        sentAt: sql<number | null>`(${sagaInstances.state} -> 'awaiting' ->> 'sentAt')::float8`,
+        alongside: sql<{ step: string; type: string }[] | null>`${sagaInstances.state} -> 'alongside'`,
+      })
+      .from(sagaInstances)
+      // Through the status index: deadline_at changes at every step and is not indexed (HOT updates).
+      .where(
+        and(isUnfinished, isNotNull(sagaInstances.deadlineAt), lte(sagaInstances.deadlineAt, sql`now()`)),
+      )
+      .orderBy(asc(sagaInstances.deadlineAt))
+      .limit(limit)
+  );
+}
+
 export class TimeoutScanner {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
@@ -64,27 +98,7 @@ export class TimeoutScanner {
 
   /** One pass; returns how many sagas it moved (resent, compensated or failed), not those held. */
   async scan(): Promise<number> {
-    const due: DueSaga[] = await this.options.db
-      .select({
-        id: sagaInstances.id,
-        version: sagaInstances.version,
-        sagaType: sagaInstances.sagaType,
-        step: sagaInstances.currentStep,
-        commandType: sql<string | null>`${sagaInstances.state} -> 'awaiting' ->> 'type'`,
-        sentAt: sql<number | null>`(${sagaInstances.state} -> 'awaiting' ->> 'sentAt')::float8`,
-        alongside: sql<{ step: string; type: string }[] | null>`${sagaInstances.state} -> 'alongside'`,
-      })
-      .from(sagaInstances)
-      // Through the status index: deadline_at changes at every step and is not indexed (HOT updates).
-      .where(
-        and(
-          inArray(sagaInstances.status, unfinished),
-          isNotNull(sagaInstances.deadlineAt),
-          lte(sagaInstances.deadlineAt, sql`now()`),
-        ),
-      )
-      .orderBy(asc(sagaInstances.deadlineAt))
-      .limit(this.options.batchSize ?? 200);
+    const due: DueSaga[] = await dueSagas(this.options.db, this.options.batchSize ?? 200);
     const held = await this.hold(due);
     let moved = 0;
     for (const { id } of due) {
