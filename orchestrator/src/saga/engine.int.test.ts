@@ -319,6 +319,48 @@ describe('saga engine under concurrent transitions (optimistic concurrency on `v
     expect(log.filter((e) => e.kind === 'step.refused')).toHaveLength(0);
   });
 
+  it("counts each change of a batch in the saga's version, as if the replies came one by one, so the next reply is decided from the state it kept", async () => {
+    const sagaId = await startSaga();
+    const before = await saga(sagaId);
+    const [create, reserve] = [before.state.awaiting!, before.state.alongside![0]!];
+    // Both commands of the first stage answered in one batch: two changes of the saga.
+    await first.handleReplies([
+      { sagaId, ref: 0, reply: orderCreated(create.messageId) },
+      {
+        sagaId,
+        ref: 1,
+        reply: {
+          type: 'inventory.reserve.reply',
+          messageId: randomUUID(),
+          causationId: reserve.messageId,
+          body: { outcome: 'succeeded', result: { reservationId: randomUUID() } },
+        },
+      },
+    ]);
+    const after = await saga(sagaId);
+    expect(after).toMatchObject({ version: 3, currentStep: 'chargePayment' });
+    // The log's versions and the row's agree: a rebuild from the log gives the same row.
+    const log = await events(sagaId);
+    expect(Math.max(...log.map((e) => e.version))).toBe(3);
+    expect(log.filter((e) => e.state !== null).map((e) => e.version)).toEqual([1, 2, 3]);
+    // The charge's reply is decided from the state `first` kept, and written at once.
+    decisions.length = 0;
+    await first.handleReplies([
+      {
+        sagaId,
+        ref: 2,
+        reply: {
+          type: 'payment.charge.reply',
+          messageId: randomUUID(),
+          causationId: after.state.awaiting!.messageId,
+          body: { outcome: 'succeeded', result: { chargeId: randomUUID(), amountCents: 1000 } },
+        },
+      },
+    ]);
+    expect(decisions).toEqual(['kept/written:1']);
+    expect(await saga(sagaId)).toMatchObject({ version: 4, currentStep: 'scheduleShipping' });
+  });
+
   it('commits the rest of a batch once and decides again only the saga another orchestrator moved meanwhile', async () => {
     const contested = await startSaga();
     const bystander = await startSaga();

@@ -292,6 +292,7 @@ export class SagaEngine {
             updates.set(sagaId, {
               id: sagaId,
               expectedVersion: saga.version,
+              version,
               state: transition.state,
               deadlineAt,
               ended: terminalStatuses.includes(transition.state.status),

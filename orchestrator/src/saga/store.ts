@@ -23,10 +23,12 @@ export interface LoadedSaga {
   readonly createdAt: Date;
 }
 
-/** The new state of a saga, written only if its version is still `expectedVersion`. */
+/** The new state of a saga at `version`, written only if its version is still `expectedVersion`. */
 export interface SagaUpdate {
   readonly id: string;
   readonly expectedVersion: number;
+  /** The version after the batch's transitions of the saga: one more per change, as its event rows say. */
+  readonly version: number;
   readonly state: SagaState;
   readonly deadlineAt: Date | null;
   readonly ended: boolean;
@@ -248,6 +250,7 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
     updates.map((u) => ({
       id: u.id,
       expected: u.expectedVersion,
+      version: u.version,
       status: u.state.status,
       current_step: u.state.awaiting?.step ?? null,
       outcome: u.ended ? u.state.status : null,
@@ -269,10 +272,10 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
       command_payloads as (select ${documentsJson(payloads)}::jsonb as m), updated as (
       update saga.instances s set
         status = r.status, current_step = r.current_step, state = (select m from saga_states) -> r.id,
-        version = r.expected + 1, outcome = r.outcome, failure_reason = r.failure_reason,
+        version = r.version, outcome = r.outcome, failure_reason = r.failure_reason,
         deadline_at = r.deadline_at, updated_at = now(), ended_at = case when r.ended then now() end
       from jsonb_to_recordset(${updateJson}::jsonb) as r(
-        id text, expected int, status text, current_step text, outcome text,
+        id text, expected int, version int, status text, current_step text, outcome text,
         failure_reason jsonb, deadline_at timestamptz, ended boolean)
       where s.id = r.id::uuid and s.version = r.expected and s.id = any(${sql.array(ids, 2950)}::uuid[])
       returning s.id, r.ended, r.status, s.created_at, s.updated_at
