@@ -111,8 +111,14 @@ export async function outboxBacklog(db: DbExecutor): Promise<OutboxBacklog> {
   return { count: row?.count ?? 0, oldestAgeSeconds: row?.oldestAgeSeconds ?? null };
 }
 
-/** The JSON text of outbox rows for `jsonb_to_recordset` (the set-based inserts of the hot path). */
-export function outboxRowsJson(messages: readonly NewOutboxMessage[]): string {
+/**
+ * The JSON text of outbox rows for `jsonb_to_recordset` (the set-based inserts of the hot path);
+ * with `payloads: false`, without them (a statement that carries them apart, by message id).
+ */
+export function outboxRowsJson(
+  messages: readonly NewOutboxMessage[],
+  { payloads = true }: { readonly payloads?: boolean } = {},
+): string {
   return JSON.stringify(
     messages.map((m) => ({
       message_id: m.messageId,
@@ -121,7 +127,7 @@ export function outboxRowsJson(messages: readonly NewOutboxMessage[]): string {
       message_type: m.messageType,
       correlation_id: m.correlationId ?? null,
       headers: m.headers ?? {},
-      payload: m.payload,
+      ...(payloads ? { payload: m.payload } : {}),
     })),
   );
 }

@@ -2,6 +2,7 @@
 import {
   OUTBOX_CHANNEL,
   OUTBOX_IDS,
+  outboxRowsJson,
   withOutboxIds,
   type NewOutboxMessage,
   type OutboxMessage,
@@ -164,7 +165,7 @@ const EVENT_RECORD = `e(saga_id text, version int, kind text, message_type text,
   state jsonb, deadline_at timestamptz, outbox_detail boolean, saga_state boolean, n int)`;
 
 /**
- * The head of an insert of outbox rows read from {@link outboxHeadsJson}'s text as `o`
+ * The head of an insert of outbox rows read, without their payloads, from {@link outboxRowsJson}'s text as `o`
  * ({@link OUTBOX_HEAD_RECORD}), each payload from `command_payloads`; the statement goes on
  * with `, <available_at>` and its `from`.
  */
@@ -172,23 +173,9 @@ const INSERT_COMMANDS = `insert into outbox (message_id, exchange, routing_key, 
   select o.message_id::uuid, o.exchange, o.routing_key, o.message_type, o.correlation_id, o.headers,
     (select m from command_payloads) -> o.message_id`;
 
-/** The record type of {@link outboxHeadsJson}'s rows. */
+/** The record type of the rows of {@link outboxRowsJson} without payloads. */
 const OUTBOX_HEAD_RECORD = `o(message_id text, exchange text, routing_key text, message_type text,
   correlation_id uuid, headers jsonb)`;
-
-/** The JSON text of outbox rows without their payloads (in `command_payloads`). */
-function outboxHeadsJson(outbox: readonly OutboxRow[]): string {
-  return JSON.stringify(
-    outbox.map((m) => ({
-      message_id: m.messageId,
-      exchange: m.exchange,
-      routing_key: m.routingKey,
-      message_type: m.messageType,
-      correlation_id: m.correlationId ?? null,
-      headers: m.headers ?? {},
-    })),
-  );
-}
 
 /** What the rest of a statement writes that event rows can point to instead of repeating it. */
 interface Written {
@@ -287,7 +274,7 @@ export async function writeTransitions(sql: Sql, writes: SagaWrites): Promise<Wr
       select id from updated union all select id from checked
     ), box as (
       ${sql.unsafe(INSERT_COMMANDS)}, now() + make_interval(secs => ${graceMs / 1000})
-      from jsonb_to_recordset(${outboxHeadsJson(outbox)}::jsonb) as ${sql.unsafe(OUTBOX_HEAD_RECORD)}
+      from jsonb_to_recordset(${outboxRowsJson(outbox, { payloads: false })}::jsonb) as ${sql.unsafe(OUTBOX_HEAD_RECORD)}
       where o.correlation_id in (select id from written)
       returning message_id, id
     ), logged as (
@@ -382,7 +369,7 @@ export async function insertSagaStarts(
       from input i join request r on r.saga_id = i.saga_id::uuid
     ), box as (
       ${sql.unsafe(INSERT_COMMANDS)}, now() + make_interval(secs => ${graceMs / 1000})
-      from jsonb_to_recordset(${outboxHeadsJson(outbox)}::jsonb) as ${sql.unsafe(OUTBOX_HEAD_RECORD)}
+      from jsonb_to_recordset(${outboxRowsJson(outbox, { payloads: false })}::jsonb) as ${sql.unsafe(OUTBOX_HEAD_RECORD)}
       where o.correlation_id in (select saga_id from request)
       returning message_id, id
     ), events as (
@@ -427,7 +414,7 @@ export async function insertSagaStart(sql: Sql, start: SagaStart): Promise<Outbo
       from request
     ), box as (
       ${sql.unsafe(INSERT_COMMANDS)}, now() + make_interval(secs => ${start.graceMs / 1000})
-      from jsonb_to_recordset(${outboxHeadsJson(start.outbox)}::jsonb) as ${sql.unsafe(OUTBOX_HEAD_RECORD)}
+      from jsonb_to_recordset(${outboxRowsJson(start.outbox, { payloads: false })}::jsonb) as ${sql.unsafe(OUTBOX_HEAD_RECORD)}
       where exists (select 1 from request)
       returning message_id, id
     ), events as (
