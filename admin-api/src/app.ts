@@ -6,6 +6,7 @@ import {
   bodyLimits,
   httpErrorsAsProblems,
   problem,
+  requestLogFields,
   securityHeaders,
 } from '@sagaport/runtime';
 import { analyticsRoutes } from './analytics/routes.js';
@@ -67,14 +68,17 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono<AdminEnv> {
     // Malformed JSON (400) and a wrong media type (415) keep their status, as problems.
     if (error instanceof HTTPException) return httpErrorsAsProblems(error, c);
     if (isStatementTimeout(error)) {
-      deps.logger.warn({ path: c.req.path }, 'admin query cancelled by its statement timeout');
+      deps.logger.warn(
+        { path: c.req.path, ...requestLogFields(c) },
+        'admin query cancelled by its statement timeout',
+      );
       return problem(c, {
         title: 'Query took too long',
         status: 503,
         detail: `The database gave up after ${deps.settings.statementTimeoutMs} ms. Narrow the filter (a time range, a queue or type, a longer search text) and try again.`,
       });
     }
-    deps.logger.error({ err: error, path: c.req.path }, 'admin API error');
+    deps.logger.error({ err: error, path: c.req.path, ...requestLogFields(c) }, 'admin API error');
     return problem(c, {
       title: 'Internal error',
       status: 500,

@@ -47,6 +47,7 @@ import {
   SharedStreamReader,
   type ReadinessCheck,
   readinessRoutes,
+  requestLogFields,
   securityHeaders,
   TableMaintenance,
 } from '@sagaport/runtime';
@@ -395,7 +396,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   app.onError((error, c) => {
     // Malformed JSON (400) and a wrong media type (415) keep their status, as problems.
     if (error instanceof HTTPException) return httpErrorsAsProblems(error, c);
-    logger.error({ err: error, path: c.req.path }, 'HTTP request failed');
+    logger.error({ err: error, path: c.req.path, ...requestLogFields(c) }, 'HTTP request failed');
     return problem(c, {
       title: 'Internal error',
       status: 500,

@@ -28,7 +28,7 @@ export {
   traceSend,
   tracer,
 } from './tracing/messaging.js';
-export { logMixin, withLogContext } from './observability/log-context.js';
+export { logMixin } from './observability/log-context.js';
 export { observePublisher } from './observability/publisher-metrics.js';
 export { ProjectionRunner, measureLag } from './projections/runner.js';
 export type {
@@ -78,6 +78,7 @@ export {
 } from './http/problem.js';
 export type { FieldError, Problem, ValidationTarget } from './http/problem.js';
 export { bodyLimits } from './http/body-limits.js';
+export { requestLogFields, setRequestId } from './http/request-id.js';
 export type { BodyLimitRule } from './http/body-limits.js';
 export {
   contentSecurityPolicy,

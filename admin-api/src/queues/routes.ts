@@ -1,5 +1,6 @@
 // GET /queues: depth, consumers and rates of every Sagaport queue, from the RabbitMQ management API.
 import { createRoute, z } from '@hono/zod-openapi';
+import { requestLogFields } from '@sagaport/runtime';
 import type { AdminDeps } from '../env.js';
 import { adminRouter, problems } from '../openapi.js';
 import { type TopologyQueue, topologyQueues } from './catalog.js';
@@ -92,7 +93,7 @@ export function queueRoutes(deps: AdminDeps) {
       return c.json({ available: true, items: declared.map((q) => toQueue(q, live.get(q.name))) }, 200);
     } catch (error) {
       if (!(error instanceof ManagementUnavailable)) throw error;
-      deps.logger.warn({ err: error }, 'RabbitMQ management API unavailable');
+      deps.logger.warn({ err: error, ...requestLogFields(c) }, 'RabbitMQ management API unavailable');
       return c.json(
         { available: false, error: error.message, items: declared.map((q) => toQueue(q, undefined)) },
         200,

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@sagaport/rabbitmq';
-import { tracer, tracingEnabled, withLogContext } from '@sagaport/runtime';
+import { setRequestId, tracer, tracingEnabled } from '@sagaport/runtime';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Counter, Histogram } from 'prom-client';
@@ -33,8 +33,8 @@ export interface HttpObserverOptions {
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
- * Gives each request an id (the `x-request-id` header), which every log line written while
- * handling it carries; with tracing on, a SERVER span (child of an incoming `traceparent`) is
+ * Gives each request an id (the `x-request-id` header), kept on the context for the log lines
+ * written about the request (`requestLogFields`: the access line, the error hooks); with tracing on, a SERVER span (child of an incoming `traceparent`) is
  * the active context, so a checkout's saga joins the request's trace. After the answer: one
  * access log line and the request metrics, labelled by API, route template, method and status.
  */
@@ -62,9 +62,9 @@ export function observeRequests(options: HttpObserverOptions): MiddlewareHandler
     // Before the handler: a header set on a finished response makes the Node adapter build a
     // full web Response and copy it.
     c.header(REQUEST_ID_HEADER, requestId);
-    const run = () => withLogContext({ request_id: requestId }, next);
+    setRequestId(c, requestId);
     try {
-      await (span ? context.with(trace.setSpan(context.active(), span), run) : run());
+      await (span ? context.with(trace.setSpan(context.active(), span), next) : next());
     } finally {
       const route = routeOf(c);
       const status = c.res.status;

@@ -5,8 +5,8 @@ import { logMixin } from './log-context.js';
 export type { Logger } from 'pino';
 
 /**
- * Creates the process logger; `level` comes from LOG_LEVEL. Lines written inside a request or
- * a span carry its request id and trace ids (see `withLogContext`).
+ * Creates the process logger; `level` comes from LOG_LEVEL. Lines written inside a span carry its
+ * trace ids (see `logMixin`).
  */
 export function createLogger(service: string, level: string): Logger {
   return pino({ name: service, level, base: { service, pid: process.pid }, mixin: logMixin });
