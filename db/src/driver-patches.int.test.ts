@@ -182,4 +182,25 @@ describe('postgres.js patches', () => {
       ),
     ).toBe('answered');
   });
+
+  it('gives a result its count, command, columns and statement, outside its keys and its JSON', async () => {
+    const sql = postgres(serverUrl.toString(), { max: 1, onnotice: () => undefined });
+    cleanups.push(() => sql.end());
+    const rows = await sql`select n from generate_series(1, 3) as n`;
+    expect(rows).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(rows.count).toBe(3);
+    expect(rows.command).toBe('SELECT');
+    expect(rows.columns.map((c) => c.name)).toEqual(['n']);
+    expect(rows.statement.string).toContain('generate_series');
+    expect(Object.keys(rows)).toEqual(['0', '1', '2']);
+    expect(JSON.stringify(rows)).toBe('[{"n":1},{"n":2},{"n":3}]');
+    // Two statements in one simple query: one result each, each with its own count.
+    const [first, second] = await sql.unsafe('select 1 as a; select 2 as b union all select 3').simple();
+    expect([first!.count, second!.count]).toEqual([1, 2]);
+    const inserted = await sql.begin(async (tx) => {
+      await tx`create temp table t (x int)`;
+      return tx`insert into t values (1), (2)`;
+    });
+    expect([inserted.command, inserted.count]).toEqual(['INSERT', 2]);
+  });
 });
