@@ -1,5 +1,6 @@
 // The postgres.js patches (patches/postgres+3.4.9.patch) against a real server: a connection cut
-// at the wrong moment fails its queries and never kills the process.
+// at the wrong moment fails its queries and never kills the process, and a result built the
+// patched way still carries its count, command, columns and statement as before.
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import postgres from 'postgres';
