@@ -153,6 +153,9 @@ export const EventMetadataHeaders = z.object({
   [EventHeader.occurredAt]: z.iso.datetime({ offset: true }),
 });
 
+/** An event's id (its message id). Built once: a zod schema compiles its parser on first use. */
+const EventId = z.uuid();
+
 /** The metadata a producer gives an event: the rest (version, aggregate type, time) is derived. */
 export interface EventMetadata {
   readonly aggregateId: string;
@@ -214,7 +217,7 @@ export function readEvent(raw: RawEvent): DomainEvent {
     throw new EventContractError(`unknown event type ${JSON.stringify(type ?? null)}`);
   }
   const eventType = type as EventType;
-  const eventId = z.uuid().safeParse(raw.messageId);
+  const eventId = EventId.safeParse(raw.messageId);
   if (!eventId.success) throw new EventContractError(`${type}: properties.messageId: not a uuid`);
   const meta = EventMetadataHeaders.safeParse(raw.headers);
   if (!meta.success) throw new EventContractError(`${type}: ${issuesOf(meta.error, 'headers')}`);
