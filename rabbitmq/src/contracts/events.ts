@@ -153,7 +153,7 @@ export const EventMetadataHeaders = z.object({
   [EventHeader.occurredAt]: z.iso.datetime({ offset: true }),
 });
 
-/** An event's id (its message id). Built once: a zod schema compiles its parser on first use. */
+/** An event's id (its message id). Built once: building a zod schema is far dearer than using it. */
 const EventId = z.uuid();
 
 /** The metadata a producer gives an event: the rest (version, aggregate type, time) is derived. */
