@@ -34,9 +34,10 @@ const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 
 /**
  * Gives each request an id (the `x-request-id` header), kept on the context for the log lines
- * written about the request (`requestLogFields`: the access line, the error hooks); with tracing on, a SERVER span (child of an incoming `traceparent`) is
- * the active context, so a checkout's saga joins the request's trace. After the answer: one
- * access log line and the request metrics, labelled by API, route template, method and status.
+ * written about the request (`requestLogFields`: the access line, the error hooks); with tracing
+ * on, a SERVER span (child of an incoming `traceparent`) is the active context, so a checkout's
+ * saga joins the request's trace. After the answer: one access log line and the request
+ * metrics, labelled by API, route template, method and status.
  */
 export function observeRequests(options: HttpObserverOptions): MiddlewareHandler {
   return async (c, next) => {
