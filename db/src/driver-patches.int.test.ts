@@ -184,6 +184,44 @@ describe('postgres.js patches', () => {
     ).toBe('answered');
   });
 
+  it('reconnects a connection that closed while a write of it waited for the next turn of the event loop', async () => {
+    // postgres.js sends a small write on the next turn (setImmediate). A close seen before that
+    // turn cancelled the timer but left it marked as set, with the unsent bytes still buffered:
+    // every later connection of that slot then buffered its startup message behind them and
+    // never sent it, failing each attempt with CONNECT_TIMEOUT. After a few PostgreSQL restarts
+    // under load, a whole pool was dead this way.
+    const sockets: net.Socket[] = [];
+    const sql = postgres(serverUrl.toString(), {
+      max: 1,
+      connect_timeout: 2,
+      onnotice: () => undefined,
+      socket: async () => {
+        const socket = net.connect(Number(serverUrl.port || 5432), serverUrl.hostname);
+        await once(socket, 'connect');
+        sockets.push(socket);
+        return socket;
+      },
+    });
+    cleanups.push(() => sql.end({ timeout: 1 }));
+    await sql`select 1`;
+
+    // Queried from an immediate, the write waits for the next turn's immediates, and the close
+    // of a socket destroyed now is handled in this turn's close phase, before them.
+    const cut = await new Promise<Promise<unknown>>((resolve) =>
+      setImmediate(() => {
+        const query = sql`select 2`.execute();
+        sockets.at(-1)!.destroy();
+        resolve(query.then(() => 'answered', (error: { code?: string }) => error.code));
+      }),
+    );
+    expect(await cut).toBe('CONNECTION_CLOSED');
+
+    // Unpatched: CONNECT_TIMEOUT after 2 s, again and again.
+    const [row] = await sql<{ n: number }[]>`select 3 as n`;
+    expect(row?.n).toBe(3);
+    expect(sockets).toHaveLength(2);
+  });
+
   it('gives a result its count, command, columns and statement, outside its keys and its JSON', async () => {
     const sql = postgres(serverUrl.toString(), { max: 1, onnotice: () => undefined });
     cleanups.push(() => sql.end());
