@@ -1,5 +1,7 @@
 // The pipelined transaction against the real PostgreSQL: atomic although BEGIN and COMMIT share round trips.
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '@sagaport/db/testing';
+import net from 'node:net';
+import { once } from 'node:events';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pipelinedTransaction, TransactionAborted } from './pipelined-transaction.js';
@@ -96,6 +98,48 @@ describe('pipelinedTransaction', () => {
       ),
     );
     expect(await ids()).toHaveLength(8);
+  });
+
+  it('fails, not hangs, when its connection closes while the COMMIT waits behind a statement being described', async () => {
+    // A statement new to the connection is described before anything behind it is sent, so the
+    // COMMIT waits in the reserved connection's own queue, which postgres.js never fails when the
+    // connection closes. Only the transaction's watch on the connection ends the wait; it used to
+    // be removed before the wait, and a reply batch hung for good after PostgreSQL restarted.
+    const sockets: net.Socket[] = [];
+    const single = postgres(database.url, {
+      max: 1,
+      onnotice: () => undefined,
+      socket: async () => {
+        const url = new URL(database.url);
+        const socket = net.connect(Number(url.port || 5432), url.hostname);
+        await once(socket, 'connect');
+        sockets.push(socket);
+        return socket;
+      },
+    });
+    try {
+      await single`select 1`;
+      const boom = new Error('the work failed after sending its COMMIT');
+      const attempt = pipelinedTransaction(single, async (tx, commit) => {
+        void tx`select ${'new to this connection'}::text as fresh`.catch(() => undefined);
+        void commit().catch(() => undefined);
+        sockets.at(-1)!.destroy();
+        throw boom;
+      });
+      const outcome = await Promise.race([
+        attempt.then(
+          () => 'committed',
+          (error: unknown) => (error === boom ? 'failed' : String(error)),
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('hung'), 5_000)),
+      ]);
+      expect(outcome).toBe('failed');
+      // The connection was not handed back as open: the pool reconnects and serves.
+      const [row] = await single<{ n: number }[]>`select 2 as n`;
+      expect(row?.n).toBe(2);
+    } finally {
+      await single.end({ timeout: 1 });
+    }
   });
 
   it("rolls back and releases its connection when the work fails with another connection's error", async () => {

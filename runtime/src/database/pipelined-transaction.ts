@@ -100,14 +100,15 @@ export async function pipelinedTransaction<T>(
     }
     throw error;
   } finally {
+    // The COMMIT may still be on its way when a statement before it failed: let it land first.
+    // Still watching the connection: a COMMIT queued behind a statement being described is in
+    // the reserved connection's own queue, which postgres.js never fails when the connection
+    // closes, so only the watch ends this wait then.
+    if (!lost) await Promise.race([ended, closed]).catch(() => undefined);
     if (connection) connection.onclose = null;
-    if (!lost) {
-      // The COMMIT may still be on its way when a statement before it failed: let it land first.
-      await Promise.race([ended, closed]).catch(() => undefined);
-      // A connection that closed meanwhile is postgres.js's again (it reconnects it); a released
-      // one would go back to the pool as if it were open.
-      if (!lost) reserved.release();
-    }
+    // A connection that closed meanwhile is postgres.js's again (it reconnects it); a released
+    // one would go back to the pool as if it were open.
+    if (!lost) reserved.release();
   }
 }
 
