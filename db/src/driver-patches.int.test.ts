@@ -211,7 +211,12 @@ describe('postgres.js patches', () => {
       setImmediate(() => {
         const query = sql`select 2`.execute();
         sockets.at(-1)!.destroy();
-        resolve(query.then(() => 'answered', (error: { code?: string }) => error.code));
+        resolve(
+          query.then(
+            () => 'answered',
+            (error: { code?: string }) => error.code,
+          ),
+        );
       }),
     );
     expect(await cut).toBe('CONNECTION_CLOSED');

@@ -1,7 +1,7 @@
 // Runs the real Sagaport processes (orchestrator, workers) on a fresh database and a prefixed topology.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { products } from '@sagaport/db';
@@ -119,7 +119,9 @@ export class ManagedProcess {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // E2E_LOG_DIR keeps every process's whole output (a failing test prints only its last lines).
     const keep = (chunk: Buffer) => {
+      if (process.env.E2E_LOG_DIR) appendFileSync(`${process.env.E2E_LOG_DIR}/${this.name}.log`, chunk);
       this.output.push(chunk.toString());
       if (this.output.length > 200) this.output.shift();
     };
