@@ -191,16 +191,20 @@ describe('postgres.js patches', () => {
     // never sent it, failing each attempt with CONNECT_TIMEOUT. After a few PostgreSQL restarts
     // under load, a whole pool was dead this way.
     const sockets: net.Socket[] = [];
-    const sql = postgres(serverUrl.toString(), {
-      max: 1,
-      connect_timeout: 2,
-      onnotice: () => undefined,
+    // postgres.js's `socket` option (a function that returns a connected socket) is not in its types.
+    const ownSockets = {
       socket: async () => {
         const socket = net.connect(Number(serverUrl.port || 5432), serverUrl.hostname);
         await once(socket, 'connect');
         sockets.push(socket);
         return socket;
       },
+    };
+    const sql = postgres(serverUrl.toString(), {
+      max: 1,
+      connect_timeout: 2,
+      onnotice: () => undefined,
+      ...ownSockets,
     });
     cleanups.push(() => sql.end({ timeout: 1 }));
     await sql`select 1`;

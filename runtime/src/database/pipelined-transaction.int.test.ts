@@ -106,9 +106,8 @@ describe('pipelinedTransaction', () => {
     // connection closes. Only the transaction's watch on the connection ends the wait; it used to
     // be removed before the wait, and a reply batch hung for good after PostgreSQL restarted.
     const sockets: net.Socket[] = [];
-    const single = postgres(database.url, {
-      max: 1,
-      onnotice: () => undefined,
+    // postgres.js's `socket` option (a function that returns a connected socket) is not in its types.
+    const ownSockets = {
       socket: async () => {
         const url = new URL(database.url);
         const socket = net.connect(Number(url.port || 5432), url.hostname);
@@ -116,7 +115,8 @@ describe('pipelinedTransaction', () => {
         sockets.push(socket);
         return socket;
       },
-    });
+    };
+    const single = postgres(database.url, { max: 1, onnotice: () => undefined, ...ownSockets });
     try {
       await single`select 1`;
       const boom = new Error('the work failed after sending its COMMIT');
