@@ -36,6 +36,7 @@ export type {
   Projection,
   ProjectionLag,
   ProjectionRunnerOptions,
+  ProjectionSql,
   StreamEvent,
 } from './projections/runner.js';
 export { isRebuildable, ProjectionRebuild } from './projections/rebuild.js';

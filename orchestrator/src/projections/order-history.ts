@@ -1,7 +1,6 @@
 // The order-history read model: per order its status, lines, amounts and every event with its time, from the event stream.
 import type { DomainEvent } from '@sagaport/rabbitmq';
-import type { Projection, StreamEvent } from '@sagaport/runtime';
-import type postgres from 'postgres';
+import type { Commit, Projection, ProjectionSql, StreamEvent } from '@sagaport/runtime';
 
 export const ORDER_HISTORY = 'order-history';
 
@@ -177,10 +176,10 @@ export function foldEvent(row: OrderRow | null, event: DomainEvent): OrderRow {
  * Applies a batch in three statements, whatever its size: records the events in the orders'
  * event lists (a second copy, same aggregate and sequence, is dropped there and changes nothing)
  * while reading the batch's orders as they stand (locked), then folds the new events into them in
- * stream order ({@link foldEvent}) and writes each changed order once. One statement per event
+ * stream order ({@link foldEvent}) and writes each changed order once, with the runner's COMMIT. One statement per event
  * cost PostgreSQL a parse, a plan and an index probe each: a rebuild applied 5,222 events/s.
  */
-async function applyBatch(tx: postgres.TransactionSql, table: Tables, events: readonly StreamEvent[]) {
+async function applyBatch(tx: ProjectionSql, table: Tables, events: readonly StreamEvent[], commit?: Commit) {
   if (events.length === 0) return;
   const recordedJson = JSON.stringify(
     events.map(({ offset, event }) => ({
@@ -236,12 +235,16 @@ async function applyBatch(tx: postgres.TransactionSql, table: Tables, events: re
   }
   if (changed.size === 0) return;
   const written = JSON.stringify([...changed].map((id) => rows.get(id)));
-  await tx.unsafe(
-    `insert into ${table.orders} select * from jsonb_populate_recordset(null::${table.orders}, $1::jsonb)
+  const write = tx
+    .unsafe(
+      `insert into ${table.orders} select * from jsonb_populate_recordset(null::${table.orders}, $1::jsonb)
     on conflict (order_id) do update set ${orderColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
-    [written],
-    { prepare: true },
-  );
+      [written],
+      { prepare: true },
+    )
+    .execute();
+  // The write and the runner's COMMIT in one round trip (see Projection).
+  await Promise.all([write, commit?.()]);
 }
 
 /** The columns of the order rows that an event can change (all but the key). */
@@ -281,8 +284,8 @@ export function orderHistoryProjection(tables: Tables = liveTables): Projection 
     // A rebuild writes the same statements into its shadow copies.
     retarget: (table) =>
       orderHistoryProjection({ orders: table(liveTables.orders), events: table(liveTables.events) }),
-    async apply(tx, events) {
-      await applyBatch(tx, tables, events);
+    async apply(tx, events, commit) {
+      await applyBatch(tx, tables, events, commit);
     },
   };
 }

@@ -1,7 +1,6 @@
 // The sales-analytics read model: per minute and SKU, units and revenue sold, orders cancelled after the sale, card declines.
 import type { DomainEvent } from '@sagaport/rabbitmq';
-import type { Projection } from '@sagaport/runtime';
-import type postgres from 'postgres';
+import type { Projection, ProjectionSql } from '@sagaport/runtime';
 
 export const SALES_ANALYTICS = 'sales-analytics';
 
@@ -165,7 +164,7 @@ const liveTables: Tables = { orders: 'projections.sales_orders', buckets: 'proje
 
 /**
  * The sales-analytics projection. A batch costs three statements whatever its size: read its
- * orders, write them back, add to the minute buckets.
+ * orders, write them back, add to the minute buckets (the last two with the runner's COMMIT).
  */
 export function salesAnalyticsProjection(tables: Tables = liveTables): Projection {
   return {
@@ -174,7 +173,7 @@ export function salesAnalyticsProjection(tables: Tables = liveTables): Projectio
     // A rebuild writes the same statements into its shadow copies.
     retarget: (table) =>
       salesAnalyticsProjection({ orders: table(liveTables.orders), buckets: table(liveTables.buckets) }),
-    async apply(tx, streamEvents) {
+    async apply(tx, streamEvents, commit) {
       const events = streamEvents.map((e) => e.event).filter((e) => relevant.has(e.type));
       if (events.length === 0) return;
       const ids = [...new Set(events.map((e) => e.aggregateId))];
@@ -201,12 +200,17 @@ export function salesAnalyticsProjection(tables: Tables = liveTables): Projectio
         });
       }
       const buckets = foldSales(orders, events);
-      await Promise.all([writeOrders(tx, tables, [...orders.values()]), writeBuckets(tx, tables, buckets)]);
+      // Both writes and the runner's COMMIT in one round trip (see Projection).
+      await Promise.all([
+        writeOrders(tx, tables, [...orders.values()]).execute(),
+        writeBuckets(tx, tables, buckets)?.execute(),
+        commit?.(),
+      ]);
     },
   };
 }
 
-function writeOrders(tx: postgres.TransactionSql, tables: Tables, orders: SalesOrder[]) {
+function writeOrders(tx: ProjectionSql, tables: Tables, orders: SalesOrder[]) {
   return tx.unsafe(
     `insert into ${tables.orders} as o (order_id, currency, lines, confirmed_at, cancelled_at, declined_at,
        sold_booked, cancel_booked, decline_booked)
@@ -236,8 +240,8 @@ function writeOrders(tx: postgres.TransactionSql, tables: Tables, orders: SalesO
   );
 }
 
-function writeBuckets(tx: postgres.TransactionSql, tables: Tables, buckets: Bucket[]) {
-  if (buckets.length === 0) return Promise.resolve();
+function writeBuckets(tx: ProjectionSql, tables: Tables, buckets: Bucket[]) {
+  if (buckets.length === 0) return undefined;
   return tx.unsafe(
     `insert into ${tables.buckets} as b (minute, sku, currency, orders_sold, units_sold, revenue_cents,
        orders_cancelled, units_cancelled, revenue_cancelled_cents, card_declines)

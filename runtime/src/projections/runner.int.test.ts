@@ -320,6 +320,37 @@ describe('projection runner (real RabbitMQ stream and PostgreSQL)', () => {
     expect(offsets).toEqual(Array.from({ length: end + 21 - start }, (_, i) => start + i));
   });
 
+  it('writes nothing from a batch whose lease was taken or whose checkpoint was moved since the runner last checked', async () => {
+    for (const change of ['lease taken', 'checkpoint moved'] as const) {
+      const { name, table, start } = await fresh();
+      const warnings: string[] = [];
+      const logger = {
+        info: () => {},
+        error: () => {},
+        warn: (_: object, message: string) => warnings.push(message),
+      };
+      // Renewed every 20 s: the second batch comes long before the runner looks at its lease again.
+      const runner = run(recordingProjection(name, table), { leaseMs: 60_000, lingerMs: 0, logger });
+      await publishEvent(publisher, broker.topology, 'order.confirmed', { orderId: randomUUID() });
+      expect(await reaches(name, start)).toBe(true);
+      if (change === 'lease taken')
+        await database.sql`update projections.checkpoints set owner = 'another-runner' where name = ${name}`;
+      else
+        await database.sql`update projections.checkpoints set stream_offset = ${start + 100} where name = ${name}`;
+      await publishEvent(publisher, broker.topology, 'order.confirmed', { orderId: randomUUID() });
+      const reason = change === 'lease taken' ? 'lease lost before commit' : 'checkpoint moved by a rebuild';
+      expect(await eventually(async () => warnings.some((w) => w.includes(reason)), 10_000)).toBe(true);
+      // The projection's row and the checkpoint's move were rolled back together.
+      expect((await rows(table)).map((r) => Number(r.stream_offset))).toEqual([start]);
+      const checkpoint = await readCheckpoint(database.sql, name);
+      expect(checkpoint).toMatchObject(
+        change === 'lease taken'
+          ? { streamOffset: start, owner: 'another-runner', appliedEvents: 1 }
+          : { streamOffset: start + 100, owner: runner.owner, appliedEvents: 1 },
+      );
+    }
+  });
+
   it('a projector killed with SIGKILL in the middle of a batch loses nothing and doubles nothing once another runs on', async () => {
     const { name, table, start } = await fresh();
     const total = 600;

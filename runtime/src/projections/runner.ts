@@ -9,6 +9,7 @@ import {
 } from '@sagaport/rabbitmq';
 import type { ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
+import { pipelinedTransaction, type Commit } from '../database/pipelined-transaction.js';
 import type { ProjectionMetrics } from './metrics.js';
 import { parkEvent, readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
 import { readEventsOf, streamTail, timeOf } from './stream.js';
@@ -20,15 +21,25 @@ export interface StreamEvent {
   readonly event: DomainEvent;
 }
 
+/** The transaction a projection applies a batch in: the runner's, a savepoint of it, or a rebuild's. */
+export type ProjectionSql = postgres.TransactionSql | postgres.ReservedSql;
+
 /**
  * A read model built from the event stream. `apply` runs inside the runner's transaction (the
  * checkpoint's update commits with it) and must write only through `tx`. The stream may carry an
  * event twice (a worker republishes a command's events on its redelivery): a projection drops a
  * second copy by the event's aggregate and sequence.
+ *
+ * When the runner passes `commit`, its transaction is pipelined: the statements `apply` sends
+ * before its first await leave with the BEGIN and the checkpoint's update, and `commit` sends the
+ * COMMIT behind the statements sent so far. Calling it in the same tick as the last writes, once
+ * they are sent (`execute()`: postgres.js sends a query only when something awaits it), puts
+ * them and the COMMIT in one round trip: `await Promise.all([write.execute(), commit?.()])`. A
+ * projection that does not call it is committed after `apply` resolves, one round trip later.
  */
 export interface Projection {
   readonly name: string;
-  apply(tx: postgres.TransactionSql, events: readonly StreamEvent[]): Promise<void>;
+  apply(tx: ProjectionSql, events: readonly StreamEvent[], commit?: Commit): Promise<void>;
   /** The tables it writes (`schema.table`), for a rebuild: declared with `retarget`, or it cannot be rebuilt. */
   readonly tables?: readonly string[];
   /** The same projection writing to other tables: `table(live)` names the one to use for each of `tables`. */
@@ -97,7 +108,52 @@ class LeaseLost extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** What applying a batch did: events applied and parked, and the parked event that stops the projection. */
+interface BatchResult {
+  readonly applied: number;
+  readonly parked: number;
+  readonly stopWith: Unappliable | undefined;
+}
+
+/** Where a batch moves its projection's checkpoint, and what it counts. */
+interface CheckpointMove {
+  readonly lastOffset: number;
+  readonly lastAt: Date | null;
+  readonly applied: number;
+  readonly stopWith: Unappliable | undefined;
+  /** The lease is renewed for this long. */
+  readonly leaseMs: number;
+}
+
+/**
+ * Moves the checkpoint of `name` past a batch (and stops it at a parked event under the `stop`
+ * policy). With `guard`, only if `guard.owner` holds the lease, the projection runs and the
+ * checkpoint is still at `guard.from`; resolves with whether it moved.
+ */
+async function moveCheckpoint(
+  tx: postgres.TransactionSql | postgres.ReservedSql,
+  name: string,
+  move: CheckpointMove,
+  guard?: { readonly owner: string; readonly from: number },
+): Promise<boolean> {
+  const { lastOffset, lastAt, applied, stopWith, leaseMs } = move;
+  const error = stopWith
+    ? `parked at offset ${stopWith.offset}${stopWith.index > 0 ? ` (event ${stopWith.index} of the batch)` : ''}: ${stopWith.error}`.slice(
+        0,
+        4000,
+      )
+    : null;
+  const rows = await tx`
+    update projections.checkpoints set stream_offset = ${lastOffset},
+      last_event_at = coalesce(${lastAt?.toISOString() ?? null}::timestamptz, last_event_at),
+      applied_events = applied_events + ${applied},
+      state = ${stopWith ? 'stopped' : 'running'}, last_error = ${error},
+      lease_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    where name = ${name} and (${guard === undefined}::boolean
+      or (owner = ${guard?.owner ?? null} and state = 'running' and stream_offset = ${guard?.from ?? -1}))
+    returning 1`;
+  return rows.length > 0;
+}
 
 /**
  * Runs one projection. At most one runner per projection applies events at a time, across
@@ -167,11 +223,11 @@ export class ProjectionRunner {
         checkpoint = await takeLease(this.options.sql, this.name, this.owner, this.leaseMs);
       } catch (error) {
         this.log.warn({ err: error, projection: this.name }, 'projection lease: database unavailable');
-        await sleep(renewMs);
+        await this.rest(renewMs);
         continue;
       }
       if (!checkpoint || checkpoint.state !== 'running') {
-        await sleep(renewMs);
+        await this.rest(renewMs);
         continue;
       }
       this.appliedOffset = checkpoint.streamOffset;
@@ -181,12 +237,24 @@ export class ProjectionRunner {
         await this.consume(renewMs);
       } catch (error) {
         this.log.error({ err: error, projection: this.name }, 'projection runner failed; starting again');
-        await sleep(renewMs);
+        await this.rest(renewMs);
       } finally {
         this.active = false;
       }
     }
     await releaseLease(this.options.sql, this.name, this.owner).catch(() => undefined);
+  }
+
+  /** Waits `ms`, or less if the runner is stopped meanwhile. */
+  private rest(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Consumes from the checkpoint until stopped, paused, stopped by a parked event or the lease is lost. */
@@ -280,53 +348,11 @@ export class ProjectionRunner {
     }
     const last = fresh[upTo - 1]!;
     const lastAt = timeOf(last.message);
-    let outcome: { applied: number; parked: number; stopWith: Unappliable | undefined };
+    let outcome: BatchResult;
     try {
-      outcome = await this.options.sql.begin(async (tx) => {
-        // The commit need not wait for its WAL flush: the rows and the offset they reach commit
-        // together, so a database crash that loses this transaction loses both, and the runner
-        // reads those events again from the stream. Both statements go in one round trip.
-        const [, [owned]] = await Promise.all([
-          tx`set local synchronous_commit = off`,
-          tx<{ state: string; stream_offset: string }[]>`
-            select state, stream_offset from projections.checkpoints
-            where name = ${this.name} and owner = ${this.owner} for update`,
-        ]);
-        if (!owned) throw new LeaseLost('lease lost before commit');
-        if (owned.state !== 'running') throw new LeaseLost(`projection is ${owned.state}`);
-        // A rebuild swapped its tables in and moved the checkpoint: read on from there.
-        if (Number(owned.stream_offset) !== this.appliedOffset)
-          throw new LeaseLost('checkpoint moved by a rebuild');
-        const unapplied = [...unreadable];
-        if (!isolate) {
-          await this.options.projection.apply(tx, readable);
-        } else {
-          for (const item of readable) {
-            try {
-              await tx.savepoint((sp) => this.options.projection.apply(sp, [item]));
-            } catch (error) {
-              this.log.warn(
-                { err: error, projection: this.name, offset: item.offset, index: item.index },
-                'projection parks an event it cannot apply',
-              );
-              unapplied.push({ ...item, error: `apply failed: ${(error as Error).message}` });
-            }
-          }
-        }
-        unapplied.sort((a, b) => a.offset - b.offset || a.index - b.index);
-        for (const event of unapplied) await parkEvent(tx, this.name, event, event.raw, event.error);
-        const stopWith = stopPolicy ? unapplied[0] : undefined;
-        const applied = readable.length - (unapplied.length - unreadable.length);
-        await tx`
-          update projections.checkpoints set stream_offset = ${last.offset},
-            last_event_at = coalesce(${lastAt?.toISOString() ?? null}::timestamptz, last_event_at),
-            applied_events = applied_events + ${applied},
-            state = ${stopWith ? 'stopped' : 'running'},
-            last_error = ${stopWith ? `parked at offset ${stopWith.offset}${stopWith.index > 0 ? ` (event ${stopWith.index} of the batch)` : ''}: ${stopWith.error}`.slice(0, 4000) : null},
-            lease_until = now() + make_interval(secs => ${this.leaseMs / 1000}), updated_at = now()
-          where name = ${this.name}`;
-        return { applied, parked: unapplied.length, stopWith };
-      });
+      outcome = isolate
+        ? await this.applyIsolated(readable, unreadable, last.offset, lastAt, stopPolicy)
+        : await this.applyPipelined(readable, unreadable, last.offset, lastAt, stopPolicy);
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       // Isolated, the events' own faults are parked: what is left is the database's.
@@ -352,6 +378,106 @@ export class ProjectionRunner {
       return 'stopped';
     }
     return 'ok';
+  }
+
+  /**
+   * Applies a batch in one transaction of two round trips: the BEGIN, the checkpoint's move (made
+   * first, guarded by this runner's lease, the running state and the offset it read from), the
+   * parked events and the projection's reads leave together; the projection's writes leave with
+   * the COMMIT, which is sent only once the guard held. A guard that failed rolls the batch back.
+   * Every event the batch could read is applied or the whole batch fails, so the checkpoint's
+   * figures are known before the projection runs.
+   */
+  private async applyPipelined(
+    readable: readonly Item[],
+    unreadable: readonly Unappliable[],
+    lastOffset: number,
+    lastAt: Date | null,
+    stopPolicy: boolean,
+  ): Promise<BatchResult> {
+    const stopWith = stopPolicy ? unreadable[0] : undefined;
+    const move = { lastOffset, lastAt, applied: readable.length, stopWith, leaseMs: this.leaseMs };
+    return pipelinedTransaction(this.options.sql, async (tx, sendCommit) => {
+      // Sent as they are created (see pipelinedTransaction), in this order, in one write.
+      const sent: Promise<unknown>[] = [
+        tx`set local synchronous_commit = off`,
+        ...unreadable.map((event) => parkEvent(tx, this.name, event, event.raw, event.error)),
+      ];
+      let guardHeld: boolean | undefined;
+      const guard = moveCheckpoint(tx, this.name, move, { owner: this.owner, from: this.appliedOffset }).then(
+        (moved) => (guardHeld = moved),
+      );
+      sent.push(guard);
+      for (const statement of sent) statement.catch(() => undefined);
+      let committing: Promise<void> | undefined;
+      const commit: Commit = () =>
+        (committing ??= (async () => {
+          // The guard's answer came before the projection's reads' (they were sent behind it):
+          // the COMMIT then leaves in the same tick as the statements sent with this call.
+          if (guardHeld === undefined) await guard;
+          if (!guardHeld) throw new LeaseLost(await this.whyNotMoved(tx));
+          await sendCommit();
+        })());
+      await Promise.all([...sent, this.options.projection.apply(tx, readable, commit)]);
+      await commit();
+      return { applied: readable.length, parked: unreadable.length, stopWith };
+    });
+  }
+
+  /** Why the guarded checkpoint move found nothing to move, as a LeaseLost reason. */
+  private async whyNotMoved(tx: postgres.ReservedSql): Promise<string> {
+    const [row] = await tx<{ owner: string | null; state: string }[]>`
+      select owner, state from projections.checkpoints where name = ${this.name}`;
+    if (!row || row.owner !== this.owner) return 'lease lost before commit';
+    if (row.state !== 'running') return `projection is ${row.state}`;
+    return 'checkpoint moved by a rebuild';
+  }
+
+  /**
+   * Applies each event of a batch behind a savepoint of its own, in one transaction: only the
+   * events at fault are parked. The checkpoint's row is locked and checked first.
+   */
+  private async applyIsolated(
+    readable: readonly Item[],
+    unreadable: readonly Unappliable[],
+    lastOffset: number,
+    lastAt: Date | null,
+    stopPolicy: boolean,
+  ): Promise<BatchResult> {
+    return this.options.sql.begin(async (tx) => {
+      // The commit need not wait for its WAL flush: the rows and the offset they reach commit
+      // together, so a database crash that loses this transaction loses both, and the runner
+      // reads those events again from the stream. Both statements go in one round trip.
+      const [, [owned]] = await Promise.all([
+        tx`set local synchronous_commit = off`,
+        tx<{ state: string; stream_offset: string }[]>`
+          select state, stream_offset from projections.checkpoints
+          where name = ${this.name} and owner = ${this.owner} for update`,
+      ]);
+      if (!owned) throw new LeaseLost('lease lost before commit');
+      if (owned.state !== 'running') throw new LeaseLost(`projection is ${owned.state}`);
+      // A rebuild swapped its tables in and moved the checkpoint: read on from there.
+      if (Number(owned.stream_offset) !== this.appliedOffset)
+        throw new LeaseLost('checkpoint moved by a rebuild');
+      const unapplied = [...unreadable];
+      for (const item of readable) {
+        try {
+          await tx.savepoint((sp) => this.options.projection.apply(sp, [item]));
+        } catch (error) {
+          this.log.warn(
+            { err: error, projection: this.name, offset: item.offset, index: item.index },
+            'projection parks an event it cannot apply',
+          );
+          unapplied.push({ ...item, error: `apply failed: ${(error as Error).message}` });
+        }
+      }
+      unapplied.sort((a, b) => a.offset - b.offset || a.index - b.index);
+      for (const event of unapplied) await parkEvent(tx, this.name, event, event.raw, event.error);
+      const stopWith = stopPolicy ? unapplied[0] : undefined;
+      const applied = readable.length - (unapplied.length - unreadable.length);
+      await moveCheckpoint(tx, this.name, { lastOffset, lastAt, applied, stopWith, leaseMs: this.leaseMs });
+      return { applied, parked: unapplied.length, stopWith };
+    });
   }
 
   /** Measures the lag (events and seconds behind the stream's end) and sets the gauges. */

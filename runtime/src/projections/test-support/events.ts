@@ -104,7 +104,7 @@ export function recordingProjection(
 ): Projection {
   return {
     name,
-    async apply(tx, events) {
+    async apply(tx, events, commit) {
       if (events.length === 0) return;
       if (options.failOn && events.some((e) => e.event.payload.orderId === options.failOn)) {
         throw new Error(`cannot apply order ${options.failOn}`);
@@ -117,11 +117,15 @@ export function recordingProjection(
             ? (e.event.payload as { amount: { cents: number } }).amount.cents
             : null,
       }));
-      await tx.unsafe(
-        `insert into ${table} (stream_offset, event_type, cents) select * from jsonb_to_recordset($1::jsonb) as r(stream_offset bigint, event_type text, cents bigint)`,
-        [JSON.stringify(rows)],
-      );
-      if (options.slowMs) await tx`select pg_sleep(${options.slowMs / 1000})`;
+      const insert = tx
+        .unsafe(
+          `insert into ${table} (stream_offset, event_type, cents) select * from jsonb_to_recordset($1::jsonb) as r(stream_offset bigint, event_type text, cents bigint)`,
+          [JSON.stringify(rows)],
+        )
+        .execute();
+      if (options.slowMs) await Promise.all([insert, tx`select pg_sleep(${options.slowMs / 1000})`]);
+      // The write and the runner's COMMIT in one round trip, as the product's projections send them.
+      await Promise.all([insert, commit?.()]);
     },
   };
 }
