@@ -29,6 +29,7 @@ export {
   tracer,
 } from './tracing/messaging.js';
 export { logMixin } from './observability/log-context.js';
+export { RepeatedLog } from './observability/repeated-log.js';
 export { observePublisher } from './observability/publisher-metrics.js';
 export { ProjectionRunner, measureLag } from './projections/runner.js';
 export type {

@@ -1,6 +1,7 @@
 // The timeout scanner: finds sagas past their step deadline and lets the engine resend or compensate.
 import { sagaInstances, type Database } from '@sagaport/db';
 import type { Logger } from '@sagaport/rabbitmq';
+import { RepeatedLog } from '@sagaport/runtime';
 import { and, asc, isNotNull, lte, sql } from 'drizzle-orm';
 import type { DueSaga, SagaEngine } from './engine.js';
 import { SagaStatus, terminalStatuses } from './types.js';
@@ -35,6 +36,12 @@ export interface TimeoutScannerOptions {
   readonly holdMaxMs?: number;
   /** Called with the number of deadlines held in a pass. */
   readonly onHeld?: (count: number) => void;
+  /**
+   * Lines about a lasting condition (deadlines held, scans failing) are written at its first
+   * pass, then at most once per this many milliseconds with the count since (default 30 s); the
+   * metrics count every pass.
+   */
+  readonly repeatLogMs?: number;
 }
 
 /**
@@ -77,15 +84,27 @@ export function dueSagas(db: Database, limit: number) {
 export class TimeoutScanner {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
+  private readonly heldLog: RepeatedLog;
+  private readonly failedLog: RepeatedLog;
 
-  constructor(private readonly options: TimeoutScannerOptions) {}
+  constructor(private readonly options: TimeoutScannerOptions) {
+    this.heldLog = new RepeatedLog(options.repeatLogMs ?? 30_000);
+    this.failedLog = new RepeatedLog(options.repeatLogMs ?? 30_000);
+  }
 
   start(): void {
     this.timer = setInterval(() => {
       this.scanning ??= this.scan()
         .then(() => undefined)
         // A failed scan (PostgreSQL down) is retried by the next tick; it must not crash the process.
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'timeout scan failed; retrying'))
+        .catch((error: unknown) => {
+          const failed = this.failedLog.record();
+          if (failed !== undefined)
+            this.options.logger.warn(
+              { err: error, failedScans: failed },
+              'timeout scan failed; retrying every tick (PostgreSQL unreachable?)',
+            );
+        })
         .finally(() => (this.scanning = undefined));
     }, this.options.intervalMs);
     this.timer.unref();
@@ -135,10 +154,15 @@ export class TimeoutScanner {
     const held = await this.options.engine.holdDeadlines(candidates);
     if (held.length > 0) {
       this.options.onHeld?.(held.length);
-      this.options.logger.info(
-        { held: held.length, queued: Object.fromEntries([...depths].filter(([, n]) => (n ?? 0) > 0)) },
-        'step deadlines held: the commands or their replies are still queued; no resend',
-      );
+      const reported = this.heldLog.record(held.length);
+      if (reported !== undefined)
+        this.options.logger.info(
+          {
+            held: reported,
+            queued: Object.fromEntries([...depths].filter(([, n]) => (n ?? 0) > 0)),
+          },
+          'step deadlines held: the commands or their replies are still queued; no resend',
+        );
     }
     return new Set(held);
   }
