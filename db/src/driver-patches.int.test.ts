@@ -231,6 +231,41 @@ describe('postgres.js patches', () => {
     expect(sockets).toHaveLength(2);
   });
 
+  it('fails a query whose new connection the server hangs up at once, and backs off instead of reconnecting in a loop', async () => {
+    // A listener that accepts and closes every connection cleanly, as a proxy with no database
+    // behind it does: before the patch the query never settled while the pool reconnected
+    // hundreds of times a second.
+    let accepted = 0;
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((client) => {
+      accepted += 1;
+      client.on('error', () => undefined);
+      client.on('close', () => sockets.delete(client));
+      sockets.add(client);
+      client.end();
+    });
+    const { url, close } = await listen(server, sockets);
+    cleanups.push(close);
+    const sql = postgres(url, { max: 1, onnotice: () => undefined });
+    cleanups.push(() => sql.end({ timeout: 1 }));
+
+    const outcome = (query: Promise<unknown>) =>
+      within(
+        query.then(
+          () => 'answered',
+          (error: { code?: string }) => error.code,
+        ),
+        5_000,
+      );
+    expect(await outcome(sql`select 1`)).toBe('CONNECTION_CLOSED');
+    // Queries keep failing while it lasts, each connection attempt later than the one before.
+    const started = performance.now();
+    const outcomes: unknown[] = [];
+    while (performance.now() - started < 1_500) outcomes.push(await outcome(sql`select 1`));
+    expect(new Set(outcomes)).toEqual(new Set(['CONNECTION_CLOSED']));
+    expect(accepted).toBeLessThan(12);
+  });
+
   it('gives a result its count, command, columns and statement, outside its keys and its JSON', async () => {
     const sql = postgres(serverUrl.toString(), { max: 1, onnotice: () => undefined });
     cleanups.push(() => sql.end());
