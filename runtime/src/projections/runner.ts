@@ -108,6 +108,16 @@ class LeaseLost extends Error {
   }
 }
 
+/** A batch as read from its deliveries: the events to apply, those to park, where it ends. */
+interface ReadBatch {
+  readonly readable: readonly Item[];
+  readonly unreadable: readonly Unappliable[];
+  readonly lastOffset: number;
+  readonly lastAt: Date | null;
+  /** Whether the projection stops at the first event it parks. */
+  readonly stopPolicy: boolean;
+}
+
 /** What applying a batch did: events applied and parked, and the parked event that stops the projection. */
 interface BatchResult {
   readonly applied: number;
@@ -349,10 +359,9 @@ export class ProjectionRunner {
     const last = fresh[upTo - 1]!;
     const lastAt = timeOf(last.message);
     let outcome: BatchResult;
+    const read: ReadBatch = { readable, unreadable, lastOffset: last.offset, lastAt, stopPolicy };
     try {
-      outcome = isolate
-        ? await this.applyIsolated(readable, unreadable, last.offset, lastAt, stopPolicy)
-        : await this.applyPipelined(readable, unreadable, last.offset, lastAt, stopPolicy);
+      outcome = isolate ? await this.applyIsolated(read) : await this.applyPipelined(read);
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       // Isolated, the events' own faults are parked: what is left is the database's.
@@ -388,13 +397,8 @@ export class ProjectionRunner {
    * Every event the batch could read is applied or the whole batch fails, so the checkpoint's
    * figures are known before the projection runs.
    */
-  private async applyPipelined(
-    readable: readonly Item[],
-    unreadable: readonly Unappliable[],
-    lastOffset: number,
-    lastAt: Date | null,
-    stopPolicy: boolean,
-  ): Promise<BatchResult> {
+  private async applyPipelined(batch: ReadBatch): Promise<BatchResult> {
+    const { readable, unreadable, lastOffset, lastAt, stopPolicy } = batch;
     const stopWith = stopPolicy ? unreadable[0] : undefined;
     const move = { lastOffset, lastAt, applied: readable.length, stopWith, leaseMs: this.leaseMs };
     return pipelinedTransaction(this.options.sql, async (tx, sendCommit) => {
@@ -437,13 +441,8 @@ export class ProjectionRunner {
    * Applies each event of a batch behind a savepoint of its own, in one transaction: only the
    * events at fault are parked. The checkpoint's row is locked and checked first.
    */
-  private async applyIsolated(
-    readable: readonly Item[],
-    unreadable: readonly Unappliable[],
-    lastOffset: number,
-    lastAt: Date | null,
-    stopPolicy: boolean,
-  ): Promise<BatchResult> {
+  private async applyIsolated(batch: ReadBatch): Promise<BatchResult> {
+    const { readable, unreadable, lastOffset, lastAt, stopPolicy } = batch;
     return this.options.sql.begin(async (tx) => {
       // The commit need not wait for its WAL flush: the rows and the offset they reach commit
       // together, so a database crash that loses this transaction loses both, and the runner
