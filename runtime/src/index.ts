@@ -31,15 +31,11 @@ export {
 export { logMixin } from './observability/log-context.js';
 export { RepeatedLog } from './observability/repeated-log.js';
 export { observePublisher } from './observability/publisher-metrics.js';
-export { ProjectionRunner, measureLag } from './projections/runner.js';
-export type {
-  ParkPolicy,
-  Projection,
-  ProjectionLag,
-  ProjectionRunnerOptions,
-  ProjectionSql,
-  StreamEvent,
-} from './projections/runner.js';
+export { ProjectionRunner } from './projections/runner.js';
+export type { ProjectionRunnerOptions } from './projections/runner.js';
+export { measureLag } from './projections/lag.js';
+export type { ProjectionLag } from './projections/lag.js';
+export type { ParkPolicy, Projection, ProjectionSql, StreamEvent } from './projections/projection.js';
 export { isRebuildable, ProjectionRebuild } from './projections/rebuild.js';
 export type { ProjectionRebuildOptions } from './projections/rebuild.js';
 export {

@@ -6,7 +6,8 @@ import { createTestBroker, eventually, type TestBroker } from '@sagaport/rabbitm
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectionRebuild } from './rebuild.js';
 import { RebuildAlreadyRunning } from './rebuild-store.js';
-import { measureLag, ProjectionRunner } from './runner.js';
+import { measureLag } from './lag.js';
+import { ProjectionRunner } from './runner.js';
 import { readCheckpoint } from './store.js';
 import {
   charged,

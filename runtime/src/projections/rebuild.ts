@@ -9,7 +9,7 @@ import {
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
 import { claimRebuild, failRebuild, readRebuild, RebuildState, type RebuildStatus } from './rebuild-store.js';
-import type { Projection, StreamEvent } from './runner.js';
+import type { Projection, StreamEvent } from './projection.js';
 import { createShadows, dropShadows, shadowOf, swapShadows } from './shadow.js';
 import { parkEvent } from './store.js';
 import { offsetOf, readEventsOf, STREAM_OFFSET_HEADER, streamTail, timeOf } from './stream.js';

@@ -5,7 +5,8 @@ import { createMigratedTestDatabase, PrivatePostgres, type MigratedTestDatabase 
 import { ConfirmPublisher } from '@sagaport/rabbitmq';
 import { createTestBroker, eventually, type TestBroker } from '@sagaport/rabbitmq/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureLag, ProjectionRunner } from './runner.js';
+import { measureLag } from './lag.js';
+import { ProjectionRunner } from './runner.js';
 import { readCheckpoint } from './store.js';
 import { charged, createRecordTable, publishEvent, recordingProjection } from './test-support/events.js';
 

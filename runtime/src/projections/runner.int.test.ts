@@ -8,7 +8,8 @@ import { amqpUrl, createTestBroker, eventually, type TestBroker } from '@sagapor
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProjectionMetrics } from './metrics.js';
-import { measureLag, ProjectionRunner } from './runner.js';
+import { measureLag } from './lag.js';
+import { ProjectionRunner } from './runner.js';
 import { listParked, readCheckpoint, setProjectionState } from './store.js';
 import { SharedStreamReader } from './stream-reader.js';
 import { streamTail } from './stream.js';

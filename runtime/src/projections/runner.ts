@@ -1,53 +1,24 @@
 // The projection runner: reads the event stream from a stored offset, applies batches and the offset in one transaction.
 import { randomUUID } from 'node:crypto';
-import {
-  silentLogger,
-  type AmqpConnectionManager,
-  type DomainEvent,
-  type Logger,
-  type StreamRawEvent,
-} from '@sagaport/rabbitmq';
+import { silentLogger, type AmqpConnectionManager, type Logger } from '@sagaport/rabbitmq';
 import type { ConsumeMessage } from 'amqplib';
 import type postgres from 'postgres';
-import { pipelinedTransaction, type Commit } from '../database/pipelined-transaction.js';
+import {
+  applyIsolated,
+  applyPipelined,
+  LeaseLost,
+  type BatchContext,
+  type BatchResult,
+  type Item,
+  type ReadBatch,
+  type Unappliable,
+} from './batch-transaction.js';
+import { measureLag, type ProjectionLag } from './lag.js';
 import type { ProjectionMetrics } from './metrics.js';
-import { parkEvent, readCheckpoint, releaseLease, takeLease, type Checkpoint } from './store.js';
-import { readEventsOf, streamTail, timeOf } from './stream.js';
+import type { ParkPolicy, Projection } from './projection.js';
+import { releaseLease, takeLease, type Checkpoint } from './store.js';
+import { readEventsOf, timeOf } from './stream.js';
 import { SharedStreamReader } from './stream-reader.js';
-
-/** An event at its place in the stream. */
-export interface StreamEvent {
-  readonly offset: number;
-  readonly event: DomainEvent;
-}
-
-/** The transaction a projection applies a batch in: the runner's, a savepoint of it, or a rebuild's. */
-export type ProjectionSql = postgres.TransactionSql | postgres.ReservedSql;
-
-/**
- * A read model built from the event stream. `apply` runs inside the runner's transaction (the
- * checkpoint's update commits with it) and must write only through `tx`. The stream may carry an
- * event twice (a worker republishes a command's events on its redelivery): a projection drops a
- * second copy by the event's aggregate and sequence.
- *
- * When the runner passes `commit`, its transaction is pipelined: the statements `apply` sends
- * before its first await leave with the BEGIN and the checkpoint's update, and `commit` sends the
- * COMMIT behind the statements sent so far. Calling it in the same tick as the last writes, once
- * they are sent (`execute()`: postgres.js sends a query only when something awaits it), puts
- * them and the COMMIT in one round trip: `await Promise.all([write.execute(), commit?.()])`. A
- * projection that does not call it is committed after `apply` resolves, one round trip later.
- */
-export interface Projection {
-  readonly name: string;
-  apply(tx: ProjectionSql, events: readonly StreamEvent[], commit?: Commit): Promise<void>;
-  /** The tables it writes (`schema.table`), for a rebuild: declared with `retarget`, or it cannot be rebuilt. */
-  readonly tables?: readonly string[];
-  /** The same projection writing to other tables: `table(live)` names the one to use for each of `tables`. */
-  retarget?(table: (live: string) => string): Projection;
-}
-
-/** What a runner does with an event it cannot apply: park it and go on, or park it and stop there. */
-export type ParkPolicy = 'continue' | 'stop';
 
 export interface ProjectionRunnerOptions {
   readonly projection: Projection;
@@ -86,83 +57,6 @@ interface Delivery {
   readonly at: number;
   readonly message: ConsumeMessage;
   readonly generation: number;
-}
-
-/** An event of a delivery: its place (offset, index in the message) and what it carried. */
-interface Item extends StreamEvent {
-  readonly index: number;
-  readonly raw: StreamRawEvent;
-}
-
-/** An event parked instead of applied, and why. */
-interface Unappliable {
-  readonly offset: number;
-  readonly index: number;
-  readonly raw: StreamRawEvent;
-  readonly error: string;
-}
-
-class LeaseLost extends Error {
-  constructor(reason: string) {
-    super(reason);
-  }
-}
-
-/** A batch as read from its deliveries: the events to apply, those to park, where it ends. */
-interface ReadBatch {
-  readonly readable: readonly Item[];
-  readonly unreadable: readonly Unappliable[];
-  readonly lastOffset: number;
-  readonly lastAt: Date | null;
-  /** Whether the projection stops at the first event it parks. */
-  readonly stopPolicy: boolean;
-}
-
-/** What applying a batch did: events applied and parked, and the parked event that stops the projection. */
-interface BatchResult {
-  readonly applied: number;
-  readonly parked: number;
-  readonly stopWith: Unappliable | undefined;
-}
-
-/** Where a batch moves its projection's checkpoint, and what it counts. */
-interface CheckpointMove {
-  readonly lastOffset: number;
-  readonly lastAt: Date | null;
-  readonly applied: number;
-  readonly stopWith: Unappliable | undefined;
-  /** The lease is renewed for this long. */
-  readonly leaseMs: number;
-}
-
-/**
- * Moves the checkpoint of `name` past a batch (and stops it at a parked event under the `stop`
- * policy). With `guard`, only if `guard.owner` holds the lease, the projection runs and the
- * checkpoint is still at `guard.from`; resolves with whether it moved.
- */
-async function moveCheckpoint(
-  tx: postgres.TransactionSql | postgres.ReservedSql,
-  name: string,
-  move: CheckpointMove,
-  guard?: { readonly owner: string; readonly from: number },
-): Promise<boolean> {
-  const { lastOffset, lastAt, applied, stopWith, leaseMs } = move;
-  const error = stopWith
-    ? `parked at offset ${stopWith.offset}${stopWith.index > 0 ? ` (event ${stopWith.index} of the batch)` : ''}: ${stopWith.error}`.slice(
-        0,
-        4000,
-      )
-    : null;
-  const rows = await tx`
-    update projections.checkpoints set stream_offset = ${lastOffset},
-      last_event_at = coalesce(${lastAt?.toISOString() ?? null}::timestamptz, last_event_at),
-      applied_events = applied_events + ${applied},
-      state = ${stopWith ? 'stopped' : 'running'}, last_error = ${error},
-      lease_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
-    where name = ${name} and (${guard === undefined}::boolean
-      or (owner = ${guard?.owner ?? null} and state = 'running' and stream_offset = ${guard?.from ?? -1}))
-    returning 1`;
-  return rows.length > 0;
 }
 
 /**
@@ -361,7 +255,15 @@ export class ProjectionRunner {
     let outcome: BatchResult;
     const read: ReadBatch = { readable, unreadable, lastOffset: last.offset, lastAt, stopPolicy };
     try {
-      outcome = isolate ? await this.applyIsolated(read) : await this.applyPipelined(read);
+      const context: BatchContext = {
+        sql: this.options.sql,
+        projection: this.options.projection,
+        owner: this.owner,
+        appliedOffset: this.appliedOffset,
+        leaseMs: this.leaseMs,
+        log: this.log,
+      };
+      outcome = isolate ? await applyIsolated(context, read) : await applyPipelined(context, read);
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       // Isolated, the events' own faults are parked: what is left is the database's.
@@ -389,96 +291,6 @@ export class ProjectionRunner {
     return 'ok';
   }
 
-  /**
-   * Applies a batch in one transaction of two round trips: the BEGIN, the checkpoint's move (made
-   * first, guarded by this runner's lease, the running state and the offset it read from), the
-   * parked events and the projection's reads leave together; the projection's writes leave with
-   * the COMMIT, which is sent only once the guard held. A guard that failed rolls the batch back.
-   * Every event the batch could read is applied or the whole batch fails, so the checkpoint's
-   * figures are known before the projection runs.
-   */
-  private async applyPipelined(batch: ReadBatch): Promise<BatchResult> {
-    const { readable, unreadable, lastOffset, lastAt, stopPolicy } = batch;
-    const stopWith = stopPolicy ? unreadable[0] : undefined;
-    const move = { lastOffset, lastAt, applied: readable.length, stopWith, leaseMs: this.leaseMs };
-    return pipelinedTransaction(this.options.sql, async (tx, sendCommit) => {
-      // Sent as they are created (see pipelinedTransaction), in this order, in one write.
-      const sent: Promise<unknown>[] = [
-        tx`set local synchronous_commit = off`,
-        ...unreadable.map((event) => parkEvent(tx, this.name, event, event.raw, event.error)),
-      ];
-      let guardHeld: boolean | undefined;
-      const guard = moveCheckpoint(tx, this.name, move, { owner: this.owner, from: this.appliedOffset }).then(
-        (moved) => (guardHeld = moved),
-      );
-      sent.push(guard);
-      for (const statement of sent) statement.catch(() => undefined);
-      let committing: Promise<void> | undefined;
-      const commit: Commit = () =>
-        (committing ??= (async () => {
-          // The guard's answer came before the projection's reads' (they were sent behind it):
-          // the COMMIT then leaves in the same tick as the statements sent with this call.
-          if (guardHeld === undefined) await guard;
-          if (!guardHeld) throw new LeaseLost(await this.whyNotMoved(tx));
-          await sendCommit();
-        })());
-      await Promise.all([...sent, this.options.projection.apply(tx, readable, commit)]);
-      await commit();
-      return { applied: readable.length, parked: unreadable.length, stopWith };
-    });
-  }
-
-  /** Why the guarded checkpoint move found nothing to move, as a LeaseLost reason. */
-  private async whyNotMoved(tx: postgres.ReservedSql): Promise<string> {
-    const [row] = await tx<{ owner: string | null; state: string }[]>`
-      select owner, state from projections.checkpoints where name = ${this.name}`;
-    if (!row || row.owner !== this.owner) return 'lease lost before commit';
-    if (row.state !== 'running') return `projection is ${row.state}`;
-    return 'checkpoint moved by a rebuild';
-  }
-
-  /**
-   * Applies each event of a batch behind a savepoint of its own, in one transaction: only the
-   * events at fault are parked. The checkpoint's row is locked and checked first.
-   */
-  private async applyIsolated(batch: ReadBatch): Promise<BatchResult> {
-    const { readable, unreadable, lastOffset, lastAt, stopPolicy } = batch;
-    return this.options.sql.begin(async (tx) => {
-      // The commit need not wait for its WAL flush: the rows and the offset they reach commit
-      // together, so a database crash that loses this transaction loses both, and the runner
-      // reads those events again from the stream. Both statements go in one round trip.
-      const [, [owned]] = await Promise.all([
-        tx`set local synchronous_commit = off`,
-        tx<{ state: string; stream_offset: string }[]>`
-          select state, stream_offset from projections.checkpoints
-          where name = ${this.name} and owner = ${this.owner} for update`,
-      ]);
-      if (!owned) throw new LeaseLost('lease lost before commit');
-      if (owned.state !== 'running') throw new LeaseLost(`projection is ${owned.state}`);
-      // A rebuild swapped its tables in and moved the checkpoint: read on from there.
-      if (Number(owned.stream_offset) !== this.appliedOffset)
-        throw new LeaseLost('checkpoint moved by a rebuild');
-      const unapplied = [...unreadable];
-      for (const item of readable) {
-        try {
-          await tx.savepoint((sp) => this.options.projection.apply(sp, [item]));
-        } catch (error) {
-          this.log.warn(
-            { err: error, projection: this.name, offset: item.offset, index: item.index },
-            'projection parks an event it cannot apply',
-          );
-          unapplied.push({ ...item, error: `apply failed: ${(error as Error).message}` });
-        }
-      }
-      unapplied.sort((a, b) => a.offset - b.offset || a.index - b.index);
-      for (const event of unapplied) await parkEvent(tx, this.name, event, event.raw, event.error);
-      const stopWith = stopPolicy ? unapplied[0] : undefined;
-      const applied = readable.length - (unapplied.length - unreadable.length);
-      await moveCheckpoint(tx, this.name, { lastOffset, lastAt, applied, stopWith, leaseMs: this.leaseMs });
-      return { applied, parked: unapplied.length, stopWith };
-    });
-  }
-
   /** Measures the lag (events and seconds behind the stream's end) and sets the gauges. */
   async sampleLag(): Promise<ProjectionLag | null> {
     try {
@@ -491,34 +303,4 @@ export class ProjectionRunner {
       return null;
     }
   }
-}
-
-/** How far a projection is behind the stream's end. */
-export interface ProjectionLag {
-  readonly events: number;
-  readonly seconds: number;
-  readonly streamEnd: number;
-  readonly offset: number;
-}
-
-/** A projection's lag: the stream's last offset minus its checkpoint, and the time between their events. */
-export async function measureLag(
-  sql: postgres.Sql,
-  connection: AmqpConnectionManager,
-  queue: string,
-  projection: string,
-): Promise<ProjectionLag> {
-  const [checkpoint, tail] = await Promise.all([
-    readCheckpoint(sql, projection),
-    streamTail(connection, queue),
-  ]);
-  const offset = checkpoint?.streamOffset ?? -1;
-  const end = tail?.offset ?? -1;
-  const events = Math.max(0, end - offset);
-  let seconds = 0;
-  if (events > 0 && tail?.at) {
-    const since = checkpoint?.lastEventAt ?? null;
-    seconds = since ? Math.max(0, (tail.at.getTime() - since.getTime()) / 1000) : 0;
-  }
-  return { events, seconds, streamEnd: end, offset };
 }

@@ -11,7 +11,7 @@ import {
   type Topology,
 } from '@sagaport/rabbitmq';
 import type postgres from 'postgres';
-import type { Projection } from '../runner.js';
+import type { Projection } from '../projection.js';
 
 /** Publishes an event of `type` (at its current version unless `version` says otherwise) and waits for the confirm. */
 export async function publishEvent(
