@@ -2,7 +2,7 @@
 import type { Logger, StreamRawEvent } from '@sagaport/rabbitmq';
 import type postgres from 'postgres';
 import { pipelinedTransaction, type Commit } from '../database/pipelined-transaction.js';
-import type { Projection, StreamEvent } from './projection.js';
+import type { Projection, ProjectionSql, StreamEvent } from './projection.js';
 import { parkEvent } from './store.js';
 
 /** An event of a delivery: its place (offset, index in the message) and what it carried. */
@@ -58,7 +58,7 @@ interface CheckpointMove {
  * checkpoint is still at `guard.from`; resolves with whether it moved.
  */
 async function moveCheckpoint(
-  tx: postgres.TransactionSql | postgres.ReservedSql,
+  tx: ProjectionSql,
   name: string,
   move: CheckpointMove,
   guard?: { readonly owner: string; readonly from: number },
